@@ -1,0 +1,90 @@
+//! Diagnostics and errors with stable dotted codes.
+//!
+//! Both cross the wasm boundary as plain data: the JS layer turns an [`Error`] into a
+//! `PollerError` and hands [`Diagnostic`]s to the user unchanged, so every field here is
+//! part of the public contract.
+
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One problem found in a user's document, addressed by its JSON path.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable and dotted, e.g. `date-format.week-year`.
+    pub code: &'static str,
+    /// JSON path in the user's document; empty for the root.
+    pub path: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity, code, path: path.into(), message: message.into(), hint: None }
+    }
+    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, path, message)
+    }
+    pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, path, message)
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// A failed operation. Reaches JS as `PollerError` with the same fields.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Error {
+    pub code: &'static str,
+    pub message: String,
+    /// Character column (0-based) where parsing stopped, for parse errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// JSON path of the offending value, where there is a document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Error {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), column: None, path: None, hint: None }
+    }
+    pub fn at_column(mut self, column: usize) -> Self {
+        self.column = Some(column);
+        self
+    }
+    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(c) = self.column {
+            write!(f, " (at column {c})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}

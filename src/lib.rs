@@ -1,0 +1,18 @@
+//! # elements-poller
+//!
+//! Cloud Elements style polling, as a sans-IO core: Java date patterns ([`datefmt`], [`zone`]),
+//! instance configuration ([`config`]), date-watermark change detection ([`detect`]), the
+//! poll cycle ([`cycle`]) and signed notifications ([`notify`]). The core never reads a
+//! clock, draws randomness or does I/O: `now` and seeds are arguments. [`wasm`] is the only
+//! module that knows about JavaScript.
+
+pub mod config;
+pub mod datefmt;
+pub mod detect;
+pub mod diag;
+pub mod zone;
+
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use diag::{Diagnostic, Error, Severity};
