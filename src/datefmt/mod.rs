@@ -210,3 +210,15 @@ mod tests {
         assert_eq!(e.code, "date.parse.out-of-range");
     }
 }
+
+/// Lints a pattern: warnings with stable codes and hints. The thin slice knows `YYYY`.
+pub fn lint(pattern: &str, _zone: Option<&str>) -> Vec<crate::diag::Diagnostic> {
+    let mut out = Vec::new();
+    if pattern.contains("YYYY") {
+        out.push(
+            crate::diag::Diagnostic::warning("date-format.week-year", "", "YYYY is the week-based year, which differs from the calendar year around New Year")
+                .with_hint("use yyyy for the calendar year"),
+        );
+    }
+    out
+}
