@@ -1,0 +1,65 @@
+// The public API over the wasm core. Each function normalizes its JS arguments, calls the
+// core, and turns the core's failures into PollerErrors. No logic of the domain lives here.
+import * as wasm from "../wasm/elements_poller.js";
+import { PollerError, core } from "./errors.js";
+
+export { PollerError } from "./errors.js";
+
+const encoder = new TextEncoder();
+
+/**
+ * Parses `text` written in a Java date pattern (or `milliseconds`, `timestamp`, `iso8601`)
+ * in `zone`, returning epoch milliseconds.
+ */
+export function parseDate(text, format, zone = "GMT") {
+  expectString(text, "text");
+  expectString(format, "format");
+  expectString(zone, "zone");
+  return core(() => wasm.parseDate(text, format, zone));
+}
+
+/** Formats epoch milliseconds with a Java date pattern in `zone`. */
+export function formatDate(ms, format, zone = "GMT") {
+  if (ms instanceof Date) ms = ms.getTime();
+  if (typeof ms !== "number") throw new PollerError("argument.type", `ms must be epoch milliseconds (a number), not ${typeof ms}`);
+  expectString(format, "format");
+  expectString(zone, "zone");
+  return core(() => wasm.formatDate(ms, format, zone));
+}
+
+/**
+ * Validates a `POST /instances` body (an object or JSON text). Never throws: every problem
+ * is a diagnostic `{severity, code, path, message, hint?}`.
+ */
+export function validateConfig(input) {
+  let text;
+  try {
+    text = typeof input === "string" ? input : JSON.stringify(input);
+  } catch (e) {
+    return notJson(`the body cannot be turned into JSON: ${e.message}`);
+  }
+  if (text === undefined) return notJson(`the body must be a JSON object, not ${typeof input}`);
+  return core(() => wasm.validateConfig(text));
+}
+
+function notJson(message) {
+  return { ok: false, diagnostics: [{ severity: "error", code: "config.not-json", path: "", message }] };
+}
+
+/**
+ * Change detection over one response body of one resource.
+ * @returns {{events: object[], state: object, stats: object, diagnostics: object[]}}
+ */
+export function detectChanges({ resource, state = null, startFrom = "now", body, now = Date.now() } = {}) {
+  if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object with its name");
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  if (!(bytes instanceof Uint8Array)) throw new PollerError("argument.body", "body must be the response bytes (Uint8Array) or a string");
+  expectString(startFrom, "startFrom");
+  if (!Number.isFinite(now)) throw new PollerError("argument.now", "now must be epoch milliseconds");
+  const stateText = state == null ? "" : typeof state === "string" ? state : JSON.stringify(state);
+  return core(() => wasm.detectChanges(JSON.stringify(resource), stateText, startFrom, bytes, now));
+}
+
+function expectString(v, name) {
+  if (typeof v !== "string") throw new PollerError("argument.type", `${name} must be a string, not ${v === null ? "null" : typeof v}`);
+}

@@ -1,0 +1,76 @@
+// The package's functions, imported as a user imports them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseDate, formatDate, validateConfig, detectChanges, PollerError } from "elements-poller";
+
+const ISO_MS = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+
+test("parseDate reads the seed's pattern in GMT", () => {
+  assert.equal(parseDate("2024-03-10T07:05:09.042Z", ISO_MS), Date.UTC(2024, 2, 10, 7, 5, 9, 42));
+  assert.equal(parseDate("2024-03-10T07:05:09.042Z", ISO_MS, "GMT"), Date.UTC(2024, 2, 10, 7, 5, 9, 42));
+});
+
+test("formatDate writes the seed's pattern in GMT", () => {
+  assert.equal(formatDate(Date.UTC(2024, 2, 10, 7, 5, 9, 42), ISO_MS), "2024-03-10T07:05:09.042Z");
+  assert.equal(formatDate(new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)), ISO_MS), "1999-12-31T23:59:59.999Z");
+});
+
+test("parse failures are PollerErrors with code and column", () => {
+  assert.throws(() => parseDate("2024-03-10 07:05:09.042Z", ISO_MS), (e) => {
+    assert.ok(e instanceof PollerError);
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, "PollerError");
+    assert.equal(e.code, "date.parse.literal");
+    assert.equal(e.column, 10);
+    return true;
+  });
+  assert.throws(() => parseDate(42, ISO_MS), { name: "PollerError", code: "argument.type" });
+  assert.throws(() => formatDate(0, ISO_MS, "Nowhere/Atlantis"), { name: "PollerError", code: "zone.unknown" });
+});
+
+test("validateConfig never throws, whatever it is given", () => {
+  const cyclic = {};
+  cyclic.self = cyclic;
+  for (const input of [undefined, null, 42, "{not json", "[]", [], cyclic, () => 1, { configuration: 5 }]) {
+    const r = validateConfig(input);
+    assert.equal(r.ok, false, `input ${String(input)}`);
+    assert.ok(r.diagnostics.length > 0);
+    for (const d of r.diagnostics) assert.ok(d.code && typeof d.path === "string" && d.message);
+  }
+});
+
+test("validateConfig reports missing keys at their paths", () => {
+  const r = validateConfig({ element: { key: "infusionsoftrest" }, name: "x", configuration: {} });
+  assert.equal(r.ok, false);
+  const paths = r.diagnostics.map((d) => d.path);
+  assert.ok(paths.includes('configuration["oauth.api.key"]'), paths.join(", "));
+});
+
+test("detectChanges classifies records against a watermark", () => {
+  const resource = {
+    name: "appointments",
+    idField: "id",
+    datesConfiguration: {
+      updatedDateField: "modification_date",
+      updatedDateFormat: ISO_MS,
+      createdDateField: "creation_date",
+      createdDateFormat: ISO_MS,
+    },
+  };
+  const body = new TextEncoder().encode(
+    JSON.stringify([
+      { id: 1, creation_date: "2024-01-01T00:00:00.000Z", modification_date: "2024-01-01T00:00:00.000Z" },
+      { id: 2, creation_date: "2024-01-02T00:00:00.000Z", modification_date: "2024-01-02T00:00:00.000Z" },
+      { id: 3, creation_date: "2023-12-01T00:00:00.000Z", modification_date: "2024-01-03T00:00:00.000Z" },
+    ]),
+  );
+  const first = detectChanges({ resource, state: null, startFrom: "2024-01-01T12:00:00Z", body, now: Date.UTC(2024, 0, 4) });
+  assert.deepEqual(
+    first.events.map((e) => [e.eventType, e.objectId]),
+    [["CREATED", "2"], ["UPDATED", "3"]],
+  );
+  assert.equal(first.stats.records, 3);
+  // The same body again, from the saved state: nothing new.
+  const again = detectChanges({ resource, state: JSON.parse(JSON.stringify(first.state)), body, now: Date.UTC(2024, 0, 5) });
+  assert.deepEqual(again.events, []);
+});

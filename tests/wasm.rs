@@ -1,0 +1,42 @@
+//! The binding layer, run as wasm in Node by wasm-bindgen-test-runner:
+//! `cargo test --target wasm32-unknown-unknown --features wasm --test wasm`.
+#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+
+use elements_poller::wasm;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+fn field(v: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(name)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn parse_date_returns_epoch_ms() {
+    let ms = wasm::parse_date("2024-03-10T07:05:09.042Z", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "GMT").unwrap();
+    assert_eq!(ms, 1_710_054_309_042.0);
+}
+
+#[wasm_bindgen_test]
+fn parse_errors_are_plain_objects_with_code_and_column() {
+    let e = wasm::parse_date("2024-03-10 07:05", "yyyy-MM-dd'T'HH:mm", "GMT").unwrap_err();
+    assert_eq!(field(&e, "code").as_string().unwrap(), "date.parse.literal");
+    assert_eq!(field(&e, "column").as_f64().unwrap(), 10.0);
+}
+
+#[wasm_bindgen_test]
+fn validate_config_never_throws_on_garbage() {
+    let v = wasm::validate_config("{not json");
+    assert_eq!(field(&v, "ok").as_bool(), Some(false));
+    let diags = js_sys::Array::from(&field(&v, "diagnostics"));
+    assert_eq!(field(&diags.get(0), "code").as_string().unwrap(), "config.not-json");
+}
+
+#[wasm_bindgen_test]
+fn detect_changes_reads_bytes() {
+    let resource = r#"{"name":"appointments","idField":"id","datesConfiguration":{"updatedDateField":"modification_date"}}"#;
+    let body = br#"[{"id":7,"modification_date":"2024-03-10T07:05:09.042Z"}]"#;
+    let out = wasm::detect_changes(resource, "", "beginning", body, 0.0).unwrap();
+    let events = js_sys::Array::from(&field(&out, "events"));
+    assert_eq!(events.length(), 1);
+    assert_eq!(field(&events.get(0), "objectId").as_string().unwrap(), "7");
+}

@@ -1,0 +1,75 @@
+// Serves the built console (www/dist) and mounts the bundled hub simulator on the same
+// origin, so the console's Live mode can poll it without CORS. Used by `npm start` and by
+// the browser tests.
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createHubSimulator } from "elements-poller/testing";
+
+const dist = fileURLToPath(new URL("./dist/", import.meta.url));
+
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".json": "application/json",
+};
+
+// No 'unsafe-eval': wasm needs only 'wasm-unsafe-eval'. No remote origins: the console works offline.
+export const contentSecurityPolicy =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+
+/**
+ * @param {{port?: number, host?: string, hub?: object}} [options] `hub` is passed to the simulator.
+ * @returns {Promise<{url: string, hub: object, close(): Promise<void>}>}
+ */
+export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOptions = {} } = {}) {
+  const hub = createHubSimulator(hubOptions);
+  const server = createServer(async (req, res) => {
+    if (hub.handle(req, res)) return;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    const pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const rel = normalize(pathname === "/" ? "/index.html" : pathname);
+    const file = join(dist, rel);
+    if (!file.startsWith(dist)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, {
+        "content-type": types[extname(file)] ?? "application/octet-stream",
+        "content-security-policy": contentSecurityPolicy,
+        "x-content-type-options": "nosniff",
+        "cache-control": rel.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+    } catch {
+      res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${pathname}\n(run \`npm start\`, which builds the console first)`);
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  const shownHost = host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host;
+  const url = `http://${shownHost}:${address.port}`;
+  hub.setBaseUrl?.(url);
+  return {
+    url,
+    hub,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
