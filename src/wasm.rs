@@ -35,6 +35,12 @@ pub fn format_date(ms: f64, format: &str, zone: &str) -> Result<String, JsValue>
     Ok(f.format(ms as i64, &zone))
 }
 
+/// `zone` empty when none is given: lints that depend on the zone are then skipped.
+#[wasm_bindgen(js_name = lintDateFormat)]
+pub fn lint_date_format(pattern: &str, zone: &str) -> JsValue {
+    to_js(&crate::datefmt::lint(pattern, (!zone.is_empty()).then_some(zone)))
+}
+
 #[derive(Serialize)]
 struct Validation {
     ok: bool,

@@ -28,6 +28,16 @@ export function formatDate(ms, format, zone = "GMT") {
 }
 
 /**
+ * Lints a date pattern: warnings with stable codes and hints (`date-format.week-year`, ...).
+ * Returns diagnostics; a pattern that does not compile gives an error diagnostic.
+ */
+export function lintDateFormat(pattern, zone) {
+  expectString(pattern, "pattern");
+  if (zone !== undefined) expectString(zone, "zone");
+  return core(() => wasm.lintDateFormat(pattern, zone ?? ""));
+}
+
+/**
  * Validates a `POST /instances` body (an object or JSON text). Never throws: every problem
  * is a diagnostic `{severity, code, path, message, hint?}`.
  */

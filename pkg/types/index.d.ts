@@ -115,3 +115,6 @@ export interface DetectResult {
 
 /** Date-watermark change detection over one response body. Throws `PollerError` for a bad body. */
 export function detectChanges(input: DetectInput): DetectResult;
+
+/** Lints a date pattern (optionally for a zone): diagnostics with stable codes and hints. */
+export function lintDateFormat(pattern: DateFormatSpec, zone?: ZoneName): Diagnostic[];

@@ -1,0 +1,40 @@
+// The CLI's dispatcher. Each command lives in its own module and returns an exit code:
+// 0 success, 1 the input has errors (or the operation failed), 2 the command line is wrong.
+import { dateCommand } from "./date.js";
+
+const commands = {
+  date: { run: dateCommand, summary: "date parse|format|lint: Java date patterns in any zone" },
+};
+
+export function usage() {
+  const lines = ["Usage: elements-poller <command> [options]", "", "Commands:"];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)}${c.summary}`);
+  lines.push("", "Run `elements-poller <command> --help` for a command's options.", "", "Exit codes: 0 ok, 1 errors in the input or a failed operation, 2 a wrong command line.");
+  return lines.join("\n");
+}
+
+export async function main(argv, io) {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(usage() + "\n");
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr.write(`unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || e?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || e?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      io.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    if (e?.name === "PollerError") {
+      io.stderr.write(`error[${e.code}]: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
