@@ -21,7 +21,7 @@ export function prng(seed) {
 
 /** Derives an independent stream seed from a seed and a label. */
 export function deriveSeed(seed, label) {
-  let h = 2166136261 ^ (Number(seed) >>> 0);
+  let h = 2166136261;
   for (const ch of `${seed}/${label}`) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 16777619) >>> 0;
