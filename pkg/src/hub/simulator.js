@@ -1,0 +1,527 @@
+// A local Cloud Elements hub for the Infusionsoft element: the hub "find" API with CEQL,
+// paging headers and auth; a control API to create and update records, inject faults and
+// read what the webhook receiver got. Node-only (node:http, node:crypto).
+
+import { createServer } from "node:http";
+import { CeqlError, compileWhere, fieldsOf, parseInstant, parseWhere } from "./ceql.js";
+import { FaultPlan } from "./faults.js";
+import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
+import { verifyWebhookSignature } from "./receiver.js";
+
+/** Default credentials of the simulated hub. */
+export const DEFAULT_CREDENTIALS = Object.freeze({
+  user: "sim-user-secret",
+  organization: "sim-organization-secret",
+  element: "sim-element-token",
+});
+
+/** Default webhook signature key of the receiver. */
+export const DEFAULT_SIGNATURE_KEY = "sim-signature-key";
+
+const API_PREFIX = "/elements/api-v2";
+const DEFAULT_COUNTS = { appointments: 50, contacts: 20, opportunities: 20, tasks: 20, orders: 20, transactions: 20 };
+const DAY = 86400000;
+
+/**
+ * @typedef {object} HubOptions
+ * @property {number} [seed=1] makes records, ids and fault draws deterministic
+ * @property {string[]|Record<string, number|{count: number}>} [resources] resources and their
+ *   initial record counts (default: all six; 50 appointments, 20 of each other)
+ * @property {import("./faults.js").Faults} [faults]
+ * @property {() => number} [now] the simulator clock, epoch ms (default Date.now)
+ * @property {{user: string, organization: string, element: string}} [credentials]
+ *   what the `Authorization: User u, Organization o, Element e` header must carry
+ * @property {string|null} [signatureKey] key the webhook receiver verifies with; null: accept unsigned
+ * @property {string} [controlPrefix="/__hub"]
+ * @property {string} [baseUrl] origin the simulator is reachable at (set by startHubSimulator)
+ */
+
+/**
+ * @typedef {object} MutateOptions
+ * @property {string} resource
+ * @property {"create"|"update"} op
+ * @property {number|string} [id] update this record
+ * @property {Array<number|string>} [ids] update these records
+ * @property {object} [fields] fields merged into each record
+ * @property {number} [count=1] how many records to create, or to pick (deterministically) to update
+ * @property {number|string} [updatedAt] stamp this updated instant instead of the clock
+ *   (epoch ms or ISO; e.g. a slow transaction committing an older timestamp)
+ * @property {number} [visibleAfterMs=0] the new versions become visible to queries this long after now
+ */
+
+/**
+ * Builds a hub simulator without a server, to mount on an existing one:
+ * `if (!hub.handle(req, res)) { ...your routes... }`.
+ * @param {HubOptions} [opts]
+ */
+export function createHubSimulator(opts = {}) {
+  const seed = opts.seed ?? 1;
+  const clock = opts.now ?? Date.now;
+  const credentials = { ...DEFAULT_CREDENTIALS, ...(opts.credentials ?? {}) };
+  const signatureKey = opts.signatureKey === undefined ? DEFAULT_SIGNATURE_KEY : opts.signatureKey;
+  const control = (opts.controlPrefix ?? "/__hub").replace(/\/$/, "");
+  const faults = new FaultPlan(prng(deriveSeed(seed, "faults")), opts.faults);
+  const mutateRand = prng(deriveSeed(seed, "mutate"));
+  let baseUrl = opts.baseUrl ?? "";
+  let requestSeq = 0;
+  const received = [];
+  const requests = [];
+  const timers = new Set();
+
+  /** @type {Map<string, ResourceTable>} */
+  const tables = new Map();
+  const counts = normalizeCounts(opts.resources);
+  const start = clock();
+  for (const [name, count] of Object.entries(counts)) {
+    const table = new ResourceTable(name, prng(deriveSeed(seed, `records/${name}`)));
+    seedTable(table, count, start);
+    tables.set(name, table);
+  }
+
+  const stampNow = () => clock() + faults.skewMs;
+
+  function table(resource) {
+    const t = tables.get(resource);
+    if (!t) throw hubError(404, `Unknown resource '${resource}'; known: ${[...tables.keys()].join(", ")}`);
+    return t;
+  }
+
+  /** @param {MutateOptions} m */
+  function mutate(m) {
+    const t = table(m.resource);
+    const now = clock();
+    const stamp = m.updatedAt === undefined ? stampNow() : typeof m.updatedAt === "number" ? m.updatedAt : parseInstant(m.updatedAt);
+    if (stamp === undefined || Number.isNaN(stamp)) throw hubError(400, `updatedAt is not an instant: ${m.updatedAt}`);
+    const visibleAt = now + (m.visibleAfterMs ?? 0);
+    const fields = m.fields ?? {};
+    if (m.op === "create") {
+      const out = [];
+      for (let i = 0; i < (m.count ?? 1); i++) {
+        out.push(t.create({ created: stamp, at: now, visibleAt, fields }).record);
+      }
+      return structuredClone(out);
+    }
+    if (m.op === "update") {
+      let ids;
+      if (m.id !== undefined) ids = [m.id];
+      else if (m.ids) ids = m.ids;
+      else {
+        const all = t.ids();
+        const n = Math.min(m.count ?? 1, all.length);
+        ids = [];
+        while (ids.length < n) {
+          const pick = all[Math.floor(mutateRand() * all.length)];
+          if (!ids.includes(pick)) ids.push(pick);
+        }
+      }
+      const out = [];
+      for (const id of ids) {
+        const v = t.update(Number(id), { updated: stamp, at: now, visibleAt, fields });
+        if (!v) throw hubError(404, `No ${m.resource} record with id ${id}`);
+        out.push(v.record);
+      }
+      return structuredClone(out);
+    }
+    throw hubError(400, `op must be "create" or "update", not ${JSON.stringify(m.op)}`);
+  }
+
+  function nextRequestId() {
+    return `sim-${seed}-${(++requestSeq).toString(16).padStart(6, "0")}`;
+  }
+
+  function send(res, status, body, headers = {}) {
+    if (res.destroyed) return;
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json;charset=UTF-8",
+      "content-length": Buffer.byteLength(text),
+      ...corsHeaders(),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  function later(ms) {
+    if (!ms) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { timers.delete(entry); resolve(); }, ms);
+      const entry = { t, resolve };
+      timers.add(entry);
+    });
+  }
+
+  async function handleHub(req, res, url) {
+    const rest = url.pathname.slice(API_PREFIX.length);
+    const m = /^\/hubs\/crm\/([^/]+)(?:\/([^/]+))?\/?$/.exec(rest);
+    const requestId = nextRequestId();
+    const log = { at: clock(), method: req.method, url: req.url, status: 0, fault: "none" };
+    requests.push(log);
+    const dateHeader = () => ({ date: new Date(stampNow()).toUTCString() });
+    const fail = (status, message, extra = {}) => {
+      log.status = status;
+      send(res, status, { requestId, message }, { ...dateHeader(), ...extra });
+    };
+    if (!m) return fail(404, `No hub resource at ${url.pathname}`);
+    if (req.method !== "GET") return fail(405, `Method ${req.method} is not supported by the simulator`);
+    if (!authorized(req.headers.authorization, credentials)) {
+      return fail(401, "Invalid Organization or User secret, or invalid Element token provided.");
+    }
+    const t = tables.get(decodeURIComponent(m[1]));
+    if (!t) return fail(404, `Unknown resource '${m[1]}'; known: ${[...tables.keys()].join(", ")}`);
+
+    const f = faults.draw();
+    log.fault = f.fault;
+    await later(f.latencyMs);
+    if (res.destroyed) return;
+    if (f.fault === "throttle") {
+      const expiry = new Date(stampNow() + f.retryAfter * 1000).toISOString();
+      return fail(429, "Request Throttled", {
+        "retry-after": String(f.retryAfter),
+        "x-keap-product-throttle-limit": "10",
+        "x-keap-product-throttle-time-unit": "SECONDS",
+        "x-keap-product-throttle-interval": "1",
+        "x-keap-product-throttle-available": "0",
+        "x-keap-product-throttle-used": "10",
+        "x-keap-product-throttle-expiry-time": expiry,
+      });
+    }
+    if (f.fault === "serverError") return fail(f.status, "The provider returned an error: Service Unavailable");
+
+    const now = clock();
+    let rows;
+    if (m[2] !== undefined) {
+      const v = t.visible(now).find((x) => String(x.record[t.schema.idField]) === decodeURIComponent(m[2]));
+      if (!v) return fail(404, `No ${t.name} record with id ${m[2]}`);
+      log.status = 200;
+      return send(res, 200, v.record, dateHeader());
+    }
+
+    const where = url.searchParams.get("where");
+    let pred = () => true;
+    if (where !== null && where.trim() !== "") {
+      try {
+        const tree = parseWhere(where);
+        fieldsOf(tree, (field) => {
+          if (!t.knownFields.has(field)) throw new CeqlError(`Unknown field '${field}' for ${t.name}`, 1);
+        });
+        pred = compileWhere(tree, t.dateFields);
+      } catch (e) {
+        if (e instanceof CeqlError) return fail(400, `Invalid where clause: ${e.message}`);
+        throw e;
+      }
+    }
+    const sizeText = url.searchParams.get("pageSize");
+    let pageSize = 200;
+    if (sizeText !== null) {
+      pageSize = Number(sizeText);
+      if (!Number.isInteger(pageSize) || pageSize < 1) return fail(400, `pageSize must be a positive integer, not '${sizeText}'`);
+      pageSize = Math.min(pageSize, 5000);
+    }
+    let offset = 0;
+    const token = url.searchParams.get("nextPage");
+    if (token !== null && token !== "") {
+      offset = decodeToken(token);
+      if (offset === undefined) return fail(400, `Invalid nextPage token '${token}'`);
+    }
+    rows = t.visible(now).filter((v) => pred(v.record));
+    rows.sort((a, b) => a.updated - b.updated || a.record[t.schema.idField] - b.record[t.schema.idField]);
+    const page = rows.slice(offset, offset + pageSize).map((v) => v.record);
+    const headers = {
+      ...dateHeader(),
+      "elements-returned-count": String(page.length),
+      "elements-total-count": String(rows.length),
+    };
+    if (offset + pageSize < rows.length) headers["elements-next-page-token"] = encodeToken(offset + pageSize);
+    log.status = 200;
+    log.returned = page.length;
+    const body = JSON.stringify(page);
+    if (f.fault === "truncate" || f.fault === "abort") {
+      const half = Buffer.from(body).subarray(0, Math.max(1, Math.floor(Buffer.byteLength(body) / 2)));
+      if (f.fault === "truncate") {
+        // ends cleanly: the body is simply not JSON
+        return send(res, 200, half.toString("latin1") === "" ? "[" : half.toString(), headers);
+      }
+      res.writeHead(200, { "content-type": "application/json;charset=UTF-8", "content-length": Buffer.byteLength(body), ...corsHeaders(), ...headers });
+      res.write(half);
+      setImmediate(() => res.destroy());
+      return;
+    }
+    send(res, 200, body, headers);
+  }
+
+  async function handleWebhook(req, res, url) {
+    const raw = await readBody(req);
+    const text = raw.toString("utf8");
+    let body = null;
+    try { body = JSON.parse(text); } catch { body = null; }
+    const header = req.headers["elements-webhook-signature"];
+    const verified = signatureKey === null ? null : verifyWebhookSignature(raw, header, signatureKey);
+    let status = 200, retryAfter;
+    if (verified === false) status = 401;
+    else ({ status, retryAfter } = faults.drawWebhook());
+    received.push({
+      seq: received.length + 1,
+      at: clock(),
+      method: req.method,
+      path: url.pathname.slice(control.length),
+      headers: { ...req.headers },
+      body,
+      rawBody: text,
+      verified,
+      webhookId: req.headers["elements-webhook-id"] ?? null,
+      status,
+    });
+    const extra = retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {};
+    send(res, status, status === 401 ? { message: "Invalid Elements-Webhook-Signature" } : { status }, extra);
+  }
+
+  async function handleControl(req, res, url) {
+    const path = url.pathname.slice(control.length).replace(/\/$/, "") || "/";
+    const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const method = req.method;
+    const json = async () => {
+      const raw = await readBody(req);
+      if (raw.length === 0) return {};
+      try { return JSON.parse(raw.toString("utf8")); } catch { throw hubError(400, "The request body is not JSON"); }
+    };
+    if (parts[0] === "webhook" && method === "POST") return handleWebhook(req, res, url);
+    if (parts.length === 0 && method === "GET") return send(res, 200, info());
+    if (parts.length === 1) {
+      const [what] = parts;
+      if (what === "faults") {
+        if (method === "GET") return send(res, 200, faults.toJSON());
+        if (method === "POST" || method === "PUT") {
+          const body = await json();
+          if (method === "PUT") faults.clear();
+          faults.set(body);
+          return send(res, 200, faults.toJSON());
+        }
+        if (method === "DELETE") { faults.clear(); return send(res, 200, faults.toJSON()); }
+      }
+      if (what === "received") {
+        if (method === "GET") return send(res, 200, received);
+        if (method === "DELETE") { received.length = 0; return send(res, 200, []); }
+      }
+      if (what === "requests") {
+        if (method === "GET") return send(res, 200, requests);
+        if (method === "DELETE") { requests.length = 0; return send(res, 200, []); }
+      }
+      if (what === "mutate" && method === "POST") return send(res, 200, { records: mutate(await json()) });
+      if (method === "GET") return send(res, 200, records(what));
+      if (method === "POST") return send(res, 201, { records: mutate({ ...(await json()), resource: what, op: "create" }) });
+    }
+    if (parts.length === 2) {
+      const [resource, second] = parts;
+      if (second === "versions" && method === "GET") return send(res, 200, versions(resource));
+      if (second === "update" && method === "POST") return send(res, 200, { records: mutate({ ...(await json()), resource, op: "update" }) });
+      if (method === "PATCH" || method === "PUT") {
+        const body = await json();
+        const patch = body.fields ? body : { fields: body };
+        return send(res, 200, mutate({ ...patch, resource, op: "update", id: second }).at(0));
+      }
+      if (method === "GET") {
+        const rec = records(resource).find((r) => String(r[table(resource).schema.idField]) === second);
+        return rec ? send(res, 200, rec) : send(res, 404, { message: `No ${resource} record with id ${second}` });
+      }
+    }
+    send(res, 404, { message: `No control route ${method} ${url.pathname}` });
+  }
+
+  function info() {
+    return {
+      url: baseUrl,
+      baseUrl: baseUrl + API_PREFIX,
+      webhookUrl: baseUrl + control + "/webhook",
+      authorization: authorizationHeader(credentials),
+      resources: [...tables.keys()],
+      pollerConfiguration: Object.fromEntries([...tables.keys()].map((r) => [r, pollerConfigFor(r)])),
+      now: clock(),
+      seed,
+    };
+  }
+
+  function records(resource) {
+    return structuredClone(table(resource).latest().map((v) => v.record));
+  }
+
+  function versions(resource) {
+    return table(resource).versions();
+  }
+
+  /**
+   * Handles a request if it is for the hub API or the control API.
+   * @param {import("node:http").IncomingMessage} req
+   * @param {import("node:http").ServerResponse} res
+   * @returns {boolean} true if the simulator took the request
+   */
+  function handle(req, res) {
+    const url = new URL(req.url ?? "/", "http://sim.local");
+    const isHub = url.pathname === API_PREFIX || url.pathname.startsWith(API_PREFIX + "/");
+    const isControl = url.pathname === control || url.pathname.startsWith(control + "/");
+    if (!isHub && !isControl) return false;
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, { ...corsHeaders(), "access-control-max-age": "600" });
+      res.end();
+      return true;
+    }
+    const work = isHub ? handleHub(req, res, url) : handleControl(req, res, url);
+    work.catch((e) => {
+      if (e && e.hubStatus) send(res, e.hubStatus, { message: e.message });
+      else send(res, 500, { message: `Simulator error: ${e?.message ?? e}` });
+    });
+    return true;
+  }
+
+  const sim = {
+    handle,
+    mutate,
+    versions,
+    records,
+    /** @param {import("./faults.js").Faults} f merges into the current faults */
+    setFaults: (f) => faults.set(f),
+    clearFaults: () => faults.clear(),
+    faults: () => faults.toJSON(),
+    received: () => structuredClone(received),
+    clearReceived: () => { received.length = 0; },
+    requests: () => structuredClone(requests),
+    clearRequests: () => { requests.length = 0; },
+    /** The simulator clock including clock skew: what it stamps on records. */
+    now: () => stampNow(),
+    pollerConfig: pollerConfigFor,
+    info,
+    credentials,
+    signatureKey,
+    authorization: authorizationHeader(credentials),
+    resources: [...tables.keys()],
+    /** @param {string} origin e.g. `http://127.0.0.1:5173`, where `handle` is mounted */
+    setBaseUrl(origin) { baseUrl = origin.replace(/\/$/, ""); },
+    get url() { return baseUrl; },
+    get baseUrl() { return baseUrl + API_PREFIX; },
+    get webhookUrl() { return baseUrl + control + "/webhook"; },
+    get controlUrl() { return baseUrl + control; },
+    /** Cancels pending delayed responses. */
+    dispose() {
+      for (const entry of timers) { clearTimeout(entry.t); entry.resolve(); }
+      timers.clear();
+    },
+  };
+  return sim;
+}
+
+/**
+ * Starts a hub simulator on its own `node:http` server.
+ * @param {HubOptions & {port?: number, host?: string}} [opts]
+ */
+export async function startHubSimulator(opts = {}) {
+  const { port = 0, host = "127.0.0.1", ...rest } = opts;
+  const sim = createHubSimulator(rest);
+  const server = createServer((req, res) => {
+    if (!sim.handle(req, res)) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `Not found: ${req.url}` }));
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => { server.off("error", reject); resolve(); });
+  });
+  const addr = server.address();
+  const h = addr.family === "IPv6" || addr.family === 6 ? `[${addr.address}]` : addr.address;
+  sim.setBaseUrl(`http://${h}:${addr.port}`);
+  let closing;
+  return Object.assign(sim, {
+    server,
+    port: addr.port,
+    /** Closes the server and every open socket. */
+    close() {
+      closing ??= new Promise((resolve) => {
+        sim.dispose();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  });
+}
+
+function normalizeCounts(resources) {
+  if (resources === undefined) return { ...DEFAULT_COUNTS };
+  const out = {};
+  const entries = Array.isArray(resources) ? resources.map((r) => [r, DEFAULT_COUNTS[r]]) : Object.entries(resources);
+  for (const [name, v] of entries) {
+    if (!SCHEMAS[name]) throw new TypeError(`Unknown resource '${name}'; known: ${RESOURCE_NAMES.join(", ")}`);
+    out[name] = typeof v === "number" ? v : v?.count ?? DEFAULT_COUNTS[name];
+  }
+  return out;
+}
+
+/** Initial records: created over the last 30 days, some updated since, some sharing an instant. */
+function seedTable(table, count, now) {
+  const rand = table.rand;
+  const created = [];
+  for (let i = 0; i < count; i++) created.push(now - DAY - Math.floor(rand() * 29 * DAY));
+  created.sort((a, b) => a - b);
+  let prevUpdated;
+  for (const c of created) {
+    let updated = c;
+    const r = rand();
+    if (r < 0.15 && prevUpdated !== undefined && prevUpdated >= c) updated = prevUpdated; // shares an instant
+    else if (r < 0.65) updated = c + Math.floor(rand() * (now - 60000 - c));
+    prevUpdated = updated;
+    table.create({ created: c, updated, at: now, visibleAt: now });
+  }
+}
+
+function corsHeaders() {
+  return {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
+    "access-control-allow-headers": "authorization, content-type, elements-webhook-signature, elements-webhook-id",
+    "access-control-expose-headers": "elements-next-page-token, elements-returned-count, elements-total-count, date, retry-after, x-keap-product-throttle-limit, x-keap-product-throttle-time-unit, x-keap-product-throttle-interval, x-keap-product-throttle-available, x-keap-product-throttle-used, x-keap-product-throttle-expiry-time",
+  };
+}
+
+/** @param {{user: string, organization: string, element: string}} c */
+export function authorizationHeader(c) {
+  return `User ${c.user}, Organization ${c.organization}, Element ${c.element}`;
+}
+
+function authorized(header, c) {
+  if (typeof header !== "string") return false;
+  const parts = {};
+  for (const piece of header.split(",")) {
+    const m = /^\s*(User|Organization|Element)\s+(\S+)\s*$/i.exec(piece);
+    if (!m) return false;
+    parts[m[1].toLowerCase()] = m[2];
+  }
+  return parts.user === c.user && parts.organization === c.organization && parts.element === c.element;
+}
+
+function encodeToken(offset) {
+  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+}
+
+function decodeToken(token) {
+  try {
+    const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    return Number.isInteger(v?.o) && v.o >= 0 ? v.o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function hubError(status, message) {
+  const e = new Error(message);
+  e.hubStatus = status;
+  return e;
+}
