@@ -1,8 +1,15 @@
 import { defineConfig } from "vite";
 
+const root = new URL(".", import.meta.url).pathname;
+
 export default defineConfig({
-  root: new URL(".", import.meta.url).pathname,
+  root,
   // The package instantiates its wasm by top-level await.
-  build: { target: "es2022", outDir: "dist", emptyOutDir: true },
+  build: {
+    target: "es2022",
+    outDir: "dist",
+    emptyOutDir: true,
+    rollupOptions: { input: { main: `${root}index.html`, embed: `${root}embed.html` } },
+  },
   optimizeDeps: { exclude: ["elements-poller"] },
 });
