@@ -244,6 +244,9 @@ describe("hub API", () => {
     assert.equal(mine[1].updated, patched.json.modification_date);
     assert.deepEqual(hub.versions("appointments"), versions);
     assert.equal((await control(hub, "PATCH", "/appointments/424242", { fields: {} })).status, 404);
+    assert.throws(() => hub.mutate({ resource: "appointments", op: "update", id: 424242 }), (e) => e.code === "hub.not-found");
+    assert.throws(() => hub.mutate({ resource: "appointments", op: "upsert" }), (e) => e.code === "hub.bad-request");
+    assert.throws(() => hub.mutate({ resource: "nope", op: "create" }), (e) => e.code === "hub.not-found");
     assert.equal((await control(hub, "POST", "/nope", {})).status, 404);
   });
 

@@ -7,6 +7,7 @@ import { CeqlError, checkDateLiterals, compileWhere, fieldsOf, parseInstant, par
 import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
 import { verifyWebhookSignature } from "./receiver.js";
+import { PollerError } from "../errors.js";
 
 /** Default credentials of the simulated hub. */
 export const DEFAULT_CREDENTIALS = Object.freeze({
@@ -522,8 +523,9 @@ function readBody(req) {
   });
 }
 
+/** Errors of the simulator's own API: a PollerError (`hub.not-found`, `hub.bad-request`) with the HTTP status. */
 function hubError(status, message) {
-  const e = new Error(message);
+  const e = new PollerError(status === 404 ? "hub.not-found" : "hub.bad-request", message);
   e.hubStatus = status;
   return e;
 }
