@@ -167,6 +167,9 @@ describe("hub API", () => {
     const bad = await get(hub, "/hubs/crm/appointments" + where("modification_date > "));
     assert.equal(bad.status, 400);
     assert.match(bad.json.message, /where/);
+    const notDate = await get(hub, "/hubs/crm/appointments" + where("modification_date > 'Mon Jan 01 10:00:00 GMT 2024'"));
+    assert.equal(notDate.status, 400);
+    assert.match(notDate.json.message, /not a date/);
     const unknown = await get(hub, "/hubs/crm/appointments" + where("nope = 1"));
     assert.equal(unknown.status, 400);
     assert.match(unknown.json.message, /Unknown field 'nope'/);
@@ -241,6 +244,9 @@ describe("hub API", () => {
     assert.equal(mine[1].updated, patched.json.modification_date);
     assert.deepEqual(hub.versions("appointments"), versions);
     assert.equal((await control(hub, "PATCH", "/appointments/424242", { fields: {} })).status, 404);
+    assert.throws(() => hub.mutate({ resource: "appointments", op: "update", id: 424242 }), (e) => e.code === "hub.not-found");
+    assert.throws(() => hub.mutate({ resource: "appointments", op: "upsert" }), (e) => e.code === "hub.bad-request");
+    assert.throws(() => hub.mutate({ resource: "nope", op: "create" }), (e) => e.code === "hub.not-found");
     assert.equal((await control(hub, "POST", "/nope", {})).status, 404);
   });
 
@@ -373,6 +379,32 @@ describe("webhook receiver", () => {
     assert.equal((await post(body, h)).status, 200);
     assert.deepEqual(hub.received().map((x) => x.status), [500, 429, 200]);
   });
+});
+
+test("createHubSimulator mounts on an existing server; handle() says what it took", async () => {
+  const { createHubSimulator } = await import("../../pkg/src/testing.js");
+  const sim = createHubSimulator({ resources: { contacts: 3 } });
+  const server = http.createServer((req, res) => {
+    if (sim.handle(req, res)) return;
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("console");
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    sim.setBaseUrl(`http://127.0.0.1:${server.address().port}`);
+    assert.equal(await (await fetch(sim.url + "/index.html")).text(), "console");
+    const r = await fetch(sim.baseUrl + "/hubs/crm/contacts", { headers: { authorization: sim.authorization } });
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).length, 3);
+    const info = await (await fetch(sim.controlUrl)).json();
+    assert.equal(info.webhookUrl, sim.webhookUrl);
+    assert.deepEqual(info.resources, ["contacts"]);
+    assert.equal(info.pollerConfiguration.contacts.datesConfiguration.updatedDateField, "last_updated");
+  } finally {
+    sim.dispose();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 test("close() ends keep-alive sockets and pending slow responses promptly", async () => {

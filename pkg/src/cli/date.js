@@ -12,7 +12,7 @@ milliseconds, timestamp, seconds, iso8601. ZONE defaults to GMT.`;
 
 export async function dateCommand(argv, io) {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: offsetValues(argv, ["--zone", "-z"]),
     allowPositionals: true,
     options: { format: { type: "string", short: "f" }, zone: { type: "string", short: "z", default: "GMT" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
@@ -49,6 +49,16 @@ export async function dateCommand(argv, io) {
     return 0;
   }
   return usageError(io, `unknown date subcommand ${JSON.stringify(sub)}`);
+}
+
+/** `--zone -08:00` reads naturally; parseArgs would take `-08:00` for an option. */
+export function offsetValues(argv, names) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (names.includes(argv[i]) && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${argv[i]}=${argv[++i]}`.replace(/^-z=/, "--zone="));
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 function usageError(io, message) {

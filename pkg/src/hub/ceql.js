@@ -204,6 +204,24 @@ export function fieldsOf(node, visit) {
   else visit(node.field);
 }
 
+/**
+ * Checks that every literal compared with a date field reads as an instant (a real provider
+ * rejects such a query; comparing it would silently match nothing).
+ * @param {Node} node @param {Set<string>} dateFields
+ * @throws {CeqlError}
+ */
+export function checkDateLiterals(node, dateFields) {
+  if (node.type === "and" || node.type === "or") { checkDateLiterals(node.left, dateFields); checkDateLiterals(node.right, dateFields); return; }
+  if (node.type === "not") { checkDateLiterals(node.expr, dateFields); return; }
+  if (!dateFields.has(node.field)) return;
+  const values = node.type === "cmp" ? [node.value] : node.type === "in" ? node.values : [];
+  for (const v of values) {
+    if (typeof v === "string" && parseInstant(v) === undefined) {
+      throw new CeqlError(`'${v}' is not a date for ${node.field} (expected ISO-8601, e.g. 2024-01-31T10:00:00.000Z)`, 1);
+    }
+  }
+}
+
 /** Reads a dotted path. */
 export function getPath(obj, path) {
   let cur = obj;

@@ -3,10 +3,11 @@
 // read what the webhook receiver got. Node-only (node:http, node:crypto).
 
 import { createServer } from "node:http";
-import { CeqlError, compileWhere, fieldsOf, parseInstant, parseWhere } from "./ceql.js";
+import { CeqlError, checkDateLiterals, compileWhere, fieldsOf, parseInstant, parseWhere } from "./ceql.js";
 import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
 import { verifyWebhookSignature } from "./receiver.js";
+import { PollerError } from "../errors.js";
 
 /** Default credentials of the simulated hub. */
 export const DEFAULT_CREDENTIALS = Object.freeze({
@@ -204,6 +205,7 @@ export function createHubSimulator(opts = {}) {
         fieldsOf(tree, (field) => {
           if (!t.knownFields.has(field)) throw new CeqlError(`Unknown field '${field}' for ${t.name}`, 1);
         });
+        checkDateLiterals(tree, t.dateFields);
         pred = compileWhere(tree, t.dateFields);
       } catch (e) {
         if (e instanceof CeqlError) return fail(400, `Invalid where clause: ${e.message}`);
@@ -417,8 +419,9 @@ export async function startHubSimulator(opts = {}) {
   const sim = createHubSimulator(rest);
   const server = createServer((req, res) => {
     if (!sim.handle(req, res)) {
+      const hint = req.url?.startsWith("/hubs/") ? `; the hub API lives under ${API_PREFIX} (use the simulator's baseUrl)` : "";
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ message: `Not found: ${req.url}` }));
+      res.end(JSON.stringify({ message: `Not found: ${req.url}${hint}` }));
     }
   });
   server.keepAliveTimeout = 1000;
@@ -520,8 +523,9 @@ function readBody(req) {
   });
 }
 
+/** Errors of the simulator's own API: a PollerError (`hub.not-found`, `hub.bad-request`) with the HTTP status. */
 function hubError(status, message) {
-  const e = new Error(message);
+  const e = new PollerError(status === 404 ? "hub.not-found" : "hub.bad-request", message);
   e.hubStatus = status;
   return e;
 }

@@ -1,0 +1,277 @@
+// The Poller: the I/O the sans-IO core asks for, in browsers and Node.js.
+//
+// One poll runs one PollCycle per resource (at most `concurrency` at once, at most `rateLimit`
+// requests per second across them). When a cycle finishes, its new state and its events (as
+// outbox entries: signed notifications, or an `onEvents` batch) are saved in ONE store
+// transaction, before anything is delivered; then the outbox is drained. So:
+// - a crash before that write repeats the cycle from the old state: the same versions come
+//   back with the same eventIds, and nothing was delivered yet;
+// - a crash after it resumes delivery from the outbox; a delivery interrupted between the
+//   receiver's 2xx and the outbox removal is sent again with the same eventId (at least once,
+//   idempotent for a consumer that dedupes on eventId);
+// - a failed cycle writes nothing, so its watermark never advances.
+
+import { PollerError } from "./errors.js";
+import { MemoryStore } from "./stores.js";
+import { Outbox } from "./delivery.js";
+import { normalizeConfig, PollCycle, buildNotifications } from "./api.js";
+
+const MINUTE = 60_000;
+
+/** Waits `ms` on a real timer; rejects with the signal's reason when it aborts. */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Spaces requests at least 1/rate seconds apart, shared by every cycle of a Poller. */
+class RateLimiter {
+  constructor(perSecond) {
+    this.interval = perSecond === Infinity ? 0 : 1000 / perSecond;
+    this.next = 0;
+  }
+  async take(signal) {
+    if (this.interval === 0) return;
+    const now = performance.now();
+    const at = Math.max(now, this.next);
+    this.next = at + this.interval;
+    if (at > now) await sleep(at - now, signal);
+  }
+}
+
+function headersObject(headers) {
+  const out = {};
+  headers.forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
+}
+
+/**
+ * Polls the resources of one instance and delivers their events exactly as the core decides.
+ * An EventTarget: `poll`, `events`, `retry`, `delivery` and `error` events carry `detail`.
+ */
+export class Poller extends EventTarget {
+  #o;
+  #store;
+  #outbox;
+  #limiter;
+  #resources;
+  #polling = null;
+  #timer = null;
+  #running = false;
+  #stopController = null;
+  #instanceId;
+
+  /**
+   * @param {object} options see the package's types (PollerOptions)
+   */
+  constructor({
+    instance,
+    baseUrl,
+    auth,
+    fetch = globalThis.fetch,
+    store = new MemoryStore(),
+    clock = Date.now,
+    signal,
+    resources,
+    onEvents,
+    delivery,
+    concurrency = 4,
+    rateLimit = 10,
+    startFrom = "now",
+    lookback = 0,
+    seed = 0,
+    id,
+  } = {}) {
+    super();
+    if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl)) {
+      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${JSON.stringify(baseUrl)})`);
+    }
+    if (!auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string")) {
+      throw new PollerError("poller.auth", "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token");
+    }
+    if (typeof fetch !== "function") throw new PollerError("poller.fetch", "no fetch: pass one with {fetch}");
+    if (onEvents && delivery) throw new PollerError("poller.consumer", "give either onEvents or delivery, not both");
+    if (delivery && typeof delivery.callbackUrl !== "string") throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
+    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
+    if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
+
+    const body = normalizeConfig(instance);
+    const configured = body.configuration?.["event.poller.configuration"] ?? {};
+    const names = resources ?? Object.keys(configured);
+    this.#resources = names.map((name) => {
+      if (!configured[name]) throw new PollerError("poller.resource", `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${Object.keys(configured).join(", ") || "nothing"})`);
+      return { ...configured[name], name };
+    });
+    this.#instanceId = id ?? body.name ?? body.element?.key ?? "instance";
+    this.#o = { instance: body, baseUrl, auth, fetch, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed };
+    this.#store = store;
+    this.#limiter = new RateLimiter(rateLimit);
+    this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });
+    signal?.addEventListener("abort", () => this.stop(), { once: true });
+  }
+
+  /** Resources polled, with their names. */
+  get resources() {
+    return this.#resources.map((r) => r.name);
+  }
+
+  /** The refresh interval of the instance, in milliseconds. */
+  get intervalMs() {
+    const minutes = Number(this.#o.instance.configuration?.["event.poller.refresh_interval"] ?? 15);
+    return (Number.isFinite(minutes) && minutes >= 1 ? minutes : 15) * MINUTE;
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  #stateKey(name) {
+    return `poller/${this.#instanceId}/state/${name}`;
+  }
+
+  /** The saved detection state of a resource, or null before its first successful cycle. */
+  async state(name) {
+    const text = await this.#store.get(this.#stateKey(name));
+    return text === undefined ? null : JSON.parse(text);
+  }
+
+  /**
+   * One cycle per resource, then delivery. Concurrent calls share the poll in flight: polls
+   * never overlap.
+   * @returns {Promise<Array<{resource: string, pages: number, records: number, events: number, durationMs: number, error?: PollerError}>>}
+   */
+  pollOnce() {
+    this.#polling ??= this.#poll().finally(() => {
+      this.#polling = null;
+    });
+    return this.#polling;
+  }
+
+  async #poll() {
+    const signal = this.#signal();
+    // Deliver what an earlier process saved but did not deliver before it stopped.
+    await this.#deliver(signal);
+    const queue = [...this.#resources];
+    const summaries = [];
+    const worker = async () => {
+      for (let r; (r = queue.shift()); ) summaries.push(await this.#cycle(r, signal));
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, queue.length) }, worker));
+    summaries.sort((a, b) => this.resources.indexOf(a.resource) - this.resources.indexOf(b.resource));
+    await this.#deliver(signal);
+    this.#emit("poll", { summaries });
+    return summaries;
+  }
+
+  #signal() {
+    const signals = [this.#o.signal, this.#stopController?.signal].filter(Boolean);
+    return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  }
+
+  async #cycle(resource, signal) {
+    const started = performance.now();
+    const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
+    try {
+      const state = await this.state(resource.name);
+      const { instance, baseUrl, auth, clock, startFrom, lookback, seed } = this.#o;
+      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback });
+      for (let req; (req = cycle.nextRequest()); ) {
+        if (req.delayMs > 0) {
+          this.#emit("retry", { resource: resource.name, delayMs: req.delayMs, url: req.url, reason: req.reason });
+          await sleep(req.delayMs, signal);
+        }
+        await this.#limiter.take(signal);
+        cycle.handleResponse(await this.#send(req, signal));
+      }
+      const { events, state: next, stats } = cycle.finish();
+      Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });
+      await this.#store.transaction([{ op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) }, ...this.#outboxOps(events)]);
+      if (events.length) this.#emit("events", { resource: resource.name, events });
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      summary.error = e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
+      this.#emit("error", { resource: resource.name, error: summary.error });
+    }
+    summary.durationMs = Math.round(performance.now() - started);
+    return summary;
+  }
+
+  /** A transport failure is a response the core can retry: status 0. */
+  async #send(req, signal) {
+    try {
+      const res = await this.#o.fetch(req.url, { method: req.method, headers: req.headers, signal });
+      return { status: res.status, headers: headersObject(res.headers), body: new Uint8Array(await res.arrayBuffer()) };
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      return { status: 0, headers: {}, body: new Uint8Array(), error: e?.message ?? String(e) };
+    }
+  }
+
+  #outboxOps(events) {
+    const { delivery, onEvents, instance } = this.#o;
+    if (events.length === 0 || (!delivery && !onEvents)) return [];
+    if (delivery) {
+      const requests = buildNotifications(events, { instance, callbackUrl: delivery.callbackUrl, signatureKey: delivery.signatureKey, headers: delivery.headers });
+      return this.#outbox.ops(requests);
+    }
+    return this.#outbox.ops([{ events }]);
+  }
+
+  async #deliver(signal) {
+    const { delivery, onEvents, fetch } = this.#o;
+    if (!delivery && !onEvents) return;
+    await this.#outbox.drain({
+      fetch,
+      signal,
+      onEvents: onEvents ?? (() => {}),
+      onDelivery: (info) => this.#emit("delivery", info),
+      onError: (error) => this.#emit(error.code === "delivery.retry" ? "retry" : "error", { error }),
+    });
+  }
+
+  /** Notifications parked after their last retry. */
+  deadLetters() {
+    return this.#outbox.dead();
+  }
+
+  /**
+   * Polls now, then every `event.poller.refresh_interval` minutes after the previous poll
+   * ended, until `stop()` or the signal aborts.
+   */
+  start() {
+    if (this.#running) return;
+    this.#running = true;
+    this.#stopController = new AbortController();
+    const loop = async () => {
+      if (!this.#running) return;
+      try {
+        await this.pollOnce();
+      } catch (e) {
+        if (!this.#running) return;
+        this.#emit("error", { error: e });
+      }
+      if (this.#running) this.#timer = setTimeout(loop, this.intervalMs);
+    };
+    loop();
+  }
+
+  /** Stops the schedule and aborts a poll in flight; what was saved stays saved. */
+  stop() {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#stopController?.abort(new PollerError("poller.stopped", "the poller was stopped"));
+    this.#stopController = null;
+  }
+}
