@@ -1,9 +1,19 @@
+// The console in Debian's Chromium: each panel, driven the way a person would.
+// No sleeps and no timing thresholds: every wait is on a locator or a condition.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import * as ep from "elements-poller";
 import { launch, openConsole, artifacts } from "./browser.mjs";
 
 const seedBody = readFileSync(new URL("../data/seed/example-body.json", import.meta.url), "utf8");
+const PC = 'configuration["event.poller.configuration"]';
+const byPath = (page, path) => page.locator(`poller-config-editor input[data-path=${JSON.stringify(path)}]`);
+const fieldDiags = (page, path, severity = "error") => page.locator(`poller-config-editor [data-field=${JSON.stringify(path)}] .fdiag.${severity}`);
+const WIDTHS = [
+  ["desktop", { width: 1280, height: 900 }],
+  ["360", { width: 360, height: 780 }],
+];
 
 let browser;
 before(async () => {
@@ -13,9 +23,17 @@ after(async () => {
   await browser?.close();
 });
 
+/** Opens the console with a fresh localStorage, waits until it is ready. */
+async function open(options) {
+  const c = await openConsole(browser, options);
+  await c.page.locator("body[data-ready]").waitFor();
+  return c;
+}
+
 test("pasting the seed's example body lists its placeholder diagnostics", async () => {
-  const { server, page, errors } = await openConsole(browser);
+  const { server, page, errors } = await open();
   try {
+    await page.getByRole("tab", { name: "Import" }).click();
     await page.getByLabel("Paste the JSON body of POST /instances").fill(seedBody);
     const placeholders = page.locator('#diagnostics-list li[data-code="config.placeholder"]');
     await placeholders.first().waitFor();
@@ -28,5 +46,257 @@ test("pasting the seed's example body lists its placeholder diagnostics", async 
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
+  }
+});
+
+test("importing the seed's example puts its placeholder diagnostics at the builder's fields", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Import" }).click();
+    await page.getByRole("button", { name: "Load the documentation's example" }).click();
+    await page.getByRole("button", { name: "Edit in the builder" }).click();
+    await page.locator("#panel-builder:not([hidden])").waitFor();
+    for (const path of ["providerData.code", 'configuration["oauth.api.key"]', "name", 'configuration["event.poller.refresh_interval"]']) {
+      const d = fieldDiags(page, path);
+      await d.first().waitFor();
+      assert.equal(await d.first().getAttribute("data-code"), "config.placeholder", `placeholder at ${path}`);
+      assert.equal(await byPath(page, path).getAttribute("aria-invalid"), "true");
+    }
+    // the summary lists them too; selecting one focuses its field
+    const item = page.locator('poller-config-editor .diag-list li[data-path="name"] button');
+    await item.click();
+    assert.equal(await page.evaluate(() => document.querySelector("poller-config-editor").shadowRoot.activeElement?.dataset.path), "name");
+    assert.match(await page.locator("#status-badge").textContent(), /\d+ errors?/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("importing a platform-returned instance (string values, string poller configuration) fills the builder", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Import" }).click();
+    await page.getByRole("button", { name: "Load a platform-returned instance" }).click();
+    await page.getByRole("button", { name: "Edit in the builder" }).click();
+    await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).waitFor();
+    assert.equal(await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).inputValue(), "last_updated");
+    assert.equal(await byPath(page, `${PC}.contacts.url`).inputValue(), "/hubs/crm/contacts");
+    assert.equal(await page.locator(`poller-config-editor input[data-path=${JSON.stringify('configuration["event.notification.enabled"]')}]`).isChecked(), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("breaking a date format shows the error at its field; fixing it clears it", async () => {
+  const { server, page, errors } = await open();
+  try {
+    const path = `${PC}.appointments.datesConfiguration.updatedDateFormat`;
+    const input = byPath(page, path);
+    await input.waitFor();
+    await input.fill("yyyy-MM-dd'T'HH:mm:ss.SSS'Z");
+    const d = fieldDiags(page, path);
+    await d.first().waitFor();
+    assert.equal(await d.first().getAttribute("data-code"), "date-format.unterminated-quote");
+    assert.equal(await input.getAttribute("aria-invalid"), "true");
+    assert.ok(await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count() >= 1, "listed in the summary");
+    await page.screenshot({ path: `${artifacts}/console-builder-error.png`, fullPage: true });
+    await input.fill("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    await d.first().waitFor({ state: "detached" });
+    assert.equal(await input.getAttribute("aria-invalid"), null);
+    assert.equal(await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("building a configuration from presets", { skip: ep.presets ? false : "presets is not exported by this build of elements-poller" }, async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("button", { name: "Start over" }).click();
+    const editor = page.locator("poller-config-editor");
+    await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("contacts");
+    await editor.getByRole("button", { name: "Add preset" }).click();
+    await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("tasks");
+    await editor.getByRole("button", { name: "Add preset" }).click();
+    assert.equal(await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).inputValue(), "last_updated");
+    assert.equal(await byPath(page, `${PC}.tasks.datesConfiguration.updatedDateField`).inputValue(), "modification_date");
+    await editor.getByLabel("Instance name").fill("Keap polling");
+    await editor.getByLabel("API key (client id)").fill("Rand0MAP1-key");
+    await editor.getByLabel("API secret").fill("fak3AP1-s3Cr3t");
+    await editor.getByLabel("Callback URL", { exact: true }).fill("https://mycoolapp.com");
+    await editor.getByLabel("Event callback URL").fill("https://mycoolapp.com/events");
+    await editor.getByLabel("Authorization grant code").fill("grant-code-1");
+    await editor.getByLabel("Events enabled").check();
+    await editor.getByLabel("Refresh interval (minutes)").fill("15");
+    const json = JSON.parse(await page.locator("#json-out").textContent());
+    assert.deepEqual(Object.keys(json.configuration["event.poller.configuration"]), ["contacts", "tasks"]);
+    assert.equal(json.configuration["event.poller.refresh_interval"], 15);
+    assert.equal(json.name, "Keap polling");
+    const errorsLeft = await page.locator("poller-config-editor .diag-list li.error").count();
+    assert.equal(errorsLeft, 0, "a complete configuration has no errors");
+    await page.locator("#status-badge.ok, #status-badge.warn").waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("the cURL preview masks secrets until revealed", { skip: typeof ep.renderCurl === "function" ? false : "renderCurl is not exported by this build of elements-poller" }, async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByLabel("User secret").fill("u-secret-4711");
+    await page.getByLabel("Organization secret").fill("o-secret-0815");
+    const out = page.locator("#curl-out");
+    await page.waitForFunction(() => document.getElementById("curl-out").textContent.includes("curl"));
+    assert.ok(!(await out.textContent()).includes("u-secret-4711"), "masked by default");
+    assert.ok((await out.textContent()).includes("********"));
+    await page.getByRole("button", { name: "Reveal secrets" }).click();
+    await page.waitForFunction(() => document.getElementById("curl-out").textContent.includes("u-secret-4711"));
+    assert.ok((await out.textContent()).includes("o-secret-0815"));
+    assert.equal(await page.locator("#curl-reveal").getAttribute("aria-pressed"), "true");
+    await page.getByRole("button", { name: "Mask secrets" }).click();
+    await page.waitForFunction(() => !document.getElementById("curl-out").textContent.includes("u-secret-4711"));
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("the date-format tester shows the instant, or the error with a caret under its column", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Date formats" }).click();
+    await page.getByLabel("Pattern", { exact: true }).fill("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+    await page.getByLabel("Time zone", { exact: true }).fill("GMT");
+    await page.getByLabel("Sample value").fill("2026-03-10T14:20:00.000Z");
+    await page.locator("#date-utc").waitFor();
+    assert.equal(await page.locator("#date-utc").textContent(), "2026-03-10T14:20:00.000Z");
+    await page.getByLabel("Sample value").fill("2026-03-10 14:20");
+    await page.locator("#date-caret").waitFor();
+    const caret = await page.locator("#date-caret .caret-mark").textContent();
+    assert.equal(caret.indexOf("^"), 10, "the caret is under column 10, where the 'T' is expected");
+    await page.getByLabel("Pattern", { exact: true }).fill("YYYY-MM-dd");
+    await page.locator('#date-lints li[data-code="date-format.week-year"]').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a dry run classifies each record of a known body against the watermark", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Dry run" }).click();
+    await page.getByRole("button", { name: "Load sample Keap appointments" }).click();
+    await page.getByLabel("Watermark (ISO-8601)").fill("2026-03-10T11:00:00.000Z");
+    await page.locator("#dry-table tbody tr").nth(7).waitFor();
+    const rows = await page.locator("#dry-table tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.result, tr.cells[5].textContent]));
+    assert.deepEqual(rows.map(([id, result]) => [id, result]), [
+      ["1001", "skipped"],
+      ["1002", "skipped"],
+      ["1003", "UPDATED"],
+      ["1004", "CREATED"],
+      ["1005", "CREATED"],
+      ["1006", "UPDATED"],
+      ["1007", "CREATED"],
+      ["1008", "skipped"],
+    ]);
+    // The watermark is a first poll's startFrom: its instant is included (1003 and 1004 sit on it).
+    for (const i of [0, 1]) assert.equal(rows[i][2], "updated before the watermark", `reason of ${rows[i][0]}`);
+    assert.equal(rows[2][2], "updated at the watermark (a first poll includes its start instant), created before it");
+    assert.equal(rows[3][2], "created at the watermark (a first poll includes its start instant)");
+    assert.equal(rows[4][2], "created after the watermark");
+    assert.equal(rows[5][2], "updated after the watermark, created before it");
+    assert.match(rows[7][2], /record|date|digits|expected/i, "the unreadable date's diagnostic is the reason");
+    assert.match(await page.locator("#dry-summary").textContent(), /8 records: 3 CREATED, 2 UPDATED, 3 skipped/);
+    assert.equal(await page.locator("#dry-chart svg .tl-row").count(), 8);
+    await page.locator("#dry-chart svg .tl-watermark").waitFor({ state: "attached" });
+    // moving the watermark back turns skipped records into events
+    await page.getByLabel("Watermark (ISO-8601)").fill("2026-03-01T00:00:00.000Z");
+    await page.waitForFunction(() => document.querySelector('#dry-table tr[data-id="1001"]')?.dataset.result === "CREATED");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("live mode receives events after a mutation in the simulator", { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" }, async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Live" }).click();
+    await page.locator("#live-resources input[value=appointments]").check();
+    await page.getByRole("button", { name: "Poll once" }).click();
+    await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+    await page.getByLabel("Resource", { exact: true }).selectOption("appointments");
+    await page.getByRole("button", { name: "Create a record" }).click();
+    await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
+    await page.getByRole("button", { name: "Poll once" }).click();
+    await page.locator('#live-events tbody tr[data-type="CREATED"]').first().waitFor();
+    await page.getByRole("button", { name: "Update a record" }).click();
+    await page.locator("#mutate-note", { hasText: "Updated" }).waitFor();
+    await page.getByRole("button", { name: "Poll once" }).click();
+    await page.locator('#live-events tbody tr[data-type="UPDATED"]').first().waitFor();
+    assert.ok(Number(await page.locator("#live-stats").getAttribute("data-events")) >= 2);
+    assert.equal(await page.locator("#live-chart svg .bar").count(), 3);
+    await page.screenshot({ path: `${artifacts}/console-live-events.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("the embedded component fires change with {value, diagnostics, ok}", async () => {
+  const { server, page, errors } = await open({ path: "/embed.html" });
+  try {
+    const editor = page.locator("#embedded");
+    await editor.getByLabel("Instance name").fill("Embedded instance");
+    await page.locator("#change-status[data-changes]").waitFor();
+    const value = JSON.parse(await page.locator("#change-value").textContent());
+    assert.equal(value.name, "Embedded instance");
+    assert.equal(value.element.key, "infusionsoftrest");
+    const detail = await page.evaluate(() => new Promise((resolve) => {
+      const el = document.getElementById("embedded");
+      el.addEventListener("change", (e) => resolve({ ok: e.detail.ok, n: e.detail.diagnostics.length, name: e.detail.value.name }), { once: true });
+      const input = el.shadowRoot.querySelector('input[data-path="name"]');
+      input.value = "Renamed";
+      input.dispatchEvent(new Event("input"));
+    }));
+    assert.equal(detail.name, "Renamed");
+    assert.equal(typeof detail.ok, "boolean");
+    assert.ok(detail.n > 0, "an instance without OAuth fields has diagnostics");
+    await page.screenshot({ path: `${artifacts}/embed.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("screenshots of each panel at desktop and 360 px widths", async () => {
+  for (const [tag, viewport] of WIDTHS) {
+    const { server, page, errors } = await open({ viewport });
+    try {
+      await page.screenshot({ path: `${artifacts}/console-builder-${tag}.png`, fullPage: true });
+      await page.getByRole("tab", { name: "Import" }).click();
+      await page.getByRole("button", { name: "Load the documentation's example" }).click();
+      await page.locator("#diagnostics-list li").first().waitFor();
+      await page.screenshot({ path: `${artifacts}/console-import-${tag}.png`, fullPage: true });
+      await page.getByRole("tab", { name: "Date formats" }).click();
+      await page.getByLabel("Sample value").fill("2026-03-10 14:20");
+      await page.locator("#date-caret").waitFor();
+      await page.screenshot({ path: `${artifacts}/console-dates-${tag}.png`, fullPage: true });
+      await page.getByRole("tab", { name: "Dry run" }).click();
+      await page.getByRole("button", { name: "Load sample Keap appointments" }).click();
+      await page.locator("#dry-chart svg").waitFor();
+      await page.screenshot({ path: `${artifacts}/console-dryrun-${tag}.png`, fullPage: true });
+      await page.getByRole("tab", { name: "Live" }).click();
+      await page.locator("#live-resources input, #live-resources p").first().waitFor();
+      await page.screenshot({ path: `${artifacts}/console-live-${tag}.png`, fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.close();
+    }
   }
 });

@@ -2,6 +2,10 @@
 import { $, el, field, plural } from "./dom.js";
 import { timeline } from "./charts.js";
 import sample from "./samples/appointments.json?raw";
+import seed from "./samples/seed-example-body.json";
+
+/** The documentation's appointments poller: used when the package has no presets. */
+const SEED_APPOINTMENTS = seed.configuration["event.poller.configuration"].appointments;
 
 export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selectTab, editor }) {
   const select = $("dry-resource");
@@ -24,8 +28,8 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
   $("dry-sample").addEventListener("click", () => {
     body.value = sample;
     watermark.value = "2026-03-10T11:00:00.000Z";
-    if (!resources().some((r) => r.name === "appointments") && ep.presets?.infusionsoftrest?.appointments) editor.addResource("appointments");
-    if (resources().some((r) => r.name === "appointments")) select.value = "appointments";
+    if (!resources().some((r) => r.name === "appointments")) editor.addResource("appointments", ep.presets?.infusionsoftrest?.appointments ?? SEED_APPOINTMENTS);
+    select.value = "appointments";
     run();
   });
 
@@ -110,13 +114,14 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
       let resultName, reason;
       if (ev) {
         resultName = ev.eventType;
-        reason = ev.eventType === "CREATED" ? "created after the watermark" : "updated after the watermark, created before it";
+        reason = eventReason(ev.eventType, upd.ms, cre.ms, wm);
       } else {
         resultName = "skipped";
         if (diag) reason = diag.message;
         else if (id === undefined || id === null) reason = `no id at ${r.idField}`;
         else if (upd.error) reason = `updated date: ${upd.error}`;
-        else if (upd.ms <= wm) reason = "not updated after the watermark";
+        else if (upd.ms < wm) reason = "updated before the watermark";
+        else if (upd.ms === wm) reason = "updated at the watermark and already seen";
         else reason = "not emitted by the engine";
       }
       return {
@@ -164,6 +169,18 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     }
   }).observe(chart);
   run();
+}
+
+/** Why the engine emitted an event, in terms of the record's dates and the watermark. */
+function eventReason(type, updated, created, wm) {
+  if (type === "CREATED") {
+    if (created === undefined) return "first seen, created date unreadable";
+    if (created > wm) return "created after the watermark";
+    if (created === wm) return "created at the watermark (a first poll includes its start instant)";
+    return "created within the created-check tolerance of the watermark";
+  }
+  const when = updated > wm ? "updated after the watermark" : "updated at the watermark (a first poll includes its start instant)";
+  return created === undefined ? `${when}; created date unreadable` : `${when}, created before it`;
 }
 
 function display(v) {

@@ -12,3 +12,4 @@ editor.addEventListener("change", (e) => {
   status.dataset.changes = String(Number(status.dataset.changes ?? 0) + 1);
   out.textContent = JSON.stringify(value, null, 2);
 });
+document.body.dataset.ready = "true";

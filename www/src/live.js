@@ -96,32 +96,35 @@ export function setupLive({ ep, onConfig, resources, config }) {
       startFrom: "now",
       onEvents: (events) => countEvents(events),
     });
-    poller.addEventListener("events", (e) => countEvents(e.detail?.events ?? e.detail ?? []));
+    poller.addEventListener("events", (e) => countEvents(e.detail?.events ?? []));
     poller.addEventListener("retry", (e) => {
       totalRetries++;
       if (current) current.retries++;
       const d = e.detail ?? {};
-      logLine("retry", `${d.status ? `HTTP ${d.status}, ` : ""}retrying${Number.isFinite(d.delayMs ?? d.delay) ? ` in ${d.delayMs ?? d.delay} ms` : ""}${d.reason || d.message ? `: ${d.reason ?? d.message}` : ""}`);
+      const why = d.reason ?? d.error?.message ?? d.message;
+      logLine("retry", `${d.resource ? `${d.resource}: ` : ""}retrying${Number.isFinite(d.delayMs) ? ` in ${d.delayMs} ms` : ""}${why ? ` (${why})` : ""}`);
       renderStats();
     });
     poller.addEventListener("error", (e) => {
-      const err = e.detail?.error ?? e.error ?? e.detail ?? {};
+      const err = e.detail?.error ?? {};
       totalErrors++;
       if (current) current.error = true;
-      logLine("error", `${err.code ? `${err.code}: ` : ""}${err.message ?? String(err)}`);
+      logLine("error", `${e.detail?.resource ? `${e.detail.resource}: ` : ""}${err.code ? `${err.code}: ` : ""}${err.message ?? String(err)}`);
       renderStats();
     });
     poller.addEventListener("poll", (e) => {
-      const d = e.detail ?? {};
-      const s = d.stats ?? d;
-      if (d.resource || s.records !== undefined) logLine("poll", `${d.resource ?? ""} ${s.records !== undefined ? `read ${plural(s.records, "record")}` : ""}${s.events !== undefined ? `, ${plural(s.events, "event")}` : ""}`.trim());
+      for (const sm of e.detail?.summaries ?? []) {
+        if (sm.error) continue; // reported by the "error" event
+        logLine("poll", `${sm.resource}: ${plural(sm.pages ?? 0, "page")}, ${plural(sm.records ?? 0, "record")}, ${plural(sm.events ?? 0, "event")}${Number.isFinite(sm.durationMs) ? `, ${sm.durationMs} ms` : ""}`);
+      }
     });
     logLine("start", `Poller created for ${names.join(", ")} at ${hub.baseUrl} (starting from now)`);
     return poller;
   }
 
   const seen = new Set();
-  function countEvents(events) {
+  function countEvents(batch) {
+    const events = Array.isArray(batch) ? batch : batch?.events;
     if (!Array.isArray(events)) return;
     for (const ev of events) {
       const id = ev.eventId ?? `${ev.objectType}/${ev.objectId}/${ev.date}`;
@@ -156,9 +159,8 @@ export function setupLive({ ep, onConfig, resources, config }) {
       const p = ensurePoller();
       current = { n: polls.length + 1, events: 0, retries: 0, error: false };
       state.textContent = `Polling (poll ${current.n})…`;
-      const result = await p.pollOnce();
-      const evs = result?.events ?? (Array.isArray(result) ? result : null);
-      if (evs) countEvents(evs);
+      const summaries = await p.pollOnce();
+      if (current && Array.isArray(summaries)) current.records = summaries.reduce((n, sm) => n + (sm.records ?? 0), 0);
     } catch (e) {
       totalErrors++;
       if (current) current.error = true;

@@ -292,7 +292,7 @@ if (!restore()) {
     },
     name: "Keap polling",
   };
-  if (ep.presets?.infusionsoftrest?.appointments) editor.addResource("appointments");
+  editor.addResource("appointments", ep.presets?.infusionsoftrest?.appointments ?? JSON.parse(seedExample).configuration[PC].appointments);
 }
 publish();
 
