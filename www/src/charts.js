@@ -36,7 +36,7 @@ export function timeline(rows, watermark, width) {
   // axis and grid
   const axisY = H - bottom + 6;
   root.append(svg("line", { x1: left, x2: W - right, y1: axisY, y2: axisY, class: "tl-axis" }));
-  const ticks = W < 480 ? 3 : 5;
+  const ticks = W < 420 ? 2 : W < 640 ? 3 : 5;
   for (let i = 0; i <= ticks; i++) {
     const t = lo + ((hi - lo) * i) / ticks;
     const tx = x(t);
@@ -91,6 +91,7 @@ export function pollBars(polls, width) {
     svg("text", { x: left - 6, y: y(max) + 4, "text-anchor": "end", class: "tl-tick" }, String(max)),
     svg("text", { x: left - 6, y: y(0) + 4, "text-anchor": "end", class: "tl-tick" }, "0"),
   );
+  if (!shown.length) root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "bars-empty" }, "Events per poll will show here"));
   shown.forEach((p, i) => {
     const bx = left + i * step + step * 0.15;
     const bw = step * 0.7;

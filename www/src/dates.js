@@ -53,11 +53,11 @@ export function setupDates({ ep, onConfig, resources }) {
       const pre = el("pre", { className: "caret", id: "date-caret", "aria-label": col === null ? "The sample value" : `The sample value, failing at column ${col + 1}` });
       pre.append(el("span", { text: s }), "\n");
       if (col !== null) pre.append(el("span", { className: "caret-mark", text: `${" ".repeat(col)}^` }));
-      result.append(
+      result.append(...[
         el("p", { className: "error-line", id: "date-error" }, el("strong", { text: "Cannot read this value: " }), el("span", { text: e.message }), " ", el("code", { text: e.code ?? "" })),
         pre,
         e.hint ? el("p", { className: "help", text: `Hint: ${e.hint}` }) : null,
-      );
+      ].filter(Boolean));
     }
     let ds = [];
     try {

@@ -134,12 +134,12 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     });
     tbody.replaceChildren(...rows.map((row) =>
       el("tr", { dataset: { id: row.id, result: row.result } },
-        el("td", { text: String(row.i + 1) }),
-        el("td", {}, el("code", { text: row.id })),
-        el("td", {}, el("code", { text: row.createdText })),
-        el("td", {}, el("code", { text: row.updatedText })),
-        el("td", {}, el("span", { className: `result res-${row.result}`, text: row.result })),
-        el("td", { className: row.problem ? "reason problem" : "reason", text: row.reason }))));
+        el("td", { "data-label": "#", text: String(row.i + 1) }),
+        el("td", { "data-label": "ID", className: "nowrap" }, el("code", { text: row.id })),
+        el("td", { "data-label": "Created", className: "nowrap" }, el("code", { text: row.createdText })),
+        el("td", { "data-label": "Updated", className: "nowrap" }, el("code", { text: row.updatedText })),
+        el("td", { "data-label": "Result" }, el("span", { className: `result res-${row.result}`, text: row.result })),
+        el("td", { "data-label": "Reason", className: row.problem ? "reason problem" : "reason", text: row.reason }))));
     const n = (k) => rows.filter((x) => x.result === k).length;
     const problems = rows.filter((x) => x.problem).length;
     const newWm = result.state?.watermark;

@@ -132,12 +132,13 @@ export function setupLive({ ep, onConfig, resources, config }) {
       seen.add(id);
       totalEvents++;
       if (current) current.events++;
+      eventsBody.querySelector(".empty-row")?.remove();
       eventsBody.prepend(el("tr", { dataset: { type: ev.eventType, id: String(ev.objectId) } },
-        el("td", { text: String(current?.n ?? "") }),
-        el("td", {}, el("span", { className: `result res-${ev.eventType}`, text: ev.eventType })),
-        el("td", { text: ev.objectType ?? "" }),
-        el("td", {}, el("code", { text: String(ev.objectId) })),
-        el("td", {}, el("code", { text: ev.date ?? "" }))));
+        el("td", { "data-label": "Poll", text: String(current?.n ?? "") }),
+        el("td", { "data-label": "Type" }, el("span", { className: `result res-${ev.eventType}`, text: ev.eventType })),
+        el("td", { "data-label": "Object", text: ev.objectType ?? "" }),
+        el("td", { "data-label": "ID" }, el("code", { text: String(ev.objectId) })),
+        el("td", { "data-label": "Date", className: "nowrap" }, el("code", { text: ev.date ?? "" }))));
       logLine("event", `${ev.eventType} ${ev.objectType} ${ev.objectId}`);
     }
     renderStats();
@@ -228,6 +229,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
     }
   }).observe(chart);
 
+  eventsBody.append(el("tr", { className: "empty-row" }, el("td", { colSpan: 5, text: "No events yet: poll, then create or update a record and poll again." })));
   setAvailability();
   renderStats();
   fetch("/__hub")
