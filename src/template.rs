@@ -137,14 +137,13 @@ pub fn parse(url: &str) -> (Template, Vec<Issue>) {
                 for (pos, _) in l.match_indices(&needle) {
                     let before = l[..pos].chars().last();
                     let after = l[pos + needle.len()..].chars().next();
-                    if before != Some('$') && matches!(after, Some(':') | Some('}')) {
-                        if let Some(p) = url.find(&l[pos..]) {
+                    if before != Some('$') && matches!(after, Some(':') | Some('}'))
+                        && let Some(p) = url.find(&l[pos..]) {
                             let mut is = Issue::error("poller.url.missing-dollar", col(url, p), format!("{{{name}...}} is missing its $ and will be sent literally"))
                                 .hint(format!("write ${{{name}...}}"));
                             is.severity = Severity::Warning;
                             issues.push(is);
                         }
-                    }
                 }
             }
         }

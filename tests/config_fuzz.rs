@@ -88,11 +88,10 @@ fn apply(v: &mut Value, op: &Op) {
                         m.shift_remove(&key);
                     }
                     Some(Value::Array(a)) => {
-                        if let Ok(i) = key.parse::<usize>() {
-                            if i < a.len() {
+                        if let Ok(i) = key.parse::<usize>()
+                            && i < a.len() {
                                 a.remove(i);
                             }
-                        }
                     }
                     _ => {}
                 }

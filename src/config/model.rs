@@ -102,11 +102,10 @@ pub fn read_int(v: &Value) -> Option<i64> {
     if let Some(i) = v.as_i64() {
         return Some(i);
     }
-    if let Value::String(s) = v {
-        if let Ok(i) = s.trim().parse::<i64>() {
+    if let Value::String(s) = v
+        && let Ok(i) = s.trim().parse::<i64>() {
             return Some(i);
         }
-    }
     read_number(v).filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
 }
 
@@ -219,7 +218,7 @@ impl ResourcePoller {
             Zone::parse(&zone).map_err(|e| e.at_path(p("DateTimezone")))?;
             Ok(Some(DateSpec { field, format, zone }))
         };
-        let updated = spec("updated", true)?.unwrap_or_else(|| unreachable_spec());
+        let updated = spec("updated", true)?.unwrap_or_else(unreachable_spec);
         let created = spec("created", false)?;
         let uint = |key: &str, v: Option<&Value>, path: &str| -> Result<Option<u64>, Error> {
             match v {

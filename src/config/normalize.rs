@@ -74,11 +74,10 @@ fn normalize_body(mut body: Map<String, Value>) -> Value {
                     }
                     *v = Value::Object(pollers);
                 }
-            } else if k == POLLER_URLS {
-                if let Some(urls) = poller_urls(v) {
+            } else if k == POLLER_URLS
+                && let Some(urls) = poller_urls(v) {
                     *v = Value::String(urls.join("|"));
                 }
-            }
         }
     }
     Value::Object(body)
@@ -125,16 +124,14 @@ fn normalize_poller(p: &mut Value) {
         out.insert(k, v);
     }
     if !out.contains_key("createdCheckTolerance") {
-        if let Some(Value::Object(d)) = out.get_mut("datesConfiguration") {
-            if let Some(mut t) = d.shift_remove("createdCheckTolerance") {
+        if let Some(Value::Object(d)) = out.get_mut("datesConfiguration")
+            && let Some(mut t) = d.shift_remove("createdCheckTolerance") {
                 coerce_int(&mut t);
                 out.insert("createdCheckTolerance".to_owned(), t);
             }
-        }
-    } else if let Some(Value::Object(d)) = out.get_mut("datesConfiguration") {
-        if let Some(t) = d.get_mut("createdCheckTolerance") {
+    } else if let Some(Value::Object(d)) = out.get_mut("datesConfiguration")
+        && let Some(t) = d.get_mut("createdCheckTolerance") {
             coerce_int(t);
         }
-    }
     *m = out;
 }

@@ -44,11 +44,10 @@ fn instances_url(opts: &RenderOptions) -> String {
 fn masked(body: &Value) -> Value {
     let mut b = body.clone();
     let mask = |v: Option<&mut Value>| {
-        if let Some(v) = v {
-            if v.as_str().is_some_and(|s| !s.trim().is_empty()) && !is_placeholder(v) {
+        if let Some(v) = v
+            && v.as_str().is_some_and(|s| !s.trim().is_empty()) && !is_placeholder(v) {
                 *v = Value::String(MASK.to_owned());
             }
-        }
     };
     if let Some(conf) = b.get_mut("configuration").and_then(Value::as_object_mut) {
         for k in SECRET_KEYS {

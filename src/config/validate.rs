@@ -135,14 +135,13 @@ impl V {
             if known.contains(&k.as_str()) {
                 continue;
             }
-            if let Some(s) = closest(k, known) {
-                if !m.contains_key(s) {
+            if let Some(s) = closest(k, known)
+                && !m.contains_key(s) {
                     self.push(
                         Diagnostic::warning("config.key.misspelled", parent.key(k), format!("unknown key {k:?} is kept but ignored"))
                             .with_hint(format!("did you mean {s:?}?")),
                     );
                 }
-            }
         }
     }
 
@@ -271,20 +270,23 @@ impl V {
             _ => {}
         }
 
-        let enabled = match conf.get(EVENTS_ENABLED) {
-            None | Some(Value::Null) => false,
+        // `None` when the value is unusable (reported): the checks that depend on it are skipped.
+        let enabled: Option<bool> = match conf.get(EVENTS_ENABLED) {
+            None | Some(Value::Null) => Some(false),
             Some(v) if is_placeholder(v) => {
                 self.placeholder(cp.key(EVENTS_ENABLED));
-                false
+                None
             }
             Some(v) => match read_bool(v) {
-                Some(b) => b,
+                Some(b) => Some(b),
                 None => {
                     self.type_error(cp.key(EVENTS_ENABLED), EVENTS_ENABLED, "true or false", v);
-                    false
+                    None
                 }
             },
         };
+        let disabled = enabled == Some(false);
+        let enabled = enabled == Some(true);
         let polling = match self.string(conf, VENDOR_TYPE, &cp) {
             Str::Ok(t) => match t.trim() {
                 "polling" => true,
@@ -348,7 +350,7 @@ impl V {
                     .with_hint("add \"event.poller.configuration\" with a poller per resource, or rely on the element's defaults knowingly"),
             );
         }
-        if !enabled && has_pollers {
+        if disabled && has_pollers {
             self.push(Diagnostic::new(
                 Severity::Info,
                 "events.disabled",
@@ -738,13 +740,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+        if b[i] == b'%' && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 out.push(v);
                 i += 3;
                 continue;
             }
-        }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
     }
