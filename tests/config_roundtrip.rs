@@ -338,3 +338,17 @@ fn the_schema_names_every_known_key() {
     }
     assert_eq!(s["required"], json!(["element", "configuration", "name"]));
 }
+
+#[test]
+fn a_body_given_as_a_json_string_validates_and_locates_inside_the_string() {
+    let body = with(canonical(), |v| poller(v)["pageSize"] = json!(0));
+    let wrapped = serde_json::to_string(&text(&body)).unwrap();
+    let d = config::validate(&wrapped);
+    assert_eq!(d.len(), 1);
+    let path = "configuration[\"event.poller.configuration\"].appointments.pageSize";
+    assert_eq!((d[0].code, d[0].path.as_str()), ("poller.page-size.range", path));
+    let e = config::locate_embedded(&wrapped, path).unwrap();
+    assert_eq!((e.string_path.as_str(), e.inner_path.as_str()), ("", path));
+    let (line, col) = config::locate(&text(&body), path).unwrap();
+    assert_eq!((e.inner.line, e.inner.column), (line, col));
+}
