@@ -141,6 +141,7 @@ fn exercise(text: &str) {
         assert!(JsonPath::parse(&d.path).is_some(), "unparseable path {:?}", d.path);
         let _ = config::locate_nearest(text, &d.path);
         let _ = config::locate_embedded(text, &d.path);
+        let _ = config::locate_in_string(text, &d.path, 3);
     }
     if let Ok(n) = config::normalize(text) {
         // Normalizing is idempotent on anything it accepts.

@@ -81,6 +81,33 @@ pub fn locate_embedded(text: &str, path: &str) -> Option<EmbeddedLocation> {
     })
 }
 
+/// The position of the `column`-th character (0-based) of the string value at `path`: where a
+/// url-template diagnostic's column (say, an unknown `${...}` variable) sits in the source,
+/// escapes inside the string accounted for. `None` when the value is not a string or the
+/// column is past its end.
+pub fn locate_in_string(text: &str, path: &str, column: usize) -> Option<(usize, usize)> {
+    let segs = JsonPath::parse(path)?;
+    let start = skip_ws(text.as_bytes(), 0);
+    let w = walk(text, start, &segs, 0)?;
+    if w.depth != segs.len() {
+        return None;
+    }
+    // The walk returns offsets in the source text, also through embedded strings, and
+    // `decode_string` works on any string there: a string inside an embedded string is
+    // escaped twice, so decode level by level.
+    let (decoded, map) = match &w.embedded {
+        None => decode_string(text, w.offset)?,
+        Some(e) => {
+            let (inner, inner_map) = decode_string(&e.decoded, e.inner_offset)?;
+            let (_, outer_map) = decode_string(text, e.string_offset)?;
+            let map = inner_map.into_iter().map(|o| outer_map.get(o).copied().unwrap_or(e.string_offset)).collect();
+            (inner, map)
+        }
+    };
+    let byte = if column == decoded.chars().count() { decoded.len() } else { decoded.char_indices().nth(column)?.0 };
+    Some(line_col(text, *map.get(byte)?))
+}
+
 struct Walk {
     /// Byte offset of the deepest value found, in the text walked.
     offset: usize,
@@ -334,11 +361,22 @@ mod tests {
     }
 
     #[test]
+    fn columns_inside_strings() {
+        let text = r#"{"u": "/a\"b${x}"}"#;
+        // Decoded: /a"b${x}; the `$` is character 4, after one escaped quote.
+        assert_eq!(locate_in_string(text, "u", 4), Some((1, 1 + text.find('$').unwrap())));
+        let text = r#"{"c": "{\"u\": \"/a${x}\"}"}"#;
+        assert_eq!(locate_in_string(text, "c.u", 2), Some((1, 1 + text.find('$').unwrap())));
+        assert_eq!(locate_in_string(text, "c.u", 99), None);
+    }
+
+    #[test]
     fn never_panics() {
         for t in ["", "{", "\"", "{\"a\"", "{\"a\":", "[1,", "\"\\u12\"", "{\"a\": \"{\\\"b\\\": \"}", "é", "{\"a\":\"\\ud800\\u0041\"}"] {
             for p in ["", "a", "a.b", "[0]", "a[0].b"] {
                 let _ = locate_nearest(t, p);
                 let _ = locate_embedded(t, p);
+                let _ = locate_in_string(t, p, 3);
             }
         }
     }
