@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `${gmtDate:FMT}` | the instant formatted with `FMT` in GMT (the recommended form) |
 //! | `${date:FMT}` | the instant formatted with `FMT` in the *server zone*, which here is **UTC**: the platform's documented default ("unless configured for a specific time zone, polling occurs in UTC"), and the only choice that does not depend on where the host runs |
-//! | `${date}` | the instant formatted with the poller's own `updatedDateFormat` in its `updatedDateTimezone` (defaults `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`, GMT), so a where clause compares like with like (`where=lastmodifieddate='${date}'` with format `milliseconds` renders epoch milliseconds) |
+//! | `${date}` | the instant formatted with the poller's own `updatedDateFormat` in its `updatedDateTimezone` (defaults `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`, GMT; the created-date ones when `filterByUpdatedDate` is false), so a where clause compares like with like (`where=lastmodifieddate='${date}'` with format `milliseconds` renders epoch milliseconds) |
 //! | `${dateTimeZone:ZONE:FMT}` | `FMT` in `ZONE`; zones may contain colons (`-8:00`), so the zone is the longest prefix ending at a colon that names a zone |
 //! | `${epoch}`, `${epoch:ms}` | epoch milliseconds; `${epoch:s}` seconds; `${epoch:us}` microseconds |
 //!
@@ -312,7 +312,13 @@ fn render_var(var: &Var, ms: i64, defaults: &DateDefaults) -> Result<String, Err
 pub fn render_poll_url(resource: &ResourcePoller, watermark_ms: i64, now_ms: i64) -> Result<String, Error> {
     let delay_ms = (resource.poll_delay_secs as i64).saturating_mul(1000);
     let ms = watermark_ms.min(now_ms).saturating_sub(delay_ms);
-    let defaults = DateDefaults { format: resource.dates.updated.format.clone(), zone: resource.dates.updated.zone.clone() };
+    // Bare `${date}` speaks the language of the field the poller compares: the updated date,
+    // or the created date when `filterByUpdatedDate` is false.
+    let spec = match (&resource.dates.created, resource.filter_by_updated_date) {
+        (Some(created), false) => created,
+        _ => &resource.dates.updated,
+    };
+    let defaults = DateDefaults { format: spec.format.clone(), zone: spec.zone.clone() };
     render(&resource.url, ms, &defaults).map_err(|e| e.at_path("url"))
 }
 

@@ -352,3 +352,14 @@ fn a_body_given_as_a_json_string_validates_and_locates_inside_the_string() {
     let (line, col) = config::locate(&text(&body), path).unwrap();
     assert_eq!((e.inner.line, e.inner.column), (line, col));
 }
+
+#[test]
+fn bare_date_follows_the_created_field_when_filtering_by_created_date() {
+    let mut r = ResourcePoller::from_value("appointments", &appointments()).unwrap();
+    r.url = "/x?where=creation_date>'${date}'".into();
+    r.filter_by_updated_date = false;
+    if let Some(c) = r.dates.created.as_mut() {
+        c.format = "yyyy-MM-dd".into();
+    }
+    assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-10'");
+}
