@@ -45,12 +45,13 @@ pub enum Piece {
 }
 
 /// One problem in a template. `column` is the 0-based character column in the url.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Issue {
     pub severity: Severity,
     pub code: &'static str,
     pub column: usize,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 

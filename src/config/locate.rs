@@ -8,9 +8,10 @@
 //! escaped source text. Duplicate keys resolve to the last one, as the parser does.
 
 use super::path::{JsonPath, Segment};
+use serde::Serialize;
 
 /// A position in the source text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,
@@ -19,7 +20,8 @@ pub struct Location {
 }
 
 /// A path that ends inside a JSON-encoded string value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EmbeddedLocation {
     /// Where the string value starts (its opening quote) in the source text.
     pub string: Location,

@@ -7,6 +7,7 @@
 use crate::datefmt::DateFormat;
 use crate::diag::Error;
 use crate::zone::Zone;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The date format when a poller names none (the seed's format).
@@ -132,7 +133,7 @@ pub fn poller_configuration(v: &Value) -> Result<Map<String, Value>, Option<serd
 }
 
 /// One date field of a poller: where it is in a record and how to read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DateSpec {
     /// Field path in a record (`modification_date`, `properties.lastmodifieddate`).
     pub field: String,
@@ -148,15 +149,17 @@ impl DateSpec {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Dates {
     pub updated: DateSpec,
     /// `None` when the poller names no created-date field.
     pub created: Option<DateSpec>,
 }
 
-/// One resource poller, read leniently, with every default applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One resource poller, read leniently, with every default applied. Serializes in camelCase
+/// (`idField`, `pollDelaySecs`, ...) for the JS side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResourcePoller {
     /// The key in `event.poller.configuration` (the event's `objectType`).
     pub name: String,
