@@ -110,6 +110,75 @@ pub fn locate_in_string(text: &str, path: &str, column: usize) -> Option<(usize,
     Some(line_col(text, *map.get(byte)?))
 }
 
+/// Paths of keys written more than once in one object. The parser keeps the last value, so
+/// the earlier ones would be dropped silently. Looks inside the body when it is a JSON string
+/// and inside a string-form `event.poller.configuration`.
+pub fn duplicate_keys(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let start = skip_ws(text.as_bytes(), 0);
+    scan_duplicates(text, start, &JsonPath::root(), &mut out, 0);
+    out
+}
+
+fn scan_duplicates(text: &str, at: usize, path: &JsonPath, out: &mut Vec<String>, depth: usize) {
+    // The parser stops at 128 levels; so does this scan (it only runs on text that parsed).
+    if depth > 130 {
+        return;
+    }
+    let b = text.as_bytes();
+    match b.get(at) {
+        Some(b'{') => {
+            let mut seen = std::collections::HashSet::new();
+            let mut j = skip_ws(b, at + 1);
+            while j < b.len() && b[j] == b'"' {
+                let Some(kend) = string_end(b, j) else { return };
+                let Some(k) = text.get(j..kend).and_then(|t| serde_json::from_str::<String>(t).ok()) else { return };
+                j = skip_ws(b, kend);
+                if b.get(j) != Some(&b':') {
+                    return;
+                }
+                let vstart = skip_ws(b, j + 1);
+                let Some(vend) = value_end(b, vstart) else { return };
+                let child = path.key(&k);
+                if !seen.insert(k) && !out.contains(&child.to_string()) {
+                    out.push(child.to_string());
+                }
+                scan_duplicates(text, vstart, &child, out, depth + 1);
+                j = skip_ws(b, vend);
+                if b.get(j) != Some(&b',') {
+                    return;
+                }
+                j = skip_ws(b, j + 1);
+            }
+        }
+        Some(b'[') => {
+            let mut j = skip_ws(b, at + 1);
+            let mut i = 0;
+            while j < b.len() && b[j] != b']' {
+                scan_duplicates(text, j, &path.index(i), out, depth + 1);
+                let Some(e) = value_end(b, j) else { return };
+                j = skip_ws(b, e);
+                if b.get(j) == Some(&b',') {
+                    j = skip_ws(b, j + 1);
+                }
+                i += 1;
+            }
+        }
+        Some(b'"') => {
+            let embedded = (depth == 0 && path.as_str().is_empty())
+                || path.as_str() == JsonPath::root().key("configuration").key(super::model::POLLER_CONFIGURATION).as_str();
+            if embedded
+                && let Some((decoded, _)) = decode_string(text, at) {
+                    let s = skip_ws(decoded.as_bytes(), 0);
+                    if decoded.as_bytes().get(s) == Some(&b'{') {
+                        scan_duplicates(&decoded, s, path, out, depth + 1);
+                    }
+                }
+        }
+        _ => {}
+    }
+}
+
 struct Walk {
     /// Byte offset of the deepest value found, in the text walked.
     offset: usize,
@@ -373,12 +442,21 @@ mod tests {
     }
 
     #[test]
+    fn duplicates() {
+        let t = r#"{"a": 1, "b": {"x": 1, "x": 2, "x": 3}, "a": [{"k": 0, "k": 1}]}"#;
+        assert_eq!(duplicate_keys(t), vec!["b.x", "a", "a[0].k"]);
+        let t = r#"{"configuration": {"event.poller.configuration": "{\"r\": 1, \"r\": 2}"}}"#;
+        assert_eq!(duplicate_keys(t), vec![r#"configuration["event.poller.configuration"].r"#]);
+    }
+
+    #[test]
     fn never_panics() {
         for t in ["", "{", "\"", "{\"a\"", "{\"a\":", "[1,", "\"\\u12\"", "{\"a\": \"{\\\"b\\\": \"}", "é", "{\"a\":\"\\ud800\\u0041\"}"] {
             for p in ["", "a", "a.b", "[0]", "a[0].b"] {
                 let _ = locate_nearest(t, p);
                 let _ = locate_embedded(t, p);
                 let _ = locate_in_string(t, p, 3);
+                let _ = duplicate_keys(t);
             }
         }
     }

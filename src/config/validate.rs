@@ -5,6 +5,7 @@
 //! - any value: `config.required`, `config.empty`, `config.type`, `config.placeholder` [error];
 //!   `config.key.misspelled` [warning: an unknown key close to a known one; it is kept but ignored];
 //!   `config.key.alias` [warning: `filterByUpdateDate`, accepted as `filterByUpdatedDate`]
+//! - `config.key.duplicate` [warning: a key written twice in one object; the last one wins]
 //! - urls: `config.url.not-absolute` [error], `config.url.insecure` [warning: http other than localhost]
 //! - `config.refresh-interval` [error: not a whole number of minutes ≥ 1]
 //! - events: `events.no-callback` [error], `events.vendor-type` [error], `events.callback.self`
@@ -36,7 +37,16 @@ use serde_json::{Map, Value};
 /// one; paths are then relative to that object).
 pub fn validate(input: &str) -> Vec<Diagnostic> {
     match parse_body(input) {
-        Ok(body) => validate_body(&body),
+        Ok(body) => {
+            let mut out = validate_body(&body);
+            for path in super::locate::duplicate_keys(input) {
+                out.push(
+                    Diagnostic::warning("config.key.duplicate", path, "this key is written more than once here; only the last value is used")
+                        .with_hint("remove or rename the other occurrences"),
+                );
+            }
+            out
+        }
         Err(e) => {
             let mut d = Diagnostic::error(e.code, "", e.message);
             d.hint = e.hint;
@@ -337,14 +347,18 @@ impl V {
             }
         }
 
-        let mut has_pollers = false;
-        if let Some(v) = conf.get(POLLER_CONFIGURATION) {
-            has_pollers = self.poller_configuration(v, &cp.key(POLLER_CONFIGURATION));
+        // `None` when the value was unusable (and reported).
+        let mut counts: Vec<Option<usize>> = Vec::new();
+        if let Some(v) = conf.get(POLLER_CONFIGURATION).filter(|v| !v.is_null()) {
+            counts.push(self.poller_configuration(v, &cp.key(POLLER_CONFIGURATION)));
         }
-        if let Some(v) = conf.get(POLLER_URLS) {
-            has_pollers |= self.poller_urls(v, &cp.key(POLLER_URLS));
+        if let Some(v) = conf.get(POLLER_URLS).filter(|v| !v.is_null()) {
+            counts.push(self.poller_urls(v, &cp.key(POLLER_URLS)));
         }
-        if enabled && polling && !has_pollers && !conf.contains_key(POLLER_CONFIGURATION) && !conf.contains_key(POLLER_URLS) {
+        let has_pollers = counts.iter().any(|c| c.is_some_and(|n| n > 0));
+        // Nothing to poll: neither key, or only empty ones (`{}`, `""`). Broken values are
+        // reported already and not counted as empty.
+        if enabled && polling && counts.iter().all(|c| *c == Some(0)) {
             self.push(
                 Diagnostic::warning("events.no-pollers", cp.key(POLLER_CONFIGURATION), "events are enabled but no resource is configured for polling")
                     .with_hint("add \"event.poller.configuration\" with a poller per resource, or rely on the element's defaults knowingly"),
@@ -401,11 +415,11 @@ impl V {
         }
     }
 
-    /// Returns whether at least one poller is configured.
-    fn poller_configuration(&mut self, v: &Value, path: &JsonPath) -> bool {
+    /// Returns how many pollers are configured, `None` when the value is unusable.
+    fn poller_configuration(&mut self, v: &Value, path: &JsonPath) -> Option<usize> {
         if is_placeholder(v) {
             self.placeholder(path.clone());
-            return false;
+            return None;
         }
         let pollers = match poller_configuration(v) {
             Ok(m) => m,
@@ -418,7 +432,7 @@ impl V {
                     )
                     .with_hint("write it as a JSON object, or as a string holding one"),
                 );
-                return false;
+                return None;
             }
             Err(None) => {
                 self.push(Diagnostic::error(
@@ -429,29 +443,29 @@ impl V {
                         other => kind(other),
                     }),
                 ));
-                return false;
+                return None;
             }
         };
         for (name, poller) in &pollers {
             self.poller(name, poller, &path.key(name));
         }
-        !pollers.is_empty()
+        Some(pollers.len())
     }
 
-    fn poller_urls(&mut self, v: &Value, path: &JsonPath) -> bool {
+    fn poller_urls(&mut self, v: &Value, path: &JsonPath) -> Option<usize> {
         if is_placeholder(v) {
             self.placeholder(path.clone());
-            return false;
+            return None;
         }
         let Some(urls) = poller_urls(v) else {
             self.type_error(path.clone(), POLLER_URLS, "a pipe-delimited string of urls", v);
-            return false;
+            return None;
         };
         for (i, u) in urls.iter().enumerate() {
             let label = format!("url {} of {}", i + 1, urls.len());
             self.relative_url(u, path, &label);
         }
-        !urls.is_empty()
+        Some(urls.len())
     }
 
     /// A hub url relative to the API base, and its template variables.

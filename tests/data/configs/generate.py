@@ -156,6 +156,14 @@ case("many-at-once", "every problem at once, at every depth",
          setc("event.notification.callback.url", "http://mycoolapp.com"), lambda b: conf(b)["event.poller.configuration"].__setitem__("contacts", 7),
          seta("url", "appointments"), seta("pageSize", 10000), setd("createdDateTimezone", "GTM")))
 
+# ---- duplicates and empties (text cases: Python dicts cannot hold duplicate keys) ----
+dup = json.dumps(base(), indent=2).replace('"event.poller.configuration": {\n', '"event.poller.configuration": {\n        "appointments": {"url": "/hubs/crm/old"},\n', 1)
+case("duplicate-poller", "a resource written twice: the first one would be dropped silently", [["config.key.duplicate", A]], text=dup)
+b2 = base(); b2["configuration"]["event.poller.configuration"] = json.dumps(b2["configuration"]["event.poller.configuration"])
+dup2 = json.dumps(b2, indent=2).replace('\\"idField\\": \\"id\\"', '\\"idField\\": \\"key\\", \\"idField\\": \\"id\\"', 1)
+case("duplicate-inside-string-config", "a key written twice inside the string form", [["config.key.duplicate", A + ".idField"]], text=dup2)
+case("empty-poller-config", "events on with an empty poller configuration", [["events.no-pollers", PC]], setc("event.poller.configuration", {}))
+
 # ---- needing the full date engine (named formats, IANA zones, short ids) ----
 def full(): cases[-1][1]["needsFullDateEngine"] = True
 case("valid-hubspot-milliseconds", "the reference's HubSpot contacts poller: bare ${date} with format milliseconds", [],
