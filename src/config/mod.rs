@@ -23,7 +23,7 @@ pub use locate::{locate, locate_embedded, locate_in_string, locate_nearest, Embe
 pub use model::{Dates, DateSpec, ResourcePoller, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE};
 pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
-pub use render::{instance_request, render_curl, InstanceRequest, RenderOptions, DEFAULT_BASE_URL};
+pub use render::{instance_request, render_curl, InstanceRequest, RenderOptions, DEFAULT_BASE_URL, MASK};
 pub use schema::schema;
 pub use validate::{is_valid, validate, validate_value};
 

@@ -64,6 +64,15 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// A url as the seed writes it (bare) when no character in it means anything to a shell.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%+,@=".contains(c)) {
+        s.to_owned()
+    } else {
+        shell_quote(s)
+    }
+}
+
 /// The `POST /instances` call as a cURL command in the seed's layout. Secrets in the
 /// `authorization` header and in the body are masked unless `opts.reveal`; a secret not given
 /// shows the seed's `<USER_SECRET>` / `<ORGANIZATION_SECRET>` placeholder.
@@ -82,7 +91,7 @@ pub fn render_curl(body: &Value, opts: &RenderOptions) -> String {
     let json = serde_json::to_string_pretty(&shown).unwrap_or_default();
     format!(
         "curl -X POST \\\n{} \\\n-H {} \\\n-H 'content-type: application/json' \\\n-d {}",
-        shell_quote(&instances_url(opts)),
+        shell_word(&instances_url(opts)),
         shell_quote(&auth),
         shell_quote(&json)
     )
