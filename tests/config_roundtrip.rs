@@ -363,3 +363,20 @@ fn bare_date_follows_the_created_field_when_filtering_by_created_date() {
     }
     assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-10'");
 }
+
+#[test]
+fn the_builder_takes_all_presets_or_a_list() {
+    let base = json!({"element": "infusionsoftrest", "name": "x", "code": "c", "callbackUrl": "https://a.example/e",
+        "oauth": {"key": "k", "secret": "s", "callbackUrl": "https://a.example/o"}});
+    let with_resources = |r: Value| {
+        let mut s = base.clone();
+        s["resources"] = r;
+        config::build_instance(&s)
+    };
+    let all = with_resources(json!("all")).unwrap();
+    assert_eq!(all["configuration"]["event.poller.configuration"], presets::infusionsoftrest());
+    let two = with_resources(json!(["tasks", "contacts"])).unwrap();
+    let pc = two["configuration"]["event.poller.configuration"].as_object().unwrap();
+    assert_eq!(pc.keys().collect::<Vec<_>>(), ["tasks", "contacts"]);
+    assert_eq!(with_resources(json!([1])).unwrap_err().path.as_deref(), Some("resources[0]"));
+}

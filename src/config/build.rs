@@ -12,7 +12,7 @@
 //!   "refreshInterval": 15,                      // minutes; default 15 when events are on
 //!   "signatureKey": "...",                      // event.notification.signature.key
 //!   "tags": ["docs"],
-//!   "resources": {
+//!   "resources": {                              // or "all", or ["contacts", "tasks"]: those presets
 //!     "appointments": true,                     // the element's preset for this resource
 //!     "deals": "opportunities",                 // a preset under another name
 //!     "contacts": {"preset": "contacts", "pollDelay": 30},   // a preset with overrides
@@ -88,7 +88,22 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
     let resources = match s.get("resources") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(r)) => r.clone(),
-        Some(_) => return Err(err("build.type", root.key("resources"), "\"resources\" must be an object of resource name -> preset or poller")),
+        // `"all"`: every preset of the element; `["contacts", "tasks"]`: those presets.
+        Some(Value::String(a)) if a == "all" => {
+            let all = presets::all(&element).ok_or_else(|| err("build.unknown-preset", root.key("resources"), format!("{element:?} has no presets")))?;
+            all.as_object().map(|m| m.keys().map(|k| (k.clone(), Value::Bool(true))).collect()).unwrap_or_default()
+        }
+        Some(Value::Array(names)) => {
+            let mut m = Map::new();
+            for (i, n) in names.iter().enumerate() {
+                let n = n.as_str().ok_or_else(|| err("build.type", root.key("resources").index(i), "a resource name"))?;
+                m.insert(n.to_owned(), Value::Bool(true));
+            }
+            m
+        }
+        Some(_) => {
+            return Err(err("build.type", root.key("resources"), "\"resources\" is \"all\", an array of preset names, or an object of resource name -> preset or poller"));
+        }
     };
     let events = match s.get("events") {
         None | Some(Value::Null) => callback.is_some() || !resources.is_empty(),

@@ -54,6 +54,14 @@ pub fn preset(element: &str, resource: &str) -> Option<Value> {
     }
 }
 
+/// Every preset poller of an element (`{resource: poller}`), if it has presets.
+pub fn all(element: &str) -> Option<Value> {
+    match element {
+        "infusionsoftrest" => Some(infusionsoftrest()),
+        _ => None,
+    }
+}
+
 /// Elements with presets.
 pub fn elements() -> &'static [&'static str] {
     &["infusionsoftrest"]
