@@ -311,7 +311,7 @@ fn render_var(var: &Var, ms: i64, defaults: &DateDefaults) -> Result<String, Err
 /// data): querying "updated after the future" would silently return nothing until then, while
 /// re-reading a little is harmless because detection de-duplicates.
 pub fn render_poll_url(resource: &ResourcePoller, watermark_ms: i64, now_ms: i64) -> Result<String, Error> {
-    let delay_ms = (resource.poll_delay_secs as i64).saturating_mul(1000);
+    let delay_ms = i64::try_from(resource.poll_delay_secs).unwrap_or(i64::MAX).saturating_mul(1000);
     let ms = watermark_ms.min(now_ms).saturating_sub(delay_ms);
     // Bare `${date}` speaks the language of the field the poller compares: the updated date,
     // or the created date when `filterByUpdatedDate` is false.
