@@ -19,7 +19,7 @@ mod schema;
 mod validate;
 
 pub use build::build_instance;
-pub use locate::{locate, locate_embedded, locate_in_string, locate_nearest, EmbeddedLocation, Location};
+pub use locate::{duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest, EmbeddedLocation, Location};
 pub use model::{Dates, DateSpec, ResourcePoller, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE};
 pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
