@@ -10,6 +10,7 @@ pub mod config;
 pub mod datefmt;
 pub mod detect;
 pub mod diag;
+pub mod template;
 pub mod zone;
 
 #[cfg(feature = "wasm")]

@@ -52,6 +52,80 @@ export function validateConfig(input) {
   return core(() => wasm.validateConfig(text));
 }
 
+/** A body (object or JSON text) as JSON text for the core; throws PollerError if impossible. */
+function jsonText(input, what) {
+  if (typeof input === "string") return input;
+  let text;
+  try {
+    text = JSON.stringify(input);
+  } catch (e) {
+    throw new PollerError("argument.not-json", `${what} cannot be turned into JSON: ${e.message}`);
+  }
+  if (text === undefined) throw new PollerError("argument.not-json", `${what} must be an object, not ${typeof input}`);
+  return text;
+}
+
+/** Instants as epoch ms, Date, or ISO text. */
+function instant(v, what) {
+  if (v instanceof Date) v = v.getTime();
+  if (typeof v === "string") {
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) throw new PollerError("argument.instant", `${what} ${JSON.stringify(v)} is not an ISO instant`);
+    v = ms;
+  }
+  if (!Number.isFinite(v)) throw new PollerError("argument.instant", `${what} must be epoch milliseconds, a Date or an ISO instant`);
+  return v;
+}
+
+/**
+ * One canonical form of a body, the same for every accepted spelling: native JSON values,
+ * `event.poller.configuration` as an object; unknown keys kept.
+ */
+export function normalizeConfig(input) {
+  return core(() => wasm.normalizeConfig(jsonText(input, "the body")));
+}
+
+/**
+ * Builds a `POST /instances` body from a small spec:
+ * `{element, name, oauth: {key, secret, callbackUrl}, callbackUrl, refreshInterval, signatureKey?, resources}`.
+ */
+export function buildInstance(spec) {
+  return core(() => wasm.buildInstance(jsonText(spec, "the spec")));
+}
+
+/** The seed's cURL form of `POST /instances`; secrets masked unless `reveal`. */
+export function renderCurl(body, { baseUrl, userSecret, organizationSecret, reveal = false } = {}) {
+  return core(() => wasm.renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
+}
+
+/** `{method, url, headers, body}` for `fetch`, creating the instance. */
+export function instanceRequest(body, { baseUrl, userSecret, organizationSecret } = {}) {
+  return core(() => wasm.instanceRequest(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true })));
+}
+
+/**
+ * The resource's url with its `${...}` date variables rendered from the watermark (minus
+ * `pollDelay`; never later than `now`).
+ */
+export function renderPollUrl(resource, { watermark, now = Date.now() } = {}) {
+  if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object");
+  const w = instant(watermark ?? now, "watermark");
+  return core(() => wasm.renderPollUrl(JSON.stringify(resource), w, instant(now, "now")));
+}
+
+/** 1-based `{line, column, exact}` of the value at a diagnostic's `path` in JSON `text`, or null. */
+export function locateConfigPath(text, path) {
+  expectString(text, "text");
+  expectString(path, "path");
+  return core(() => wasm.locateConfigPath(text, path));
+}
+
+/** Ready resource pollers per element: `presets.infusionsoftrest.appointments`. */
+export const presets = Object.freeze(Object.fromEntries(wasm.presetElements().map((e) => [e, Object.freeze(wasm.presets(e))])));
+
+/** A JSON Schema (2020-12) of the `POST /instances` body, for editors. */
+export const configSchema = wasm.configSchema();
+
 function notJson(message) {
   return { ok: false, diagnostics: [{ severity: "error", code: "config.not-json", path: "", message }] };
 }

@@ -118,3 +118,80 @@ export function detectChanges(input: DetectInput): DetectResult;
 
 /** Lints a date pattern (optionally for a zone): diagnostics with stable codes and hints. */
 export function lintDateFormat(pattern: DateFormatSpec, zone?: ZoneName): Diagnostic[];
+
+/** A `POST /instances` body. Known keys are typed; unknown keys are kept on every round trip. */
+export interface InstanceBody {
+  element?: { key?: string; [key: string]: unknown };
+  providerData?: { code?: string; [key: string]: unknown };
+  name?: string;
+  tags?: string[];
+  configuration?: {
+    "oauth.api.key"?: string;
+    "oauth.api.secret"?: string;
+    "oauth.callback.url"?: string;
+    "event.notification.enabled"?: boolean | string;
+    "event.vendor.type"?: "polling" | "webhooks" | string;
+    "event.notification.callback.url"?: string;
+    "event.poller.refresh_interval"?: number | string;
+    "event.poller.configuration"?: Record<string, ResourcePoller> | string;
+    "event.notification.signature.key"?: string;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** The canonical form of a body: native JSON values, the poller configuration as an object. Throws `PollerError` if it is not a JSON object. */
+export function normalizeConfig(input: InstanceBody | string): InstanceBody;
+
+export interface InstanceSpec {
+  element: string;
+  name: string;
+  /** The OAuth authorization grant code. */
+  code?: string;
+  oauth: { key: string; secret: string; callbackUrl: string };
+  /** Where events are sent (`event.notification.callback.url`). */
+  callbackUrl?: string;
+  events?: boolean;
+  refreshInterval?: number;
+  signatureKey?: string;
+  tags?: string[];
+  /** `"all"`, preset names, or name -> `true` | preset name | `{preset, ...overrides}` | a full poller. */
+  resources?: "all" | string[] | Record<string, true | string | ResourcePoller | ({ preset: string } & ResourcePoller)>;
+  /** Extra configuration keys, written as given. */
+  configuration?: Record<string, unknown>;
+}
+
+/** Builds a body from a spec; throws `PollerError` (`build.*`) when the result would not validate. */
+export function buildInstance(spec: InstanceSpec): InstanceBody;
+
+export interface RenderOptions {
+  /** Default `https://api.cloud-elements.com/elements/api-v2`. */
+  baseUrl?: string;
+  userSecret?: string;
+  organizationSecret?: string;
+}
+
+/** The seed's cURL form of `POST /instances`; secrets masked unless `reveal`. */
+export function renderCurl(body: InstanceBody | string, options?: RenderOptions & { reveal?: boolean }): string;
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A fetch-ready request creating the instance. Throws `PollerError` when a secret is missing. */
+export function instanceRequest(body: InstanceBody | string, options?: RenderOptions): HttpRequest;
+
+/** The resource's url with its `${...}` date variables rendered from the watermark. */
+export function renderPollUrl(resource: ResourcePoller & { name?: string }, options?: { watermark?: number | string | Date; now?: number | string | Date }): string;
+
+/** 1-based position of the value at a diagnostic's path in JSON text; `exact` is false when only a parent exists. */
+export function locateConfigPath(text: string, path: string): { line: number; column: number; exact: boolean } | null;
+
+/** Ready resource pollers per element key. */
+export const presets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
+
+/** A JSON Schema (2020-12) of the body. */
+export const configSchema: Record<string, unknown>;

@@ -1,10 +1,56 @@
-//! Instance configuration: the `POST /instances` body.
+//! Instance configuration: the `POST /instances` body of an element instance with polling.
 //!
-//! The thin slice validates the shape of the seed document's body and its required keys;
-//! issue 4 adds the lenient model, the builder, renderers and presets.
+//! - [`model`]: known keys, lenient readers, [`ResourcePoller`];
+//! - [`normalize`](normalize()): one canonical form for every accepted spelling;
+//! - [`validate`](validate()): every problem at once, each at its [`JsonPath`];
+//! - [`locate`](locate()): a path back to a line and column of the source text;
+//! - [`build_instance`]: a body from a small spec; [`presets`]: ready pollers;
+//! - [`render_curl`], [`instance_request`]: the body as a cURL command or a fetch request;
+//! - [`schema`](schema()): a JSON Schema of the body for editors.
 
+mod build;
+mod locate;
+pub mod model;
+mod normalize;
 mod path;
+pub mod presets;
+mod render;
+mod schema;
 mod validate;
 
-pub use path::JsonPath;
-pub use validate::validate;
+pub use build::build_instance;
+pub use locate::{duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest, EmbeddedLocation, Location};
+pub use model::{Dates, DateSpec, ResourcePoller, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE};
+pub use normalize::{normalize, normalize_value, parse_body};
+pub use path::{JsonPath, Segment};
+pub use render::{instance_request, render_curl, InstanceRequest, RenderOptions, DEFAULT_BASE_URL, MASK};
+pub use schema::schema;
+pub use validate::{is_valid, validate, validate_value};
+
+use crate::diag::Error;
+use serde_json::Value;
+
+/// Every resource poller of a body (JSON text), read leniently with defaults applied, in the
+/// order written. Errors carry the full path of the offending value.
+pub fn pollers(input: &str) -> Result<Vec<ResourcePoller>, Error> {
+    let body = parse_body(input)?;
+    let cp = JsonPath::root().key("configuration");
+    let Some(conf) = body.get("configuration").and_then(Value::as_object) else {
+        return Ok(Vec::new());
+    };
+    let Some(pc) = conf.get(model::POLLER_CONFIGURATION) else { return Ok(Vec::new()) };
+    let pp = cp.key(model::POLLER_CONFIGURATION);
+    let map = model::poller_configuration(pc).map_err(|_| {
+        Error::new("poller.configuration.not-object", "the poller configuration must be an object of resource pollers").at_path(pp.clone())
+    })?;
+    map.iter()
+        .map(|(name, v)| {
+            ResourcePoller::from_value(name, v).map_err(|e| {
+                let inner = e.path.clone().unwrap_or_default();
+                let base = pp.key(name);
+                let full = if inner.is_empty() { base.to_string() } else { format!("{base}.{inner}") };
+                e.at_path(full)
+            })
+        })
+        .collect()
+}

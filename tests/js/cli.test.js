@@ -1,15 +1,7 @@
 // The `elements-poller` command, run as a user runs it: a child process of the package's bin.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const bin = fileURLToPath(new URL("../../pkg/bin/elements-poller.js", import.meta.url));
-
-export function cli(...args) {
-  const r = spawnSync("node", [bin, ...args], { encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli } from "./helpers/cli.js";
 
 test("--help lists every command and the exit codes", () => {
   const { code, out } = cli("--help");

@@ -1,8 +1,12 @@
 // The CLI's dispatcher. Each command lives in its own module and returns an exit code:
 // 0 success, 1 the input has errors (or the operation failed), 2 the command line is wrong.
 import { dateCommand } from "./date.js";
+import { validateCommand } from "./validate.js";
+import { previewCommand } from "./preview.js";
 
 const commands = {
+  validate: { run: validateCommand, summary: "validate FILE...: check POST /instances bodies, compiler-style" },
+  preview: { run: previewCommand, summary: "preview FILE --curl|--request|--poll-url RESOURCE: what would be sent" },
   date: { run: dateCommand, summary: "date parse|format|lint: Java date patterns in any zone" },
 };
 

@@ -1,0 +1,271 @@
+//! The typed model: known keys, lenient readers, and [`ResourcePoller`].
+//!
+//! Values arrive the way the platform accepts them: `"15"` or `15`, `"true"` or `true`.
+//! The readers here accept both and nothing else; anything they reject is reported by
+//! validation at its path.
+
+use crate::datefmt::DateFormat;
+use crate::diag::Error;
+use crate::zone::Zone;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The date format when a poller names none (the seed's format).
+pub const DEFAULT_DATE_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+/// The zone when a poller names none (the platform's documented default).
+pub const DEFAULT_ZONE: &str = "GMT";
+/// The hub's page size when a poller names none.
+pub const DEFAULT_PAGE_SIZE: u32 = 200;
+/// The hub's largest page.
+pub const MAX_PAGE_SIZE: u32 = 5000;
+/// `createdCheckTolerance` when not given (the one source that names a default says 10 s).
+pub const DEFAULT_CREATED_CHECK_TOLERANCE_SECS: u64 = 10;
+
+// Keys of `configuration`.
+pub const OAUTH_API_KEY: &str = "oauth.api.key";
+pub const OAUTH_API_SECRET: &str = "oauth.api.secret";
+pub const OAUTH_CALLBACK_URL: &str = "oauth.callback.url";
+pub const EVENTS_ENABLED: &str = "event.notification.enabled";
+pub const VENDOR_TYPE: &str = "event.vendor.type";
+pub const CALLBACK_URL: &str = "event.notification.callback.url";
+pub const REFRESH_INTERVAL: &str = "event.poller.refresh_interval";
+pub const POLLER_CONFIGURATION: &str = "event.poller.configuration";
+pub const POLLER_URLS: &str = "event.poller.urls";
+pub const EVENT_OBJECTS: &str = "event.objects";
+pub const SIGNATURE_KEY: &str = "event.notification.signature.key";
+pub const CALLBACK_HEADERS: &str = "event.notification.callback.headers";
+pub const BASIC_USERNAME: &str = "event.notification.basic.username";
+pub const BASIC_PASSWORD: &str = "event.notification.basic.password";
+pub const RAW_ENABLED: &str = "event.raw.enabled";
+pub const INSTANCE_FINDER: &str = "event.notification.instance.finder";
+pub const SUBSCRIPTION_ID: &str = "event.notification.subscription.id";
+
+/// Every `configuration` key this crate knows (used to suggest fixes for misspellings).
+pub const CONFIGURATION_KEYS: [&str; 17] = [
+    OAUTH_API_KEY,
+    OAUTH_API_SECRET,
+    OAUTH_CALLBACK_URL,
+    EVENTS_ENABLED,
+    VENDOR_TYPE,
+    CALLBACK_URL,
+    REFRESH_INTERVAL,
+    POLLER_CONFIGURATION,
+    POLLER_URLS,
+    EVENT_OBJECTS,
+    SIGNATURE_KEY,
+    CALLBACK_HEADERS,
+    BASIC_USERNAME,
+    BASIC_PASSWORD,
+    RAW_ENABLED,
+    INSTANCE_FINDER,
+    SUBSCRIPTION_ID,
+];
+/// Boolean `configuration` keys.
+pub const BOOLEAN_KEYS: [&str; 2] = [EVENTS_ENABLED, RAW_ENABLED];
+/// Values never echoed in a message and masked by renderers: (`configuration` key).
+pub const SECRET_KEYS: [&str; 3] = [OAUTH_API_SECRET, SIGNATURE_KEY, BASIC_PASSWORD];
+/// Top-level keys of the body.
+pub const BODY_KEYS: [&str; 5] = ["element", "providerData", "configuration", "tags", "name"];
+
+/// Keys of a resource poller.
+pub const POLLER_KEYS: [&str; 8] =
+    ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"];
+/// The misspelling one docs page uses; accepted as `filterByUpdatedDate`.
+pub const FILTER_BY_UPDATED_DATE_ALIAS: &str = "filterByUpdateDate";
+/// Keys of `datesConfiguration` (`createdCheckTolerance` is also accepted there).
+pub const DATES_KEYS: [&str; 6] =
+    ["updatedDateField", "updatedDateFormat", "updatedDateTimezone", "createdDateField", "createdDateFormat", "createdDateTimezone"];
+
+/// `true`/`false` or `"true"`/`"false"` (any case, surrounding spaces ignored).
+pub fn read_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A number, or a string holding one.
+pub fn read_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+/// A whole number (`15`, `15.0`, `"15"`), or `None`.
+pub fn read_int(v: &Value) -> Option<i64> {
+    if let Some(i) = v.as_i64() {
+        return Some(i);
+    }
+    if let Value::String(s) = v
+        && let Ok(i) = s.trim().parse::<i64>() {
+            return Some(i);
+        }
+    read_number(v).filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
+}
+
+/// A string that is still a `<placeholder>` from the documentation.
+pub fn is_placeholder(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        let t = s.trim();
+        t.len() > 2 && t.starts_with('<') && t.ends_with('>')
+    })
+}
+
+/// The poller configuration as an object, whichever form it was written in. `Err` carries the
+/// parse error of a JSON-encoded string that is not an object.
+pub fn poller_configuration(v: &Value) -> Result<Map<String, Value>, Option<serde_json::Error>> {
+    match v {
+        Value::Object(m) => Ok(m.clone()),
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(None),
+            Err(e) => Err(Some(e)),
+        },
+        _ => Err(None),
+    }
+}
+
+/// One date field of a poller: where it is in a record and how to read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DateSpec {
+    /// Field path in a record (`modification_date`, `properties.lastmodifieddate`).
+    pub field: String,
+    /// A date pattern or a named format (`milliseconds`, `timestamp`, `seconds`, `iso8601`).
+    pub format: String,
+    /// A zone name for [`Zone::parse`].
+    pub zone: String,
+}
+
+impl DateSpec {
+    pub fn compile(&self) -> Result<(DateFormat, Zone), Error> {
+        Ok((DateFormat::compile(&self.format)?, Zone::parse(&self.zone)?))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Dates {
+    pub updated: DateSpec,
+    /// `None` when the poller names no created-date field.
+    pub created: Option<DateSpec>,
+}
+
+/// One resource poller, read leniently, with every default applied. Serializes in camelCase
+/// (`idField`, `pollDelaySecs`, ...) for the JS side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePoller {
+    /// The key in `event.poller.configuration` (the event's `objectType`).
+    pub name: String,
+    pub url: String,
+    pub id_field: String,
+    pub dates: Dates,
+    /// Default [`DEFAULT_PAGE_SIZE`].
+    pub page_size: u32,
+    /// Seconds subtracted from the last poll date; default 0.
+    pub poll_delay_secs: u64,
+    /// Default true; `filterByUpdateDate` is read as this key.
+    pub filter_by_updated_date: bool,
+    /// Default false.
+    pub filter_by_current_date: bool,
+    /// Read at the poller level, else inside `datesConfiguration`; default
+    /// [`DEFAULT_CREATED_CHECK_TOLERANCE_SECS`].
+    pub created_check_tolerance_secs: u64,
+}
+
+impl ResourcePoller {
+    /// Reads one poller (the value under its name in `event.poller.configuration`).
+    /// Errors carry the path of the offending key relative to the poller (`datesConfiguration.updatedDateFormat`).
+    pub fn from_value(name: &str, v: &Value) -> Result<ResourcePoller, Error> {
+        let m = v.as_object().ok_or_else(|| Error::new("poller.not-object", format!("the poller {name:?} must be an object")))?;
+        let string = |m: &Map<String, Value>, key: &str, path: &str| -> Result<Option<String>, Error> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if is_placeholder(&Value::String(s.clone())) => {
+                    Err(Error::new("config.placeholder", format!("{path} is still a placeholder")).at_path(path))
+                }
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
+                Some(Value::String(_)) => Err(Error::new("config.empty", format!("{path} is empty")).at_path(path)),
+                Some(_) => Err(Error::new("config.type", format!("{path} must be a string")).at_path(path)),
+            }
+        };
+        let required = |key: &str, path: &str| -> Result<String, Error> {
+            string(m, key, path)?.ok_or_else(|| Error::new("config.required", format!("{path} is required")).at_path(path))
+        };
+        let url = required("url", "url")?;
+        let id_field = required("idField", "idField")?;
+        let empty = Map::new();
+        let dates = match m.get("datesConfiguration") {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(d)) => d,
+            Some(_) => return Err(Error::new("config.type", "datesConfiguration must be an object").at_path("datesConfiguration")),
+        };
+        let spec = |which: &str, required: bool| -> Result<Option<DateSpec>, Error> {
+            let p = |k: &str| format!("datesConfiguration.{which}{k}");
+            let Some(field) = string(dates, &format!("{which}DateField"), &p("DateField"))? else {
+                return if required {
+                    Err(Error::new("config.required", format!("{} is required", p("DateField"))).at_path(p("DateField")))
+                } else {
+                    Ok(None)
+                };
+            };
+            let format = string(dates, &format!("{which}DateFormat"), &p("DateFormat"))?.unwrap_or_else(|| DEFAULT_DATE_FORMAT.to_owned());
+            let zone = string(dates, &format!("{which}DateTimezone"), &p("DateTimezone"))?.unwrap_or_else(|| DEFAULT_ZONE.to_owned());
+            DateFormat::compile(&format).map_err(|e| e.at_path(p("DateFormat")))?;
+            Zone::parse(&zone).map_err(|e| e.at_path(p("DateTimezone")))?;
+            Ok(Some(DateSpec { field, format, zone }))
+        };
+        let updated = spec("updated", true)?.unwrap_or_else(unreachable_spec);
+        let created = spec("created", false)?;
+        let uint = |key: &str, v: Option<&Value>, path: &str| -> Result<Option<u64>, Error> {
+            match v {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => match read_int(v) {
+                    Some(i) if i >= 0 => Ok(Some(i as u64)),
+                    _ => Err(Error::new("config.type", format!("{key} must be a whole number ≥ 0")).at_path(path)),
+                },
+            }
+        };
+        let boolean = |key: &str| -> Result<Option<bool>, Error> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => read_bool(v).map(Some).ok_or_else(|| Error::new("config.type", format!("{key} must be true or false")).at_path(key)),
+            }
+        };
+        let page_size = match uint("pageSize", m.get("pageSize"), "pageSize")? {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if (1..=MAX_PAGE_SIZE as u64).contains(&n) => n as u32,
+            Some(_) => return Err(Error::new("poller.page-size.range", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}")).at_path("pageSize")),
+        };
+        let tolerance = match uint("createdCheckTolerance", m.get("createdCheckTolerance"), "createdCheckTolerance")? {
+            Some(t) => Some(t),
+            None => uint("createdCheckTolerance", dates.get("createdCheckTolerance"), "datesConfiguration.createdCheckTolerance")?,
+        };
+        let filter_by_updated_date = match boolean("filterByUpdatedDate")? {
+            Some(b) => b,
+            None => boolean(FILTER_BY_UPDATED_DATE_ALIAS)?.unwrap_or(true),
+        };
+        Ok(ResourcePoller {
+            name: name.to_owned(),
+            url,
+            id_field,
+            dates: Dates { updated, created },
+            page_size,
+            poll_delay_secs: uint("pollDelay", m.get("pollDelay"), "pollDelay")?.unwrap_or(0),
+            filter_by_updated_date,
+            filter_by_current_date: boolean("filterByCurrentDate")?.unwrap_or(false),
+            created_check_tolerance_secs: tolerance.unwrap_or(DEFAULT_CREATED_CHECK_TOLERANCE_SECS),
+        })
+    }
+}
+
+/// `spec("updated", true)` never returns `Ok(None)`; this keeps the code total without a panic.
+fn unreachable_spec() -> DateSpec {
+    DateSpec { field: String::new(), format: DEFAULT_DATE_FORMAT.to_owned(), zone: DEFAULT_ZONE.to_owned() }
+}

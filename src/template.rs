@@ -1,0 +1,458 @@
+//! `${...}` variables in a resource poller's `url`, rendered from the last poll date.
+//!
+//! | variable | renders |
+//! | --- | --- |
+//! | `${gmtDate:FMT}` | the instant formatted with `FMT` in GMT (the recommended form) |
+//! | `${date:FMT}` | the instant formatted with `FMT` in the *server zone*, which here is **UTC**: the platform's documented default ("unless configured for a specific time zone, polling occurs in UTC"), and the only choice that does not depend on where the host runs |
+//! | `${date}` | the instant formatted with the poller's own `updatedDateFormat` in its `updatedDateTimezone` (defaults `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`, GMT; the created-date ones when `filterByUpdatedDate` is false), so a where clause compares like with like (`where=lastmodifieddate='${date}'` with format `milliseconds` renders epoch milliseconds) |
+//! | `${dateTimeZone:ZONE:FMT}` | `FMT` in `ZONE`; zones may contain colons (`-8:00`), so the zone is the longest prefix ending at a colon that names a zone |
+//! | `${epoch}`, `${epoch:ms}` | epoch milliseconds; `${epoch:s}` seconds; `${epoch:us}` microseconds |
+//!
+//! A variable ends at the first `}`. [`check`] reports every problem of a template with its
+//! column; [`render`] and [`render_poll_url`] produce the url, with each rendered value
+//! percent-encoded for where it sits (path or query) so that e.g. the `+` of `+05:30` reaches
+//! the server as `%2B` and not as a space.
+
+use crate::config::ResourcePoller;
+use crate::datefmt::{self, DateFormat};
+use crate::diag::{Error, Severity};
+use crate::zone::Zone;
+
+/// The variable names the platform knows.
+pub const VARIABLES: [&str; 4] = ["gmtDate", "date", "dateTimeZone", "epoch"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpochUnit {
+    Seconds,
+    Millis,
+    Micros,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Var {
+    GmtDate { format: String },
+    /// `format` is `None` for bare `${date}`.
+    Date { format: Option<String> },
+    DateTimeZone { zone: String, format: String },
+    Epoch(EpochUnit),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Literal(String),
+    /// `start..end` are the byte offsets of `${...}` in the template.
+    Var { var: Var, start: usize, end: usize },
+}
+
+/// One problem in a template. `column` is the 0-based character column in the url.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Issue {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub column: usize,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Issue {
+    fn error(code: &'static str, column: usize, message: impl Into<String>) -> Self {
+        Issue { severity: Severity::Error, code, column, message: message.into(), hint: None }
+    }
+    fn hint(mut self, h: impl Into<String>) -> Self {
+        self.hint = Some(h.into());
+        self
+    }
+    fn into_error(self) -> Error {
+        let mut e = Error::new(self.code, self.message).at_column(self.column);
+        e.hint = self.hint;
+        e
+    }
+}
+
+/// A parsed template: literal text and variables, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    pub pieces: Vec<Piece>,
+}
+
+fn col(s: &str, byte: usize) -> usize {
+    s.get(..byte).map_or(0, |p| p.chars().count())
+}
+
+/// Parses a template. Structural problems (unknown, misspelled, unterminated variables, bad
+/// arguments) are returned as issues; the pieces still hold everything that did parse, with
+/// broken variables kept as literal text.
+pub fn parse(url: &str) -> (Template, Vec<Issue>) {
+    let mut pieces = Vec::new();
+    let mut issues = Vec::new();
+    let mut lit = String::new();
+    let mut i = 0;
+    while i < url.len() {
+        let rest = &url[i..];
+        if !rest.starts_with("${") {
+            // Advance one whole character (byte offsets stay on char boundaries).
+            let ch = rest.chars().next().unwrap_or('\0');
+            lit.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        let close = rest.find('}');
+        let nested = rest[2..].find("${").map(|p| p + 2);
+        let end = match (close, nested) {
+            (Some(c), Some(n)) if n < c => None,
+            (c, _) => c,
+        };
+        let Some(end) = end else {
+            issues.push(
+                Issue::error("poller.url.unterminated-variable", col(url, i), format!("the variable at column {} has no closing }}", col(url, i) + 1))
+                    .hint("close it with }, e.g. ${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}"),
+            );
+            lit.push_str("${");
+            i += 2;
+            continue;
+        };
+        let body = &rest[2..end];
+        match parse_var(body, url, i) {
+            Ok(var) => {
+                if !lit.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut lit)));
+                }
+                pieces.push(Piece::Var { var, start: i, end: i + end + 1 });
+            }
+            Err(issue) => {
+                issues.push(issue);
+                lit.push_str(&rest[..=end]);
+            }
+        }
+        i += end + 1;
+    }
+    if !lit.is_empty() {
+        pieces.push(Piece::Literal(lit));
+    }
+    // `{gmtDate:...}` without the `$` renders literally: almost certainly a typo.
+    for piece in &pieces {
+        if let Piece::Literal(l) = piece {
+            for name in VARIABLES {
+                let needle = format!("{{{name}");
+                for (pos, _) in l.match_indices(&needle) {
+                    let before = l[..pos].chars().last();
+                    let after = l[pos + needle.len()..].chars().next();
+                    if before != Some('$') && matches!(after, Some(':') | Some('}'))
+                        && let Some(p) = url.find(&l[pos..]) {
+                            let mut is = Issue::error("poller.url.missing-dollar", col(url, p), format!("{{{name}...}} is missing its $ and will be sent literally"))
+                                .hint(format!("write ${{{name}...}}"));
+                            is.severity = Severity::Warning;
+                            issues.push(is);
+                        }
+                }
+            }
+        }
+    }
+    (Template { pieces }, issues)
+}
+
+/// `body` is the text between `${` and `}`; `at` the byte offset of the `$` in `url`.
+/// Issues about the variable point at its `$`, issues about its arguments at the argument.
+fn parse_var(body: &str, url: &str, at: usize) -> Result<Var, Issue> {
+    let (name, args) = match body.split_once(':') {
+        Some((n, a)) => (n, Some(a)),
+        None => (body, None),
+    };
+    let c = col(url, at);
+    let args_col = c + 2 + name.chars().count() + 1;
+    match (name, args) {
+        ("gmtDate", Some(f)) if !f.is_empty() => Ok(Var::GmtDate { format: f.to_owned() }),
+        ("date", None) => Ok(Var::Date { format: None }),
+        ("date", Some(f)) if !f.is_empty() => Ok(Var::Date { format: Some(f.to_owned()) }),
+        ("gmtDate", _) | ("date", _) => Err(Issue::error("poller.url.variable-arguments", c, format!("${{{name}:...}} needs a date format after the colon"))
+            .hint(format!("e.g. ${{{name}:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}}"))),
+        ("epoch", None) => Ok(Var::Epoch(EpochUnit::Millis)),
+        ("epoch", Some("ms")) => Ok(Var::Epoch(EpochUnit::Millis)),
+        ("epoch", Some("s")) => Ok(Var::Epoch(EpochUnit::Seconds)),
+        ("epoch", Some("us")) => Ok(Var::Epoch(EpochUnit::Micros)),
+        ("epoch", Some(u)) => Err(Issue::error("poller.url.epoch-unit", args_col, format!("${{epoch:{u}}}: the unit must be s, ms or us"))
+            .hint("${epoch} and ${epoch:ms} are milliseconds, ${epoch:s} seconds, ${epoch:us} microseconds")),
+        ("dateTimeZone", Some(a)) => {
+            // The zone may itself contain colons (`-8:00`): take the longest prefix ending at a
+            // colon that names a zone.
+            let mut best = None;
+            for (p, _) in a.match_indices(':') {
+                if Zone::parse(&a[..p]).is_ok() && p + 1 < a.len() {
+                    best = Some(p);
+                }
+            }
+            match best {
+                Some(p) => Ok(Var::DateTimeZone { zone: a[..p].to_owned(), format: a[p + 1..].to_owned() }),
+                None => match a.split_once(':') {
+                    Some((z, f)) if !f.is_empty() => {
+                        let e = Zone::parse(z).err().unwrap_or_else(|| Error::new("zone.unknown", format!("unknown time zone {z:?}")));
+                        let mut is = Issue::error(e.code, args_col, e.message);
+                        is.hint = e.hint;
+                        Err(is)
+                    }
+                    _ => Err(Issue::error("poller.url.variable-arguments", c, "${dateTimeZone:ZONE:FMT} needs a zone and a date format")
+                        .hint("e.g. ${dateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm:ss}")),
+                },
+            }
+        }
+        ("dateTimeZone", None) => Err(Issue::error("poller.url.variable-arguments", c, "${dateTimeZone:ZONE:FMT} needs a zone and a date format")
+            .hint("e.g. ${dateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm:ss}")),
+        _ => {
+            let mut is = Issue::error("poller.url.unknown-variable", c, format!("unknown url variable ${{{name}}}"));
+            is.hint = Some(match closest(name, &VARIABLES) {
+                Some(s) => format!("did you mean ${{{s}{}}}?", args.map(|a| format!(":{a}")).unwrap_or_default()),
+                None => "the variables are ${gmtDate:FMT}, ${date:FMT}, ${date}, ${dateTimeZone:ZONE:FMT} and ${epoch}".to_owned(),
+            });
+            Err(is)
+        }
+    }
+}
+
+/// Every problem of a template: structure, then each variable's date format (compile errors
+/// and lints of the date engine) and zone, with columns in the url.
+pub fn check(url: &str) -> Vec<Issue> {
+    let (t, mut issues) = parse(url);
+    for piece in &t.pieces {
+        let Piece::Var { var, start, .. } = piece else { continue };
+        let (name_len, format, zone) = match var {
+            Var::GmtDate { format } => ("gmtDate".len(), Some(format.as_str()), Some("GMT".to_owned())),
+            Var::Date { format } => ("date".len(), format.as_deref(), Some("UTC".to_owned())),
+            Var::DateTimeZone { zone, format } => ("dateTimeZone".len() + zone.chars().count() + 1, Some(format.as_str()), Some(zone.clone())),
+            Var::Epoch(_) => continue,
+        };
+        let Some(format) = format else { continue };
+        let fcol = col(url, *start) + 2 + name_len + 1;
+        match DateFormat::compile(format) {
+            Err(e) => {
+                let mut is = Issue::error(e.code, fcol + e.column.unwrap_or(0), format!("in the url's date format: {}", e.message));
+                is.hint = e.hint;
+                issues.push(is);
+            }
+            Ok(_) => {
+                for d in datefmt::lint(format, zone.as_deref()) {
+                    issues.push(Issue { severity: d.severity, code: d.code, column: fcol, message: format!("in the url's date format: {}", d.message), hint: d.hint });
+                }
+            }
+        }
+    }
+    issues.sort_by_key(|i| i.column);
+    issues
+}
+
+/// The format and zone bare `${date}` uses.
+#[derive(Clone, Debug)]
+pub struct DateDefaults {
+    pub format: String,
+    pub zone: String,
+}
+
+impl Default for DateDefaults {
+    fn default() -> Self {
+        DateDefaults { format: crate::config::DEFAULT_DATE_FORMAT.to_owned(), zone: crate::config::DEFAULT_ZONE.to_owned() }
+    }
+}
+
+/// Renders `url` for the instant `ms`. Fails with the first error [`check`] would report.
+pub fn render(url: &str, ms: i64, defaults: &DateDefaults) -> Result<String, Error> {
+    let (t, issues) = parse(url);
+    if let Some(is) = issues.into_iter().find(|i| i.severity == Severity::Error) {
+        return Err(is.into_error());
+    }
+    let mut out = String::with_capacity(url.len() + 16);
+    let mut in_query = false;
+    for piece in &t.pieces {
+        match piece {
+            Piece::Literal(l) => {
+                for ch in fix_percent(l).chars() {
+                    if ch == '?' && !in_query {
+                        in_query = true;
+                        out.push('?');
+                        continue;
+                    }
+                    encode_literal(ch, in_query, &mut out);
+                }
+            }
+            Piece::Var { var, start, .. } => {
+                let value = render_var(var, ms, defaults).map_err(|e| {
+                    let c = col(url, *start);
+                    Error { column: Some(c + e.column.unwrap_or(0)), ..e }
+                })?;
+                encode_value(&value, &mut out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Years 1 to 9999: every date pattern can write these; outside them the instant is clamped
+/// rather than handed to calendar arithmetic that would overflow.
+const MIN_MS: i64 = -62_135_596_800_000;
+const MAX_MS: i64 = 253_402_300_799_999;
+
+fn render_var(var: &Var, ms: i64, defaults: &DateDefaults) -> Result<String, Error> {
+    let dms = ms.clamp(MIN_MS + 86_400_000, MAX_MS - 86_400_000);
+    let fmt = |pattern: &str, zone: &Zone| DateFormat::compile(pattern).map(|f| f.format(dms, zone));
+    match var {
+        Var::GmtDate { format } => fmt(format, &Zone::UTC),
+        Var::Date { format: Some(format) } => fmt(format, &Zone::UTC),
+        Var::Date { format: None } => fmt(&defaults.format, &Zone::parse(&defaults.zone)?),
+        Var::DateTimeZone { zone, format } => fmt(format, &Zone::parse(zone)?),
+        Var::Epoch(EpochUnit::Millis) => Ok(ms.to_string()),
+        Var::Epoch(EpochUnit::Seconds) => Ok(ms.div_euclid(1000).to_string()),
+        Var::Epoch(EpochUnit::Micros) => Ok((ms as i128 * 1000).to_string()),
+    }
+}
+
+/// Renders a poller's url for the next poll.
+///
+/// The instant is `min(watermark_ms, now_ms) - pollDelay`. Clamping at `now_ms` (the host's
+/// clock) matters when a record carried a timestamp from the future (provider clock ahead, bad
+/// data): querying "updated after the future" would silently return nothing until then, while
+/// re-reading a little is harmless because detection de-duplicates.
+pub fn render_poll_url(resource: &ResourcePoller, watermark_ms: i64, now_ms: i64) -> Result<String, Error> {
+    let delay_ms = i64::try_from(resource.poll_delay_secs).unwrap_or(i64::MAX).saturating_mul(1000);
+    let ms = watermark_ms.min(now_ms).saturating_sub(delay_ms);
+    // Bare `${date}` speaks the language of the field the poller compares: the updated date,
+    // or the created date when `filterByUpdatedDate` is false.
+    let spec = match (&resource.dates.created, resource.filter_by_updated_date) {
+        (Some(created), false) => created,
+        _ => &resource.dates.updated,
+    };
+    let defaults = DateDefaults { format: spec.format.clone(), zone: spec.zone.clone() };
+    render(&resource.url, ms, &defaults).map_err(|e| e.at_path("url"))
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn push_pct(b: u8, out: &mut String) {
+    out.push('%');
+    out.push(HEX[(b >> 4) as usize] as char);
+    out.push(HEX[(b & 15) as usize] as char);
+}
+
+/// Literal url text: characters that are legal where they stand are kept (the user's `&`, `=`,
+/// `'`, `+` keep their meaning), the rest (space, `<`, `>`, `"`, `#` in the query, non-ASCII)
+/// are encoded. `%` is kept here and fixed up by [`fix_percent`].
+fn encode_literal(ch: char, in_query: bool, out: &mut String) {
+    let keep = ch.is_ascii_alphanumeric()
+        || "-._~!$&'()*+,;=:@/%".contains(ch)
+        || (in_query && ch == '?');
+    if keep {
+        out.push(ch);
+    } else {
+        let mut buf = [0u8; 4];
+        for b in ch.encode_utf8(&mut buf).bytes() {
+            push_pct(b, out);
+        }
+    }
+}
+
+/// A rendered value is data: everything but unreserved characters and `:` is encoded, so `+`,
+/// `&`, `=`, `%`, `/` and spaces inside a date cannot change the url's structure.
+fn encode_value(v: &str, out: &mut String) {
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+            out.push(b as char);
+        } else {
+            push_pct(b, out);
+        }
+    }
+}
+
+/// A `%` that does not start a `%XX` escape is a literal percent sign: encode it as `%25`.
+/// Escapes the user already wrote stay as they are (no double encoding).
+fn fix_percent(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    for (i, ch) in s.char_indices() {
+        if ch == '%' && !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)) {
+            out.push_str("%25");
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Edit distance on lower-cased characters, counting a swap of neighbours as one edit
+/// (optimal string alignment): `nmae` is one edit from `name`.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * w + j] = if i == 0 {
+                j
+            } else if j == 0 {
+                i
+            } else {
+                let mut v = (d[(i - 1) * w + j - 1] + usize::from(a[i - 1] != b[j - 1])).min(d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible misspelling.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .iter()
+        .map(|c| (distance(word, c), *c))
+        .filter(|(d, c)| *d <= limit && *c != word)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISO: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+    // 2024-03-10T07:05:09.042Z
+    const T: i64 = 1_710_054_309_042;
+
+    #[test]
+    fn renders_each_variable() {
+        let d = DateDefaults::default();
+        assert_eq!(render(&format!("/x?where=a>'${{gmtDate:{ISO}}}'"), T, &d).unwrap(), "/x?where=a%3E'2024-03-10T07:05:09.042Z'");
+        assert_eq!(render("/x?since=${date:yyyy-MM-dd}", T, &d).unwrap(), "/x?since=2024-03-10");
+        assert_eq!(render("/x?since=${date}", T, &d).unwrap(), "/x?since=2024-03-10T07:05:09.042Z");
+        assert_eq!(render("/x?t=${epoch}&s=${epoch:s}&u=${epoch:us}", T, &d).unwrap(), "/x?t=1710054309042&s=1710054309&u=1710054309042000");
+        assert_eq!(render("/x?t=${dateTimeZone:-8:00:yyyy-MM-dd HH:mm}", T, &d).unwrap(), "/x?t=2024-03-09%2023:05");
+    }
+
+    #[test]
+    fn values_are_encoded_as_data_and_user_escapes_are_kept() {
+        let d = DateDefaults::default();
+        // A `+` rendered by a value must not become a space on the server.
+        assert_eq!(render("/x?q=${dateTimeZone:+05:30:'+05:30' HH}", T, &d).unwrap(), "/x?q=%2B05:30%2012");
+        assert_eq!(render("/x?where=a%20b and c=100%", T, &d).unwrap(), "/x?where=a%20b%20and%20c=100%25");
+    }
+
+    #[test]
+    fn reports_problems_with_columns() {
+        let is = check("/x?a=${gmtdate:yyyy}&b=${epoch:sec}&c=${date");
+        let codes: Vec<_> = is.iter().map(|i| (i.code, i.column)).collect();
+        assert_eq!(codes, vec![("poller.url.unknown-variable", 5), ("poller.url.epoch-unit", 31), ("poller.url.unterminated-variable", 38)]);
+        assert_eq!(is[0].hint.as_deref(), Some("did you mean ${gmtDate:yyyy}?"));
+        assert!(check(&format!("/x?a=${{gmtDate:{ISO}}}")).is_empty());
+        assert_eq!(check("/x?a={gmtDate:yyyy}")[0].code, "poller.url.missing-dollar");
+    }
+
+    #[test]
+    fn never_panics_on_odd_text() {
+        for s in ["${", "$", "${}", "${:}", "é${date:é}", "${dateTimeZone:}", "${dateTimeZone::}", "%", "%%4", "${a${b}"] {
+            let _ = check(s);
+            let _ = render(s, i64::MIN, &DateDefaults::default());
+            let _ = render(s, i64::MAX, &DateDefaults::default());
+        }
+    }
+}
