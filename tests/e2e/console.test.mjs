@@ -123,14 +123,14 @@ test("building a configuration from presets", { skip: ep.presets ? false : "pres
     await editor.getByRole("button", { name: "Add preset" }).click();
     assert.equal(await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).inputValue(), "last_updated");
     assert.equal(await byPath(page, `${PC}.tasks.datesConfiguration.updatedDateField`).inputValue(), "modification_date");
-    await editor.getByLabel("Instance name").fill("Keap polling");
-    await editor.getByLabel("API key (client id)").fill("Rand0MAP1-key");
-    await editor.getByLabel("API secret").fill("fak3AP1-s3Cr3t");
+    await editor.getByLabel("Instance name", { exact: true }).fill("Keap polling");
+    await editor.getByLabel("API key (client id)", { exact: true }).fill("Rand0MAP1-key");
+    await editor.getByLabel("API secret", { exact: true }).fill("fak3AP1-s3Cr3t");
     await editor.getByLabel("Callback URL", { exact: true }).fill("https://mycoolapp.com");
-    await editor.getByLabel("Event callback URL").fill("https://mycoolapp.com/events");
-    await editor.getByLabel("Authorization grant code").fill("grant-code-1");
-    await editor.getByLabel("Events enabled").check();
-    await editor.getByLabel("Refresh interval (minutes)").fill("15");
+    await editor.getByLabel("Event callback URL", { exact: true }).fill("https://mycoolapp.com/events");
+    await editor.getByLabel("Authorization grant code", { exact: true }).fill("grant-code-1");
+    await editor.getByLabel("Events enabled", { exact: true }).check();
+    await editor.getByLabel("Refresh interval (minutes)", { exact: true }).fill("15");
     const json = JSON.parse(await page.locator("#json-out").textContent());
     assert.deepEqual(Object.keys(json.configuration["event.poller.configuration"]), ["contacts", "tasks"]);
     assert.equal(json.configuration["event.poller.refresh_interval"], 15);
@@ -252,7 +252,7 @@ test("the embedded component fires change with {value, diagnostics, ok}", async 
   const { server, page, errors } = await open({ path: "/embed.html" });
   try {
     const editor = page.locator("#embedded");
-    await editor.getByLabel("Instance name").fill("Embedded instance");
+    await editor.getByLabel("Instance name", { exact: true }).fill("Embedded instance");
     await page.locator("#change-status[data-changes]").waitFor();
     const value = JSON.parse(await page.locator("#change-value").textContent());
     assert.equal(value.name, "Embedded instance");

@@ -40,7 +40,7 @@ const GROUPS = [
   {
     title: "Events",
     fields: [
-      { label: "Events enabled", seg: ["configuration", "event.notification.enabled"], kind: "bool" },
+      { label: "Events enabled", group: "Notifications", seg: ["configuration", "event.notification.enabled"], kind: "bool", help: "Send events to the callback URL when records change." },
       { label: "Vendor type", seg: ["configuration", "event.vendor.type"], kind: "select", options: [["", "(not set)"], ["polling", "polling"], ["webhooks", "webhooks"]] },
       { label: "Event callback URL", seg: ["configuration", "event.notification.callback.url"], mono: true, type: "url", help: "Where the events are sent.", wide: true },
       { label: "Refresh interval (minutes)", seg: ["configuration", "event.poller.refresh_interval"], kind: "num", help: "How often the poller runs." },
@@ -404,8 +404,8 @@ export class PollerConfigEditor extends BaseElement {
       input = el("input", { ...common, type: "checkbox", checked: value === true || value === "true" });
       input.addEventListener("change", () => this._write(segments, input.checked));
       const wrap = el("div", { className: `field${f.wide ? " wide" : ""}`, part: "field" },
-        el("span", { className: "label", text: f.label }),
-        el("label", { className: "check", for: id }, input, el("span", { text: "Send events for changes" })),
+        el("span", { className: "label", "aria-hidden": "true", text: f.group ?? "" }),
+        el("label", { className: "check", for: id }, input, el("span", { text: f.label })),
         f.help ? el("p", { className: "help", id: helpId, text: f.help }) : null,
         diagBox);
       this._fields.push({ path, focus: input, box: diagBox, input });
