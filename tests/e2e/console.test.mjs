@@ -89,6 +89,49 @@ test("importing a platform-returned instance (string values, string poller confi
   }
 });
 
+test("dropping a .json file on the import box checks it", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Import" }).click();
+    const platform = readFileSync(new URL("../../www/src/samples/platform-instance.json", import.meta.url), "utf8");
+    await page.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], "instance.json", { type: "application/json" }));
+      document.getElementById("drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, platform);
+    await page.locator("#import-note", { hasText: "Loaded instance.json" }).waitFor();
+    assert.equal(await page.getByLabel("Paste the JSON body of POST /instances").inputValue(), platform);
+    await page.locator("#diagnostics-summary", { hasText: /No problems found|error|warning/ }).waitFor();
+    assert.equal(await page.locator('#diagnostics-list li.error').count(), 0, "the platform-returned form (string values) is valid");
+    assert.equal(await page.getByRole("button", { name: "Edit in the builder" }).isEnabled(), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test("only non-secret fields are saved unless the person opts in", async () => {
+  const { server, page, errors } = await open();
+  try {
+    const editor = page.locator("poller-config-editor");
+    await editor.getByLabel("Instance name", { exact: true }).fill("Saved name");
+    await editor.getByLabel("API secret", { exact: true }).fill("not-to-be-saved");
+    await page.reload();
+    await page.locator("body[data-ready]").waitFor();
+    assert.equal(await editor.getByLabel("Instance name", { exact: true }).inputValue(), "Saved name");
+    assert.equal(await editor.getByLabel("API secret", { exact: true }).inputValue(), "", "the secret was not saved");
+    assert.ok(!(await page.evaluate(() => JSON.stringify(localStorage))).includes("not-to-be-saved"));
+    await page.getByLabel(/Remember secrets on this device/).check();
+    await editor.getByLabel("API secret", { exact: true }).fill("saved-on-request");
+    await page.reload();
+    await page.locator("body[data-ready]").waitFor();
+    assert.equal(await editor.getByLabel("API secret", { exact: true }).inputValue(), "saved-on-request");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test("breaking a date format shows the error at its field; fixing it clears it", async () => {
   const { server, page, errors } = await open();
   try {

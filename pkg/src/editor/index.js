@@ -498,12 +498,14 @@ export class PollerConfigEditor extends BaseElement {
     this._fields.find((x) => x.path === pathOf(["configuration", PC]))?.focus.focus();
   }
 
+  /** The field holding `path`: the deepest field at or above it, else the first field inside it (a missing object). */
   _fieldFor(path) {
     let best = null;
     for (const f of this._fields) {
       if (isWithin(path, f.path) && (!best || f.path.length > best.path.length)) best = f;
     }
-    return best;
+    if (best && best.path !== "") return best;
+    return (path !== "" && this._fields.find((f) => isWithin(f.path, path))) || best;
   }
 
   _validate(emit) {
