@@ -42,6 +42,13 @@ test("pasting the seed's example body lists its placeholder diagnostics", async 
       assert.ok(paths.includes(p), `a placeholder diagnostic at ${p} (got ${paths.join(", ")})`);
     }
     assert.match(await page.locator("#diagnostics-summary").textContent(), /\d+ errors?/);
+    // selecting a diagnostic selects its value in the pasted text
+    await page.locator('#diagnostics-list li[data-path="name"] button').click();
+    const selected = await page.evaluate(() => {
+      const t = document.getElementById("body-input");
+      return document.activeElement === t && t.value.slice(t.selectionStart, t.selectionEnd);
+    });
+    assert.equal(selected, '"<INSTANCE_NAME>"');
     await page.screenshot({ path: `${artifacts}/console-diagnostics.png`, fullPage: true });
     assert.deepEqual(errors, []);
   } finally {

@@ -235,7 +235,20 @@ function renderImportChecks() {
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   summary.textContent = ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
   summary.className = ok ? "ok" : "bad";
-  for (const d of diagnostics) list.append(diagnosticItem(d));
+  const locate = typeof ep.locateConfigPath === "function";
+  for (const d of diagnostics) {
+    let at = null;
+    if (locate && d.path) {
+      try {
+        at = ep.locateConfigPath(text, d.path);
+      } catch {
+        at = null;
+      }
+    }
+    const item = diagnosticItem(d, at ? () => selectInText(importInput, at) : undefined);
+    if (at) item.querySelector(".where").append(` · line ${at.line}, column ${at.column}${at.exact ? "" : " (nearest)"}`);
+    list.append(item);
+  }
   let parses = false;
   try {
     const v = JSON.parse(text);
@@ -247,6 +260,26 @@ function renderImportChecks() {
   importNote.textContent = parses ? "" : "Only a JSON object can be opened in the builder.";
 }
 importInput.addEventListener("input", renderImportChecks);
+
+/** Selects the JSON value that starts at {line, column} (1-based) in a textarea. */
+function selectInText(textarea, { line, column }) {
+  const text = textarea.value;
+  let start = 0;
+  for (let l = 1; l < line; l++) start = text.indexOf("\n", start) + 1;
+  start += column - 1;
+  let end = start;
+  if (text[start] === '"') {
+    end = start + 1;
+    while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+    end += 1;
+  } else {
+    while (end < text.length && !",}]\n".includes(text[end])) end++;
+  }
+  textarea.focus();
+  textarea.setSelectionRange(start, Math.max(end, start + 1));
+  const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 18;
+  textarea.scrollTop = Math.max(0, (line - 4) * lineHeight);
+}
 
 function loadImportText(text, note) {
   importInput.value = text;
