@@ -215,6 +215,21 @@ test("the cURL preview masks secrets until revealed", { skip: typeof ep.renderCu
   }
 });
 
+test("the poll URL preview renders the watermark into the url's template", { skip: typeof ep.renderPollUrl === "function" ? false : "renderPollUrl is not exported by this build of elements-poller" }, async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByLabel("Resource to preview").selectOption("appointments");
+    await page.getByRole("button", { name: "Add a where clause on the updated date" }).click();
+    assert.equal(await byPath(page, `${PC}.appointments.url`).inputValue(), "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}'");
+    await page.getByLabel("Watermark (last poll, ISO-8601)").fill("2026-03-10T11:00:00.000Z");
+    await page.locator("#pollurl-out", { hasText: "2026-03-10T11:00:00.000Z" }).waitFor();
+    assert.match(await page.locator("#pollurl-out").textContent(), /^\/hubs\/crm\/appointments\?where=modification_date(>|%3E)='2026-03-10T11:00:00.000Z'$/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test("the date-format tester shows the instant, or the error with a caret under its column", async () => {
   const { server, page, errors } = await open();
   try {
@@ -280,7 +295,7 @@ test("live mode receives events after a mutation in the simulator", { skip: type
     await page.locator("#live-resources input[value=appointments]").check();
     await page.getByRole("button", { name: "Poll once" }).click();
     await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
-    await page.getByLabel("Resource", { exact: true }).selectOption("appointments");
+    await page.getByLabel("Resource to change").selectOption("appointments");
     await page.getByRole("button", { name: "Create a record" }).click();
     await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
     await page.getByRole("button", { name: "Poll once" }).click();

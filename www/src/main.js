@@ -208,6 +208,20 @@ function renderPollUrlPreview() {
   }
 }
 
+$("pollurl-where").addEventListener("click", () => {
+  const body = editor.value;
+  const name = pollResource.value;
+  const r = body?.configuration?.[PC]?.[name];
+  if (!r) return;
+  const d = r.datesConfiguration ?? {};
+  const fieldName = d.updatedDateField || "modification_date";
+  const format = d.updatedDateFormat && !["milliseconds", "timestamp", "seconds", "iso8601"].includes(d.updatedDateFormat) ? d.updatedDateFormat : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+  const base = String(r.url ?? "").split("?")[0];
+  r.url = `${base}?where=${fieldName}>='\${gmtDate:${format}}'`;
+  editor.value = body;
+  publish();
+});
+
 onConfig(({ value }) => {
   $("json-out").textContent = value ? JSON.stringify(value, null, 2) : "The body is not a JSON object yet.";
   renderCurlPreview();
