@@ -271,6 +271,11 @@ export class PollerConfigEditor extends BaseElement {
     } else {
       const r = toBody(v);
       this._body = r.body ?? null;
+      const key = this.getAttribute("element");
+      if (this._body && key && !this._body.element?.key) {
+        setAt(this._body, ["element", "key"], key, []);
+        reorder(this._body, BODY_ORDER);
+      }
       this._error = r.error ?? null;
       this._rawText = typeof v === "string" ? v : null;
     }
