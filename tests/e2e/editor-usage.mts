@@ -1,0 +1,17 @@
+// Type-checked usage of "elements-poller/editor" (see editor-types.test.mjs).
+import { PollerConfigEditor, type PollerConfigChangeDetail } from "elements-poller/editor";
+
+const editor: PollerConfigEditor = document.createElement("poller-config-editor");
+editor.value = '{"element": {"key": "infusionsoftrest"}}';
+editor.value = { element: { key: "infusionsoftrest" } };
+editor.element = "infusionsoftrest";
+editor.addEventListener("change", (e) => {
+  const detail: PollerConfigChangeDetail = e.detail;
+  const ok: boolean = detail.ok;
+  const codes: string[] = detail.diagnostics.map((d) => d.code);
+  console.log(ok, codes, detail.value.name);
+});
+const moved: boolean = editor.focusPath("name");
+const name: string = editor.addResource("appointments");
+const { ok } = editor.validate();
+console.log(moved, name, ok, editor.parseError ?? "", editor.diagnostics.length);
