@@ -23,6 +23,12 @@ after(async () => {
   await browser?.close();
 });
 
+/** A full-page screenshot from the top, so the sticky tab bar is where a person sees it. */
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${artifacts}/${name}`, fullPage: true });
+}
+
 /** Opens the console with a fresh localStorage, waits until it is ready. */
 async function open(options) {
   const c = await openConsole(browser, options);
@@ -49,7 +55,7 @@ test("pasting the seed's example body lists its placeholder diagnostics", async 
       return document.activeElement === t && t.value.slice(t.selectionStart, t.selectionEnd);
     });
     assert.equal(selected, '"<INSTANCE_NAME>"');
-    await page.screenshot({ path: `${artifacts}/console-diagnostics.png`, fullPage: true });
+    await shot(page, `console-diagnostics.png`);
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
@@ -151,7 +157,7 @@ test("breaking a date format shows the error at its field; fixing it clears it",
     assert.equal(await d.first().getAttribute("data-code"), "date-format.unterminated-quote");
     assert.equal(await input.getAttribute("aria-invalid"), "true");
     assert.ok(await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count() >= 1, "listed in the summary");
-    await page.screenshot({ path: `${artifacts}/console-builder-error.png`, fullPage: true });
+    await shot(page, `console-builder-error.png`);
     await input.fill("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
     await d.first().waitFor({ state: "detached" });
     assert.equal(await input.getAttribute("aria-invalid"), null);
@@ -306,7 +312,7 @@ test("live mode receives events after a mutation in the simulator", { skip: type
     await page.locator('#live-events tbody tr[data-type="UPDATED"]').first().waitFor();
     assert.ok(Number(await page.locator("#live-stats").getAttribute("data-events")) >= 2);
     assert.equal(await page.locator("#live-chart svg .bar").count(), 3);
-    await page.screenshot({ path: `${artifacts}/console-live-events.png`, fullPage: true });
+    await shot(page, `console-live-events.png`);
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
@@ -332,7 +338,7 @@ test("the embedded component fires change with {value, diagnostics, ok}", async 
     assert.equal(detail.name, "Renamed");
     assert.equal(typeof detail.ok, "boolean");
     assert.ok(detail.n > 0, "an instance without OAuth fields has diagnostics");
-    await page.screenshot({ path: `${artifacts}/embed.png`, fullPage: true });
+    await shot(page, `embed.png`);
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
@@ -343,22 +349,22 @@ test("screenshots of each panel at desktop and 360 px widths", async () => {
   for (const [tag, viewport] of WIDTHS) {
     const { server, page, errors } = await open({ viewport });
     try {
-      await page.screenshot({ path: `${artifacts}/console-builder-${tag}.png`, fullPage: true });
+      await shot(page, `console-builder-${tag}.png`);
       await page.getByRole("tab", { name: "Import" }).click();
       await page.getByRole("button", { name: "Load the documentation's example" }).click();
       await page.locator("#diagnostics-list li").first().waitFor();
-      await page.screenshot({ path: `${artifacts}/console-import-${tag}.png`, fullPage: true });
+      await shot(page, `console-import-${tag}.png`);
       await page.getByRole("tab", { name: "Date formats" }).click();
       await page.getByLabel("Sample value").fill("2026-03-10 14:20");
       await page.locator("#date-caret").waitFor();
-      await page.screenshot({ path: `${artifacts}/console-dates-${tag}.png`, fullPage: true });
+      await shot(page, `console-dates-${tag}.png`);
       await page.getByRole("tab", { name: "Dry run" }).click();
       await page.getByRole("button", { name: "Load sample Keap appointments" }).click();
       await page.locator("#dry-chart svg").waitFor();
-      await page.screenshot({ path: `${artifacts}/console-dryrun-${tag}.png`, fullPage: true });
+      await shot(page, `console-dryrun-${tag}.png`);
       await page.getByRole("tab", { name: "Live" }).click();
       await page.locator("#live-resources input, #live-resources p").first().waitFor();
-      await page.screenshot({ path: `${artifacts}/console-live-${tag}.png`, fullPage: true });
+      await shot(page, `console-live-${tag}.png`);
       assert.deepEqual(errors, []);
     } finally {
       await server.close();
