@@ -100,10 +100,13 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
             p.nanos = Some((v * 10i64.pow(9 - count as u32), start));
             continue;
         }
-        // SimpleDateFormat skips blanks before every field.
+        // SimpleDateFormat skips blanks before numbers and offsets, but matches names where
+        // the field starts.
         let field_start = pos;
-        while pos < b.len() && (b[pos] == b' ' || b[pos] == b'\t') {
-            pos += 1;
+        if !matches!(f, F::Era | F::DayName | F::AmPm) && !(matches!(f, F::Month | F::MonthStandalone) && count >= 3) {
+            while pos < b.len() && (b[pos] == b' ' || b[pos] == b'\t') {
+                pos += 1;
+            }
         }
         if pos >= b.len() {
             return Err(fail("date.parse.end-of-text", "the text ends where the format expects a field", pos));
@@ -191,7 +194,7 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
                 pos += n;
             }
             F::ZoneName | F::ZoneRfc => {
-                let (off, end) = general_zone(b, pos)?;
+                let (off, end) = general_zone(b, pos, pos != field_start)?;
                 p.offset = Some((off as i64, at));
                 pos = end;
             }
@@ -213,6 +216,12 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
     if pos != b.len() {
         return Err(fail("date.parse.trailing-text", "unexpected text after the date", pos));
     }
+    if let Some((off, at)) = p.offset {
+        // A Calendar's ZONE_OFFSET range, which a non-lenient calendar enforces.
+        if !(-13 * 3600..=14 * 3600).contains(&off) {
+            return Err(fail("date.parse.out-of-range", "the offset is outside -13:00..+14:00", at));
+        }
+    }
     let local = resolve(&p)?;
     Ok(match p.offset {
         Some((off, _)) => local - off * 1000,
@@ -228,12 +237,20 @@ fn sign_of(c: u8) -> Option<i32> {
     }
 }
 
-/// `z` and `Z`: `GMT`, `GMT+h:mm`/`GMT+hh:mm`, `UTC`, or RFC 822 `+hhmm` (SimpleDateFormat
-/// reads all of them for both letters).
-fn general_zone(b: &[u8], pos: usize) -> Result<(i32, usize), Fail> {
+/// Zone names `z` and `Z` read (besides offsets); the JDK's table of localized names
+/// ("PST", "Pacific Standard Time") is not carried.
+const ZONE_NAMES: [&str; 3] = ["UTC", "Greenwich Mean Time", "Coordinated Universal Time"];
+
+/// `z` and `Z`: `GMT`, `GMT+h:mm`/`GMT+hh:mm`, a name of [`ZONE_NAMES`], or RFC 822 `+hhmm`
+/// (SimpleDateFormat reads all of them for both letters). Blanks may precede an RFC 822
+/// offset but not a name, as in SimpleDateFormat.
+fn general_zone(b: &[u8], pos: usize, after_blanks: bool) -> Result<(i32, usize), Fail> {
     let rest = &b[pos..];
     if let Some(sign) = sign_of(rest[0]) {
         return numeric_zone(b, pos + 1, sign, 0, false);
+    }
+    if after_blanks {
+        return Err(fail("date.parse.bad-offset", "a zone name must follow the preceding text directly", pos));
     }
     if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"GMT") {
         let after = pos + 3;
@@ -242,8 +259,8 @@ fn general_zone(b: &[u8], pos: usize) -> Result<(i32, usize), Fail> {
             None => Ok((0, after)),
         };
     }
-    if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"UTC") {
-        return Ok((0, pos + 3));
+    if let Some((_, n)) = names::longest_match(rest, &ZONE_NAMES) {
+        return Ok((0, pos + n));
     }
     Err(fail("date.parse.bad-offset", "expected GMT, UTC, GMT+hh:mm or +hhmm", pos))
 }
