@@ -101,7 +101,9 @@ fn run(text: &str, zone: &Zone) -> Result<i64, (&'static str, usize)> {
                 let oh = range(c.digits(2)?, 0, 18, oat)?;
                 let colon = c.eat(b':');
                 let om = if colon || c.peek().is_some_and(|b| b.is_ascii_digit()) { range(c.digits(2)?, 0, 59, c.i)? } else { 0 };
-                let secs = oh * 3600 + om * 60;
+                // Seconds, as java.time writes the offsets of local mean time (+05:53:28).
+                let os = if colon && c.eat(b':') { range(c.digits(2)?, 0, 59, c.i)? } else { 0 };
+                let secs = oh * 3600 + om * 60 + os;
                 offset = Some(if sign == b'-' { -secs } else { secs });
             }
             _ => {}
@@ -117,7 +119,8 @@ fn run(text: &str, zone: &Zone) -> Result<i64, (&'static str, usize)> {
     })
 }
 
-/// `yyyy-MM-dd'T'HH:mm:ss.SSS` and the offset in `zone` (`Z` for zero), years outside
+/// `yyyy-MM-dd'T'HH:mm:ss.SSS` and the offset in `zone` (`Z` for zero; with seconds only
+/// when it has them, as java.time's ISO_OFFSET_DATE_TIME does), years outside
 /// 0..=9999 with a sign as ISO-8601's expanded form does.
 pub fn format(ms: i64, zone: &Zone) -> String {
     let off = zone.offset_at(ms);
@@ -136,8 +139,11 @@ pub fn format(ms: i64, zone: &Zone) -> String {
     if off == 0 {
         s.push('Z');
     } else {
-        let mins = off.unsigned_abs() / 60;
-        s.push_str(&format!("{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, mins / 60, mins % 60));
+        let a = off.unsigned_abs();
+        s.push_str(&format!("{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, a / 3600, a / 60 % 60));
+        if a % 60 != 0 {
+            s.push_str(&format!(":{:02}", a % 60));
+        }
     }
     s
 }
