@@ -217,20 +217,25 @@ fn suggestions(name: &str) -> Vec<String> {
     if lower.is_empty() {
         return Vec::new();
     }
+    let limit = (lower.len() / 3).max(2);
+    // The distance is at least the difference in length: skip what cannot be close.
+    let near = |c: &str| c.len().abs_diff(lower.len()) <= limit;
     let mut scored: Vec<(usize, &str)> = Vec::new();
     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).chain(SHORT_IDS.iter().map(|(id, _)| *id)).chain(["GMT", "UTC"]);
     for cand in names {
-        let c: Vec<char> = cand.to_lowercase().chars().collect();
-        let mut d = edit_distance(&lower, &c);
-        if let Some(pos) = cand.rfind('/') {
-            let city: Vec<char> = cand[pos + 1..].to_lowercase().chars().collect();
-            d = d.min(edit_distance(&lower, &city));
+        let mut d = usize::MAX;
+        if near(cand) {
+            d = edit_distance(&lower, &cand.to_lowercase().chars().collect::<Vec<_>>());
         }
-        scored.push((d, cand));
+        if let Some(city) = cand.rsplit('/').next().filter(|c| c.len() < cand.len() && near(c)) {
+            d = d.min(edit_distance(&lower, &city.to_lowercase().chars().collect::<Vec<_>>()));
+        }
+        if d <= limit {
+            scored.push((d, cand));
+        }
     }
     scored.sort();
-    let limit = (lower.len() / 3).max(2);
-    scored.into_iter().filter(|(d, _)| *d <= limit).take(3).map(|(_, n)| n.to_string()).collect()
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
 }
 
 fn edit_distance(a: &[char], b: &[char]) -> usize {
