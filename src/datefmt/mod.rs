@@ -33,7 +33,7 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 
 #[derive(Clone, Debug)]
 enum Kind {
-    Pattern(Vec<Item>),
+    Pattern(Vec<Item>, Option<parse::Fixed>),
     /// `milliseconds`: epoch milliseconds.
     Millis,
     /// `timestamp` / `seconds`: epoch seconds, optionally with a fraction.
@@ -62,7 +62,8 @@ impl DateFormat {
         }
         let items = pattern::compile(spec)?;
         let precision = precision_of(&items);
-        Ok(DateFormat { kind: Kind::Pattern(items), precision })
+        let fixed = parse::Fixed::plan(&items);
+        Ok(DateFormat { kind: Kind::Pattern(items, fixed), precision })
     }
 
     /// Parses `text` as a time in `zone` (unless the text carries its own offset), returning
@@ -70,7 +71,10 @@ impl DateFormat {
     /// where parsing stopped.
     pub fn parse(&self, text: &str, zone: &Zone) -> Result<i64, Error> {
         match &self.kind {
-            Kind::Pattern(items) => parse::parse(items, text, zone),
+            Kind::Pattern(items, fixed) => match fixed.as_ref().and_then(|f| f.local(text.as_bytes())) {
+                Some(local) => Ok(zone.local_to_utc(local)),
+                None => parse::parse(items, text, zone),
+            },
             Kind::Millis => epoch_text(text, false),
             Kind::Seconds => epoch_text(text, true),
             Kind::Iso => iso::parse(text, zone),
@@ -97,7 +101,7 @@ impl DateFormat {
     /// `ms` as text in `zone`.
     pub fn format(&self, ms: i64, zone: &Zone) -> String {
         match &self.kind {
-            Kind::Pattern(items) => format::format(items, ms, zone),
+            Kind::Pattern(items, _) => format::format(items, ms, zone),
             Kind::Millis => ms.to_string(),
             Kind::Seconds => ms.div_euclid(1000).to_string(),
             Kind::Iso => iso::format(ms, zone),
@@ -112,7 +116,7 @@ impl DateFormat {
 
     /// Whether this is a SimpleDateFormat pattern (not a named format).
     pub fn is_pattern(&self) -> bool {
-        matches!(self.kind, Kind::Pattern(_))
+        matches!(self.kind, Kind::Pattern(..))
     }
 }
 

@@ -379,3 +379,136 @@ fn resolve(p: &Fields) -> Result<i64, Fail> {
     let tod = hour * 3_600_000 + p.minute.map_or(0, |s| s.0) * 60_000 + p.second.map_or(0, |s| s.0) * 1000 + p.nanos.map_or(0, |s| s.0) / 1_000_000;
     Ok(days * MS_PER_DAY + tod)
 }
+
+/// A fixed layout for patterns made only of fixed-width numbers (`yyyy MM dd HH mm ss S`)
+/// and literals, the shape of nearly every API timestamp. A value in the canonical layout is
+/// read with straight-line digit arithmetic; anything else (blanks, short fields, errors) goes
+/// through [`parse`], which gives the same answer the long way and the error with its column.
+#[derive(Clone, Debug)]
+pub struct Fixed {
+    len: usize,
+    lits: Vec<(usize, Box<[u8]>)>,
+    nums: Vec<(usize, usize, F)>,
+}
+
+impl Fixed {
+    pub fn plan(items: &[Item]) -> Option<Fixed> {
+        let mut plan = Fixed { len: 0, lits: Vec::new(), nums: Vec::new() };
+        for (k, item) in items.iter().enumerate() {
+            match item {
+                Item::Lit(s) => {
+                    plan.lits.push((plan.len, s.as_bytes().into()));
+                    plan.len += s.len();
+                }
+                Item::Field { f, count, obey, .. } => {
+                    let fixed = match f {
+                        // yy is two digits with the pivot; y and yyy are as wide as the year.
+                        F::Year => *count == 2 || *count >= 4,
+                        F::Month | F::Day | F::Hour0 | F::Minute | F::Second => *count == 2,
+                        F::Fraction => true,
+                        _ => false,
+                    };
+                    if !fixed {
+                        return None;
+                    }
+                    // A greedy number must stop where the layout says: at the end of the text,
+                    // or at a literal that does not start with a digit.
+                    if *f != F::Fraction && !*obey {
+                        match items.get(k + 1) {
+                            None => {}
+                            Some(Item::Lit(s)) if s.as_bytes().first().is_some_and(|c| !c.is_ascii_digit()) => {}
+                            Some(_) => return None,
+                        }
+                    }
+                    plan.nums.push((plan.len, *count, *f));
+                    plan.len += count;
+                }
+            }
+        }
+        Some(plan)
+    }
+
+    /// Local wall-clock milliseconds, or `None` to take the general path.
+    #[inline]
+    pub fn local(&self, b: &[u8]) -> Option<i64> {
+        if b.len() != self.len {
+            return None;
+        }
+        for (pos, lit) in &self.lits {
+            if b.get(*pos..*pos + lit.len())? != &lit[..] {
+                return None;
+            }
+        }
+        let (mut y, mut mo, mut d, mut h, mut mi, mut s, mut ms) = (1970i64, 1i64, 1i64, 0i64, 0i64, 0i64, 0i64);
+        for &(pos, width, f) in &self.nums {
+            let mut v = 0i64;
+            for &c in b.get(pos..pos + width)? {
+                let digit = c.wrapping_sub(b'0');
+                if digit > 9 {
+                    return None;
+                }
+                v = v * 10 + digit as i64;
+            }
+            match f {
+                F::Year if width == 2 => {
+                    let y2 = TWO_DIGIT_YEAR_START / 100 * 100 + v;
+                    y = if y2 < TWO_DIGIT_YEAR_START { y2 + 100 } else { y2 };
+                }
+                F::Year => y = v,
+                F::Month => mo = v,
+                F::Day => d = v,
+                F::Hour0 => h = v,
+                F::Minute => mi = v,
+                F::Second => s = v,
+                _ => {
+                    ms = match width {
+                        1 => v * 100,
+                        2 => v * 10,
+                        3 => v,
+                        w => v / 10i64.pow(w as u32 - 3),
+                    }
+                }
+            }
+        }
+        if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
+            return None;
+        }
+        if d > civil::days_in_month(y, mo as u32) as i64 {
+            return None;
+        }
+        Some(civil::days_from_civil(y, mo as u32, d as u32) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datefmt::pattern::compile;
+    use proptest::prelude::*;
+
+    const FIXED: &[&str] = &["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyyMMddHHmmss", "yy-MM-dd HH:mm:ss.S", "dd/MM/yyyy HH:mm:ss,SSSSSS", "yyyyy.MM"];
+
+    proptest! {
+        /// The fixed layout is only a shortcut: wherever it answers, the general walk agrees.
+        #[test]
+        fn fixed_layout_agrees_with_the_general_walk(k in 0..FIXED.len(), text in "[0-9]{0,6}[-/. T:,Z0-9]{0,24}", ms in -1_000_000_000_000i64..5_000_000_000_000) {
+            let items = compile(FIXED[k]).unwrap();
+            let plan = Fixed::plan(&items).unwrap();
+            let canonical = crate::datefmt::format::format(&items, ms, &Zone::UTC);
+            for t in [text.as_str(), canonical.as_str()] {
+                if let Some(local) = plan.local(t.as_bytes()) {
+                    prop_assert_eq!(parse(&items, t, &Zone::UTC).ok(), Some(local), "{:?} {:?}", FIXED[k], t);
+                }
+            }
+            prop_assert!(plan.local(canonical.as_bytes()).is_some() || !(1..=9999).contains(&civil::civil_from_days(ms.div_euclid(MS_PER_DAY)).0));
+        }
+    }
+
+    #[test]
+    fn only_fixed_width_patterns_get_a_layout() {
+        assert!(Fixed::plan(&compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").unwrap()).is_some());
+        assert!(Fixed::plan(&compile("yyyy-M-dd").unwrap()).is_none());
+        assert!(Fixed::plan(&compile("yyyy-MM-dd HH:mm XXX").unwrap()).is_none());
+        assert!(Fixed::plan(&compile("HH'0'mm").unwrap()).is_none());
+    }
+}
