@@ -6,6 +6,7 @@
 pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+#[inline]
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -14,6 +15,18 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// [`days_from_civil`] for years from 1 on, in unsigned arithmetic: dividing by constants
+/// becomes a multiplication without the sign fix-ups (the parsing fast path).
+#[inline]
+pub fn days_from_civil_ad(y: u64, m: u64, d: u64) -> i64 {
+    let (y, mp) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe) as i64 - 719_468
 }
 
 /// (year, month 1..=12, day 1..=31) of days since 1970-01-01.
@@ -30,10 +43,12 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+#[inline]
 pub fn is_leap(y: i64) -> bool {
     y.rem_euclid(4) == 0 && (y.rem_euclid(100) != 0 || y.rem_euclid(400) == 0)
 }
 
+#[inline]
 pub fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         2 if is_leap(y) => 29,
@@ -108,5 +123,8 @@ mod tests {
         }
         assert_eq!(days_from_civil(2024, 3, 10), 19_792);
         assert_eq!(weekday(19_792), 7);
+        for (y, m, d) in [(1, 1, 1), (1970, 1, 1), (2000, 2, 29), (2024, 12, 31), (99_999_999, 12, 31)] {
+            assert_eq!(days_from_civil_ad(y, m, d), days_from_civil(y as i64, m as u32, d as u32));
+        }
     }
 }

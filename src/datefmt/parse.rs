@@ -387,19 +387,29 @@ fn resolve(p: &Fields) -> Result<i64, Fail> {
 #[derive(Clone, Debug)]
 pub struct Fixed {
     len: usize,
-    lits: Vec<(usize, Box<[u8]>)>,
-    nums: Vec<(usize, usize, F)>,
+    /// The layout eight bytes at a time: (literal bytes, digit-slot mask, literal mask).
+    chunks: Box<[(u64, u64, u64)]>,
+    /// (position, width, slot of [`Fixed::local`]'s values).
+    nums: Box<[(usize, usize, usize)]>,
+    two_digit_year: bool,
 }
+
+/// Slots of the values a fixed layout reads, with their defaults.
+const SLOT_YEAR: usize = 0;
+const SLOT_FRACTION: usize = 6;
+const DEFAULTS: [i64; 7] = [1970, 1, 1, 0, 0, 0, 0];
+
+/// Marks a digit slot in a template; no UTF-8 text contains this byte.
+const DIGIT: u8 = 0xFF;
 
 impl Fixed {
     pub fn plan(items: &[Item]) -> Option<Fixed> {
-        let mut plan = Fixed { len: 0, lits: Vec::new(), nums: Vec::new() };
+        let mut template = Vec::new();
+        let mut nums = Vec::new();
+        let mut two_digit_year = false;
         for (k, item) in items.iter().enumerate() {
             match item {
-                Item::Lit(s) => {
-                    plan.lits.push((plan.len, s.as_bytes().into()));
-                    plan.len += s.len();
-                }
+                Item::Lit(s) => template.extend_from_slice(s.as_bytes()),
                 Item::Field { f, count, obey, .. } => {
                     let fixed = match f {
                         // yy is two digits with the pivot; y and yyy are as wide as the year.
@@ -420,12 +430,39 @@ impl Fixed {
                             Some(_) => return None,
                         }
                     }
-                    plan.nums.push((plan.len, *count, *f));
-                    plan.len += count;
+                    let slot = match f {
+                        F::Year => {
+                            two_digit_year = *count == 2;
+                            SLOT_YEAR
+                        }
+                        F::Month => 1,
+                        F::Day => 2,
+                        F::Hour0 => 3,
+                        F::Minute => 4,
+                        F::Second => 5,
+                        _ => SLOT_FRACTION,
+                    };
+                    nums.push((template.len(), *count, slot));
+                    template.extend(std::iter::repeat_n(DIGIT, *count));
                 }
             }
         }
-        Some(plan)
+        let chunks = template
+            .chunks(8)
+            .map(|c| {
+                let (mut lit, mut digits, mut lits) = ([0u8; 8], [0u8; 8], [0u8; 8]);
+                for (i, &t) in c.iter().enumerate() {
+                    if t == DIGIT {
+                        digits[i] = 0xFF;
+                    } else {
+                        lit[i] = t;
+                        lits[i] = 0xFF;
+                    }
+                }
+                (u64::from_le_bytes(lit), u64::from_le_bytes(digits), u64::from_le_bytes(lits))
+            })
+            .collect();
+        Some(Fixed { len: template.len(), chunks, nums: nums.into(), two_digit_year })
     }
 
     /// Local wall-clock milliseconds, or `None` to take the general path.
@@ -434,49 +471,64 @@ impl Fixed {
         if b.len() != self.len {
             return None;
         }
-        for (pos, lit) in &self.lits {
-            if b.get(*pos..*pos + lit.len())? != &lit[..] {
+        const LOW_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+        const THREES: u64 = 0x3333_3333_3333_3333;
+        for (k, &(lit, digits, lits)) in self.chunks.iter().enumerate() {
+            let w = match b.get(k * 8..k * 8 + 8) {
+                Some(full) => u64::from_le_bytes(full.try_into().ok()?),
+                None => {
+                    let mut word = [0u8; 8];
+                    for (i, &c) in b[k * 8..].iter().enumerate() {
+                        word[i] = c;
+                    }
+                    u64::from_le_bytes(word)
+                }
+            };
+            // A byte is an ASCII digit when it and the byte plus 6 both have high nibble 3. A
+            // carry out of a byte >= 0xFA can only come from a byte that already fails.
+            let nibbles = (w & LOW_NIBBLES) | ((w.wrapping_add(0x0606_0606_0606_0606) & LOW_NIBBLES) >> 4);
+            if (w ^ lit) & lits != 0 || (nibbles ^ THREES) & digits != 0 {
                 return None;
             }
         }
-        let (mut y, mut mo, mut d, mut h, mut mi, mut s, mut ms) = (1970i64, 1i64, 1i64, 0i64, 0i64, 0i64, 0i64);
-        for &(pos, width, f) in &self.nums {
-            let mut v = 0i64;
-            for &c in b.get(pos..pos + width)? {
-                let digit = c.wrapping_sub(b'0');
-                if digit > 9 {
-                    return None;
-                }
-                v = v * 10 + digit as i64;
-            }
-            match f {
-                F::Year if width == 2 => {
-                    let y2 = TWO_DIGIT_YEAR_START / 100 * 100 + v;
-                    y = if y2 < TWO_DIGIT_YEAR_START { y2 + 100 } else { y2 };
-                }
-                F::Year => y = v,
-                F::Month => mo = v,
-                F::Day => d = v,
-                F::Hour0 => h = v,
-                F::Minute => mi = v,
-                F::Second => s = v,
-                _ => {
-                    ms = match width {
-                        1 => v * 100,
-                        2 => v * 10,
-                        3 => v,
-                        w => v / 10i64.pow(w as u32 - 3),
-                    }
-                }
+        let mut vals = DEFAULTS;
+        let mut fraction_width = 3;
+        for &(pos, width, slot) in self.nums.iter() {
+            let digits = b.get(pos..pos + width)?;
+            let n = |i: usize| (digits[i] - b'0') as i64;
+            // Straight-line arithmetic for the usual widths: a loop with varying trip counts
+            // costs more in mispredicted branches than the digits themselves.
+            let v = match width {
+                2 => n(0) * 10 + n(1),
+                3 => n(0) * 100 + n(1) * 10 + n(2),
+                4 => n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3),
+                _ => digits.iter().fold(0i64, |v, &c| v * 10 + (c - b'0') as i64),
+            };
+            *vals.get_mut(slot)? = v;
+            if slot == SLOT_FRACTION {
+                fraction_width = width;
             }
         }
+        let [mut y, mo, d, h, mi, s, f] = vals;
+        if self.two_digit_year {
+            y += TWO_DIGIT_YEAR_START / 100 * 100;
+            if y < TWO_DIGIT_YEAR_START {
+                y += 100;
+            }
+        }
+        let ms = match fraction_width {
+            3 => f,
+            1 => f * 100,
+            2 => f * 10,
+            w => f / 10i64.pow(w as u32 - 3),
+        };
         if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
             return None;
         }
-        if d > civil::days_in_month(y, mo as u32) as i64 {
+        if d > 28 && d > civil::days_in_month(y, mo as u32) as i64 {
             return None;
         }
-        Some(civil::days_from_civil(y, mo as u32, d as u32) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
+        Some(civil::days_from_civil_ad(y as u64, mo as u64, d as u64) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
     }
 }
 
