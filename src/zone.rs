@@ -1,62 +1,254 @@
-//! Zone names to rules. The thin slice knows GMT, UTC, Z and fixed offsets; issue 3 adds
-//! Java's short ids and every IANA zone.
+//! Zone names to rules: GMT/UTC, fixed offsets in every spelling people write, Java's short
+//! ids (as `java.time.ZoneId.SHORT_IDS` maps them) and every IANA zone (chrono-tz).
+//!
+//! chrono-tz's tables stop at the end of 2099; after that an IANA zone keeps the offset of its
+//! last transition (the JDK extends the DST rules forever). Polling is about recent dates,
+//! so the difference is documented rather than worked around.
 
 use crate::diag::Error;
+use chrono::{Offset, TimeZone};
+use chrono_tz::Tz;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Zone {
-    /// A fixed offset east of UTC, in seconds.
+    /// A fixed offset east of UTC, in seconds. `GMT` is `Fixed(0)`.
     Fixed(i32),
+    /// `UTC` (offset 0), kept apart from GMT only because `z` spells the two differently.
+    Utc,
+    /// An IANA zone.
+    Tz(Tz),
 }
 
+/// java.time `ZoneId.SHORT_IDS` (JDK 17). The three fixed ones are offsets there, not zones.
+const SHORT_IDS: &[(&str, &str)] = &[
+    ("ACT", "Australia/Darwin"),
+    ("AET", "Australia/Sydney"),
+    ("AGT", "America/Argentina/Buenos_Aires"),
+    ("ART", "Africa/Cairo"),
+    ("AST", "America/Anchorage"),
+    ("BET", "America/Sao_Paulo"),
+    ("BST", "Asia/Dhaka"),
+    ("CAT", "Africa/Harare"),
+    ("CNT", "America/St_Johns"),
+    ("CST", "America/Chicago"),
+    ("CTT", "Asia/Shanghai"),
+    ("EAT", "Africa/Addis_Ababa"),
+    ("ECT", "Europe/Paris"),
+    ("EST", "-05:00"),
+    ("HST", "-10:00"),
+    ("IET", "America/Indiana/Indianapolis"),
+    ("IST", "Asia/Kolkata"),
+    ("JST", "Asia/Tokyo"),
+    ("MIT", "Pacific/Apia"),
+    ("MST", "-07:00"),
+    ("NET", "Asia/Yerevan"),
+    ("NST", "Pacific/Auckland"),
+    ("PLT", "Asia/Karachi"),
+    ("PNT", "America/Phoenix"),
+    ("PRT", "America/Puerto_Rico"),
+    ("PST", "America/Los_Angeles"),
+    ("SST", "Pacific/Guadalcanal"),
+    ("VST", "Asia/Ho_Chi_Minh"),
+];
+
+/// Epoch seconds chrono can represent comfortably; offsets outside are looked up at the edge.
+const MAX_SECS: i64 = 8_000_000_000_000;
+
 impl Zone {
-    pub const UTC: Zone = Zone::Fixed(0);
+    pub const UTC: Zone = Zone::Utc;
+    pub const GMT: Zone = Zone::Fixed(0);
 
     pub fn parse(name: &str) -> Result<Zone, Error> {
         let n = name.trim();
         match n {
-            "GMT" | "UTC" | "Z" | "UT" => return Ok(Zone::UTC),
+            "GMT" | "Z" | "UT" | "Etc/GMT" => return Ok(Zone::GMT),
+            "UTC" | "Etc/UTC" => return Ok(Zone::Utc),
             _ => {}
         }
-        let rest = n.strip_prefix("GMT").or_else(|| n.strip_prefix("UTC")).unwrap_or(n);
-        parse_offset(rest).map(Zone::Fixed).ok_or_else(|| {
-            Error::new("zone.unknown", format!("unknown time zone {name:?}"))
-                .with_hint("use GMT, UTC, a fixed offset such as -08:00, or an IANA name such as America/Los_Angeles")
-        })
+        if let Some(z) = parse_offset_zone(n) {
+            return Ok(z);
+        }
+        if let Some((_, target)) = SHORT_IDS.iter().find(|(id, _)| *id == n) {
+            return Zone::parse(target);
+        }
+        if let Ok(tz) = n.parse::<Tz>() {
+            return Ok(Zone::Tz(tz));
+        }
+        // People type zone names in any case; the exact spelling is only a convenience.
+        if n.is_ascii() && !n.is_empty() {
+            if let Some(tz) = chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(n)) {
+                return Ok(Zone::Tz(*tz));
+            }
+            for (id, target) in SHORT_IDS {
+                if id.eq_ignore_ascii_case(n) {
+                    return Zone::parse(target);
+                }
+            }
+            for fixed in ["GMT", "UTC", "UT", "Z"] {
+                if fixed.eq_ignore_ascii_case(n) {
+                    return Zone::parse(fixed);
+                }
+            }
+        }
+        let close = suggestions(n);
+        let mut e = Error::new("zone.unknown", if close.is_empty() {
+            format!("unknown time zone {name:?}")
+        } else {
+            format!("unknown time zone {name:?}; did you mean {}?", close.join(", "))
+        });
+        e = e.with_hint("use GMT, UTC, a fixed offset such as -08:00, a Java short id such as PST, or an IANA name such as America/Los_Angeles");
+        Err(e)
     }
 
     /// Offset east of UTC, in seconds, in force at the UTC instant `ms`.
-    pub fn offset_at(&self, _ms: i64) -> i32 {
+    pub fn offset_at(&self, ms: i64) -> i32 {
         match *self {
             Zone::Fixed(s) => s,
+            Zone::Utc => 0,
+            Zone::Tz(tz) => tz_offset(tz, ms.div_euclid(1000)),
         }
     }
 
-    /// Offset to subtract from a local wall-clock time (ms since the epoch, as if UTC).
-    pub fn offset_for_local(&self, _local_ms: i64) -> i32 {
+    /// The UTC instant of a local wall-clock time (ms since the epoch, read as if UTC).
+    /// A time in a gap moves forward by the gap; one in a fold takes the earlier offset.
+    pub fn local_to_utc(&self, local_ms: i64) -> i64 {
+        local_ms.saturating_sub(self.offset_for_local(local_ms) as i64 * 1000)
+    }
+
+    /// The offset to subtract from a local wall-clock time, with java.time's gap/fold rule.
+    pub fn offset_for_local(&self, local_ms: i64) -> i32 {
+        let tz = match *self {
+            Zone::Fixed(s) => return s,
+            Zone::Utc => return 0,
+            Zone::Tz(tz) => tz,
+        };
+        let local = local_ms.div_euclid(1000);
+        // Transitions are at least days apart in every zone that matters, so the offsets a day
+        // either side are the only candidates.
+        let before = tz_offset(tz, local.saturating_sub(86_400));
+        let after = tz_offset(tz, local.saturating_add(86_400));
+        let valid = |o: i32| tz_offset(tz, local.saturating_sub(o as i64)) == o;
+        match (valid(before), valid(after)) {
+            (true, true) => before.max(after),
+            (true, false) => before,
+            (false, true) => after,
+            (false, false) => {
+                let guess = tz_offset(tz, local);
+                if valid(guess) {
+                    guess
+                } else {
+                    // A gap: read the wall time with the offset before it, i.e. move forward.
+                    before.min(after)
+                }
+            }
+        }
+    }
+
+    /// `z`'s spelling: `GMT`, `UTC`, or `GMT+hh:mm`. IANA zones use the offset form because
+    /// the JDK's localized names ("PDT") are a table we do not carry.
+    pub fn short_name(&self, ms: i64) -> String {
         match *self {
-            Zone::Fixed(s) => s,
+            Zone::Utc => "UTC".into(),
+            _ => gmt_offset_name(self.offset_at(ms)),
+        }
+    }
+
+    /// `zzzz`'s spelling, with the same caveat as [`Zone::short_name`].
+    pub fn long_name(&self, ms: i64) -> String {
+        match *self {
+            Zone::Utc => "Coordinated Universal Time".into(),
+            Zone::Fixed(0) => "Greenwich Mean Time".into(),
+            _ => gmt_offset_name(self.offset_at(ms)),
         }
     }
 }
 
-/// `+05:30`, `-8:00`, `+0530`, `-3`.
-fn parse_offset(s: &str) -> Option<i32> {
+fn gmt_offset_name(off: i32) -> String {
+    if off == 0 {
+        return "GMT".into();
+    }
+    let sign = if off < 0 { '-' } else { '+' };
+    let m = off.unsigned_abs() / 60;
+    format!("GMT{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+fn tz_offset(tz: Tz, secs: i64) -> i32 {
+    let secs = secs.clamp(-MAX_SECS, MAX_SECS);
+    match chrono::DateTime::from_timestamp(secs, 0) {
+        Some(dt) => tz.offset_from_utc_datetime(&dt.naive_utc()).fix().local_minus_utc(),
+        None => 0,
+    }
+}
+
+/// `GMT+01:00`, `UTC-3`, `+05:30`, `-8:00`, `+0530`, `+05`, `+05:30:00`.
+fn parse_offset_zone(n: &str) -> Option<Zone> {
+    let rest = n.strip_prefix("GMT").or_else(|| n.strip_prefix("UTC")).or_else(|| n.strip_prefix("UT")).unwrap_or(n);
+    parse_offset(rest).map(Zone::Fixed)
+}
+
+/// A signed offset in seconds, up to ±18:00 as java.time allows.
+pub(crate) fn parse_offset(s: &str) -> Option<i32> {
     let (sign, digits) = match s.as_bytes().first()? {
         b'+' => (1, &s[1..]),
         b'-' => (-1, &s[1..]),
         _ => return None,
     };
-    let (h, m) = match digits.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if digits.len() == 4 => digits.split_at(2),
-        None => (digits, "0"),
-    };
-    if h.is_empty() || h.len() > 2 || m.len() > 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b':') {
         return None;
     }
-    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 18 && m < 60).then_some(sign * (h * 3600 + m * 60))
+    let parts: Vec<&str> = digits.split(':').collect();
+    let (h, m, sec) = match parts.as_slice() {
+        [h] if h.len() <= 2 => (*h, "0", "0"),
+        [hm] if hm.len() == 4 => (&hm[..2], &hm[2..], "0"),
+        [hms] if hms.len() == 6 => (&hms[..2], &hms[2..4], &hms[4..]),
+        [h, m] if h.len() <= 2 && m.len() == 2 => (*h, *m, "0"),
+        [h, m, s] if h.len() <= 2 && m.len() == 2 && s.len() == 2 => (*h, *m, *s),
+        _ => return None,
+    };
+    let (h, m, sec): (i32, i32, i32) = (h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?);
+    let total = h * 3600 + m * 60 + sec;
+    (m < 60 && sec < 60 && total <= 18 * 3600).then_some(sign * total)
+}
+
+/// Up to three known names closest to `name`, by edit distance (case-insensitive), also
+/// comparing the city part so `Kolkata` finds `Asia/Kolkata`.
+fn suggestions(name: &str) -> Vec<String> {
+    let lower: Vec<char> = name.to_lowercase().chars().take(64).collect();
+    if lower.is_empty() {
+        return Vec::new();
+    }
+    let limit = (lower.len() / 3).max(2);
+    // The distance is at least the difference in length: skip what cannot be close.
+    let near = |c: &str| c.len().abs_diff(lower.len()) <= limit;
+    let mut scored: Vec<(usize, &str)> = Vec::new();
+    let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).chain(SHORT_IDS.iter().map(|(id, _)| *id)).chain(["GMT", "UTC"]);
+    for cand in names {
+        let mut d = usize::MAX;
+        if near(cand) {
+            d = edit_distance(&lower, &cand.to_lowercase().chars().collect::<Vec<_>>());
+        }
+        if let Some(city) = cand.rsplit('/').next().filter(|c| c.len() < cand.len() && near(c)) {
+            d = d.min(edit_distance(&lower, &city.to_lowercase().chars().collect::<Vec<_>>()));
+        }
+        if d <= limit {
+            scored.push((d, cand));
+        }
+    }
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -65,10 +257,36 @@ mod tests {
 
     #[test]
     fn names_and_offsets() {
-        assert_eq!(Zone::parse("GMT").unwrap(), Zone::UTC);
+        assert_eq!(Zone::parse("GMT").unwrap(), Zone::GMT);
+        assert_eq!(Zone::parse("UTC").unwrap(), Zone::UTC);
         assert_eq!(Zone::parse("-8:00").unwrap(), Zone::Fixed(-8 * 3600));
         assert_eq!(Zone::parse("GMT+05:30").unwrap(), Zone::Fixed(5 * 3600 + 1800));
         assert_eq!(Zone::parse("UTC-3").unwrap(), Zone::Fixed(-3 * 3600));
-        assert_eq!(Zone::parse("Mars/Olympus").unwrap_err().code, "zone.unknown");
+        assert_eq!(Zone::parse("+0530").unwrap(), Zone::Fixed(5 * 3600 + 1800));
+        assert_eq!(Zone::parse("EST").unwrap(), Zone::Fixed(-5 * 3600));
+        assert_eq!(Zone::parse("PST").unwrap(), Zone::Tz(Tz::America__Los_Angeles));
+        assert_eq!(Zone::parse("IST").unwrap(), Zone::Tz(Tz::Asia__Kolkata));
+        assert_eq!(Zone::parse("europe/paris").unwrap(), Zone::Tz(Tz::Europe__Paris));
+        assert!(Zone::parse("+19:00").is_err());
+    }
+
+    #[test]
+    fn unknown_zone_suggests_close_names() {
+        let e = Zone::parse("Asia/Kolkatta").unwrap_err();
+        assert_eq!(e.code, "zone.unknown");
+        assert!(e.message.contains("Asia/Kolkatta") && e.message.contains("Asia/Kolkata"), "{}", e.message);
+        let e = Zone::parse("Mars/Olympus").unwrap_err();
+        assert_eq!(e.code, "zone.unknown");
+    }
+
+    #[test]
+    fn gap_moves_forward_and_fold_takes_the_earlier_offset() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        // 2024-03-10 02:30 does not exist: it is read as 03:30 EDT = 07:30Z.
+        let gap = 1_710_037_800_000; // 2024-03-10T02:30 as if UTC
+        assert_eq!(ny.local_to_utc(gap), gap + 5 * 3_600_000);
+        // 2024-11-03 01:30 happens twice: the first, EDT (-4), wins.
+        let fold = 1_730_597_400_000; // 2024-11-03T01:30 as if UTC
+        assert_eq!(ny.local_to_utc(fold), fold + 4 * 3_600_000);
     }
 }

@@ -41,24 +41,11 @@ fn expected(case: &Value) -> Vec<(String, String)> {
     e
 }
 
-/// Cases marked `"needsFullDateEngine": true` use pattern letters or lints only the full
-/// `datefmt` (issue 3) knows; they run in [`cases_needing_the_full_date_engine`].
-fn needs_full_engine(case: &Value) -> bool {
-    case.get("needsFullDateEngine") == Some(&Value::Bool(true))
-}
-
 #[test]
 fn every_case_reports_exactly_the_expected_codes_and_paths() {
     let cases = cases();
     assert!(cases.len() >= 60, "only {} cases", cases.len());
-    run(cases.iter().filter(|(_, c)| !needs_full_engine(c)));
-}
-
-#[test]
-#[ignore = "needs the full date engine (issue 3) merged: the thin datefmt knows only y M d H m s S"]
-fn cases_needing_the_full_date_engine() {
-    let cases = cases();
-    run(cases.iter().filter(|(_, c)| needs_full_engine(c)));
+    run(cases.iter());
 }
 
 fn run<'a>(cases: impl Iterator<Item = &'a (String, Value)>) {
@@ -99,9 +86,6 @@ fn every_diagnostic_path_locates_in_the_source() {
 #[test]
 fn valid_cases_normalize_and_revalidate_identically() {
     for (name, case) in cases() {
-        if needs_full_engine(&case) {
-            continue;
-        }
         let text = input(&case);
         let Ok(n) = config::normalize(&text) else { continue };
         let again = serde_json::to_string_pretty(&n).unwrap();

@@ -134,7 +134,6 @@ case("updated-field-missing", "no updatedDateField", [["config.required", D + ".
 case("dates-key-misspelled", "updatedDateFeild", [["config.key.misspelled", D + ".updatedDateFeild"], ["config.required", D + ".updatedDateField"]], lambda b: dates(b).__setitem__("updatedDateFeild", dates(b).pop("updatedDateField")))
 case("format-unterminated-quote", "an unterminated quote in a date format", [["date-format.unterminated-quote", D + ".updatedDateFormat"]], setd("updatedDateFormat", "yyyy-MM-dd'T"))
 case("format-week-year", "YYYY: the week-based year", [["date-format.week-year", D + ".createdDateFormat"]], setd("createdDateFormat", "YYYY-MM-dd'T'HH:mm:ss.SSS'Z'"))
-cases[-1][1]["needsFullDateEngine"] = True
 case("zone-unknown", "an unknown zone", [["zone.unknown", D + ".updatedDateTimezone"]], setd("updatedDateTimezone", "Mars/Olympus"))
 case("zone-number", "a zone as a number", [["config.type", D + ".createdDateTimezone"]], setd("createdDateTimezone", 0))
 case("page-size-zero", "pageSize 0", [["poller.page-size.range", A + ".pageSize"]], seta("pageSize", 0))
@@ -164,18 +163,13 @@ dup2 = json.dumps(b2, indent=2).replace('\\"idField\\": \\"id\\"', '\\"idField\\
 case("duplicate-inside-string-config", "a key written twice inside the string form", [["config.key.duplicate", A + ".idField"]], text=dup2)
 case("empty-poller-config", "events on with an empty poller configuration", [["events.no-pollers", PC]], setc("event.poller.configuration", {}))
 
-# ---- needing the full date engine (named formats, IANA zones, short ids) ----
-def full(): cases[-1][1]["needsFullDateEngine"] = True
+# ---- named formats, IANA zones, short ids, lints of the full date engine ----
 case("valid-hubspot-milliseconds", "the reference's HubSpot contacts poller: bare ${date} with format milliseconds", [],
      lambda b: conf(b)["event.poller.configuration"].__setitem__("appointments", {"url": "/hubs/crm/contacts?where=lastmodifieddate='${date}'", "idField": "vid",
         "datesConfiguration": {"updatedDateField": "properties.lastmodifieddate", "updatedDateFormat": "milliseconds", "createdDateField": "properties.createdate", "createdDateFormat": "milliseconds"}}))
-full()
 case("valid-intercom-timestamp", "epoch seconds with the named format timestamp", [], seq(setd("updatedDateFormat", "timestamp"), setd("createdDateFormat", "timestamp")))
-full()
 case("valid-iana-and-short-zones", "an IANA zone and a Java short id", [], seq(setd("updatedDateTimezone", "America/Los_Angeles"), setd("createdDateTimezone", "PST"), setd("updatedDateFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"), setd("createdDateFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX")))
-full()
 case("valid-url-iana-zone", "${dateTimeZone} with an IANA zone", [], W("modification_date>'${dateTimeZone:America/New_York:yyyy-MM-dd'T'HH:mm:ssXXX}'"))
-full()
 
 for f in os.listdir(OUT):
     if f.endswith(".json"): os.remove(os.path.join(OUT, f))
