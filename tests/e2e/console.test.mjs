@@ -194,6 +194,13 @@ test("building a configuration from presets", { skip: ep.presets ? false : "pres
     const errorsLeft = await page.locator("poller-config-editor .diag-list li.error").count();
     assert.equal(errorsLeft, 0, "a complete configuration has no errors");
     await page.locator("#status-badge.ok, #status-badge.warn").waitFor();
+    // rename a resource (its key in event.poller.configuration), then remove one
+    const rename = page.locator(`poller-config-editor input[data-path=${JSON.stringify(`${PC}.contacts#name`)}]`);
+    await rename.fill("people");
+    await rename.press("Enter");
+    await page.waitForFunction(() => Object.keys(JSON.parse(document.getElementById("json-out").textContent).configuration["event.poller.configuration"]).join() === "people,tasks");
+    await editor.getByRole("button", { name: "Remove resource tasks" }).click();
+    await page.waitForFunction(() => Object.keys(JSON.parse(document.getElementById("json-out").textContent).configuration["event.poller.configuration"]).join() === "people");
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
