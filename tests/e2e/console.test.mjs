@@ -319,6 +319,13 @@ test("live mode receives events after a mutation in the simulator", { skip: type
     await page.locator('#live-events tbody tr[data-type="UPDATED"]').first().waitFor();
     assert.ok(Number(await page.locator("#live-stats").getAttribute("data-events")) >= 2);
     assert.equal(await page.locator("#live-chart svg .bar").count(), 3);
+    // a throttled request is retried, and the retry shows as it happens
+    await page.getByRole("button", { name: "Throttle the next request (429)" }).click();
+    await page.locator("#mutate-note", { hasText: "throttled" }).waitFor();
+    await page.getByRole("button", { name: "Poll once" }).click();
+    await page.locator('#live-log li[data-kind="retry"]').first().waitFor();
+    await page.waitForFunction(() => /^4 polls/.test(document.getElementById("live-stats").textContent));
+    assert.equal(await page.locator("#live-chart svg .bar.has-retry").count(), 1);
     await shot(page, `console-live-events.png`);
     assert.deepEqual(errors, []);
   } finally {

@@ -90,7 +90,8 @@ export function setupLive({ ep, onConfig, resources, config }) {
     pollerKey = key;
     poller = new ep.Poller({
       instance: body,
-      baseUrl: hub.baseUrl,
+      // this page's origin (the simulator is mounted on it), whatever host name the page was opened with
+      baseUrl: location.origin + new URL(hub.baseUrl, location.href).pathname,
       auth: auth(),
       store: typeof ep.MemoryStore === "function" ? new ep.MemoryStore() : undefined,
       startFrom: "now",
@@ -118,7 +119,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
         logLine("poll", `${sm.resource}: ${plural(sm.pages ?? 0, "page")}, ${plural(sm.records ?? 0, "record")}, ${plural(sm.events ?? 0, "event")}${Number.isFinite(sm.durationMs) ? `, ${sm.durationMs} ms` : ""}`);
       }
     });
-    logLine("start", `Poller created for ${names.join(", ")} at ${hub.baseUrl} (starting from now)`);
+    logLine("start", `Poller created for ${names.join(", ")} at ${location.origin + new URL(hub.baseUrl, location.href).pathname} (starting from now)`);
     return poller;
   }
 
