@@ -40,7 +40,7 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     try {
       const info = await (await fetch("/__hub")).json();
       const path = String(r.url ?? "").replace(/\$\{[^}]*\}/g, "").split("?")[0];
-      const res = await fetch(info.baseUrl + path, { headers: { authorization: info.authorization } });
+      const res = await fetch(location.origin + new URL(info.baseUrl, location.href).pathname + path, { headers: { authorization: info.authorization } });
       if (!res.ok) throw new Error(`the simulator answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
       body.value = JSON.stringify(await res.json(), null, 2);
       watermark.value = new Date(Date.now() - 7 * 86400000).toISOString();
