@@ -301,6 +301,25 @@ test("a dry run classifies each record of a known body against the watermark", a
   }
 });
 
+test("a dry run over records fetched from the hub simulator agrees with detectChanges", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Dry run" }).click();
+    await page.getByRole("button", { name: "Fetch from the hub simulator" }).click();
+    const count = server.hub.records("appointments").length;
+    await page.locator("#dry-table tbody tr").nth(count - 1).waitFor();
+    const body = await page.locator("#dry-body").inputValue();
+    const watermark = await page.getByLabel("Watermark (ISO-8601)").inputValue();
+    const resource = { name: "appointments", ...ep.presets.infusionsoftrest.appointments };
+    const expected = ep.detectChanges({ resource, startFrom: watermark, body, now: Date.now() });
+    const shown = await page.locator("#dry-table tbody tr").evaluateAll((trs) => trs.filter((tr) => tr.dataset.result !== "skipped").map((tr) => `${tr.dataset.result} ${tr.dataset.id}`));
+    assert.deepEqual(shown.sort(), expected.events.map((e) => `${e.eventType} ${e.objectId}`).sort());
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test("live mode receives events after a mutation in the simulator", { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" }, async () => {
   const { server, page, errors } = await open();
   try {
