@@ -208,6 +208,16 @@ function renderPollUrlPreview() {
   }
 }
 
+$("json-download").addEventListener("click", () => {
+  if (!config.value) return;
+  const url = URL.createObjectURL(new Blob([JSON.stringify(config.value, null, 2) + "\n"], { type: "application/json" }));
+  const a = el("a", { href: url, download: `${String(config.value.name || "instance").replace(/[^\w.-]+/g, "-")}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+});
+
 $("pollurl-where").addEventListener("click", () => {
   const body = editor.value;
   const name = pollResource.value;
