@@ -283,7 +283,9 @@ export class PollerConfigEditor extends BaseElement {
   }
 
   _render() {
-    const focusedPath = this._root.activeElement?.dataset?.path;
+    const active = this._root.activeElement;
+    const focusedPath = active?.dataset?.path;
+    const caret = active && "selectionStart" in active ? active.selectionStart : null;
     this._fields = [];
     this._form.replaceChildren();
     if (this._error) {
@@ -312,7 +314,17 @@ export class PollerConfigEditor extends BaseElement {
     }
     this._form.append(wrap);
     this._validate(false);
-    if (focusedPath) this._fields.find((f) => f.path === focusedPath)?.focus.focus({ preventScroll: true });
+    const again = focusedPath && this._fields.find((f) => f.path === focusedPath)?.focus;
+    if (again) {
+      again.focus({ preventScroll: true });
+      if (caret !== null && again.type !== "checkbox" && typeof again.setSelectionRange === "function") {
+        try {
+          again.setSelectionRange(caret, caret);
+        } catch {
+          /* not a text input */
+        }
+      }
+    }
   }
 
   _extraKeys(body) {
