@@ -96,6 +96,7 @@ enum Phase {
 pub struct PollCycle {
     detector: Detector,
     url: String,
+    first_url: String,
     headers: Vec<(String, String)>,
     page_size: u32,
     token: Option<String>,
@@ -106,9 +107,17 @@ pub struct PollCycle {
     base_backoff_ms: u64,
     max_backoff_ms: u64,
     pages: usize,
+    /// Pages read in the current pass.
+    pass_pages: usize,
+    passes: usize,
+    last_date: Option<i64>,
     requests: usize,
     retries: usize,
 }
+
+/// Passes over the listing per cycle: a multi-page pass that read a row updated after it
+/// started is followed by another, up to this many (see `Detector::begin_pass`).
+pub const MAX_PASSES: usize = 4;
 
 /// How many pages one cycle follows before it assumes the hub's tokens loop.
 const MAX_PAGES: usize = 100_000;
@@ -125,6 +134,7 @@ impl PollCycle {
         Ok(PollCycle {
             detector,
             url: join_url(&opts.base_url, &rendered),
+            first_url: join_url(&opts.base_url, &rendered),
             headers,
             page_size: opts.spec.page_size.unwrap_or(200),
             token: None,
@@ -135,6 +145,9 @@ impl PollCycle {
             base_backoff_ms: opts.base_backoff_ms.max(1),
             max_backoff_ms: opts.max_backoff_ms.max(1),
             pages: 0,
+            pass_pages: 0,
+            passes: 1,
+            last_date: None,
             requests: 0,
             retries: 0,
         })
@@ -165,6 +178,7 @@ impl PollCycle {
             return;
         }
         let date = header(resp.headers, "date").and_then(parse_http_date);
+        self.last_date = date;
         if let Some(d) = date {
             // The provider's clock at (or before) the start of this cycle's reads: the
             // earliest Date seen caps the watermark.
@@ -191,15 +205,29 @@ impl PollCycle {
 
     fn page(&mut self, resp: Response<'_>) -> Phase {
         let token = header(resp.headers, "elements-next-page-token").map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
-        if self.pages == 0 && token.is_some() {
-            self.detector.expect_more_pages();
+        if self.pass_pages == 0 {
+            self.detector.begin_pass(token.is_some(), self.last_date);
         }
         if let Err(e) = self.detector.feed(resp.body) {
             return Phase::Failed(e);
         }
         self.pages += 1;
+        self.pass_pages += 1;
         self.attempt = 0;
         match token {
+            None if self.detector.pass_changed() => {
+                if self.passes < MAX_PASSES {
+                    // Rows may have slid past the pages read: read the window again.
+                    self.url = self.first_url.clone();
+                    self.token = None;
+                    self.pass_pages = 0;
+                    self.passes += 1;
+                    Phase::Ready(0)
+                } else {
+                    self.detector.mark_unstable();
+                    Phase::Done
+                }
+            }
             None => Phase::Done,
             Some(t) if self.token.as_deref() == Some(t.as_str()) || self.pages >= MAX_PAGES => {
                 Phase::Failed(Error::new("cycle.paging-loop", format!("the hub returned the next-page token {t:?} again")))
@@ -265,6 +293,14 @@ impl PollCycle {
                 let mut out = self.detector.finish()?;
                 out.stats.requests = self.requests;
                 out.stats.retries = self.retries;
+                out.stats.passes = self.passes;
+                if out.stats.unstable {
+                    out.diagnostics.push(crate::diag::Diagnostic::warning(
+                        "cycle.unstable-listing",
+                        "",
+                        format!("the listing changed during each of {} passes; the watermark was kept so the next poll reads this window again", self.passes),
+                    ));
+                }
                 Ok(out)
             }
             _ => Err(Error::new("cycle.unfinished", "finish was called before the cycle was over")),

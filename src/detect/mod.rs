@@ -12,13 +12,15 @@
 //!
 //! The watermark then moves to the newest instant read, but never past a *cap*: the
 //! provider's clock at the start of the cycle (its `Date` header), because anything updated
-//! while the cycle ran may have slipped behind the pages already read; the older instant of
-//! any object read twice with different instants in one multi-page cycle, because an
-//! update that moves a row to the end of an offset-paged listing shifts an unread row onto
-//! a page already read, and that row sorts at or after the moved row's old place; and the
-//! instant of records deferred by `filterByCurrentDate`. Whatever the cap holds back is
-//! read again next poll and dropped by `seen`, so the cap costs re-reading, never loss.
-//! The watermark never moves backwards, so `seen` always covers the window.
+//! while the cycle ran may have slipped behind the pages already read (cursor paging by id),
+//! and the instant of records deferred by `filterByCurrentDate`. Whatever the cap holds
+//! back is read again next poll and dropped by `seen`, so the cap costs re-reading, never
+//! loss. The watermark never moves backwards, so `seen` always covers the window.
+//!
+//! A multi-page pass that read a row updated after the pass started may have missed a row
+//! (offset paging: see [`Detector::begin_pass`]); the cycle then reads the window again, up
+//! to [`crate::cycle::MAX_PASSES`] passes. If no pass is clean the cycle is *unstable*: it
+//! emits what it read and keeps the watermark, so the next poll reads the window again.
 //!
 //! `CREATED` is given to the first emission of an object (no version of it in `seen`) whose
 //! created instant is at or after `max(from - createdCheckTolerance, H - keep)`: every
@@ -231,6 +233,10 @@ pub struct Stats {
     /// Requests sent and retries made by a [`crate::cycle::PollCycle`] (0 for `detect`).
     pub requests: usize,
     pub retries: usize,
+    /// Passes over the listing (more than one when rows moved while paging).
+    pub passes: usize,
+    /// No pass was clean: the watermark was kept (see `Detector::begin_pass`).
+    pub unstable: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -315,8 +321,14 @@ pub struct Detector {
     keep: i64,
     /// objectId -> instants emitted (the state's `seen` plus this cycle's events).
     seen: HashMap<String, Vec<i64>>,
-    /// objectId hash -> first instant read this cycle, once more than one page is expected.
-    first_read: Option<HashMap<u64, i64>>,
+    /// The provider's clock at the start of the current pass, when it has several pages.
+    pass_start: Option<i64>,
+    /// This pass read a record updated since it started (see [`Detector::begin_pass`]).
+    changed: bool,
+    /// objectId -> instant first read in this multi-page pass.
+    pass_read: HashMap<String, i64>,
+    /// No clean pass: the watermark must not advance.
+    unstable: bool,
     max_read: Option<i64>,
     cap: Option<i64>,
     events: Vec<Event>,
@@ -372,7 +384,10 @@ impl Detector {
             created_floor,
             keep,
             seen,
-            first_read: None,
+            pass_start: None,
+            changed: false,
+            pass_read: HashMap::new(),
+            unstable: false,
             max_read: None,
             cap: None,
             events: Vec::new(),
@@ -394,13 +409,33 @@ impl Detector {
         self.lower_cap(provider_now);
     }
 
-    /// Call before feeding the first page when more pages follow (the host knows from the
-    /// first response's next-page token): objects then read twice with different instants
-    /// lower the cap. Single-page polls skip this bookkeeping.
-    pub fn expect_more_pages(&mut self) {
-        if self.first_read.is_none() {
-            self.first_read = Some(HashMap::new());
-        }
+    /// Starts a pass over the listing; call before feeding its first page, with
+    /// `multi_page` true when more pages follow (the first response's next-page token) and
+    /// the provider's clock from that response's `Date`.
+    ///
+    /// Why: with offset paging over a listing sorted by updated date, an update during the
+    /// pass moves a row from a page already read to the end, and every unread row slides
+    /// back one place: the row at the page boundary is never read. An update stamps its row
+    /// at or after the pass started, and the last row moved is read at the end of the pass
+    /// (nothing later shifts it back), so a pass that read no row updated since it started
+    /// saw a listing that did not shift. Created rows are appended at the end and shift
+    /// nothing, so they do not count when the created date is known.
+    pub fn begin_pass(&mut self, multi_page: bool, provider_now: Option<i64>) {
+        self.pass_start = if multi_page { provider_now.or(Some(i64::MIN)) } else { None };
+        self.pass_read.clear();
+        // Without the provider's clock every multi-page pass counts as changed.
+        self.changed = multi_page && provider_now.is_none();
+    }
+
+    /// Whether the pass just read may have missed rows (see [`Detector::begin_pass`]).
+    pub fn pass_changed(&self) -> bool {
+        self.changed
+    }
+
+    /// The host gave up on a clean pass: keep the watermark where it was so that the next
+    /// poll reads this window again (rows missed here are still there unless updated since).
+    pub fn mark_unstable(&mut self) {
+        self.unstable = true;
     }
 
     fn lower_cap(&mut self, at: i64) {
@@ -493,19 +528,20 @@ impl Detector {
         } else {
             Some(at)
         };
-        if let Some(t) = &mut self.first_read {
-            // Every read counts, old ones too: a moved row below the floor still shifts
-            // rows above it.
-            let h = fnv(id);
-            match t.get(&h) {
-                Some(&prev) if prev != at => {
-                    // Read twice with different instants: an update moved it while paging.
-                    let low = prev.min(at);
-                    self.cap = Some(self.cap.map_or(low, |c| c.min(low)));
+        if let Some(ts) = self.pass_start {
+            if at >= ts && created.is_none_or(|c| c < ts) {
+                self.changed = true;
+            }
+            // A version that became visible late is stamped before the pass started but
+            // moves its row all the same: it shows as the same object read twice.
+            match self.pass_read.entry(id.to_owned()) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    if *e.get() != at {
+                        self.changed = true;
+                    }
                 }
-                Some(_) => {}
-                None => {
-                    t.insert(h, at);
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(at);
                 }
             }
         }
@@ -556,7 +592,7 @@ impl Detector {
         if let Some(e) = self.poisoned {
             return Err(e);
         }
-        let advance = self.max_read.map(|m| self.cap.map_or(m, |c| c.min(m)));
+        let advance = if self.unstable { None } else { self.max_read.map(|m| self.cap.map_or(m, |c| c.min(m))) };
         let watermark = self.watermark.max(advance);
         let low = watermark.map_or(i64::MIN, |h| h.saturating_sub(self.keep));
         let mut seen: Vec<(String, i64)> = Vec::new();
@@ -577,14 +613,10 @@ impl Detector {
             stats.evicted = n;
         }
         stats.events = self.events.len();
+        stats.unstable = self.unstable;
         stats.seen = seen.len();
         Ok(Outcome { events: self.events, state: State { v: 1, watermark, from: self.origin, evicted, seen }, stats, diagnostics: self.diagnostics })
     }
-}
-
-/// 64-bit FNV-1a: cheap and deterministic. A collision only lowers the cap (safe).
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// The deterministic event id of a version: 32 hex digits of
