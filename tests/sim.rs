@@ -53,7 +53,7 @@ fn ours_against_the_platform_rule() {
     let (ours, _) = sweep(seeds.clone(), &Ours);
     let (naive, _) = sweep(seeds.clone(), &Naive);
     println!("\n{:<28} {:>12} {:>12}", format!("seeds {seeds:?}"), "ours", "naive");
-    let rows: [(&str, fn(&Tally) -> u64); 8] = [
+    let rows: [(&str, fn(&Tally) -> u64); 10] = [
         ("observable versions", |t| t.observable),
         ("events delivered", |t| t.delivered),
         ("lost", |t| t.lost),
@@ -62,6 +62,8 @@ fn ours_against_the_platform_rule() {
         ("misclassified", |t| t.misclassified),
         ("phantom", |t| t.phantom),
         ("cycles failed", |t| t.failed_cycles),
+        ("cycles without a clean pass", |t| t.unstable_cycles),
+        ("lost in those cycles only", |t| t.lost_unstable),
     ];
     for (name, f) in rows {
         println!("{name:<28} {:>12} {:>12}", f(&ours), f(&naive));
