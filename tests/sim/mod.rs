@@ -570,7 +570,11 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
     };
     for k in 0..cfg.polls {
         clock = clock.max(T0 + k as i64 * cfg.poll_interval_ms);
-        let cycle_now = clock;
+        if store.is_none() && cfg.start == Start::Now {
+            // "now" is resolved by each cycle that starts without state; the last such
+            // cycle's is the one the kept state (if any) carries.
+            out.origin = Some(clock);
+        }
         let mut driver = poller.cycle(cfg, store.as_deref(), clock, cfg.seed.wrapping_add(k as u64));
         let mut span: Option<(i64, i64)> = None;
         let mut crashed = false;
@@ -609,10 +613,6 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
                 let crash = rng.chance(cfg.p_crash_after_delivery);
                 out.unsaved.push(crash);
                 if !crash {
-                    if store.is_none() && cfg.start == Start::Now {
-                        // "now" is resolved by the first cycle whose state is kept.
-                        out.origin = Some(cycle_now);
-                    }
                     store = Some(state);
                 }
             }
