@@ -528,6 +528,11 @@ impl Detector {
                 return self.diag(page, i, e.code, msg);
             }
         };
+        if at < self.floor && self.pass_start.is_none() {
+            // The common case of a poll without a where clause: skip the rest early.
+            self.stats.old += 1;
+            return;
+        }
         let created = if self.spec.filter_by_updated_date {
             match (&self.spec.created, &f.slots[2]) {
                 (Some(c), v) if *v != Scalar::Missing => c.kind.read(v).ok(),

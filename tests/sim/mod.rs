@@ -93,6 +93,9 @@ pub struct Config {
     pub p_crash_after_delivery: f64,
     pub start: Start,
     pub max_seen: usize,
+    /// `false`: no where clause at all (the Infusionsoft appointments preset): every poll
+    /// lists everything and detection alone decides.
+    pub where_clause: bool,
 }
 
 /// The virtual epoch: our clock starts here.
@@ -134,6 +137,8 @@ impl Config {
                 _ => Start::At(-r.range(0, 1_800_000)),
             },
             max_seen: detect::DEFAULT_MAX_SEEN,
+            // Drawn last so the other fields of a seed stay as they were.
+            where_clause: !r.chance(0.15),
         }
     }
 
@@ -143,9 +148,14 @@ impl Config {
 
     pub fn resource(&self) -> serde_json::Value {
         let op = if self.where_strict { ">" } else { ">=" };
+        let url = if self.where_clause {
+            format!("/hubs/crm/appointments?where=modification_date{op}'${{gmtDate:{}}}'", self.where_format())
+        } else {
+            "/hubs/crm/appointments".to_string()
+        };
         serde_json::json!({
             "name": "appointments",
-            "url": format!("/hubs/crm/appointments?where=modification_date{op}'${{gmtDate:{}}}'", self.where_format()),
+            "url": url,
             "idField": "id",
             "pageSize": self.page_size.to_string(),
             "datesConfiguration": {
@@ -464,7 +474,11 @@ impl Poller for Naive {
         let fmt = DateFormat::compile(cfg.where_format()).unwrap();
         let op = if cfg.where_strict { ">" } else { ">=" };
         let lit = fmt.format(last.unwrap_or(0), &Zone::UTC);
-        let url = format!("https://hub.example/elements/api-v2/hubs/crm/appointments?where={}&pageSize={}", encode(&format!("modification_date{op}'{lit}'")), cfg.page_size);
+        let url = if cfg.where_clause {
+            format!("https://hub.example/elements/api-v2/hubs/crm/appointments?where={}&pageSize={}", encode(&format!("modification_date{op}'{lit}'")), cfg.page_size)
+        } else {
+            format!("https://hub.example/elements/api-v2/hubs/crm/appointments?pageSize={}", cfg.page_size)
+        };
         Box::new(NaiveDriver {
             url,
             token: None,
