@@ -48,7 +48,7 @@ pub fn appointments(n: usize, seed: u64) -> Vec<u8> {
         let modified = modified.max(created);
         let start = created + (splitmix(&mut r) % 2_592_000_000) as i64;
         let title = words(&mut r, 4).replace('"', "\\\"");
-        let description = words(&mut r, 14).replace('"', "\\\"");
+        let description = words(&mut r, 7).replace('"', "\\\"");
         out.push_str(&format!(
             concat!(
                 r#"{{"id":{},"title":"{}","description":"{}","location":"Suite {}, 100 Main St","#,
@@ -66,7 +66,7 @@ pub fn appointments(n: usize, seed: u64) -> Vec<u8> {
             splitmix(&mut r) % 1_000_000,
             splitmix(&mut r) % 50 + 1,
             [5, 10, 15, 30][(splitmix(&mut r) % 4) as usize],
-            splitmix(&mut r) % 10 == 0,
+            splitmix(&mut r).is_multiple_of(10),
         ));
     }
     out.push(']');

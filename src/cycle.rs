@@ -257,10 +257,8 @@ impl PollCycle {
             if available.is_some_and(|a| a > 0) {
                 continue;
             }
-            if let Some(v) = header(headers, &format!("x-keap-product-{kind}-expiry-time")) {
-                if let Some(ms) = parse_expiry(v.trim(), date) {
-                    keap = Some(keap.map_or(ms, |k| k.max(ms)));
-                }
+            if let Some(ms) = header(headers, &format!("x-keap-product-{kind}-expiry-time")).and_then(|v| parse_expiry(v.trim(), date)) {
+                keap = Some(keap.map_or(ms, |k| k.max(ms)));
             }
         }
         if let Some(ms) = keap {

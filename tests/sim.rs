@@ -53,7 +53,8 @@ fn ours_against_the_platform_rule() {
     let (ours, _) = sweep(seeds.clone(), &Ours);
     let (naive, _) = sweep(seeds.clone(), &Naive);
     println!("\n{:<28} {:>12} {:>12}", format!("seeds {seeds:?}"), "ours", "naive");
-    let rows: [(&str, fn(&Tally) -> u64); 10] = [
+    type Row = (&'static str, fn(&Tally) -> u64);
+    let rows: [Row; 10] = [
         ("observable versions", |t| t.observable),
         ("events delivered", |t| t.delivered),
         ("lost", |t| t.lost),

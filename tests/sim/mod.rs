@@ -737,10 +737,8 @@ impl Outcome {
                 // Explained when the earlier delivery's cycle never saved its state.
                 if self.unsaved[w[0].cycle] { t.crash_repeats += 1 } else { t.duplicated += 1 }
             }
-            if let Some(prev) = ids.insert(ds[0].event_id.as_str(), *key) {
-                if prev != *key {
-                    t.event_id_mismatch += 1;
-                }
+            if ids.insert(ds[0].event_id.as_str(), *key).is_some_and(|prev| prev != *key) {
+                t.event_id_mismatch += 1;
             }
         }
         // CREATED: the first event of an object created after the start; later ones UPDATED.
