@@ -7,9 +7,11 @@
 //! module that knows about JavaScript.
 
 pub mod config;
+pub mod cycle;
 pub mod datefmt;
 pub mod detect;
 pub mod diag;
+pub mod notify;
 pub mod template;
 pub mod zone;
 

@@ -66,7 +66,8 @@ pub fn detect_changes(resource: &str, state: &str, start_from: &str, body: &[u8]
     } else {
         Some(serde_json::from_str(state).map_err(|e| err(Error::new("state.invalid", format!("the saved state is not valid: {e}"))))?)
     };
-    let out = detect::detect(&spec, state.as_ref(), start_from, body, now as i64).map_err(err)?;
+    let opts = detect::Options { start_from: start_from.to_owned(), now: now as i64, ..detect::Options::default() };
+    let out = detect::detect(&spec, state.as_ref(), body, &opts).map_err(err)?;
     Ok(to_js(&out))
 }
 

@@ -1,0 +1,228 @@
+//! Each hazard of DESIGN section 6, one test each, on `detect` over raw bytes.
+
+use elements_poller::detect::{self, EventType, Options, Outcome, Spec, State, detect, iso_utc};
+use serde_json::json;
+
+const T: i64 = 1_710_054_309_042; // 2024-03-10T07:05:09.042Z
+
+fn spec() -> Spec {
+    Spec::from_resource(&json!({
+        "name": "appointments", "idField": "id",
+        "datesConfiguration": {
+            "updatedDateField": "modification_date", "updatedDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
+            "createdDateField": "creation_date", "createdDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+        },
+        "createdCheckTolerance": "0"
+    }))
+    .unwrap()
+}
+
+fn rec(id: u64, created: i64, updated: i64) -> String {
+    format!(r#"{{"id":{id},"title":"x","creation_date":"{}","modification_date":"{}","notes":{{"a":[1,2]}}}}"#, iso_utc(created), iso_utc(updated))
+}
+
+fn body(recs: &[(u64, i64, i64)]) -> Vec<u8> {
+    format!("[{}]", recs.iter().map(|&(i, c, u)| rec(i, c, u)).collect::<Vec<_>>().join(",")).into_bytes()
+}
+
+fn opts(lookback_ms: i64) -> Options {
+    Options { start_from: "beginning".into(), now: T, lookback_ms, instance: Some("inst".into()), ..Options::default() }
+}
+
+/// Polls through a string store, as a host would.
+fn poll(state: &Option<String>, b: &[u8], o: &Options) -> (Outcome, Option<String>) {
+    let st = state.as_deref().map(|s| State::from_json(s).unwrap());
+    let out = detect(&spec(), st.as_ref(), b, o).unwrap();
+    let saved = Some(out.state.to_json());
+    (out, saved)
+}
+
+fn ids(out: &Outcome) -> Vec<(String, i64)> {
+    out.events.iter().map(|e| (e.object_id.clone(), e.instant)).collect()
+}
+
+#[test]
+fn many_records_sharing_the_watermark_instant() {
+    // Poll 1 sees two of a burst at T; poll 2 sees the whole burst (paging, late indexing).
+    let (a, st) = poll(&None, &body(&[(1, T, T), (2, T, T)]), &opts(0));
+    assert_eq!(a.events.len(), 2);
+    let (b, st) = poll(&st, &body(&[(1, T, T), (2, T, T), (3, T, T), (4, T, T)]), &opts(0));
+    assert_eq!(ids(&b), vec![("3".into(), T), ("4".into(), T)]);
+    let (c, _) = poll(&st, &body(&[(1, T, T), (2, T, T), (3, T, T), (4, T, T)]), &opts(0));
+    assert!(c.events.is_empty(), "nothing repeated: {:?}", ids(&c));
+}
+
+#[test]
+fn coarser_query_than_data_returns_a_superset_without_repeats() {
+    // A seconds where clause returns everything in the watermark's second again.
+    let (_, st) = poll(&None, &body(&[(1, T - 500, T - 500), (2, T, T)]), &opts(1000));
+    let (b, _) = poll(&st, &body(&[(1, T - 500, T - 500), (2, T, T), (3, T - 10, T - 10), (4, T + 1, T + 1)]), &opts(1000));
+    assert_eq!(ids(&b), vec![("3".into(), T - 10), ("4".into(), T + 1)], "3 is late but within lookback");
+}
+
+#[test]
+fn records_visible_late_within_lookback_are_emitted_once() {
+    let (_, st) = poll(&None, &body(&[(1, T, T)]), &opts(30_000));
+    let late = (2, T - 20_000, T - 20_000);
+    let (b, st) = poll(&st, &body(&[late, (1, T, T)]), &opts(30_000));
+    assert_eq!(ids(&b), vec![("2".into(), T - 20_000)]);
+    let (c, _) = poll(&st, &body(&[late, (1, T, T)]), &opts(30_000));
+    assert!(c.events.is_empty());
+    // Later than the lookback: outside the contract, not emitted (and counted).
+    let (_, st0) = poll(&None, &body(&[(1, T, T)]), &opts(10_000));
+    let (d, _) = poll(&st0, &body(&[late]), &opts(10_000));
+    assert_eq!((d.events.len(), d.stats.old), (0, 1));
+}
+
+#[test]
+fn a_crash_before_saving_repeats_with_the_same_event_ids() {
+    let (_, st) = poll(&None, &body(&[(1, T, T)]), &opts(0));
+    let b = body(&[(1, T, T), (2, T + 5, T + 5), (1, T, T + 9)]);
+    let (first, _lost_state) = poll(&st, &b, &opts(0));
+    let (again, _) = poll(&st, &b, &opts(0));
+    assert_eq!(first.events, again.events, "same input state, same events and ids");
+    assert_eq!(first.events.len(), 2);
+}
+
+#[test]
+fn provider_clock_skew_does_not_matter_only_record_instants_do() {
+    // Our clock is an hour behind the provider's: the watermark follows the records.
+    let skewed = Options { now: T - 3_600_000, ..opts(0) };
+    let (_, st) = poll(&None, &body(&[(1, T, T)]), &skewed);
+    let (b, _) = poll(&st, &body(&[(1, T, T), (2, T + 1, T + 1)]), &skewed);
+    assert_eq!(ids(&b), vec![("2".into(), T + 1)]);
+    // The provider's Date caps the watermark: rows stamped after it are read again, not repeated.
+    let capped = Options { provider_now: Some(T - 1000), ..opts(0) };
+    let (c, st) = poll(&None, &body(&[(1, T, T)]), &capped);
+    assert_eq!(c.state.watermark, Some(T - 1000));
+    let (d, _) = poll(&st, &body(&[(1, T, T)]), &opts(0));
+    assert!(d.events.is_empty());
+}
+
+#[test]
+fn created_then_updated_classification() {
+    let start = Options { start_from: iso_utc(T), ..opts(0) };
+    let (a, st) = poll(&None, &body(&[(1, T - 9_000, T + 1), (2, T + 2, T + 2), (3, T + 3, T + 7)]), &start);
+    let types: Vec<_> = a.events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
+    assert_eq!(types, vec![("1", EventType::Updated), ("2", EventType::Created), ("3", EventType::Created)], "3 was created after the start, updated before we saw it");
+    let (b, _) = poll(&st, &body(&[(2, T + 2, T + 20), (4, T + 21, T + 21)]), &start);
+    let types: Vec<_> = b.events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
+    assert_eq!(types, vec![("2", EventType::Updated), ("4", EventType::Created)]);
+    assert!(a.events.iter().all(|e| e.date == iso_utc(e.instant) && e.event_id.len() == 32));
+}
+
+#[test]
+fn start_from_now_and_instant() {
+    let b = body(&[(1, T - 10, T - 10), (2, T + 10, T + 10)]);
+    let now = Options { start_from: "now".into(), now: T, ..opts(0) };
+    assert_eq!(ids(&detect(&spec(), None, &b, &now).unwrap()), vec![("2".into(), T + 10)]);
+    let at = Options { start_from: "2024-03-10T07:05:09.032Z".into(), ..opts(0) };
+    assert_eq!(detect(&spec(), None, &b, &at).unwrap().events.len(), 2);
+    let bad = Options { start_from: "yesterday".into(), ..opts(0) };
+    assert_eq!(detect(&spec(), None, &b, &bad).unwrap_err().code, "start-from.invalid");
+}
+
+#[test]
+fn filter_by_created_date_and_current_date() {
+    let by_created = Spec::from_resource(&json!({"name": "a", "idField": "id", "filterByUpdatedDate": "false",
+        "datesConfiguration": {"updatedDateField": "modification_date", "createdDateField": "creation_date"}}))
+    .unwrap();
+    let b = body(&[(1, T, T + 50), (2, T + 1, T + 1)]);
+    let out = detect(&by_created, None, &b, &opts(0)).unwrap();
+    assert_eq!(ids(&out), vec![("1".into(), T), ("2".into(), T + 1)]);
+    assert!(out.events.iter().all(|e| e.event_type == EventType::Created));
+    let st = out.state;
+    let again = detect(&by_created, Some(&st), &body(&[(1, T, T + 99), (2, T + 1, T + 80)]), &opts(0)).unwrap();
+    assert!(again.events.is_empty(), "updates do not drive detection when filterByUpdatedDate is false");
+
+    let current = Spec::from_resource(&json!({"name": "a", "idField": "id", "filterByCurrentDate": true,
+        "datesConfiguration": {"updatedDateField": "modification_date", "createdDateField": "creation_date"}}))
+    .unwrap();
+    let b = body(&[(1, T - 5, T - 5), (2, T + 5, T + 5)]);
+    let out = detect(&current, None, &b, &opts(0)).unwrap();
+    assert_eq!((ids(&out), out.stats.deferred), (vec![("1".into(), T - 5)], 1));
+    assert!(out.state.watermark <= Some(T + 5));
+    let later = Options { now: T + 10, ..opts(0) };
+    let out = detect(&current, Some(&out.state), &b, &later).unwrap();
+    assert_eq!(ids(&out), vec![("2".into(), T + 5)], "deferred, then emitted once");
+}
+
+#[test]
+fn per_record_problems_are_diagnostics_and_the_batch_goes_on() {
+    let b = format!(
+        r#"[{}, {{"title":"no id","modification_date":"{d}"}}, {{"id":"x","modification_date":"not a date"}}, 17, {{"id":7}}, {}]"#,
+        rec(1, T, T),
+        rec(2, T, T + 1),
+        d = iso_utc(T)
+    );
+    let out = detect(&spec(), None, b.as_bytes(), &opts(0)).unwrap();
+    assert_eq!(out.events.len(), 2);
+    let d: Vec<_> = out.diagnostics.iter().map(|d| (d.code, d.path.as_str())).collect();
+    assert_eq!(d, vec![("record.missing-id", "[1]"), ("record.bad-date", "[2]"), ("record.not-object", "[3]"), ("record.missing-date", "[4]")]);
+    assert_eq!(out.stats.invalid, 4);
+    assert_eq!(detect(&spec(), None, b"[{\"id\":1,", &opts(0)).unwrap_err().code, "body.not-json");
+    assert_eq!(detect(&spec(), None, b"{\"items\":[]}", &opts(0)).unwrap_err().code, "body.no-records");
+}
+
+#[test]
+fn dotted_paths_numeric_formats_and_a_records_field() {
+    let s = Spec::from_resource(&json!({"name": "contacts", "idField": "vid",
+        "datesConfiguration": {"updatedDateField": "properties.lastmodifieddate", "updatedDateFormat": "milliseconds",
+                               "createdDateField": "properties.createdate", "createdDateFormat": "milliseconds"}}))
+    .unwrap();
+    let b = format!(r#"{{"has-more":false,"contacts":[{{"vid":"a1","properties":{{"lastmodifieddate":{T},"createdate":"{T}"}}}},{{"vid":5,"properties":{{"lastmodifieddate":"{}"}}}}]}}"#, T + 1);
+    let o = Options { records_field: Some("contacts".into()), raw: true, element_key: Some("hubspotcrm".into()), ..opts(0) };
+    let out = detect(&s, None, b.as_bytes(), &o).unwrap();
+    assert_eq!(ids(&out), vec![("a1".into(), T), ("5".into(), T + 1)]);
+    assert_eq!(out.events[0].raw.as_ref().unwrap()["vid"], "a1");
+    let ev = serde_json::to_value(&out.events[0]).unwrap();
+    assert_eq!(ev["eventType"], "CREATED");
+    assert_eq!(ev["elementKey"], "hubspotcrm");
+    assert_eq!(ev["date"], iso_utc(T));
+}
+
+#[test]
+fn the_state_bound_degrades_to_repeats_with_the_same_ids_never_loss() {
+    let o = Options { max_seen: 3, ..opts(60_000) };
+    let recs: Vec<_> = (1..=6).map(|i| (i, T + i as i64, T + i as i64)).collect();
+    let (a, st) = poll(&None, &body(&recs), &o);
+    assert_eq!(a.events.len(), 6);
+    let state = State::from_json(st.as_deref().unwrap()).unwrap();
+    assert_eq!((state.seen.len(), state.evicted, a.stats.evicted), (3, Some(T + 3), 3));
+    // The evicted versions come back (at-least-once) with the same ids; nothing is lost.
+    let mut more = recs.clone();
+    more.push((7, T + 7, T + 7));
+    let (b, _) = poll(&st, &body(&more), &o);
+    let repeated: Vec<_> = b.events.iter().filter(|e| e.instant <= T + 3).collect();
+    assert_eq!(repeated.len(), 3);
+    for r in repeated {
+        assert!(a.events.iter().any(|e| e.event_id == r.event_id));
+    }
+    assert!(b.events.iter().any(|e| e.object_id == "7"));
+    assert!(!b.events.iter().any(|e| e.instant > T + 3 && e.instant < T + 7), "the kept versions are not repeated");
+}
+
+#[test]
+fn state_round_trips_and_rejects_other_versions() {
+    let (_, st) = poll(&None, &body(&[(1, T, T), (2, T, T)]), &opts(5000));
+    let s = st.unwrap();
+    assert!(s.starts_with("{\"v\":1,"), "{s}");
+    let back = State::from_json(&s).unwrap();
+    assert_eq!(back.to_json(), s);
+    assert_eq!(State::from_json(&s.replace("\"v\":1", "\"v\":2")).unwrap_err().code, "state.version");
+    assert_eq!(State::from_json("nope").unwrap_err().code, "state.invalid");
+}
+
+#[test]
+fn lenient_resource_values() {
+    let s = Spec::from_resource(&json!({"name": "x", "idField": "id", "pollDelay": "5", "pageSize": 50, "filterByCurrentDate": "true",
+        "datesConfiguration": {"updatedDateField": "u", "createdCheckTolerance": 3}}))
+    .unwrap();
+    assert_eq!((s.poll_delay_ms, s.page_size, s.filter_by_current_date, s.created_check_tolerance_ms), (5000, Some(50), true, 3000));
+    let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {}})).unwrap_err();
+    assert_eq!(e.code, "resource.updated-date-field");
+    let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "updatedDateTimezone": "Mars/Base"}})).unwrap_err();
+    assert_eq!(e.code, "zone.unknown");
+    assert_eq!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 5));
+    assert_ne!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 6));
+}
