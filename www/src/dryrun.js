@@ -56,6 +56,7 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     summary.className = `summary-line${bad ? " bad" : ""}`;
     tbody.replaceChildren();
     chart.replaceChildren();
+    $("dry-state-box").hidden = true;
     lastRows = null;
   }
 
@@ -146,6 +147,8 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     summary.className = "summary-line";
     summary.textContent = `${plural(rows.length, "record")}: ${n("CREATED")} CREATED, ${n("UPDATED")} UPDATED, ${n("skipped")} skipped${problems ? ` (${plural(problems, "unreadable record")})` : ""}.` +
       (Number.isFinite(newWm) ? ` The next poll starts from ${new Date(newWm).toISOString()}.` : "");
+    $("dry-state").textContent = JSON.stringify(result.state, null, 2);
+    $("dry-state-box").hidden = false;
     lastRows = rows;
     lastWm = wm;
     drawChart();
