@@ -54,7 +54,7 @@ export function setupDates({ ep, onConfig, resources }) {
       pre.append(el("span", { text: s }), "\n");
       if (col !== null) pre.append(el("span", { className: "caret-mark", text: `${" ".repeat(col)}^` }));
       result.append(...[
-        el("p", { className: "error-line", id: "date-error" }, el("strong", { text: "Cannot read this value: " }), el("span", { text: e.message }), " ", el("code", { text: e.code ?? "" })),
+        el("p", { className: "error-line", id: "date-error" }, el("strong", { text: col === null ? "Cannot read this value: " : `Cannot read this value (at character ${col + 1}): ` }), el("span", { text: e.message }), " ", el("code", { text: e.code ?? "" })),
         pre,
         e.hint ? el("p", { className: "help", text: `Hint: ${e.hint}` }) : null,
       ].filter(Boolean));
