@@ -183,14 +183,16 @@ impl State {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
     Created,
     Updated,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Deserializable so a host can hand events back to `notify` (`instant` is then 0: only
+/// the serialized fields travel).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub event_type: EventType,
