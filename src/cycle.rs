@@ -88,7 +88,7 @@ enum Phase {
 ///    next cycle reads the same window again and repeats nothing that was not delivered).
 ///
 /// Responses: 2xx pages are read and `elements-next-page-token` followed; 401/403 fail with
-/// `cycle.auth`; 429 and 5xx are retried after `Retry-After`, the Keap throttle/quota
+/// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried after `Retry-After`, the Keap throttle/quota
 /// expiry headers, or exponential backoff with seeded jitter, up to `max_retries`
 /// (`cycle.retries-exhausted`); other statuses fail with `cycle.http`; a body that is not
 /// JSON fails with `body.not-json`.
@@ -190,7 +190,8 @@ impl PollCycle {
                 Error::new("cycle.auth", format!("the hub refused the credentials (HTTP {})", resp.status))
                     .with_hint("check the user and organization secrets and the element instance token"),
             ),
-            429 | 500..=599 => {
+            // 0: the request failed in transport (connection refused or reset, a timeout).
+            0 | 429 | 500..=599 => {
                 self.attempt += 1;
                 if self.attempt > self.max_retries {
                     Phase::Failed(Error::new("cycle.retries-exhausted", format!("HTTP {} after {} retries", resp.status, self.max_retries)))

@@ -188,13 +188,14 @@ export class Poller extends EventTarget {
       const state = await this.state(resource.name);
       const { instance, baseUrl, auth, clock, startFrom, lookback, seed, retry } = this.#o;
       const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry });
+      let failed = null; // the last retryable response, if the next request is its retry
       for (let req; (req = cycle.nextRequest()); ) {
-        if (req.delayMs > 0) {
-          this.#emit("retry", { resource: resource.name, delayMs: req.delayMs, url: req.url, reason: req.reason });
-          await sleep(req.delayMs, signal);
-        }
+        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: req.url });
+        if (req.delayMs > 0) await sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
-        cycle.handleResponse(await this.#send(req, signal));
+        const res = await this.#send(req, signal);
+        failed = res.status === 0 || res.status === 429 || res.status >= 500 ? res : null;
+        cycle.handleResponse(res);
       }
       const { events, state: next, stats } = cycle.finish();
       Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });
