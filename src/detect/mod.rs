@@ -4,7 +4,7 @@
 //! A *version* is (objectId, instant), the instant being the updated date (or the created
 //! date when `filterByUpdatedDate` is false). The state keeps a watermark `H`, the start
 //! instant `from`, and the set `seen` of versions already emitted whose instant is at or
-//! after `H - keep`. A poll reads everything at or after the *floor*
+//! after `H - keep` (`keep` = lookback + pollDelay + createdCheckTolerance). A poll reads everything at or after the *floor*
 //! `max(from, H - lookback - pollDelay)` (the query is rendered one precision step below it,
 //! so `>` and `>=` clauses and coarser-than-data where clauses still return a superset),
 //! and emits each version at or above the floor that is not in `seen`. Versions below the
