@@ -283,22 +283,24 @@ fn secrets_never_appear_in_diagnostics() {
 }
 
 #[test]
-fn poll_urls_render_from_the_watermark_minus_the_delay() {
+fn poll_urls_render_from_the_watermark_minus_the_delay_one_step_below() {
     let mut r = ResourcePoller::from_value("appointments", &appointments()).unwrap();
     r.url = format!("/hubs/crm/appointments?where=modification_date>'${{gmtDate:{ISO}}}'&pageSize=5");
     r.poll_delay_secs = 60;
     let t = 1_710_054_309_042; // 2024-03-10T07:05:09.042Z
     let url = template::render_poll_url(&r, t, t + 1000).unwrap();
-    assert_eq!(url, "/hubs/crm/appointments?where=modification_date%3E'2024-03-10T07:04:09.042Z'&pageSize=5");
+    // What a poll sends: one millisecond (the format's step) below watermark - pollDelay.
+    assert_eq!(url, "/hubs/crm/appointments?where=modification_date%3E'2024-03-10T07:04:09.041Z'&pageSize=5");
     // A watermark ahead of the host's clock is clamped to now.
     let url = template::render_poll_url(&r, t + 3_600_000, t).unwrap();
-    assert!(url.contains("07:04:09.042Z"), "{url}");
+    assert!(url.contains("07:04:09.041Z"), "{url}");
     // Bare ${date} uses the poller's updated format and zone.
     r.url = "/x?where=modification_date>'${date}'".into();
     r.dates.updated.format = "yyyy-MM-dd HH:mm".into();
     r.dates.updated.zone = "+05:30".into();
     r.poll_delay_secs = 0;
-    assert_eq!(template::render_poll_url(&r, t, t).unwrap(), "/x?where=modification_date%3E'2024-03-10%2012:35'");
+    // Minutes: the minute before the one holding the watermark, so `>` misses nothing in it.
+    assert_eq!(template::render_poll_url(&r, t, t).unwrap(), "/x?where=modification_date%3E'2024-03-10%2012:34'");
     r.url = "/x?a=${nope}".into();
     let e = template::render_poll_url(&r, t, t).unwrap_err();
     assert_eq!((e.code, e.path.as_deref(), e.column), ("poller.url.unknown-variable", Some("url"), Some(5)));
@@ -361,7 +363,7 @@ fn bare_date_follows_the_created_field_when_filtering_by_created_date() {
     if let Some(c) = r.dates.created.as_mut() {
         c.format = "yyyy-MM-dd".into();
     }
-    assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-10'");
+    assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-09'");
 }
 
 #[test]

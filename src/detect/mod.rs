@@ -36,7 +36,7 @@
 mod dates;
 mod scan;
 
-pub use dates::{DateKind, Fast, iso_utc, precision_ms};
+pub use dates::{DateKind, iso_utc};
 
 use crate::diag::{Diagnostic, Error};
 use scan::{Fields, Plan, Scalar};
@@ -401,7 +401,7 @@ impl Detector {
     }
 
     /// The oldest instant this poll must read (`None`: from the beginning). A query renders
-    /// it one precision step lower (see [`precision_ms`]).
+    /// it one precision step lower (see [`crate::template::Rounding::Below`]).
     pub fn floor(&self) -> Option<i64> {
         (self.floor != i64::MIN).then_some(self.floor)
     }
