@@ -337,12 +337,10 @@ pub fn render_poll_url(resource: &ResourcePoller, watermark_ms: i64, now_ms: i64
     let ms = watermark_ms.min(now_ms).saturating_sub(delay_ms);
     // Bare `${date}` speaks the language of the field the poller compares: the updated date,
     // or the created date when `filterByUpdatedDate` is false.
-    let spec = match (&resource.dates.created, resource.filter_by_updated_date) {
-        (Some(created), false) => created,
-        _ => &resource.dates.updated,
-    };
+    let spec = resource.driving();
     let defaults = DateDefaults { format: spec.format.clone(), zone: spec.zone.clone() };
-    render_with(&resource.url, ms, &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
+    let url = resource.url.as_deref().ok_or_else(|| Error::new("config.required", "the poller has no url").at_path("url"))?;
+    render_with(url, ms, &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
