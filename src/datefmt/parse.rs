@@ -392,7 +392,13 @@ pub struct Fixed {
     /// (position, width, slot of [`Fixed::local`]'s values).
     nums: Box<[(usize, usize, usize)]>,
     two_digit_year: bool,
+    /// The fields sit where `yyyy?MM?dd?HH?mm?ss[?SSS]` puts them (any separators): read
+    /// at constant offsets, with no loop at all. Most APIs send this shape.
+    iso_shape: bool,
 }
+
+/// (position, width, slot) of `yyyy-MM-dd'T'HH:mm:ss.SSS`, separators aside.
+const ISO_SHAPE: [(usize, usize, usize); 7] = [(0, 4, 0), (5, 2, 1), (8, 2, 2), (11, 2, 3), (14, 2, 4), (17, 2, 5), (20, 3, SLOT_FRACTION)];
 
 /// Slots of the values a fixed layout reads, with their defaults.
 const SLOT_YEAR: usize = 0;
@@ -462,7 +468,8 @@ impl Fixed {
                 (u64::from_le_bytes(lit), u64::from_le_bytes(digits), u64::from_le_bytes(lits))
             })
             .collect();
-        Some(Fixed { len: template.len(), chunks, nums: nums.into(), two_digit_year })
+        let iso_shape = nums == ISO_SHAPE[..6] || nums == ISO_SHAPE;
+        Some(Fixed { len: template.len(), chunks, nums: nums.into(), two_digit_year, iso_shape })
     }
 
     /// Local wall-clock milliseconds, or `None` to take the general path.
@@ -490,6 +497,16 @@ impl Fixed {
             if (w ^ lit) & lits != 0 || (nibbles ^ THREES) & digits != 0 {
                 return None;
             }
+        }
+        if self.iso_shape {
+            // Fixed-size views: the offsets below need no bounds checks.
+            let a: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+            let n = |i: usize| (a[i] - b'0') as i64;
+            let ms = match b.get(20..23) {
+                Some(&[x, y, z]) if self.nums.len() == 7 => (x - b'0') as i64 * 100 + (y - b'0') as i64 * 10 + (z - b'0') as i64,
+                _ => 0,
+            };
+            return finish(n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3), n(5) * 10 + n(6), n(8) * 10 + n(9), n(11) * 10 + n(12), n(14) * 10 + n(15), n(17) * 10 + n(18), ms);
         }
         let mut vals = DEFAULTS;
         let mut fraction_width = 3;
@@ -522,14 +539,20 @@ impl Fixed {
             2 => f * 10,
             w => f / 10i64.pow(w as u32 - 3),
         };
-        if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
-            return None;
-        }
-        if d > 28 && d > civil::days_in_month(y, mo as u32) as i64 {
-            return None;
-        }
-        Some(civil::days_from_civil_ad(y as u64, mo as u64, d as u64) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
+        finish(y, mo, d, h, mi, s, ms)
     }
+}
+
+/// Range checks and local milliseconds of the values a fixed layout read.
+#[inline]
+fn finish(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> Option<i64> {
+    if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    if d > 28 && d > civil::days_in_month(y, mo as u32) as i64 {
+        return None;
+    }
+    Some(civil::days_from_civil_ad(y as u64, mo as u64, d as u64) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
 }
 
 #[cfg(test)]
@@ -538,7 +561,7 @@ mod tests {
     use crate::datefmt::pattern::compile;
     use proptest::prelude::*;
 
-    const FIXED: &[&str] = &["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyyMMddHHmmss", "yy-MM-dd HH:mm:ss.S", "dd/MM/yyyy HH:mm:ss,SSSSSS", "yyyyy.MM"];
+    const FIXED: &[&str] = &["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy/MM/dd HH:mm:ss", "yyyyMMddHHmmss", "yy-MM-dd HH:mm:ss.S", "dd/MM/yyyy HH:mm:ss,SSSSSS", "yyyyy.MM"];
 
     proptest! {
         /// The fixed layout is only a shortcut: wherever it answers, the general walk agrees.
