@@ -103,7 +103,8 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
         // SimpleDateFormat skips blanks before numbers and offsets, but matches names where
         // the field starts.
         let field_start = pos;
-        if !matches!(f, F::Era | F::DayName | F::AmPm) && !(matches!(f, F::Month | F::MonthStandalone) && count >= 3) {
+        let is_name = matches!(f, F::Era | F::DayName | F::AmPm) || (matches!(f, F::Month | F::MonthStandalone) && count >= 3);
+        if !is_name {
             while pos < b.len() && (b[pos] == b' ' || b[pos] == b'\t') {
                 pos += 1;
             }
