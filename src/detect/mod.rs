@@ -260,7 +260,7 @@ fn start_instant(start_from: &str, now: i64) -> Result<Option<i64>, Error> {
     match start_from.trim() {
         "now" | "" => Ok(Some(now)),
         "beginning" => Ok(None),
-        s => chrono::DateTime::parse_from_rfc3339(s).map(|d| Some(d.timestamp_millis())).map_err(|_| {
+        s => crate::datefmt::DateFormat::compile("iso8601").and_then(|f| f.parse(s, &crate::zone::Zone::UTC)).map(Some).map_err(|_| {
             Error::new("start-from.invalid", format!("startFrom must be \"now\", \"beginning\" or an ISO instant, not {s:?}"))
                 .with_hint("for example 2024-01-01T00:00:00Z")
         }),
