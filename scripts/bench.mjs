@@ -10,3 +10,5 @@ step("Node benchmarks");
 const { benchDetect, benchMemory } = await import("../bench/detect.mjs");
 benchDetect();
 benchMemory();
+const { benchPoller } = await import("../bench/poller.mjs");
+await benchPoller();

@@ -3,7 +3,8 @@
 //! The cycle never performs I/O, reads a clock or draws randomness: the host sends the
 //! requests, waits the delays, and feeds the responses back; jitter comes from a seed.
 
-use crate::detect::{self, DateKind, Detector, Outcome, Spec, State, precision_ms};
+use crate::detect::{self, Detector, Outcome, Spec, State};
+use crate::template::{self, DateDefaults, Rounding};
 use crate::diag::Error;
 
 /// The Cloud Elements hub credentials: `Authorization: User <u>, Organization <o>, Element <e>`.
@@ -88,7 +89,7 @@ enum Phase {
 ///    next cycle reads the same window again and repeats nothing that was not delivered).
 ///
 /// Responses: 2xx pages are read and `elements-next-page-token` followed; 401/403 fail with
-/// `cycle.auth`; 429 and 5xx are retried after `Retry-After`, the Keap throttle/quota
+/// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried after `Retry-After`, the Keap throttle/quota
 /// expiry headers, or exponential backoff with seeded jitter, up to `max_retries`
 /// (`cycle.retries-exhausted`); other statuses fail with `cycle.http`; a body that is not
 /// JSON fails with `body.not-json`.
@@ -190,7 +191,8 @@ impl PollCycle {
                 Error::new("cycle.auth", format!("the hub refused the credentials (HTTP {})", resp.status))
                     .with_hint("check the user and organization secrets and the element instance token"),
             ),
-            429 | 500..=599 => {
+            // 0: the request failed in transport (connection refused or reset, a timeout).
+            0 | 429 | 500..=599 => {
                 self.attempt += 1;
                 if self.attempt > self.max_retries {
                     Phase::Failed(Error::new("cycle.retries-exhausted", format!("HTTP {} after {} retries", resp.status, self.max_retries)))
@@ -350,82 +352,16 @@ fn encode_component(s: &str) -> String {
     out
 }
 
-/// Renders the date variables of a poll url from the floor, then encodes the query values.
-///
-/// Until `src/template.rs` (`render_poll_url`) is merged this is the minimal local version:
-/// `${gmtDate:FMT}`, `${date:FMT}` (GMT), bare `${date}` (the driving field's format),
-/// `${dateTimeZone:ZONE:FMT}` and `${epoch}`, `${epoch:s|ms|us}`. Each renders one precision
-/// step of its own format below the floor, so `>` and `>=` clauses, and clauses coarser
-/// than the data, all return a superset of what detection needs.
+/// The resource url for the detector's floor, as the template module renders a poll: each
+/// variable one step of its own precision below the floor (`Rounding::Below`), so `>` and
+/// `>=` clauses, and clauses coarser than the data, all return a superset of what detection
+/// needs. Bare `${date}` speaks the driving field's format and zone.
 fn render_poll_url(url: &str, floor: Option<i64>, spec: &Spec) -> Result<String, Error> {
-    let at = floor.unwrap_or(0);
-    let mut out = String::with_capacity(url.len() + 32);
-    let mut rest = url;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find('}').ok_or_else(|| Error::new("poller.url.unterminated-variable", format!("unterminated ${{ in {url:?}")).at_path("url"))? + start;
-        let var = &rest[start + 2..end];
-        let (name, arg) = var.split_once(':').map_or((var, None), |(n, a)| (n, Some(a)));
-        let text = match (name, arg) {
-            ("gmtDate" | "date", Some(fmt)) => render_date(fmt, "GMT", at)?,
-            ("date", None) => {
-                let d = spec.driving();
-                render_date(&d.format, &d.zone, at)?
-            }
-            ("dateTimeZone", Some(a)) => {
-                let (zone, fmt) = a.split_once(':').ok_or_else(|| Error::new("poller.url.bad-variable", format!("${{{var}}} needs ZONE:FORMAT")).at_path("url"))?;
-                render_date(fmt, zone, at)?
-            }
-            ("epoch", None | Some("ms")) => (at - 1).to_string(),
-            ("epoch", Some("s")) => (at.div_euclid(1000) - 1).to_string(),
-            ("epoch", Some("us")) => ((at - 1) * 1000).to_string(),
-            _ => return Err(Error::new("poller.url.unknown-variable", format!("unknown url variable ${{{var}}}")).at_path("url")),
-        };
-        out.push_str(&text);
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(encode_query(&out))
+    let d = spec.driving();
+    let defaults = DateDefaults { format: d.format.clone(), zone: d.zone.clone() };
+    template::render_with(url, floor.unwrap_or(0), &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
 }
 
-fn render_date(fmt: &str, zone: &str, at: i64) -> Result<String, Error> {
-    Ok(match DateKind::new(fmt, zone).map_err(|e| e.at_path("url"))? {
-        DateKind::Millis => (at - 1).to_string(),
-        DateKind::Seconds => (at.div_euclid(1000) - 1).to_string(),
-        DateKind::Iso => detect::iso_utc(at - 1),
-        DateKind::Pattern { format, zone, .. } => {
-            let step = precision_ms(&format, &zone);
-            format.format(at.div_euclid(step) * step - step, &zone)
-        }
-    })
-}
-
-/// Encodes the characters of query values that are not safe in a url (quotes, spaces,
-/// `>`), keeping `%XX` escapes and the `?`, `&`, `=` that structure the query.
-fn encode_query(url: &str) -> String {
-    let Some((path, query)) = url.split_once('?') else { return url.to_owned() };
-    let mut out = String::with_capacity(url.len() + 16);
-    out.push_str(path);
-    out.push('?');
-    for (i, pair) in query.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        let (k, v) = pair.split_once('=').map_or((pair, None), |(k, v)| (k, Some(v)));
-        out.push_str(k);
-        if let Some(v) = v {
-            out.push('=');
-            for b in v.bytes() {
-                if b.is_ascii_alphanumeric() || b"-._~%:".contains(&b) {
-                    out.push(b as char);
-                } else {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
-        }
-    }
-    out
-}
 
 /// Decodes `%XX` escapes and `+`: what a hub (or the simulator) does with a query value.
 pub fn decode_component(s: &str) -> String {

@@ -253,8 +253,26 @@ impl Default for DateDefaults {
     }
 }
 
+/// How a variable turns the instant into text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rounding {
+    /// The instant itself, as precise as the variable's format.
+    #[default]
+    Exact,
+    /// One step of the variable's own precision below the instant, truncated to it. A `>` or
+    /// a `>=` clause then returns everything at or after the instant, even when the clause is
+    /// coarser than the data (seconds in the url, milliseconds in the records): a superset,
+    /// which detection de-duplicates. This is what a poll sends.
+    Below,
+}
+
 /// Renders `url` for the instant `ms`. Fails with the first error [`check`] would report.
 pub fn render(url: &str, ms: i64, defaults: &DateDefaults) -> Result<String, Error> {
+    render_with(url, ms, defaults, Rounding::Exact)
+}
+
+/// [`render`] with a choice of [`Rounding`].
+pub fn render_with(url: &str, ms: i64, defaults: &DateDefaults, rounding: Rounding) -> Result<String, Error> {
     let (t, issues) = parse(url);
     if let Some(is) = issues.into_iter().find(|i| i.severity == Severity::Error) {
         return Err(is.into_error());
@@ -274,7 +292,7 @@ pub fn render(url: &str, ms: i64, defaults: &DateDefaults) -> Result<String, Err
                 }
             }
             Piece::Var { var, start, .. } => {
-                let value = render_var(var, ms, defaults).map_err(|e| {
+                let value = render_var(var, ms, defaults, rounding).map_err(|e| {
                     let c = col(url, *start);
                     Error { column: Some(c + e.column.unwrap_or(0)), ..e }
                 })?;
@@ -290,23 +308,27 @@ pub fn render(url: &str, ms: i64, defaults: &DateDefaults) -> Result<String, Err
 const MIN_MS: i64 = -62_135_596_800_000;
 const MAX_MS: i64 = 253_402_300_799_999;
 
-fn render_var(var: &Var, ms: i64, defaults: &DateDefaults) -> Result<String, Error> {
-    let dms = ms.clamp(MIN_MS + 86_400_000, MAX_MS - 86_400_000);
-    let fmt = |pattern: &str, zone: &Zone| DateFormat::compile(pattern).map(|f| f.format(dms, zone));
+fn render_var(var: &Var, ms: i64, defaults: &DateDefaults, rounding: Rounding) -> Result<String, Error> {
+    let at = |step: i64| match rounding {
+        Rounding::Exact => ms,
+        Rounding::Below => ms.div_euclid(step).saturating_mul(step).saturating_sub(step),
+    };
+    let fmt = |pattern: &str, zone: &Zone| {
+        DateFormat::compile(pattern).map(|f| f.format(at(f.precision_ms()).clamp(MIN_MS + 86_400_000, MAX_MS - 86_400_000), zone))
+    };
     match var {
         Var::GmtDate { format } => fmt(format, &Zone::UTC),
         Var::Date { format: Some(format) } => fmt(format, &Zone::UTC),
         Var::Date { format: None } => fmt(&defaults.format, &Zone::parse(&defaults.zone)?),
         Var::DateTimeZone { zone, format } => fmt(format, &Zone::parse(zone)?),
-        Var::Epoch(EpochUnit::Millis) => Ok(ms.to_string()),
-        Var::Epoch(EpochUnit::Seconds) => Ok(ms.div_euclid(1000).to_string()),
-        Var::Epoch(EpochUnit::Micros) => Ok((ms as i128 * 1000).to_string()),
+        Var::Epoch(EpochUnit::Millis) => Ok(at(1).to_string()),
+        Var::Epoch(EpochUnit::Seconds) => Ok(at(1000).div_euclid(1000).to_string()),
+        Var::Epoch(EpochUnit::Micros) => Ok((at(1) as i128 * 1000).to_string()),
     }
 }
 
-/// Renders a poller's url for the next poll.
-///
-/// The instant is `min(watermark_ms, now_ms) - pollDelay`. Clamping at `now_ms` (the host's
+/// Renders a poller's url for the next poll, exactly as a poll cycle sends it: the instant is
+/// `min(watermark_ms, now_ms) - pollDelay`, rendered with [`Rounding::Below`]. Clamping at `now_ms` (the host's
 /// clock) matters when a record carried a timestamp from the future (provider clock ahead, bad
 /// data): querying "updated after the future" would silently return nothing until then, while
 /// re-reading a little is harmless because detection de-duplicates.
@@ -315,12 +337,10 @@ pub fn render_poll_url(resource: &ResourcePoller, watermark_ms: i64, now_ms: i64
     let ms = watermark_ms.min(now_ms).saturating_sub(delay_ms);
     // Bare `${date}` speaks the language of the field the poller compares: the updated date,
     // or the created date when `filterByUpdatedDate` is false.
-    let spec = match (&resource.dates.created, resource.filter_by_updated_date) {
-        (Some(created), false) => created,
-        _ => &resource.dates.updated,
-    };
+    let spec = resource.driving();
     let defaults = DateDefaults { format: spec.format.clone(), zone: spec.zone.clone() };
-    render(&resource.url, ms, &defaults).map_err(|e| e.at_path("url"))
+    let url = resource.url.as_deref().ok_or_else(|| Error::new("config.required", "the poller has no url").at_path("url"))?;
+    render_with(url, ms, &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";

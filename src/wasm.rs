@@ -5,7 +5,7 @@
 //! hand-written wrapper in `pkg/src` turns into `PollerError`s.
 
 use crate::diag::Error;
-use crate::{config, datefmt::DateFormat, detect, template, zone::Zone};
+use crate::{config, cycle, datefmt::DateFormat, detect, notify, template, zone::Zone};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -55,20 +55,168 @@ pub fn validate_config(input: &str) -> JsValue {
     to_js(&Validation { ok, diagnostics })
 }
 
-/// `resource` and `state` are JSON text (`state` empty on a first run); `body` the raw bytes.
+/// The detection options a host passes as JSON (camelCase); `now` and `startFrom` included.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct DetectOptions {
+    start_from: Option<String>,
+    now: f64,
+    lookback: Option<f64>,
+    records_field: Option<String>,
+    element_key: Option<String>,
+    instance: Option<String>,
+    raw: bool,
+    max_seen: Option<usize>,
+}
+
+impl DetectOptions {
+    fn core(self) -> detect::Options {
+        let d = detect::Options::default();
+        detect::Options {
+            start_from: self.start_from.unwrap_or(d.start_from),
+            now: self.now as i64,
+            lookback_ms: self.lookback.map_or(d.lookback_ms, |l| l.max(0.0) as i64),
+            records_field: self.records_field.filter(|f| !f.is_empty()),
+            element_key: self.element_key,
+            instance: self.instance,
+            raw: self.raw,
+            max_seen: self.max_seen.unwrap_or(d.max_seen),
+            provider_now: None,
+        }
+    }
+}
+
+fn spec(resource: &str) -> Result<detect::Spec, JsValue> {
+    let resource: serde_json::Value = serde_json::from_str(resource).map_err(|e| err(Error::new("resource.not-json", e.to_string())))?;
+    detect::Spec::from_resource(&resource).map_err(err)
+}
+
+fn state(text: &str) -> Result<Option<detect::State>, JsValue> {
+    if text.is_empty() { Ok(None) } else { detect::State::from_json(text).map(Some).map_err(err) }
+}
+
+/// `resource`, `state` (empty on a first run) and `options` are JSON text; `body` the raw bytes.
 #[wasm_bindgen(js_name = detectChanges)]
-pub fn detect_changes(resource: &str, state: &str, start_from: &str, body: &[u8], now: f64) -> Result<JsValue, JsValue> {
-    let resource: serde_json::Value =
-        serde_json::from_str(resource).map_err(|e| err(Error::new("resource.not-json", e.to_string())))?;
-    let spec = detect::Spec::from_resource(&resource).map_err(err)?;
-    let state: Option<detect::State> = if state.is_empty() {
-        None
-    } else {
-        Some(serde_json::from_str(state).map_err(|e| err(Error::new("state.invalid", format!("the saved state is not valid: {e}"))))?)
-    };
-    let opts = detect::Options { start_from: start_from.to_owned(), now: now as i64, ..detect::Options::default() };
-    let out = detect::detect(&spec, state.as_ref(), body, &opts).map_err(err)?;
+pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body: &[u8]) -> Result<JsValue, JsValue> {
+    let opts: DetectOptions = options(options_json)?;
+    let out = detect::detect(&spec(resource)?, state(state_json)?.as_ref(), body, &opts.core()).map_err(err)?;
     Ok(to_js(&out))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct CycleOptions {
+    #[serde(flatten)]
+    detect: DetectOptions,
+    base_url: String,
+    auth: Option<Auth>,
+    seed: f64,
+    max_retries: Option<u32>,
+    backoff_ms: Option<f64>,
+    max_backoff_ms: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+struct Auth {
+    user: String,
+    organization: String,
+    element: String,
+}
+
+/// One poll cycle of one resource, driven by the JS host (see `crate::cycle::PollCycle`).
+#[wasm_bindgen(js_name = PollCycle)]
+pub struct WasmPollCycle {
+    inner: Option<cycle::PollCycle>,
+}
+
+#[wasm_bindgen(js_class = PollCycle)]
+impl WasmPollCycle {
+    #[wasm_bindgen(constructor)]
+    pub fn new(resource: &str, state_json: &str, options_json: &str) -> Result<WasmPollCycle, JsValue> {
+        let o: CycleOptions = options(options_json)?;
+        let mut c = cycle::CycleOptions::new(spec(resource)?, state(state_json)?, o.detect.core(), o.base_url);
+        c.auth = o.auth.map(|a| cycle::Auth { user: a.user, organization: a.organization, element: a.element });
+        c.seed = o.seed as u64;
+        c.max_retries = o.max_retries.unwrap_or(c.max_retries);
+        c.base_backoff_ms = o.backoff_ms.map_or(c.base_backoff_ms, |b| b as u64);
+        c.max_backoff_ms = o.max_backoff_ms.map_or(c.max_backoff_ms, |b| b as u64);
+        Ok(WasmPollCycle { inner: Some(cycle::PollCycle::new(c).map_err(err)?) })
+    }
+
+    /// `{method, url, headers, delayMs}`, or `null` when the cycle is over.
+    #[wasm_bindgen(js_name = nextRequest)]
+    pub fn next_request(&mut self) -> JsValue {
+        let Some(req) = self.inner.as_mut().and_then(cycle::PollCycle::next_request) else { return JsValue::NULL };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out {
+            method: String,
+            url: String,
+            headers: serde_json::Map<String, serde_json::Value>,
+            delay_ms: u64,
+        }
+        let headers = req.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        to_js(&Out { method: req.method, url: req.url, headers, delay_ms: req.delay_ms })
+    }
+
+    /// `headers` is a JSON object of header names to values.
+    #[wasm_bindgen(js_name = handleResponse)]
+    pub fn handle_response(&mut self, status: u16, headers_json: &str, body: &[u8]) -> Result<(), JsValue> {
+        let headers: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(headers_json).map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
+        let headers: Vec<(String, String)> = headers.into_iter().collect();
+        if let Some(c) = self.inner.as_mut() {
+            c.handle_response(cycle::Response { status, headers: &headers, body });
+        }
+        Ok(())
+    }
+
+    /// `{events, state, stats, diagnostics}`; throws the cycle's error. Callable once.
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        let c = self.inner.take().ok_or_else(|| err(Error::new("cycle.finished", "finish() was already called on this cycle")))?;
+        c.finish().map(|o| to_js(&o)).map_err(err)
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct NotifyOptions {
+    instance_id: Option<String>,
+    element_key: Option<String>,
+    callback_url: String,
+    signature_key: Option<String>,
+    batch_size: Option<usize>,
+}
+
+/// `events` as JSON text (what detection returned); one signed request per batch.
+#[wasm_bindgen(js_name = buildNotifications)]
+pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsValue, JsValue> {
+    let events: Vec<detect::Event> =
+        serde_json::from_str(events_json).map_err(|e| err(Error::new("events.invalid", format!("events must be the events detection returned: {e}"))))?;
+    let o: NotifyOptions = options(options_json)?;
+    let mut n = notify::NotifyOptions::new(o.callback_url);
+    n.instance_id = o.instance_id;
+    n.element_key = o.element_key;
+    n.signature_key = o.signature_key;
+    n.batch_size = o.batch_size.unwrap_or(n.batch_size);
+    #[derive(Serialize)]
+    struct Out {
+        method: String,
+        url: String,
+        headers: serde_json::Map<String, serde_json::Value>,
+        body: String,
+    }
+    let out: Vec<Out> = notify::build_notifications(&events, &n)
+        .into_iter()
+        .map(|r| Out { method: r.method, url: r.url, headers: r.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect(), body: r.body.unwrap_or_default() })
+        .collect();
+    Ok(to_js(&out))
+}
+
+/// Delivery retries in ms: 9 of them, the x-th after 2^(2x) seconds.
+#[wasm_bindgen(js_name = retrySchedule)]
+pub fn retry_schedule() -> Vec<f64> {
+    notify::retry_schedule().into_iter().map(|ms| ms as f64).collect()
 }
 
 fn body(input: &str) -> Result<serde_json::Value, JsValue> {

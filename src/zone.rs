@@ -222,13 +222,21 @@ fn suggestions(name: &str) -> Vec<String> {
     let near = |c: &str| c.len().abs_diff(lower.len()) <= limit;
     let mut scored: Vec<(usize, &str)> = Vec::new();
     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).chain(SHORT_IDS.iter().map(|(id, _)| *id)).chain(["GMT", "UTC"]);
+    // Buffers reused across the ~600 candidates: this runs on every unknown name.
+    let mut cand_chars: Vec<char> = Vec::new();
+    let mut rows = (Vec::new(), Vec::new());
+    let mut distance = |name: &str, rows: &mut (Vec<usize>, Vec<usize>)| {
+        cand_chars.clear();
+        cand_chars.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+        edit_distance(&lower, &cand_chars, rows)
+    };
     for cand in names {
         let mut d = usize::MAX;
         if near(cand) {
-            d = edit_distance(&lower, &cand.to_lowercase().chars().collect::<Vec<_>>());
+            d = distance(cand, &mut rows);
         }
         if let Some(city) = cand.rsplit('/').next().filter(|c| c.len() < cand.len() && near(c)) {
-            d = d.min(edit_distance(&lower, &city.to_lowercase().chars().collect::<Vec<_>>()));
+            d = d.min(distance(city, &mut rows));
         }
         if d <= limit {
             scored.push((d, cand));
@@ -238,15 +246,17 @@ fn suggestions(name: &str) -> Vec<String> {
     scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
 }
 
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+fn edit_distance(a: &[char], b: &[char], (prev, cur): &mut (Vec<usize>, Vec<usize>)) -> usize {
+    prev.clear();
+    prev.extend(0..=b.len());
+    cur.clear();
+    cur.resize(b.len() + 1, 0);
     for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev, cur);
     }
     prev[b.len()]
 }

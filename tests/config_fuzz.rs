@@ -154,7 +154,7 @@ fn exercise(text: &str) {
         for p in ps {
             let _ = template::render_poll_url(&p, 1_700_000_000_000, 1_700_000_000_000);
             let _ = template::render_poll_url(&p, i64::MIN, i64::MAX);
-            let _ = template::check(&p.url);
+            let _ = template::check(p.url.as_deref().unwrap_or_default());
         }
     }
     let _ = config::build_instance(&serde_json::from_str::<Value>(text).unwrap_or(Value::Null));

@@ -146,16 +146,20 @@ fn values_that_cannot_be_coerced_are_left_as_written() {
 #[test]
 fn resource_pollers_read_leniently_with_defaults() {
     let p = ResourcePoller::from_value("appointments", &appointments()).unwrap();
-    assert_eq!((p.name.as_str(), p.url.as_str(), p.id_field.as_str()), ("appointments", "/hubs/crm/appointments", "id"));
-    assert_eq!(p.dates.updated.field, "modification_date");
+    assert_eq!((p.name.as_str(), p.url.as_deref(), p.id_field.as_str()), ("appointments", Some("/hubs/crm/appointments"), "id"));
+    assert_eq!(p.driving().field, "modification_date");
     assert_eq!(p.dates.created.as_ref().unwrap().field, "creation_date");
     assert_eq!((p.page_size, p.poll_delay_secs, p.created_check_tolerance_secs), (100, 0, 5));
     assert!(p.filter_by_updated_date && !p.filter_by_current_date);
 
     let minimal = json!({"url": "/x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "createdCheckTolerance": "7"}, "filterByUpdateDate": "false", "pollDelay": "30"});
+    // Filtering by the created date needs one: it drives detection.
+    let e = ResourcePoller::from_value("x", &minimal).unwrap_err();
+    assert_eq!((e.code, e.path.as_deref()), ("config.required", Some("datesConfiguration.createdDateField")));
+    let mut minimal = minimal;
+    minimal["datesConfiguration"]["createdDateField"] = json!("c");
     let p = ResourcePoller::from_value("x", &minimal).unwrap();
-    assert_eq!((p.dates.updated.format.as_str(), p.dates.updated.zone.as_str()), (ISO, "GMT"));
-    assert_eq!(p.dates.created, None);
+    assert_eq!((p.driving().field.as_str(), p.driving().format.as_str(), p.driving().zone.as_str()), ("c", ISO, "GMT"));
     assert_eq!((p.page_size, p.poll_delay_secs, p.created_check_tolerance_secs), (200, 30, 7));
     assert!(!p.filter_by_updated_date);
 
@@ -283,23 +287,26 @@ fn secrets_never_appear_in_diagnostics() {
 }
 
 #[test]
-fn poll_urls_render_from_the_watermark_minus_the_delay() {
+fn poll_urls_render_from_the_watermark_minus_the_delay_one_step_below() {
     let mut r = ResourcePoller::from_value("appointments", &appointments()).unwrap();
-    r.url = format!("/hubs/crm/appointments?where=modification_date>'${{gmtDate:{ISO}}}'&pageSize=5");
+    r.url = Some(format!("/hubs/crm/appointments?where=modification_date>'${{gmtDate:{ISO}}}'&pageSize=5"));
     r.poll_delay_secs = 60;
     let t = 1_710_054_309_042; // 2024-03-10T07:05:09.042Z
     let url = template::render_poll_url(&r, t, t + 1000).unwrap();
-    assert_eq!(url, "/hubs/crm/appointments?where=modification_date%3E'2024-03-10T07:04:09.042Z'&pageSize=5");
+    // What a poll sends: one millisecond (the format's step) below watermark - pollDelay.
+    assert_eq!(url, "/hubs/crm/appointments?where=modification_date%3E'2024-03-10T07:04:09.041Z'&pageSize=5");
     // A watermark ahead of the host's clock is clamped to now.
     let url = template::render_poll_url(&r, t + 3_600_000, t).unwrap();
-    assert!(url.contains("07:04:09.042Z"), "{url}");
+    assert!(url.contains("07:04:09.041Z"), "{url}");
     // Bare ${date} uses the poller's updated format and zone.
-    r.url = "/x?where=modification_date>'${date}'".into();
-    r.dates.updated.format = "yyyy-MM-dd HH:mm".into();
-    r.dates.updated.zone = "+05:30".into();
+    r.url = Some("/x?where=modification_date>'${date}'".into());
+    let updated = r.dates.updated.as_mut().unwrap();
+    updated.format = "yyyy-MM-dd HH:mm".into();
+    updated.zone = "+05:30".into();
     r.poll_delay_secs = 0;
-    assert_eq!(template::render_poll_url(&r, t, t).unwrap(), "/x?where=modification_date%3E'2024-03-10%2012:35'");
-    r.url = "/x?a=${nope}".into();
+    // Minutes: the minute before the one holding the watermark, so `>` misses nothing in it.
+    assert_eq!(template::render_poll_url(&r, t, t).unwrap(), "/x?where=modification_date%3E'2024-03-10%2012:34'");
+    r.url = Some("/x?a=${nope}".into());
     let e = template::render_poll_url(&r, t, t).unwrap_err();
     assert_eq!((e.code, e.path.as_deref(), e.column), ("poller.url.unknown-variable", Some("url"), Some(5)));
 }
@@ -356,12 +363,12 @@ fn a_body_given_as_a_json_string_validates_and_locates_inside_the_string() {
 #[test]
 fn bare_date_follows_the_created_field_when_filtering_by_created_date() {
     let mut r = ResourcePoller::from_value("appointments", &appointments()).unwrap();
-    r.url = "/x?where=creation_date>'${date}'".into();
+    r.url = Some("/x?where=creation_date>'${date}'".into());
     r.filter_by_updated_date = false;
     if let Some(c) = r.dates.created.as_mut() {
         c.format = "yyyy-MM-dd".into();
     }
-    assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-10'");
+    assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-09'");
 }
 
 #[test]

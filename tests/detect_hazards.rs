@@ -219,8 +219,9 @@ fn lenient_resource_values() {
         "datesConfiguration": {"updatedDateField": "u", "createdCheckTolerance": 3}}))
     .unwrap();
     assert_eq!((s.poll_delay_ms, s.page_size, s.filter_by_current_date, s.created_check_tolerance_ms), (5000, Some(50), true, 3000));
+    // The configuration's reader, with its codes and paths.
     let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {}})).unwrap_err();
-    assert_eq!(e.code, "resource.updated-date-field");
+    assert_eq!((e.code, e.path.as_deref()), ("config.required", Some("datesConfiguration.updatedDateField")));
     let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "updatedDateTimezone": "Mars/Base"}})).unwrap_err();
     assert_eq!(e.code, "zone.unknown");
     assert_eq!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 5));

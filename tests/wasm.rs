@@ -35,7 +35,7 @@ fn validate_config_never_throws_on_garbage() {
 fn detect_changes_reads_bytes() {
     let resource = r#"{"name":"appointments","idField":"id","datesConfiguration":{"updatedDateField":"modification_date"}}"#;
     let body = br#"[{"id":7,"modification_date":"2024-03-10T07:05:09.042Z"}]"#;
-    let out = wasm::detect_changes(resource, "", "beginning", body, 0.0).unwrap();
+    let out = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, body).unwrap();
     let events = js_sys::Array::from(&field(&out, "events"));
     assert_eq!(events.length(), 1);
     assert_eq!(field(&events.get(0), "objectId").as_string().unwrap(), "7");

@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let f = DateFormat::compile(PATTERNS[selector as usize % PATTERNS.len()]).unwrap();
     let zone = if selector & 0x80 == 0 { Zone::UTC } else { Zone::parse("America/New_York").unwrap() };
-    let _ = Zone::parse(text);
+    // An unknown zone name costs a suggestion search (~0.4 ms): one input in sixteen.
+    if selector & 0x70 == 0 {
+        let _ = Zone::parse(text);
+    }
     if let Ok(ms) = f.parse(text, &zone) {
         let again = f.format(ms, &zone);
         let _ = f.parse(&again, &zone);

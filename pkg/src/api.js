@@ -130,18 +130,118 @@ function notJson(message) {
   return { ok: false, diagnostics: [{ severity: "error", code: "config.not-json", path: "", message }] };
 }
 
-/**
- * Change detection over one response body of one resource.
- * @returns {{events: object[], state: object, stats: object, diagnostics: object[]}}
- */
-export function detectChanges({ resource, state = null, startFrom = "now", body, now = Date.now() } = {}) {
-  if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object with its name");
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  if (!(bytes instanceof Uint8Array)) throw new PollerError("argument.body", "body must be the response bytes (Uint8Array) or a string");
+/** The detection options the core reads, from the JS names. */
+function detectOptions({ startFrom = "now", now = Date.now(), lookback, recordsField, elementKey, instanceId, raw = false, maxSeen }) {
   expectString(startFrom, "startFrom");
   if (!Number.isFinite(now)) throw new PollerError("argument.now", "now must be epoch milliseconds");
-  const stateText = state == null ? "" : typeof state === "string" ? state : JSON.stringify(state);
-  return core(() => wasm.detectChanges(JSON.stringify(resource), stateText, startFrom, bytes, now));
+  if (lookback !== undefined && !(lookback >= 0)) throw new PollerError("argument.lookback", "lookback must be milliseconds ≥ 0");
+  return { startFrom, now, lookback, recordsField, elementKey, instance: instanceId, raw, maxSeen };
+}
+
+function stateText(state) {
+  return state == null ? "" : typeof state === "string" ? state : JSON.stringify(state);
+}
+
+function resourceText(resource) {
+  if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object with its name");
+  return JSON.stringify(resource);
+}
+
+/**
+ * Change detection over one response body of one resource: `{events, state, stats, diagnostics}`.
+ * `body` is the raw response bytes (a string is accepted too).
+ */
+export function detectChanges({ resource, state = null, body, ...options } = {}) {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  if (!(bytes instanceof Uint8Array)) throw new PollerError("argument.body", "body must be the response bytes (Uint8Array) or a string");
+  const resourceJson = resourceText(resource);
+  const optionsJson = JSON.stringify(detectOptions(options));
+  return core(() => wasm.detectChanges(resourceJson, stateText(state), optionsJson, bytes));
+}
+
+/** The instance's identity in event ids, and its element key, from a body. */
+function instanceIdentity(instance) {
+  const elementKey = instance?.element?.key;
+  return { elementKey, instanceId: instance?.name ?? elementKey };
+}
+
+/** The resource poller named `name` in an instance body. */
+function resourceOf(instance, resource) {
+  if (typeof resource !== "string") return resource;
+  const pollers = normalizeConfig(instance).configuration?.["event.poller.configuration"] ?? {};
+  if (!pollers[resource]) throw new PollerError("argument.resource", `no resource ${JSON.stringify(resource)} in event.poller.configuration`);
+  return { ...pollers[resource], name: resource };
+}
+
+/**
+ * One poll cycle of one resource, sans-IO. Drive it: `nextRequest()` gives the request to
+ * send (after waiting its `delayMs`), or null when the cycle is over; `handleResponse()`
+ * takes what came back; then `finish()` once gives `{events, state, stats, diagnostics}`
+ * or throws why the cycle failed (keep the old state then).
+ */
+export class PollCycle {
+  #inner;
+
+  /**
+   * @param {{instance?: object, resource: object|string, state?: object|null, now?: number, baseUrl: string,
+   *   auth?: {user: string, organization: string, element: string}, seed?: number, startFrom?: string,
+   *   lookback?: number, recordsField?: string, raw?: boolean, retry?: {maxRetries?: number, baseMs?: number, maxMs?: number}}} options
+   */
+  constructor({ instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...options } = {}) {
+    if (typeof baseUrl !== "string") throw new PollerError("argument.base-url", "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2");
+    const identity = instanceIdentity(instance);
+    const opts = {
+      ...detectOptions({ ...identity, ...options }),
+      baseUrl,
+      auth,
+      seed,
+      maxRetries: retry.maxRetries,
+      backoffMs: retry.baseMs,
+      maxBackoffMs: retry.maxMs,
+    };
+    const resourceJson = resourceText(resourceOf(instance, resource));
+    this.#inner = core(() => new wasm.PollCycle(resourceJson, stateText(state), JSON.stringify(opts)));
+  }
+
+  /** @returns {{method: string, url: string, headers: Record<string, string>, delayMs: number} | null} */
+  nextRequest() {
+    return core(() => this.#inner.nextRequest());
+  }
+
+  /** @param {{status: number, headers?: Record<string, string> | Headers, body?: Uint8Array | string}} response */
+  handleResponse({ status, headers = {}, body = new Uint8Array() }) {
+    const h = typeof Headers !== "undefined" && headers instanceof Headers ? Object.fromEntries(headers) : headers;
+    const bytes = typeof body === "string" ? encoder.encode(body) : body;
+    core(() => this.#inner.handleResponse(status, JSON.stringify(h), bytes));
+  }
+
+  finish() {
+    const out = core(() => this.#inner.finish());
+    this.#inner.free();
+    return out;
+  }
+}
+
+/**
+ * Notification requests for `events`: at most `batchSize` (10) events each, body
+ * `{"message": {...}}`, signed with `Elements-Webhook-Signature: sha256=<base64 HMAC>` when a
+ * signature key is given, and an `Elements-Webhook-Id` header.
+ */
+export function buildNotifications(events, { instance, callbackUrl, signatureKey, batchSize = 10, headers } = {}) {
+  if (!Array.isArray(events)) throw new PollerError("argument.events", "events must be the array detection returned");
+  const body = instance === undefined ? undefined : normalizeConfig(instance);
+  const url = callbackUrl ?? body?.configuration?.["event.notification.callback.url"];
+  if (typeof url !== "string") throw new PollerError("argument.callback-url", "no callbackUrl, and the instance has no event.notification.callback.url");
+  const key = signatureKey ?? body?.configuration?.["event.notification.signature.key"];
+  const opts = { ...instanceIdentity(body), callbackUrl: url, signatureKey: key, batchSize };
+  const requests = core(() => wasm.buildNotifications(JSON.stringify(events), JSON.stringify(opts)));
+  if (headers) for (const r of requests) Object.assign(r.headers, headers);
+  return requests;
+}
+
+/** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */
+export function retrySchedule() {
+  return Array.from(wasm.retrySchedule());
 }
 
 function expectString(v, name) {

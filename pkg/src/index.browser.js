@@ -1,2 +1,3 @@
 import "./init.browser.js";
 export * from "./api.js";
+export * from "./runtime.js";

@@ -92,6 +92,7 @@ export class Poller extends EventTarget {
     startFrom = "now",
     lookback = 0,
     seed = 0,
+    retry,
     id,
   } = {}) {
     super();
@@ -115,7 +116,7 @@ export class Poller extends EventTarget {
       return { ...configured[name], name };
     });
     this.#instanceId = id ?? body.name ?? body.element?.key ?? "instance";
-    this.#o = { instance: body, baseUrl, auth, fetch, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed };
+    this.#o = { instance: body, baseUrl, auth, fetch, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
     this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });
@@ -185,15 +186,16 @@ export class Poller extends EventTarget {
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
     try {
       const state = await this.state(resource.name);
-      const { instance, baseUrl, auth, clock, startFrom, lookback, seed } = this.#o;
-      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback });
+      const { instance, baseUrl, auth, clock, startFrom, lookback, seed, retry } = this.#o;
+      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry });
+      let failed = null; // the last retryable response, if the next request is its retry
       for (let req; (req = cycle.nextRequest()); ) {
-        if (req.delayMs > 0) {
-          this.#emit("retry", { resource: resource.name, delayMs: req.delayMs, url: req.url, reason: req.reason });
-          await sleep(req.delayMs, signal);
-        }
+        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: req.url });
+        if (req.delayMs > 0) await sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
-        cycle.handleResponse(await this.#send(req, signal));
+        const res = await this.#send(req, signal);
+        failed = res.status === 0 || res.status === 429 || res.status >= 500 ? res : null;
+        cycle.handleResponse(res);
       }
       const { events, state: next, stats } = cycle.finish();
       Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });

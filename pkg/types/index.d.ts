@@ -81,29 +81,63 @@ export interface PollerEvent {
   objectId: string;
   /** The record's updated instant, ISO-8601 in UTC with milliseconds. */
   date: string;
-  [key: string]: unknown;
+  elementKey?: string;
+  /** Deterministic: the same version always has the same id, so consumers can dedupe. */
+  eventId: string;
+  /** The record, when `raw` was asked for. */
+  raw?: unknown;
 }
 
 /** Versioned JSON; store it as it is and hand it back on the next poll. */
 export type DetectionState = { v: number; [key: string]: unknown };
 
 export interface DetectStats {
+  /** Array elements read, over all pages. */
   records: number;
   events: number;
-  skipped: number;
-  [key: string]: unknown;
+  created: number;
+  updated: number;
+  /** Older than the watermark minus lookback. */
+  old: number;
+  /** Versions already emitted. */
+  repeated: number;
+  /** Held back by filterByCurrentDate. */
+  deferred: number;
+  /** Records with a per-record diagnostic. */
+  invalid: number;
+  pages: number;
+  seen: number;
+  evicted: number;
+  requests: number;
+  retries: number;
+  passes: number;
+  unstable: boolean;
 }
 
-export interface DetectInput {
+export interface DetectOptions {
+  /** First run only: `"now"` (default), `"beginning"` or an ISO instant. */
+  startFrom?: string;
+  /** Epoch milliseconds; defaults to Date.now(). */
+  now?: number;
+  /** Milliseconds a version may become visible late and still be emitted (default 0). */
+  lookback?: number;
+  /** Dotted path of the records array when the body is an object. */
+  recordsField?: string;
+  elementKey?: string;
+  /** Hashed into eventIds (default: elementKey). */
+  instanceId?: string;
+  /** Put each record in its event's `raw`. */
+  raw?: boolean;
+  /** The bound of the state's seen set (default 10,000). */
+  maxSeen?: number;
+}
+
+export interface DetectInput extends DetectOptions {
   resource: NamedResource;
   /** `null` on a first run. */
   state?: DetectionState | string | null;
-  /** First run only: `"now"` (default), `"beginning"` or an ISO instant. */
-  startFrom?: string;
   /** The raw response bytes; a string is accepted too. */
   body: Uint8Array | string;
-  /** Epoch milliseconds; defaults to Date.now(). */
-  now?: number;
 }
 
 export interface DetectResult {
@@ -195,3 +229,140 @@ export const presets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments
 
 /** A JSON Schema (2020-12) of the body. */
 export const configSchema: Record<string, unknown>;
+
+export interface HubAuth {
+  /** The User secret. */
+  user: string;
+  /** The Organization secret. */
+  organization: string;
+  /** The element instance token. */
+  element: string;
+}
+
+export interface RetryOptions {
+  /** Retries of one request after 429 / 5xx / a network error before the cycle fails (default 5). */
+  maxRetries?: number;
+  /** First backoff step in ms (default 1000), doubled per retry up to `maxMs` (default 60000). */
+  baseMs?: number;
+  maxMs?: number;
+}
+
+export interface PollCycleOptions extends DetectOptions {
+  /** The instance body: its element key and name go into events and eventIds. */
+  instance?: InstanceBody | string;
+  /** A resource poller with its name, or the name of one in `instance`. */
+  resource: NamedResource | string;
+  state?: DetectionState | string | null;
+  /** e.g. `https://api.cloud-elements.com/elements/api-v2`. */
+  baseUrl: string;
+  auth?: HubAuth;
+  /** Seeds the backoff jitter. */
+  seed?: number;
+  retry?: RetryOptions;
+}
+
+export interface CycleRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Wait this long before sending it. */
+  delayMs: number;
+}
+
+/** One poll cycle of one resource, sans-IO: the host sends the requests and feeds back the responses. */
+export class PollCycle {
+  constructor(options: PollCycleOptions);
+  /** The request to send, or null when the cycle is over. */
+  nextRequest(): CycleRequest | null;
+  /** Status 0 means the request failed in transport (retried like a 5xx). */
+  handleResponse(response: { status: number; headers?: Record<string, string> | Headers; body?: Uint8Array | string }): void;
+  /** Once: the events and the new state; throws `PollerError` if the cycle failed (keep the old state). */
+  finish(): DetectResult;
+}
+
+export interface NotificationOptions {
+  /** The instance body: callback URL, signature key, element key and name are read from it. */
+  instance?: InstanceBody | string;
+  callbackUrl?: string;
+  signatureKey?: string;
+  /** At most this many events per notification (default 10). */
+  batchSize?: number;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+}
+
+/** Signed notification requests, `{"message": {...}}` bodies, ready for fetch. */
+export function buildNotifications(events: PollerEvent[], options?: NotificationOptions): HttpRequest[];
+
+/** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */
+export function retrySchedule(): number[];
+
+export type { Store, StoreOp } from "./stores.js";
+export { MemoryStore, LocalStorageStore, IndexedDbStore } from "./stores.js";
+export { Outbox } from "./delivery.js";
+import type { Store } from "./stores.js";
+
+export interface PollSummary {
+  resource: string;
+  pages: number;
+  records: number;
+  events: number;
+  durationMs: number;
+  error?: PollerError;
+}
+
+export interface PollerOptions {
+  /** The POST /instances body (object or JSON text): resources, refresh interval, callback. */
+  instance: InstanceBody | string;
+  /** The hub's base URL, e.g. `https://api.cloud-elements.com/elements/api-v2`. */
+  baseUrl: string;
+  auth: HubAuth;
+  fetch?: typeof fetch;
+  /** Default: a MemoryStore (state lost with the process). */
+  store?: Store;
+  /** Epoch ms for the core's `now`; waits use real timers. */
+  clock?: () => number;
+  signal?: AbortSignal;
+  /** Names of the resources to poll (default: all configured). */
+  resources?: string[];
+  /** In-process consumer; awaited before its outbox entry is cleared. */
+  onEvents?: (events: PollerEvent[]) => unknown;
+  /** Webhook delivery of signed notifications through the durable outbox. */
+  delivery?: { callbackUrl: string; signatureKey?: string; headers?: Record<string, string>; retryScale?: number };
+  /** Resource cycles at once (default 4). */
+  concurrency?: number;
+  /** Requests per second across the instance (default 10; Infinity for none). */
+  rateLimit?: number;
+  startFrom?: string;
+  lookback?: number;
+  seed?: number;
+  retry?: RetryOptions;
+  /** The key of this instance in the store (default: the body's name). */
+  id?: string;
+}
+
+export interface PollerEventMap {
+  poll: CustomEvent<{ summaries: PollSummary[] }>;
+  events: CustomEvent<{ resource: string; events: PollerEvent[] }>;
+  retry: CustomEvent<{ resource?: string; delayMs?: number; url?: string; error?: PollerError }>;
+  delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;
+  error: CustomEvent<{ resource?: string; error: unknown }>;
+}
+
+/** Polls the resources of one instance; an EventTarget of `poll`, `events`, `retry`, `delivery` and `error`. */
+export class Poller extends EventTarget {
+  constructor(options: PollerOptions);
+  readonly resources: string[];
+  readonly intervalMs: number;
+  /** The saved detection state of a resource, or null. */
+  state(resource: string): Promise<DetectionState | null>;
+  /** One cycle per resource, then delivery; concurrent calls share the poll in flight. */
+  pollOnce(): Promise<PollSummary[]>;
+  /** Polls now and every refresh interval after the previous poll ended. */
+  start(): void;
+  stop(): void;
+  /** Notifications parked after their last retry. */
+  deadLetters(): Promise<unknown[]>;
+  addEventListener<K extends keyof PollerEventMap>(type: K, listener: (ev: PollerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+}

@@ -151,8 +151,9 @@ impl DateSpec {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Dates {
-    pub updated: DateSpec,
-    /// `None` when the poller names no created-date field.
+    /// Required unless `filterByUpdatedDate` is false.
+    pub updated: Option<DateSpec>,
+    /// Required when `filterByUpdatedDate` is false.
     pub created: Option<DateSpec>,
 }
 
@@ -163,7 +164,8 @@ pub struct Dates {
 pub struct ResourcePoller {
     /// The key in `event.poller.configuration` (the event's `objectType`).
     pub name: String,
-    pub url: String,
+    /// Required to poll; detection over a body you already have does without it.
+    pub url: Option<String>,
     pub id_field: String,
     pub dates: Dates,
     /// Default [`DEFAULT_PAGE_SIZE`].
@@ -180,6 +182,13 @@ pub struct ResourcePoller {
 }
 
 impl ResourcePoller {
+    /// The date that defines versions and drives detection: the updated date, or the created
+    /// date when `filterByUpdatedDate` is false.
+    pub fn driving(&self) -> &DateSpec {
+        let d = if self.filter_by_updated_date { &self.dates.updated } else { &self.dates.created };
+        d.as_ref().expect("from_value requires the driving date")
+    }
+
     /// Reads one poller (the value under its name in `event.poller.configuration`).
     /// Errors carry the path of the offending key relative to the poller (`datesConfiguration.updatedDateFormat`).
     pub fn from_value(name: &str, v: &Value) -> Result<ResourcePoller, Error> {
@@ -198,7 +207,7 @@ impl ResourcePoller {
         let required = |key: &str, path: &str| -> Result<String, Error> {
             string(m, key, path)?.ok_or_else(|| Error::new("config.required", format!("{path} is required")).at_path(path))
         };
-        let url = required("url", "url")?;
+        let url = string(m, "url", "url")?;
         let id_field = required("idField", "idField")?;
         let empty = Map::new();
         let dates = match m.get("datesConfiguration") {
@@ -221,8 +230,19 @@ impl ResourcePoller {
             Zone::parse(&zone).map_err(|e| e.at_path(p("DateTimezone")))?;
             Ok(Some(DateSpec { field, format, zone }))
         };
-        let updated = spec("updated", true)?.unwrap_or_else(unreachable_spec);
-        let created = spec("created", false)?;
+        let boolean = |key: &str| -> Result<Option<bool>, Error> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => read_bool(v).map(Some).ok_or_else(|| Error::new("config.type", format!("{key} must be true or false")).at_path(key)),
+            }
+        };
+        let filter_by_updated_date = match boolean("filterByUpdatedDate")? {
+            Some(b) => b,
+            None => boolean(FILTER_BY_UPDATED_DATE_ALIAS)?.unwrap_or(true),
+        };
+        // The date that drives detection is required; the other is optional.
+        let updated = spec("updated", filter_by_updated_date)?;
+        let created = spec("created", !filter_by_updated_date)?;
         let uint = |key: &str, v: Option<&Value>, path: &str| -> Result<Option<u64>, Error> {
             match v {
                 None | Some(Value::Null) => Ok(None),
@@ -230,12 +250,6 @@ impl ResourcePoller {
                     Some(i) if i >= 0 => Ok(Some(i as u64)),
                     _ => Err(Error::new("config.type", format!("{key} must be a whole number ≥ 0")).at_path(path)),
                 },
-            }
-        };
-        let boolean = |key: &str| -> Result<Option<bool>, Error> {
-            match m.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => read_bool(v).map(Some).ok_or_else(|| Error::new("config.type", format!("{key} must be true or false")).at_path(key)),
             }
         };
         let page_size = match uint("pageSize", m.get("pageSize"), "pageSize")? {
@@ -246,10 +260,6 @@ impl ResourcePoller {
         let tolerance = match uint("createdCheckTolerance", m.get("createdCheckTolerance"), "createdCheckTolerance")? {
             Some(t) => Some(t),
             None => uint("createdCheckTolerance", dates.get("createdCheckTolerance"), "datesConfiguration.createdCheckTolerance")?,
-        };
-        let filter_by_updated_date = match boolean("filterByUpdatedDate")? {
-            Some(b) => b,
-            None => boolean(FILTER_BY_UPDATED_DATE_ALIAS)?.unwrap_or(true),
         };
         Ok(ResourcePoller {
             name: name.to_owned(),
@@ -263,9 +273,4 @@ impl ResourcePoller {
             created_check_tolerance_secs: tolerance.unwrap_or(DEFAULT_CREATED_CHECK_TOLERANCE_SECS),
         })
     }
-}
-
-/// `spec("updated", true)` never returns `Ok(None)`; this keeps the code total without a panic.
-fn unreachable_spec() -> DateSpec {
-    DateSpec { field: String::new(), format: DEFAULT_DATE_FORMAT.to_owned(), zone: DEFAULT_ZONE.to_owned() }
 }

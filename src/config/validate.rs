@@ -13,7 +13,7 @@
 //!   [warning], `events.disabled` [info: pollers configured, events off]
 //! - `poller.configuration.not-json`, `poller.configuration.not-object`, `poller.not-object` [error]
 //! - `poller.url.not-relative`, `poller.url.unknown-variable`, `poller.url.unterminated-variable`,
-//!   `poller.url.variable-arguments`, `poller.url.epoch-unit` [error]; `poller.url.missing-dollar`,
+//!   `poller.url.variable-arguments`, `poller.url.epoch-unit`, `poller.dates.created-required` [error]; `poller.url.missing-dollar`,
 //!   `poller.url.where-field` [warning]
 //! - `poller.field-path.malformed` [error]; `poller.dates.no-created-field` [info]
 //! - `poller.page-size.range`, `poller.poll-delay.negative`, `poller.created-check-tolerance.negative`
@@ -574,7 +574,7 @@ impl V {
                 self.required(dp.clone(), "\"datesConfiguration\" (at least updatedDateField)");
                 (None, None)
             }
-            Some(Value::Object(d)) => self.dates(d, &dp),
+            Some(Value::Object(d)) => self.dates(d, &dp, filter_updated),
             Some(other) => {
                 self.type_error(dp.clone(), "datesConfiguration", "an object", other);
                 (None, None)
@@ -589,7 +589,7 @@ impl V {
     }
 
     /// Returns the updated and created field names when present.
-    fn dates<'a>(&mut self, d: &'a Map<String, Value>, dp: &JsonPath) -> (Option<&'a str>, Option<&'a str>) {
+    fn dates<'a>(&mut self, d: &'a Map<String, Value>, dp: &JsonPath, filter_updated: bool) -> (Option<&'a str>, Option<&'a str>) {
         let mut known: Vec<&str> = DATES_KEYS.to_vec();
         known.push("createdCheckTolerance");
         self.misspelled_keys(d, &known, dp);
@@ -602,6 +602,13 @@ impl V {
             Str::Ok(f) => {
                 self.field_path(f, dp.key("createdDateField"));
                 Some(f)
+            }
+            Str::Missing if !filter_updated => {
+                self.push(
+                    Diagnostic::error("poller.dates.created-required", dp.key("createdDateField"), "filterByUpdatedDate is false, so the created date drives detection, and there is none")
+                        .with_hint("set createdDateField (and its format), or filter by the updated date"),
+                );
+                None
             }
             Str::Missing => {
                 self.push(

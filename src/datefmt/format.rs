@@ -48,9 +48,9 @@ pub fn format(items: &[Item], ms: i64, zone: &Zone) -> String {
             F::Hour0 => num(&mut out, hour as i64, count),
             F::Hour1 => num(&mut out, if hour == 0 { 24 } else { hour as i64 }, count),
             F::Hour0Half => num(&mut out, (hour % 12) as i64, count),
-            F::Hour1Half => num(&mut out, if hour % 12 == 0 { 12 } else { (hour % 12) as i64 }, count),
-            F::Minute => num(&mut out, (tod / 60_000 % 60) as i64, count),
-            F::Second => num(&mut out, (tod / 1000 % 60) as i64, count),
+            F::Hour1Half => num(&mut out, if hour.is_multiple_of(12) { 12 } else { (hour % 12) as i64 }, count),
+            F::Minute => num(&mut out, tod / 60_000 % 60, count),
+            F::Second => num(&mut out, tod / 1000 % 60, count),
             F::Fraction => {
                 let nanos = (tod % 1000) as u64 * 1_000_000;
                 let digits = nanos_digits(nanos);

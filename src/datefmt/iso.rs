@@ -101,7 +101,7 @@ fn run(text: &str, zone: &Zone) -> Result<i64, (&'static str, usize)> {
                 let oh = range(c.digits(2)?, 0, 18, oat)?;
                 let colon = c.eat(b':');
                 let om = if colon || c.peek().is_some_and(|b| b.is_ascii_digit()) { range(c.digits(2)?, 0, 59, c.i)? } else { 0 };
-                // Seconds, as java.time writes the offsets of local mean time (+05:53:28).
+                // Seconds, as java.time writes the offsets of local mean time (+05:21:10).
                 let os = if colon && c.eat(b':') { range(c.digits(2)?, 0, 59, c.i)? } else { 0 };
                 let secs = oh * 3600 + om * 60 + os;
                 offset = Some(if sign == b'-' { -secs } else { secs });
@@ -141,7 +141,7 @@ pub fn format(ms: i64, zone: &Zone) -> String {
     } else {
         let a = off.unsigned_abs();
         s.push_str(&format!("{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, a / 3600, a / 60 % 60));
-        if a % 60 != 0 {
+        if !a.is_multiple_of(60) {
             s.push_str(&format!(":{:02}", a % 60));
         }
     }

@@ -64,16 +64,14 @@ pub fn lint(spec: &str, zone: Option<&str>) -> Vec<Diagnostic> {
         ));
     }
     let literal_z = items.iter().any(|i| matches!(i, Item::Lit(s) if s.contains('Z')));
-    if let (true, Some(z)) = (literal_z, zone) {
-        if let Ok(parsed) = Zone::parse(z) {
-            if !matches!(parsed, Zone::Fixed(0) | Zone::Utc) {
-                out.push(warn(
-                    "date-format.literal-z-zone",
-                    format!("the quoted 'Z' says UTC, but the values are read in {z}"),
-                    "set the timezone to GMT, or use XXX to read the offset from the value",
-                ));
-            }
-        }
+    if let (true, Some(z)) = (literal_z, zone)
+        && Zone::parse(z).is_ok_and(|parsed| !matches!(parsed, Zone::Fixed(0) | Zone::Utc))
+    {
+        out.push(warn(
+            "date-format.literal-z-zone",
+            format!("the quoted 'Z' says UTC, but the values are read in {z}"),
+            "set the timezone to GMT, or use XXX to read the offset from the value",
+        ));
     }
     if let Some((col, count)) = items.iter().find_map(|i| match i {
         Item::Field { f: F::Fraction, col, count, .. } if *count != 3 => Some((*col, *count)),

@@ -120,6 +120,11 @@ impl DateFormat {
     }
 }
 
+/// `2024-03-10T07:05:09.042Z`: an instant in UTC with milliseconds, as events carry it.
+pub fn iso_utc(ms: i64) -> String {
+    iso::format(ms, &Zone::UTC)
+}
+
 fn precision_of(items: &[Item]) -> i64 {
     let mut p = civil::MS_PER_DAY;
     for item in items {

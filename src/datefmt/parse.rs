@@ -103,7 +103,8 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
         // SimpleDateFormat skips blanks before numbers and offsets, but matches names where
         // the field starts.
         let field_start = pos;
-        if !matches!(f, F::Era | F::DayName | F::AmPm) && !(matches!(f, F::Month | F::MonthStandalone) && count >= 3) {
+        let is_name = matches!(f, F::Era | F::DayName | F::AmPm) || (matches!(f, F::Month | F::MonthStandalone) && count >= 3);
+        if !is_name {
             while pos < b.len() && (b[pos] == b' ' || b[pos] == b'\t') {
                 pos += 1;
             }
@@ -392,7 +393,13 @@ pub struct Fixed {
     /// (position, width, slot of [`Fixed::local`]'s values).
     nums: Box<[(usize, usize, usize)]>,
     two_digit_year: bool,
+    /// The fields sit where `yyyy?MM?dd?HH?mm?ss[?SSS]` puts them (any separators): read
+    /// at constant offsets, with no loop at all. Most APIs send this shape.
+    iso_shape: bool,
 }
+
+/// (position, width, slot) of `yyyy-MM-dd'T'HH:mm:ss.SSS`, separators aside.
+const ISO_SHAPE: [(usize, usize, usize); 7] = [(0, 4, 0), (5, 2, 1), (8, 2, 2), (11, 2, 3), (14, 2, 4), (17, 2, 5), (20, 3, SLOT_FRACTION)];
 
 /// Slots of the values a fixed layout reads, with their defaults.
 const SLOT_YEAR: usize = 0;
@@ -462,7 +469,8 @@ impl Fixed {
                 (u64::from_le_bytes(lit), u64::from_le_bytes(digits), u64::from_le_bytes(lits))
             })
             .collect();
-        Some(Fixed { len: template.len(), chunks, nums: nums.into(), two_digit_year })
+        let iso_shape = nums == ISO_SHAPE[..6] || nums == ISO_SHAPE;
+        Some(Fixed { len: template.len(), chunks, nums: nums.into(), two_digit_year, iso_shape })
     }
 
     /// Local wall-clock milliseconds, or `None` to take the general path.
@@ -471,8 +479,9 @@ impl Fixed {
         if b.len() != self.len {
             return None;
         }
-        const LOW_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-        const THREES: u64 = 0x3333_3333_3333_3333;
+        if self.iso_shape && self.chunks.len() == 3 {
+            return self.iso_words(b);
+        }
         for (k, &(lit, digits, lits)) in self.chunks.iter().enumerate() {
             let w = match b.get(k * 8..k * 8 + 8) {
                 Some(full) => u64::from_le_bytes(full.try_into().ok()?),
@@ -484,10 +493,7 @@ impl Fixed {
                     u64::from_le_bytes(word)
                 }
             };
-            // A byte is an ASCII digit when it and the byte plus 6 both have high nibble 3. A
-            // carry out of a byte >= 0xFA can only come from a byte that already fails.
-            let nibbles = (w & LOW_NIBBLES) | ((w.wrapping_add(0x0606_0606_0606_0606) & LOW_NIBBLES) >> 4);
-            if (w ^ lit) & lits != 0 || (nibbles ^ THREES) & digits != 0 {
+            if !chunk_ok(w, lit, digits, lits) {
                 return None;
             }
         }
@@ -522,14 +528,66 @@ impl Fixed {
             2 => f * 10,
             w => f / 10i64.pow(w as u32 - 3),
         };
-        if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
-            return None;
-        }
-        if d > 28 && d > civil::days_in_month(y, mo as u32) as i64 {
-            return None;
-        }
-        Some(civil::days_from_civil_ad(y as u64, mo as u64, d as u64) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
+        finish(y, mo, d, h, mi, s, ms)
     }
+}
+
+impl Fixed {
+    /// The ISO shape in 19 to 24 bytes (three words), all digits at once: in each word, the
+    /// digit bytes less '0' times 10 plus the word shifted by a byte puts the value of every
+    /// pair of digits in the byte of its first digit (at most 99: no carries between bytes).
+    #[inline]
+    fn iso_words(&self, b: &[u8]) -> Option<i64> {
+        let mut w = [0u64; 3];
+        for (k, slot) in w.iter_mut().enumerate() {
+            *slot = match b.get(k * 8..k * 8 + 8) {
+                Some(full) => u64::from_le_bytes(full.try_into().ok()?),
+                None => {
+                    let mut word = [0u8; 8];
+                    for (i, &c) in b.get(k * 8..)?.iter().enumerate() {
+                        *word.get_mut(i)? = c;
+                    }
+                    u64::from_le_bytes(word)
+                }
+            };
+            let (lit, digits, lits) = *self.chunks.get(k)?;
+            if !chunk_ok(*slot, lit, digits, lits) {
+                return None;
+            }
+        }
+        let pairs = |k: usize| {
+            let digits = self.chunks[k].1;
+            let x = (w[k] & digits) - (0x3030_3030_3030_3030 & digits);
+            (x * 10 + (x >> 8), x)
+        };
+        let byte = |v: u64, i: u32| ((v >> (8 * i)) & 0xFF) as i64;
+        let ((p0, _), (p1, _), (p2, x2)) = (pairs(0), pairs(1), pairs(2));
+        let ms = if self.nums.len() == 7 { byte(p2, 4) * 10 + byte(x2, 6) } else { 0 };
+        finish(byte(p0, 0) * 100 + byte(p0, 2), byte(p0, 5), byte(p1, 0), byte(p1, 3), byte(p1, 6), byte(p2, 1), ms)
+    }
+}
+
+/// Whether eight text bytes fit a chunk of the layout: literals equal, digits where digits go.
+/// A byte is an ASCII digit when it and the byte plus 6 both have high nibble 3; a carry out
+/// of a byte >= 0xFA can only come from a byte that already fails.
+#[inline]
+fn chunk_ok(w: u64, lit: u64, digits: u64, lits: u64) -> bool {
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3333_3333_3333_3333;
+    let nibbles = (w & HIGH_NIBBLES) | ((w.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) >> 4);
+    (w ^ lit) & lits == 0 && (nibbles ^ THREES) & digits == 0
+}
+
+/// Range checks and local milliseconds of the values a fixed layout read.
+#[inline]
+fn finish(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> Option<i64> {
+    if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    if d > 28 && d > civil::days_in_month(y, mo as u32) as i64 {
+        return None;
+    }
+    Some(civil::days_from_civil_ad(y as u64, mo as u64, d as u64) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms)
 }
 
 #[cfg(test)]
@@ -538,18 +596,25 @@ mod tests {
     use crate::datefmt::pattern::compile;
     use proptest::prelude::*;
 
-    const FIXED: &[&str] = &["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyyMMddHHmmss", "yy-MM-dd HH:mm:ss.S", "dd/MM/yyyy HH:mm:ss,SSSSSS", "yyyyy.MM"];
+    const FIXED: &[&str] = &["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy/MM/dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.SSS", "yyyyMMddHHmmss", "yy-MM-dd HH:mm:ss.S", "dd/MM/yyyy HH:mm:ss,SSSSSS", "yyyyy.MM"];
 
     proptest! {
         /// The fixed layout is only a shortcut: wherever it answers, the general walk agrees.
         #[test]
-        fn fixed_layout_agrees_with_the_general_walk(k in 0..FIXED.len(), text in "[0-9]{0,6}[-/. T:,Z0-9]{0,24}", ms in -1_000_000_000_000i64..5_000_000_000_000) {
+        fn fixed_layout_agrees_with_the_general_walk(k in 0..FIXED.len(), text in "[0-9]{0,6}[-/. T:,Z0-9]{0,24}", ms in -1_000_000_000_000i64..5_000_000_000_000, at in 0usize..30, c in "[0-9:Z. \\-]") {
             let items = compile(FIXED[k]).unwrap();
             let plan = Fixed::plan(&items).unwrap();
             let canonical = crate::datefmt::format::format(&items, ms, &Zone::UTC);
-            for t in [text.as_str(), canonical.as_str()] {
-                if let Some(local) = plan.local(t.as_bytes()) {
-                    prop_assert_eq!(parse(&items, t, &Zone::UTC).ok(), Some(local), "{:?} {:?}", FIXED[k], t);
+            // One character changed: out-of-range values and wrong separators in the layout.
+            let mut changed = canonical.clone();
+            if at < changed.len() {
+                changed.replace_range(at..at + 1, &c);
+            }
+            for t in [text.as_str(), canonical.as_str(), changed.as_str()] {
+                match plan.local(t.as_bytes()) {
+                    Some(local) => prop_assert_eq!(parse(&items, t, &Zone::UTC).ok(), Some(local), "{:?} {:?}", FIXED[k], t),
+                    // Refusing is always safe, but in range the canonical layout must be taken.
+                    None => prop_assert!(t != canonical || parse(&items, t, &Zone::UTC).is_err() || !(0..253_402_300_800_000).contains(&ms)),
                 }
             }
             prop_assert!(plan.local(canonical.as_bytes()).is_some() || !(1..=9999).contains(&civil::civil_from_days(ms.div_euclid(MS_PER_DAY)).0));

@@ -4,7 +4,7 @@
 //! A *version* is (objectId, instant), the instant being the updated date (or the created
 //! date when `filterByUpdatedDate` is false). The state keeps a watermark `H`, the start
 //! instant `from`, and the set `seen` of versions already emitted whose instant is at or
-//! after `H - keep`. A poll reads everything at or after the *floor*
+//! after `H - keep` (`keep` = lookback + pollDelay + createdCheckTolerance). A poll reads everything at or after the *floor*
 //! `max(from, H - lookback - pollDelay)` (the query is rendered one precision step below it,
 //! so `>` and `>=` clauses and coarser-than-data where clauses still return a superset),
 //! and emits each version at or above the floor that is not in `seen`. Versions below the
@@ -36,8 +36,9 @@
 mod dates;
 mod scan;
 
-pub use dates::{DateKind, Fast, iso_utc, precision_ms};
+pub use dates::{DateKind, iso_utc};
 
+use crate::config::{DateSpec, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
 use scan::{Fields, Plan, Scalar};
 use serde::{Deserialize, Serialize};
@@ -74,76 +75,35 @@ pub struct DateField {
     pub zone: String,
 }
 
-fn lenient_str(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn lenient_bool(v: Option<&Value>, path: &str) -> Result<Option<bool>, Error> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(other) => Err(Error::new("resource.not-boolean", format!("{path} must be true or false, not {other}")).at_path(path)),
-    }
-}
-
-fn lenient_num(v: Option<&Value>, path: &str) -> Result<Option<f64>, Error> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Error::new("resource.not-number", format!("{path} must be a number, not {s:?}")).at_path(path)),
-        Some(other) => Err(Error::new("resource.not-number", format!("{path} must be a number, not {other}")).at_path(path)),
-    }
-}
-
 impl Spec {
-    /// Reads a resource poller (`{name, url, idField, datesConfiguration, ...}`) as JSON.
-    /// Values may be strings or native JSON, as the platform accepts them.
+    /// Reads a resource poller (`{name, url, idField, datesConfiguration, ...}`) as JSON, with
+    /// the configuration's lenient reader: values as strings or native JSON, the platform's
+    /// defaults, `createdCheckTolerance` at either level.
     pub fn from_resource(resource: &Value) -> Result<Spec, Error> {
-        let name = lenient_str(resource.get("name")).ok_or_else(|| Error::new("resource.name", "the resource needs a name (its key in the poller configuration)"))?;
-        let id_field = lenient_str(resource.get("idField")).ok_or_else(|| Error::new("resource.id-field", "the resource needs an idField").at_path("idField"))?;
-        let dates = resource.get("datesConfiguration").cloned().unwrap_or(Value::Null);
-        let field = |f: &str, fmt: &str, tz: &str| -> Result<Option<DateField>, Error> {
-            let Some(path) = lenient_str(dates.get(f)) else { return Ok(None) };
-            let format = lenient_str(dates.get(fmt)).unwrap_or_else(|| "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'".into());
-            let zone = lenient_str(dates.get(tz)).unwrap_or_else(|| "GMT".into());
-            let kind = DateKind::new(&format, &zone).map_err(|e| e.at_path(format!("datesConfiguration.{fmt}")))?;
-            Ok(Some(DateField { path, kind, format, zone }))
+        let name = match resource.get("name") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+            _ => return Err(Error::new("resource.name", "the resource needs a name (its key in the poller configuration)").at_path("name")),
         };
-        let updated = field("updatedDateField", "updatedDateFormat", "updatedDateTimezone")?;
-        let created = field("createdDateField", "createdDateFormat", "createdDateTimezone")?;
-        let filter_by_updated_date = lenient_bool(resource.get("filterByUpdatedDate").or(resource.get("filterByUpdateDate")), "filterByUpdatedDate")?.unwrap_or(true);
-        if filter_by_updated_date && updated.is_none() {
-            return Err(Error::new("resource.updated-date-field", "the resource needs datesConfiguration.updatedDateField").at_path("datesConfiguration.updatedDateField"));
-        }
-        if !filter_by_updated_date && created.is_none() {
-            return Err(Error::new("resource.created-date-field", "with filterByUpdatedDate false the resource needs datesConfiguration.createdDateField")
-                .at_path("datesConfiguration.createdDateField"));
-        }
-        let tolerance = match lenient_num(resource.get("createdCheckTolerance"), "createdCheckTolerance")? {
-            Some(t) => Some(t),
-            None => lenient_num(dates.get("createdCheckTolerance"), "datesConfiguration.createdCheckTolerance")?,
+        Spec::from_poller(&ResourcePoller::from_value(&name, resource)?)
+    }
+
+    pub fn from_poller(p: &ResourcePoller) -> Result<Spec, Error> {
+        let field = |d: &Option<DateSpec>, which: &str| -> Result<Option<DateField>, Error> {
+            let Some(d) = d else { return Ok(None) };
+            let kind = DateKind::new(&d.format, &d.zone).map_err(|e| e.at_path(format!("datesConfiguration.{which}DateFormat")))?;
+            Ok(Some(DateField { path: d.field.clone(), kind, format: d.format.clone(), zone: d.zone.clone() }))
         };
-        let poll_delay = lenient_num(resource.get("pollDelay"), "pollDelay")?.unwrap_or(0.0);
-        let page_size = lenient_num(resource.get("pageSize"), "pageSize")?;
         Ok(Spec {
-            name,
-            id_field,
-            updated,
-            created,
-            filter_by_updated_date,
-            filter_by_current_date: lenient_bool(resource.get("filterByCurrentDate"), "filterByCurrentDate")?.unwrap_or(false),
-            // Seconds in the configuration; one source gives 10 as the platform default.
-            created_check_tolerance_ms: (tolerance.unwrap_or(10.0).max(0.0) * 1000.0) as i64,
-            poll_delay_ms: (poll_delay.max(0.0) * 1000.0) as i64,
-            page_size: page_size.filter(|p| *p >= 1.0).map(|p| p as u32),
-            url: lenient_str(resource.get("url")),
+            name: p.name.clone(),
+            id_field: p.id_field.clone(),
+            updated: field(&p.dates.updated, "updated")?,
+            created: field(&p.dates.created, "created")?,
+            filter_by_updated_date: p.filter_by_updated_date,
+            filter_by_current_date: p.filter_by_current_date,
+            created_check_tolerance_ms: p.created_check_tolerance_secs.saturating_mul(1000).min(i64::MAX as u64) as i64,
+            poll_delay_ms: p.poll_delay_secs.saturating_mul(1000).min(i64::MAX as u64) as i64,
+            page_size: Some(p.page_size),
+            url: p.url.clone(),
         })
     }
 
@@ -183,14 +143,16 @@ impl State {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
     Created,
     Updated,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Deserializable so a host can hand events back to `notify` (`instant` is then 0: only
+/// the serialized fields travel).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub event_type: EventType,
@@ -298,7 +260,7 @@ fn start_instant(start_from: &str, now: i64) -> Result<Option<i64>, Error> {
     match start_from.trim() {
         "now" | "" => Ok(Some(now)),
         "beginning" => Ok(None),
-        s => chrono::DateTime::parse_from_rfc3339(s).map(|d| Some(d.timestamp_millis())).map_err(|_| {
+        s => crate::datefmt::DateFormat::compile("iso8601").and_then(|f| f.parse(s, &crate::zone::Zone::UTC)).map(Some).map_err(|_| {
             Error::new("start-from.invalid", format!("startFrom must be \"now\", \"beginning\" or an ISO instant, not {s:?}"))
                 .with_hint("for example 2024-01-01T00:00:00Z")
         }),
@@ -399,7 +361,7 @@ impl Detector {
     }
 
     /// The oldest instant this poll must read (`None`: from the beginning). A query renders
-    /// it one precision step lower (see [`precision_ms`]).
+    /// it one precision step lower (see [`crate::template::Rounding::Below`]).
     pub fn floor(&self) -> Option<i64> {
         (self.floor != i64::MIN).then_some(self.floor)
     }

@@ -87,7 +87,7 @@ test("instanceRequest is ready for fetch", () => {
   assert.equal(JSON.parse(r.body).name, "demo");
 });
 
-test("renderPollUrl renders date variables from the watermark, minus pollDelay", () => {
+test("renderPollUrl renders what a poll sends: watermark minus pollDelay, one step below", () => {
   const resource = {
     name: "contacts",
     url: "/hubs/crm/contacts?where=last_updated>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}'",
@@ -96,9 +96,9 @@ test("renderPollUrl renders date variables from the watermark, minus pollDelay",
     datesConfiguration: { updatedDateField: "last_updated" },
   };
   const url = renderPollUrl(resource, { watermark: "2024-01-01T00:01:00Z", now: "2024-06-01T00:00:00Z" });
-  assert.ok(url.includes("2024-01-01T00:00:00.000Z"), url);
+  assert.ok(url.includes("2023-12-31T23:59:59.999Z"), url);
   assert.ok(url.startsWith("/hubs/crm/contacts?where="), url);
-  assert.equal(renderPollUrl({ ...resource, url: "/x?since=${epoch:s}" }, { watermark: 60_000, now: 120_000 }), "/x?since=0");
+  assert.equal(renderPollUrl({ ...resource, url: "/x?since=${epoch:s}" }, { watermark: 125_000, now: 130_000 }), "/x?since=64");
 });
 
 test("locateConfigPath points at the value behind a diagnostic", () => {

@@ -44,3 +44,18 @@ const req: { method: string; url: string } = instanceRequest(norm, { userSecret:
 const pollUrl: string = renderPollUrl({ ...presets.infusionsoftrest.appointments, name: "appointments" }, { watermark: new Date() });
 const at = locateConfigPath("{}", "name");
 console.log(curl, req, pollUrl, at?.line, configSchema);
+
+import { Poller, PollCycle, MemoryStore, buildNotifications, retrySchedule, type PollSummary } from "elements-poller";
+import { FileStore } from "elements-poller/node";
+import { startHubSimulator } from "elements-poller/testing";
+const poller = new Poller({ instance: built, baseUrl: "https://api.cloud-elements.com/elements/api-v2", auth: { user: "u", organization: "o", element: "e" }, store: new MemoryStore(), onEvents: (evs) => evs.length });
+poller.addEventListener("events", (e) => console.log(e.detail.events[0]?.eventId));
+const summaries: Promise<PollSummary[]> = poller.pollOnce();
+const fileStore = new FileStore("/tmp/x");
+const cycle = new PollCycle({ resource: "appointments", instance: built, baseUrl: "http://h", auth: { user: "u", organization: "o", element: "e" } });
+const next = cycle.nextRequest();
+const delay: number | undefined = next?.delayMs;
+const notes = buildNotifications(events, { callbackUrl: "https://x", signatureKey: "k" });
+const schedule: number[] = retrySchedule();
+const hubPromise = startHubSimulator({ seed: 1 });
+console.log(summaries, fileStore, delay, notes[0]?.headers, schedule, hubPromise);

@@ -1,0 +1,128 @@
+// `elements-poller poll FILE --base-url URL --state DIR [--once] [--print|--deliver] [--json]`.
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { Poller, validateConfig, normalizeConfig } from "../index.node.js";
+import { FileStore } from "../node.js";
+import { paint } from "./validate.js";
+
+const help = `Usage: elements-poller poll FILE --base-url URL --state DIR [--once] [--print | --deliver] [--json]
+
+Polls every resource of the instance body in FILE against the hub at URL (for example
+https://api.cloud-elements.com/elements/api-v2), keeping state in DIR (a FileStore).
+
+  --once            one poll, then exit (default: every event.poller.refresh_interval minutes)
+  --print           print each event as a JSON line on stdout (the default)
+  --deliver         POST signed notifications to event.notification.callback.url
+  --resource NAME   poll only this resource (repeatable)
+  --start-from X    first run only: now (default), beginning, or an ISO instant
+  --json            machine output: one JSON line per poll summary (and per event with --print)
+
+Credentials come from ELEMENTS_USER_SECRET, ELEMENTS_ORGANIZATION_SECRET and
+ELEMENTS_ELEMENT_TOKEN.
+
+Exit codes: 0 every cycle succeeded; 1 a cycle or a delivery failed, or the body has errors;
+2 a wrong command line or missing credentials.`;
+
+export async function pollCommand(argv, io) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "base-url": { type: "string" },
+      state: { type: "string" },
+      once: { type: "boolean" },
+      print: { type: "boolean" },
+      deliver: { type: "boolean" },
+      resource: { type: "string", multiple: true },
+      "start-from": { type: "string", default: "now" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(help + "\n");
+    return 0;
+  }
+  const usage = (m) => (io.stderr.write(`${m}\n\n${help}\n`), 2);
+  if (positionals.length !== 1) return usage("poll needs one FILE");
+  if (!values["base-url"]) return usage("poll needs --base-url URL");
+  if (!values.state) return usage("poll needs --state DIR");
+  if (values.print && values.deliver) return usage("--print and --deliver exclude each other");
+  const env = io.env ?? {};
+  const auth = { user: env.ELEMENTS_USER_SECRET, organization: env.ELEMENTS_ORGANIZATION_SECRET, element: env.ELEMENTS_ELEMENT_TOKEN };
+  const absent = Object.entries({ ELEMENTS_USER_SECRET: auth.user, ELEMENTS_ORGANIZATION_SECRET: auth.organization, ELEMENTS_ELEMENT_TOKEN: auth.element }).filter(([, v]) => !v).map(([k]) => k);
+  if (absent.length) return usage(`missing credentials: set ${absent.join(", ")}`);
+
+  const text = readFileSync(positionals[0] === "-" ? 0 : positionals[0], "utf8");
+  const check = validateConfig(text);
+  if (!check.ok) {
+    for (const d of check.diagnostics.filter((d) => d.severity === "error")) io.stderr.write(`error[${d.code}] at ${d.path || "(body)"}: ${d.message}\n`);
+    io.stderr.write(`${positionals[0]}: fix these first (elements-poller validate ${positionals[0]} shows where)\n`);
+    return 1;
+  }
+  const instance = normalizeConfig(text);
+  const c = paint(Boolean(io.stderr.isTTY) && !env.NO_COLOR);
+  const tty = Boolean(io.stderr.isTTY) && !values.json;
+  const print = (line) => io.stdout.write(line + "\n");
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  let failures = 0;
+  const poller = new Poller({
+    instance,
+    baseUrl: values["base-url"],
+    auth,
+    store: new FileStore(values.state),
+    resources: values.resource,
+    startFrom: values["start-from"],
+    signal: controller.signal,
+    ...(values.deliver
+      ? { delivery: { callbackUrl: instance.configuration["event.notification.callback.url"], signatureKey: instance.configuration["event.notification.signature.key"] } }
+      : { onEvents: (events) => events.forEach((e) => print(values.json ? JSON.stringify({ type: "event", ...e }) : `${e.eventType.padEnd(7)} ${e.objectType}/${e.objectId}  ${e.date}  ${e.eventId}`)) }),
+  });
+  // Live progress on a terminal: one line per resource, rewritten as pages arrive.
+  const progress = new Map();
+  const show = (resource, s) => {
+    if (!tty) return;
+    progress.set(resource, s);
+    io.stderr.write(`\r\x1b[2K${c.dim(`${[...progress].map(([r, t]) => `${r}: ${t}`).join("  ")}`)}`);
+  };
+  poller.addEventListener("retry", (e) => show(e.detail.resource ?? "delivery", `retry in ${e.detail.delayMs ?? "?"} ms (${e.detail.status ?? e.detail.error?.code ?? ""})`));
+  poller.addEventListener("events", (e) => show(e.detail.resource, `${e.detail.events.length} events`));
+  poller.addEventListener("error", (e) => {
+    failures++;
+    const err = e.detail.error;
+    io.stderr.write(`${tty ? "\r\x1b[2K" : ""}${c.red("error")}${e.detail.resource ? ` ${e.detail.resource}` : ""}: ${err?.code ? `[${err.code}] ` : ""}${err?.message ?? err}\n`);
+  });
+  poller.addEventListener("poll", (e) => {
+    const { summaries } = e.detail;
+    if (tty) io.stderr.write("\r\x1b[2K");
+    if (values.json) {
+      print(JSON.stringify({ type: "poll", at: new Date().toISOString(), summaries: summaries.map((s) => ({ ...s, error: s.error ? { code: s.error.code, message: s.error.message } : undefined })) }));
+      return;
+    }
+    const rows = [["resource", "pages", "records", "events", "ms", "result"], ...summaries.map((s) => [s.resource, s.pages, s.records, s.events, s.durationMs, s.error ? `${s.error.code}` : "ok"])];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+    const lines = rows.map((r) => r.map((v, i) => (i === 0 || i === 5 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join("  "));
+    io.stderr.write(`${c.bold(lines[0])}\n${lines.slice(1).join("\n")}\n`);
+  });
+
+  try {
+    if (values.once) {
+      await poller.pollOnce();
+    } else {
+      poller.start();
+      await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
+    }
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+  } finally {
+    poller.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return failures ? 1 : 0;
+}

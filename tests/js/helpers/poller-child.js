@@ -1,0 +1,27 @@
+// A poller process for the crash tests: polls the hub simulator forever with a FileStore,
+// delivering signed notifications to the simulator's receiver, and tells its parent (IPC)
+// when each poll started and ended. The parent kills it with SIGKILL at random moments.
+import { Poller } from "elements-poller";
+import { FileStore } from "elements-poller/node";
+
+const [stateDir, configJson] = process.argv.slice(2);
+const { instance, baseUrl, auth, callbackUrl, signatureKey } = JSON.parse(configJson);
+
+const poller = new Poller({
+  instance,
+  baseUrl,
+  auth,
+  store: new FileStore(stateDir),
+  startFrom: "beginning",
+  rateLimit: Infinity,
+  delivery: { callbackUrl, signatureKey, retryScale: 0.0005 },
+  retry: { baseMs: 5, maxMs: 50, maxRetries: 50 },
+});
+poller.addEventListener("error", (e) => process.send({ type: "error", message: String(e.detail.error?.message ?? e.detail.error) }));
+
+for (let n = 0; ; n++) {
+  const startedAt = Date.now();
+  process.send({ type: "poll-start", n, startedAt });
+  const summaries = await poller.pollOnce();
+  process.send({ type: "poll-end", n, startedAt, summaries: summaries.map((s) => ({ ...s, error: s.error && `${s.error.code}: ${s.error.message}` })) });
+}

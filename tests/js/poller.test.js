@@ -1,0 +1,189 @@
+// The JS runtime against the hub simulator over real HTTP on loopback.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { Poller, PollCycle, MemoryStore, buildInstance, buildNotifications, retrySchedule, detectChanges, PollerError } from "elements-poller";
+import { startHubSimulator } from "elements-poller/testing";
+
+function instanceFor(hub, resources = ["appointments"], extra = {}) {
+  return buildInstance({
+    element: "infusionsoftrest",
+    name: "poller-test",
+    code: "grant",
+    oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
+    callbackUrl: "https://app.example.com/events",
+    refreshInterval: 1,
+    resources: Object.fromEntries(resources.map((r) => [r, { ...hub.pollerConfig(r), pageSize: 10 }])),
+    ...extra,
+  });
+}
+
+test("PollCycle driven by hand reads every page and follows the next-page token", async () => {
+  const hub = await startHubSimulator({ seed: 2, resources: { appointments: 35 } });
+  try {
+    const cycle = new PollCycle({ instance: instanceFor(hub), resource: "appointments", state: null, startFrom: "beginning", now: Date.now(), baseUrl: hub.baseUrl, auth: hub.credentials });
+    const urls = [];
+    for (let req; (req = cycle.nextRequest()); ) {
+      urls.push(req.url);
+      assert.equal(req.headers.Authorization, hub.authorization);
+      const res = await fetch(req.url, { headers: req.headers });
+      cycle.handleResponse({ status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) });
+    }
+    const { events, state, stats } = cycle.finish();
+    assert.equal(urls.length, 4, "35 records at pageSize 10");
+    assert.ok(urls[1].includes("nextPage="), urls[1]);
+    assert.equal(events.length, 35);
+    assert.equal(new Set(events.map((e) => e.eventId)).size, 35);
+    assert.equal(stats.pages, 4);
+    assert.equal(state.v, 1);
+  } finally {
+    await hub.close();
+  }
+});
+
+test("PollCycle: 401 fails the cycle with cycle.auth; 429 asks for a retry with delayMs", async () => {
+  const hub = await startHubSimulator({ seed: 3, resources: { appointments: 3 } });
+  try {
+    const bad = new PollCycle({ resource: { ...hub.pollerConfig("appointments"), name: "appointments" }, baseUrl: hub.baseUrl, auth: { user: "x", organization: "y", element: "z" } });
+    const req = bad.nextRequest();
+    const res = await fetch(req.url, { headers: req.headers });
+    bad.handleResponse({ status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) });
+    assert.equal(bad.nextRequest(), null);
+    assert.throws(() => bad.finish(), (e) => e instanceof PollerError && e.code === "cycle.auth");
+
+    const c = new PollCycle({ resource: { ...hub.pollerConfig("appointments"), name: "appointments" }, baseUrl: hub.baseUrl, auth: hub.credentials });
+    c.nextRequest();
+    c.handleResponse({ status: 429, headers: { "retry-after": "7" }, body: "" });
+    assert.equal(c.nextRequest().delayMs, 7000);
+  } finally {
+    await hub.close();
+  }
+});
+
+test("buildNotifications signs the exact body bytes (verified with node:crypto)", () => {
+  const { events } = detectChanges({
+    resource: { name: "appointments", idField: "id", datesConfiguration: { updatedDateField: "u" } },
+    startFrom: "beginning",
+    body: JSON.stringify(Array.from({ length: 23 }, (_, i) => ({ id: i, u: `2024-01-01T00:00:${String(i).padStart(2, "0")}.000Z` }))),
+    now: 0,
+  });
+  const requests = buildNotifications(events, { callbackUrl: "https://hooks.example.com/in", signatureKey: "s3cret" });
+  assert.equal(requests.length, 3, "at most 10 events each");
+  for (const r of requests) {
+    assert.equal(r.method, "POST");
+    const expected = "sha256=" + createHmac("sha256", "s3cret").update(Buffer.from(r.body, "utf8")).digest("base64");
+    assert.equal(r.headers["Elements-Webhook-Signature"], expected);
+    assert.ok(r.headers["Elements-Webhook-Id"]);
+    const { message } = JSON.parse(r.body);
+    assert.ok(message.eventId && message.events.length <= 10);
+  }
+  assert.equal(buildNotifications(events, { callbackUrl: "https://x.example" })[0].headers["Elements-Webhook-Signature"], undefined);
+  assert.deepEqual(retrySchedule(), [1, 2, 3, 4, 5, 6, 7, 8, 9].map((x) => 2 ** (2 * x) * 1000));
+});
+
+test("Poller.pollOnce: one summary per resource, events once, state saved", async () => {
+  const hub = await startHubSimulator({ seed: 4, resources: { appointments: 25, contacts: 12 } });
+  try {
+    const store = new MemoryStore();
+    const received = [];
+    const poller = new Poller({
+      instance: instanceFor(hub, ["appointments", "contacts"]),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      store,
+      startFrom: "beginning",
+      rateLimit: Infinity,
+      onEvents: (events) => received.push(...events),
+    });
+    const seen = [];
+    poller.addEventListener("events", (e) => seen.push(e.detail.resource));
+    const first = await poller.pollOnce();
+    assert.deepEqual(first.map((s) => [s.resource, s.pages, s.records, s.events, s.error]), [
+      ["appointments", 3, 25, 25, undefined],
+      ["contacts", 2, 12, 12, undefined],
+    ]);
+    assert.equal(received.length, 37);
+    assert.deepEqual(seen.sort(), ["appointments", "contacts"]);
+    assert.equal((await poller.state("appointments")).v, 1);
+
+    hub.mutate({ resource: "contacts", op: "update", count: 3 });
+    const second = await poller.pollOnce();
+    assert.deepEqual(second.map((s) => s.events), [0, 3]);
+    assert.equal(received.length, 40);
+    assert.ok(received.slice(37).every((e) => e.eventType === "UPDATED"));
+  } finally {
+    await hub.close();
+  }
+});
+
+test("Poller: a failed cycle reports its error and keeps the old state", async () => {
+  const hub = await startHubSimulator({ seed: 5, resources: { appointments: 5 } });
+  try {
+    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: { ...hub.credentials, element: "wrong" }, rateLimit: Infinity });
+    const errors = [];
+    poller.addEventListener("error", (e) => errors.push(e.detail.error.code));
+    const [summary] = await poller.pollOnce();
+    assert.equal(summary.error.code, "cycle.auth");
+    assert.deepEqual(errors, ["cycle.auth"]);
+    assert.equal(await poller.state("appointments"), null);
+  } finally {
+    await hub.close();
+  }
+});
+
+test("Poller retries throttled requests, honouring the core's delay", async () => {
+  const hub = await startHubSimulator({ seed: 6, resources: { appointments: 5 } });
+  try {
+    // A throttle twice, a 503, then a connection cut mid-body (a transport failure).
+    hub.setFaults({ next: [{ fault: "throttle", retryAfter: 0, count: 2 }, { fault: "serverError", count: 1 }, "abort"], retryAfter: 0 });
+    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, startFrom: "beginning", retry: { baseMs: 1, maxMs: 5 } });
+    const retries = [];
+    poller.addEventListener("retry", (e) => retries.push(e.detail));
+    const [summary] = await poller.pollOnce();
+    assert.equal(summary.error, undefined);
+    assert.equal(summary.events, 5);
+    assert.equal(hub.requests().length, 5, "four failures, then the page");
+    assert.equal(retries.length, 4);
+  } finally {
+    await hub.close();
+  }
+});
+
+test("Poller: concurrent pollOnce calls share one poll; start/stop and an AbortSignal end cleanly", async () => {
+  const hub = await startHubSimulator({ seed: 7, resources: { appointments: 5 } });
+  try {
+    const controller = new AbortController();
+    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, signal: controller.signal });
+    const [a, b] = [poller.pollOnce(), poller.pollOnce()];
+    assert.equal(a, b, "no overlapping polls");
+    await a;
+    const polled = new Promise((resolve) => poller.addEventListener("poll", resolve, { once: true }));
+    poller.start();
+    await polled;
+    controller.abort();
+    const before = hub.requests().length;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(hub.requests().length, before, "nothing runs after abort");
+  } finally {
+    await hub.close();
+  }
+});
+
+test("Poller: the rate limit spaces requests", async () => {
+  const hub = await startHubSimulator({ seed: 8, resources: { appointments: 40 } });
+  try {
+    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: 50, startFrom: "beginning" });
+    await poller.pollOnce();
+    const at = hub.requests().map((r) => r.at);
+    assert.equal(at.length, 4);
+    // 50/s: consecutive requests at least ~20 ms apart (the hub stamps arrival; allow timer slack).
+    for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 15, `gap ${at[i] - at[i - 1]} ms`);
+  } finally {
+    await hub.close();
+  }
+});
+
+test("Poller rejects a wrong configuration with a clear PollerError", () => {
+  assert.throws(() => new Poller({ instance: {}, baseUrl: "hub", auth: {} }), { name: "PollerError", code: "poller.base-url" });
+  assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth: {} }), { name: "PollerError", code: "poller.auth" });
+});
