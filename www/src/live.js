@@ -95,6 +95,9 @@ export function setupLive({ ep, onConfig, resources, config }) {
       auth: auth(),
       store: typeof ep.MemoryStore === "function" ? new ep.MemoryStore() : undefined,
       startFrom: "now",
+      // Bound: the Poller calls `options.fetch(...)` as a method, which browsers reject
+      // ("Illegal invocation") for the unbound window.fetch.
+      fetch: (input, init) => globalThis.fetch(input, init),
       onEvents: (events) => countEvents(events),
     });
     poller.addEventListener("events", (e) => countEvents(e.detail?.events ?? []));
