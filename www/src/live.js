@@ -17,6 +17,10 @@ export function setupLive({ ep, onConfig, resources, config }) {
   const mutateResource = $("mutate-resource");
   const note = $("mutate-note");
   const hasPoller = typeof ep.Poller === "function";
+  const legend = el("ul", { className: "legend", "aria-hidden": "true" },
+    el("li", { className: "lg-UPDATED", text: "events in a poll" }),
+    el("li", { className: "lg-retry", text: "poll with a retry" }),
+    el("li", { className: "lg-error", text: "poll with an error" }));
   let hub = null;
   let poller = null, pollerKey = "", timer = null, running = false, busy = false;
   const polls = [];
@@ -153,7 +157,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
       ? `${plural(polls.length, "poll")}, ${plural(totalEvents, "event")}, ${plural(totalRetries, "retry").replace("retrys", "retries")}, ${plural(totalErrors, "error")}`
       : "No polls yet.";
     stats.dataset.events = String(totalEvents);
-    chart.replaceChildren(pollBars(current && !polls.includes(current) ? [...polls, current] : polls, chart.clientWidth || 480));
+    chart.replaceChildren(legend, pollBars(current && !polls.includes(current) ? [...polls, current] : polls, chart.clientWidth || 480));
   }
 
   async function pollNow() {
@@ -206,14 +210,14 @@ export function setupLive({ ep, onConfig, resources, config }) {
   });
   once.addEventListener("click", pollNow);
 
-  async function control(path, body, what) {
+  async function control(path, body, what, after = "event") {
     try {
       const res = await fetch(`/__hub${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       const json = await res.json();
       if (!res.ok) throw new Error(json.message ?? `HTTP ${res.status}`);
       const recs = json.records ?? [];
       const text = recs.length ? `${what}: ${mutateResource.value} ${recs.map((r) => r.id).join(", ")}` : `${what}`;
-      note.textContent = `${text}. ${running ? "The next poll will see it." : "Poll to see the event."}`;
+      note.textContent = `${text}. ${running ? "The next poll will see it." : `Poll to see the ${after}.`}`;
       logLine("change", text);
     } catch (e) {
       note.textContent = `The simulator refused: ${e.message}`;
@@ -222,8 +226,8 @@ export function setupLive({ ep, onConfig, resources, config }) {
   }
   $("mutate-create").addEventListener("click", () => control(`/${encodeURIComponent(mutateResource.value)}`, { count: 1 }, "Created"));
   $("mutate-update").addEventListener("click", () => control(`/${encodeURIComponent(mutateResource.value)}/update`, { count: 1 }, "Updated"));
-  $("fault-throttle").addEventListener("click", () => control("/faults", { next: ["throttle"] }, "The next hub request will be throttled (429)"));
-  $("fault-error").addEventListener("click", () => control("/faults", { next: [503] }, "The next hub request will fail (503)"));
+  $("fault-throttle").addEventListener("click", () => control("/faults", { next: ["throttle"] }, "The next hub request will be throttled (429)", "retry"));
+  $("fault-error").addEventListener("click", () => control("/faults", { next: [503] }, "The next hub request will fail (503)", "retry"));
 
   let lastWidth = 0;
   new ResizeObserver(() => {
