@@ -356,6 +356,27 @@ test("live mode receives events after a mutation in the simulator", { skip: type
   }
 });
 
+test("live mode delivers signed notifications to the simulator's webhook receiver", { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" }, async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Live" }).click();
+    await page.getByLabel("Also deliver signed notifications to the simulator's webhook receiver").check();
+    await page.getByRole("button", { name: "Poll once" }).click();
+    await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+    await page.getByRole("button", { name: "Create a record" }).click();
+    await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
+    await page.getByRole("button", { name: "Poll once" }).click();
+    await page.locator('#live-webhooks[data-received="1"]').waitFor();
+    assert.equal(await page.locator("#live-webhooks").getAttribute("data-verified"), "1");
+    const [got] = server.hub.received();
+    assert.equal(got.verified, true);
+    assert.equal(got.body.message.events[0].eventType, "CREATED");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test("the embedded component fires change with {value, diagnostics, ok}", async () => {
   const { server, page, errors } = await open({ path: "/embed.html" });
   try {

@@ -3,6 +3,8 @@ import { $, el, plural } from "./dom.js";
 import { pollBars } from "./charts.js";
 
 const PC = "event.poller.configuration";
+/** The key the bundled simulator's webhook receiver verifies signatures with (DEFAULT_SIGNATURE_KEY of elements-poller/testing). */
+const DEFAULT_SIGNATURE_KEY = "sim-signature-key";
 
 export function setupLive({ ep, onConfig, resources, config }) {
   const availability = $("live-availability");
@@ -68,6 +70,28 @@ export function setupLive({ ep, onConfig, resources, config }) {
   }
   onConfig(() => hub && fillResources());
 
+  const deliver = $("live-deliver");
+  const webhooks = $("live-webhooks");
+
+  /** What the simulator's webhook receiver got: count and signature checks. */
+  async function showReceived() {
+    if (!deliver.checked) {
+      webhooks.textContent = "";
+      return;
+    }
+    try {
+      const got = await (await fetch("/__hub/received")).json();
+      const verified = got.filter((r) => r.verified === true).length;
+      const events = got.reduce((n, r) => n + (Array.isArray(r.body?.message?.events) ? r.body.message.events.length : r.body?.message ? 1 : 0), 0);
+      webhooks.textContent = `Webhook receiver: ${plural(got.length, "notification")} (${verified} with a valid signature), ${plural(events, "event")}.`;
+      webhooks.dataset.received = String(got.length);
+      webhooks.dataset.verified = String(verified);
+    } catch (e) {
+      webhooks.textContent = `Webhook receiver: ${e.message}`;
+    }
+  }
+  deliver.addEventListener("change", showReceived);
+
   function selectedInstance() {
     const names = new Set([...boxes.querySelectorAll("input:checked")].map((i) => i.value));
     const body = structuredClone(config.value ?? {});
@@ -88,7 +112,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
   function ensurePoller() {
     const { body, names } = selectedInstance();
     if (!names.length) throw new Error("choose at least one resource to poll");
-    const key = JSON.stringify(body);
+    const key = JSON.stringify(body) + deliver.checked;
     if (poller && key === pollerKey) return poller;
     poller?.stop?.();
     pollerKey = key;
@@ -102,8 +126,11 @@ export function setupLive({ ep, onConfig, resources, config }) {
       // Bound: the Poller calls `options.fetch(...)` as a method, which browsers reject
       // ("Illegal invocation") for the unbound window.fetch.
       fetch: (input, init) => globalThis.fetch(input, init),
-      onEvents: (events) => countEvents(events),
+      ...(deliver.checked
+        ? { delivery: { callbackUrl: location.origin + new URL(hub.webhookUrl, location.href).pathname, signatureKey: DEFAULT_SIGNATURE_KEY } }
+        : { onEvents: (events) => countEvents(events) }),
     });
+    poller.addEventListener("delivery", (e) => logLine("deliver", `notification ${e.detail?.status ? `answered ${e.detail.status}` : "sent"}${e.detail?.attempts > 1 ? ` after ${e.detail.attempts} attempts` : ""}`));
     poller.addEventListener("events", (e) => countEvents(e.detail?.events ?? []));
     poller.addEventListener("retry", (e) => {
       totalRetries++;
@@ -170,6 +197,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
       state.textContent = `Polling (poll ${current.n})…`;
       const summaries = await p.pollOnce();
       if (current && Array.isArray(summaries)) current.records = summaries.reduce((n, sm) => n + (sm.records ?? 0), 0);
+      await showReceived();
     } catch (e) {
       totalErrors++;
       if (current) current.error = true;
