@@ -61,7 +61,7 @@ input:focus-visible, select:focus-visible, button:focus-visible { outline: 2px s
 input[aria-invalid="true"], select[aria-invalid="true"] { border-color: var(--_error); box-shadow: 0 0 0 1px var(--_error); }
 input.has-warning { border-color: var(--_warning); }
 .check { display: flex; gap: 0.4rem; align-items: center; font-size: 0.9rem; color: var(--_fg); font-weight: 400; }
-.check input { width: auto; }
+.check input { width: auto; flex: none; }
 .secret { display: flex; gap: 0.3rem; }
 .secret input { flex: 1; }
 button { font: inherit; font-size: 0.85rem; cursor: pointer; border: 1px solid var(--_border); background: var(--_section-bg); color: var(--_fg); border-radius: calc(var(--_radius) - 2px); padding: 0.3rem 0.65rem; }
