@@ -36,6 +36,24 @@ async function open(options) {
   return c;
 }
 
+test("the tabs work with the keyboard", async () => {
+  const { server, page, errors } = await open();
+  try {
+    await page.getByRole("tab", { name: "Build" }).focus();
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.getByRole("tab", { name: "Import" }).getAttribute("aria-selected"), "true");
+    assert.equal(await page.locator("#panel-import").isVisible(), true);
+    await page.keyboard.press("End");
+    assert.equal(await page.getByRole("tab", { name: "Live" }).getAttribute("aria-selected"), "true");
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.getByRole("tab", { name: "Build" }).getAttribute("aria-selected"), "true");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "tab-builder");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test("pasting the seed's example body lists its placeholder diagnostics", async () => {
   const { server, page, errors } = await open();
   try {
