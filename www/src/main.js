@@ -316,7 +316,9 @@ importApply.addEventListener("click", () => {
   editor.value = importInput.value;
   publish();
   selectTab("tab-builder");
-  editor.focus();
+  // a person who imports a body wants its first problem next
+  const first = editor.diagnostics[0];
+  if (first) editor.focusPath(first.path);
 });
 
 async function readDroppedFile(file) {
