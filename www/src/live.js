@@ -184,6 +184,8 @@ export function setupLive({ ep, onConfig, resources, config }) {
       ? `${plural(polls.length, "poll")}, ${plural(totalEvents, "event")}, ${plural(totalRetries, "retry").replace("retrys", "retries")}, ${plural(totalErrors, "error")}`
       : "No polls yet.";
     stats.dataset.events = String(totalEvents);
+    const last = polls.at(-1);
+    if (last?.summary) stats.append(el("br"), el("span", { className: "help", text: `Last poll (${last.n}): ${last.summary}` }));
     chart.replaceChildren(legend, pollBars(current && !polls.includes(current) ? [...polls, current] : polls, chart.clientWidth || 480));
   }
 
@@ -196,7 +198,10 @@ export function setupLive({ ep, onConfig, resources, config }) {
       current = { n: polls.length + 1, events: 0, retries: 0, error: false };
       state.textContent = `Polling (poll ${current.n})…`;
       const summaries = await p.pollOnce();
-      if (current && Array.isArray(summaries)) current.records = summaries.reduce((n, sm) => n + (sm.records ?? 0), 0);
+      if (current && Array.isArray(summaries)) {
+        current.records = summaries.reduce((n, sm) => n + (sm.records ?? 0), 0);
+        current.summary = summaries.map((sm) => `${sm.resource}: ${sm.error ? `error (${sm.error.code})` : `${plural(sm.pages ?? 0, "page")}, ${plural(sm.records ?? 0, "record")}, ${plural(sm.events ?? 0, "event")}, ${sm.durationMs ?? "?"} ms`}`).join("; ");
+      }
       await showReceived();
     } catch (e) {
       totalErrors++;
