@@ -440,6 +440,14 @@ test("screenshots of each panel at desktop and 360 px widths", async () => {
       await shot(page, `console-dryrun-${tag}.png`);
       await page.getByRole("tab", { name: "Live" }).click();
       await page.locator("#live-resources input, #live-resources p").first().waitFor();
+      if (typeof ep.Poller === "function") {
+        await page.getByRole("button", { name: "Poll once" }).click();
+        await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+        await page.getByRole("button", { name: "Create a record" }).click();
+        await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
+        await page.getByRole("button", { name: "Poll once" }).click();
+        await page.locator('#live-events tbody tr[data-type="CREATED"]').first().waitFor();
+      }
       await shot(page, `console-live-${tag}.png`);
       assert.deepEqual(errors, []);
     } finally {
