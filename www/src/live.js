@@ -130,7 +130,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
         ? { delivery: { callbackUrl: location.origin + new URL(hub.webhookUrl, location.href).pathname, signatureKey: DEFAULT_SIGNATURE_KEY } }
         : { onEvents: (events) => countEvents(events) }),
     });
-    poller.addEventListener("delivery", (e) => logLine("deliver", `notification ${e.detail?.status ? `answered ${e.detail.status}` : "sent"}${e.detail?.attempts > 1 ? ` after ${e.detail.attempts} attempts` : ""}`));
+    poller.addEventListener("delivery", (e) => logLine("deliver", `${e.detail?.status ? `notification answered ${e.detail.status}` : "events handed to the page (onEvents)"}${e.detail?.attempts > 1 ? ` after ${e.detail.attempts} attempts` : ""}`));
     poller.addEventListener("events", (e) => countEvents(e.detail?.events ?? []));
     poller.addEventListener("retry", (e) => {
       totalRetries++;
