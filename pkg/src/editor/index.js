@@ -413,7 +413,7 @@ export class PollerConfigEditor extends BaseElement {
     const id = `${this._id}-f-${uid++}`;
     const value = getAt(this._body, segments);
     const kind = f.kind ?? "text";
-    const diagBox = el("div", { className: "fdiags", id: `${id}-diags`, "aria-live": "polite" });
+    const diagBox = el("div", { className: "fdiags", id: `${id}-diags` });
     const helpId = f.help ? `${id}-help` : undefined;
     let input;
     const common = { id, name: path, dataset: { path }, "aria-describedby": [helpId, diagBox.id].filter(Boolean).join(" ") };
