@@ -116,7 +116,9 @@ export class Poller extends EventTarget {
       return { ...configured[name], name };
     });
     this.#instanceId = id ?? body.name ?? body.element?.key ?? "instance";
-    this.#o = { instance: body, baseUrl, auth, fetch, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry };
+    // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
+    const send = (url, init) => fetch(url, init);
+    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
     this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });

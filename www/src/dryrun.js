@@ -2,10 +2,6 @@
 import { $, el, field, plural } from "./dom.js";
 import { timeline } from "./charts.js";
 import sample from "./samples/appointments.json?raw";
-import seed from "./samples/seed-example-body.json";
-
-/** The documentation's appointments poller: used when the package has no presets. */
-const SEED_APPOINTMENTS = seed.configuration["event.poller.configuration"].appointments;
 
 export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selectTab, editor }) {
   const select = $("dry-resource");
@@ -28,7 +24,7 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
   $("dry-sample").addEventListener("click", () => {
     body.value = sample;
     watermark.value = "2026-03-10T11:00:00.000Z";
-    if (!resources().some((r) => r.name === "appointments")) editor.addResource("appointments", ep.presets?.infusionsoftrest?.appointments ?? SEED_APPOINTMENTS);
+    if (!resources().some((r) => r.name === "appointments")) editor.addResource("appointments", ep.presets.infusionsoftrest.appointments);
     select.value = "appointments";
     run();
   });

@@ -18,7 +18,6 @@ export function setupLive({ ep, onConfig, resources, config }) {
   const log = $("live-log");
   const mutateResource = $("mutate-resource");
   const note = $("mutate-note");
-  const hasPoller = typeof ep.Poller === "function";
   const legend = el("ul", { className: "legend", "aria-hidden": "true" },
     el("li", { className: "lg-UPDATED", text: "events in a poll" }),
     el("li", { className: "lg-retry", text: "poll with a retry" }),
@@ -30,11 +29,10 @@ export function setupLive({ ep, onConfig, resources, config }) {
 
   function setAvailability() {
     const problems = [];
-    if (!hasPoller) problems.push("Live needs the Poller, which this build of elements-poller does not include yet (no Poller export). You can still change records in the simulator.");
     if (!hub) problems.push("The hub simulator is not reachable on this origin: start the console with `npm start`.");
     availability.textContent = problems.join(" ");
     availability.hidden = problems.length === 0;
-    const canPoll = hasPoller && !!hub;
+    const canPoll = !!hub;
     start.disabled = !canPoll || running;
     once.disabled = !canPoll || busy;
     stop.disabled = !running;
@@ -121,11 +119,8 @@ export function setupLive({ ep, onConfig, resources, config }) {
       // this page's origin (the simulator is mounted on it), whatever host name the page was opened with
       baseUrl: location.origin + new URL(hub.baseUrl, location.href).pathname,
       auth: auth(),
-      store: typeof ep.MemoryStore === "function" ? new ep.MemoryStore() : undefined,
+      store: new ep.MemoryStore(),
       startFrom: "now",
-      // Bound: the Poller calls `options.fetch(...)` as a method, which browsers reject
-      // ("Illegal invocation") for the unbound window.fetch.
-      fetch: (input, init) => globalThis.fetch(input, init),
       ...(deliver.checked
         ? { delivery: { callbackUrl: location.origin + new URL(hub.webhookUrl, location.href).pathname, signatureKey: DEFAULT_SIGNATURE_KEY } }
         : { onEvents: (events) => countEvents(events) }),

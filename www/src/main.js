@@ -127,10 +127,6 @@ for (const b of document.querySelectorAll("button.copy")) {
   b.addEventListener("click", () => copyText($(b.dataset.copy).textContent, b));
 }
 
-function missing(name) {
-  return `Not available in this build: elements-poller has no ${name}() yet.`;
-}
-
 const reveal = $("curl-reveal");
 reveal.addEventListener("click", () => {
   const on = reveal.getAttribute("aria-pressed") !== "true";
@@ -142,12 +138,7 @@ for (const id of ["curl-base", "curl-user", "curl-org"]) $(id).addEventListener(
 
 function renderCurlPreview() {
   const out = $("curl-out");
-  out.classList.remove("unavailable", "error");
-  if (typeof ep.renderCurl !== "function") {
-    out.textContent = missing("renderCurl");
-    out.classList.add("unavailable");
-    return;
-  }
+  out.classList.remove("error");
   if (!config.value) {
     out.textContent = "The body is not a JSON object yet.";
     return;
@@ -182,13 +173,8 @@ export function fillResourceSelect(select, { empty = "No resources yet: add one 
 
 function renderPollUrlPreview() {
   const out = $("pollurl-out");
-  out.classList.remove("unavailable", "error");
+  out.classList.remove("error");
   fillResourceSelect(pollResource);
-  if (typeof ep.renderPollUrl !== "function") {
-    out.textContent = missing("renderPollUrl");
-    out.classList.add("unavailable");
-    return;
-  }
   const r = resources().find((x) => x.name === pollResource.value);
   if (!r) {
     out.textContent = "Add a resource in the builder to see its poll URL.";
@@ -259,10 +245,9 @@ function renderImportChecks() {
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   summary.textContent = ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
   summary.className = ok ? "ok" : "bad";
-  const locate = typeof ep.locateConfigPath === "function";
   for (const d of diagnostics) {
     let at = null;
-    if (locate && d.path) {
+    if (d.path) {
       try {
         at = ep.locateConfigPath(text, d.path);
       } catch {
@@ -351,7 +336,7 @@ if (!restore()) {
     },
     name: "Keap polling",
   };
-  editor.addResource("appointments", ep.presets?.infusionsoftrest?.appointments ?? JSON.parse(seedExample).configuration[PC].appointments);
+  editor.addResource("appointments", ep.presets.infusionsoftrest.appointments);
 }
 publish();
 

@@ -91,20 +91,6 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-/** Lenient import when the package has no `normalizeConfig`: decode a string poller configuration. */
-function fallbackNormalize(body) {
-  const conf = body?.configuration;
-  if (conf && typeof conf === "object" && typeof conf[PC] === "string") {
-    try {
-      const decoded = JSON.parse(conf[PC]);
-      if (decoded && typeof decoded === "object" && !Array.isArray(decoded)) conf[PC] = decoded;
-    } catch {
-      /* left as it is; the validator reports it */
-    }
-  }
-  return body;
-}
-
 /** Parses an object or JSON text into a body object; `{error}` when it is not a JSON object. */
 export function toBody(input) {
   let value = input;
@@ -117,14 +103,11 @@ export function toBody(input) {
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) return { error: "The body must be a JSON object." };
   let body = structuredClone(value);
-  if (typeof ep.normalizeConfig === "function") {
-    try {
-      const n = ep.normalizeConfig(body);
-      if (n && typeof n === "object") body = typeof n === "string" ? JSON.parse(n) : n;
-    } catch {
-      body = fallbackNormalize(body);
-    }
-  } else body = fallbackNormalize(body);
+  try {
+    body = ep.normalizeConfig(body);
+  } catch {
+    // Kept as written (say, a poller configuration string that is not JSON): the validator says why.
+  }
   return { body };
 }
 
