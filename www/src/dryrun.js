@@ -124,8 +124,9 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
       return {
         i, id: id === undefined ? "(none)" : String(id),
         created: cre.ms ?? null, updated: upd.ms ?? null,
-        createdText: cre.ms !== undefined ? new Date(cre.ms).toISOString() : `${display(field(rec, d.createdDateField))} (${cre.error})`,
-        updatedText: upd.ms !== undefined ? new Date(upd.ms).toISOString() : `${display(field(rec, d.updatedDateField))} (${upd.error})`,
+        // An unreadable value is shown as written; the reason column says what is wrong with it.
+        createdText: cre.ms !== undefined ? new Date(cre.ms).toISOString() : display(field(rec, d.createdDateField)) || "(none)",
+        updatedText: upd.ms !== undefined ? new Date(upd.ms).toISOString() : display(field(rec, d.updatedDateField)) || "(none)",
         result: resultName, reason, problem: !!diag || !!upd.error,
       };
     });
