@@ -363,13 +363,47 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Like `string`, for text that is read (keys, wanted values), which is short: byte by
+    /// byte, also noting whether every byte is ASCII so that UTF-8 needs no second look.
+    #[inline(always)]
+    fn string_read(&mut self) -> Result<(usize, bool, bool), ScanError> {
+        let (mut escaped, mut ascii) = (false, true);
+        loop {
+            while let Some(&c) = self.b.get(self.i) {
+                if STOP_READ[usize::from(c)] {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok((self.i - 1, escaped, ascii));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(0x80..=0xff) => {
+                    ascii = false;
+                    self.i += 1;
+                }
+                Some(_) => return Err(self.error(Kind::Syntax, "control character (\\u0000-\\u001F) found while parsing a string")),
+                None => return Err(self.error(Kind::Eof, "EOF while parsing a string")),
+            }
+        }
+    }
+
     /// A string that is read, not skipped: borrowed when it has no escapes.
     fn string_value(&mut self) -> Result<Cow<'a, str>, ScanError> {
         let start = self.i;
-        let (end, escaped) = self.string()?;
+        let (end, escaped, ascii) = self.string_read()?;
         let raw = &self.b[start..end];
         if escaped {
             decode(raw).map(Cow::Owned).map_err(|(at, msg)| self.error_at(start + at, Kind::Syntax, msg))
+        } else if ascii {
+            // SAFETY: every byte is below 0x80 (`string_read` saw no other), so this is UTF-8.
+            Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) }))
         } else {
             std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|e| self.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))
         }
@@ -398,20 +432,28 @@ impl<'a> Parser<'a> {
             let key = self.key()?;
             self.colon()?;
             let mut leaf = None;
-            let mut deeper = Wanted::default();
-            for &(slot, path) in &wanted.items[..wanted.n] {
+            // Which wanted paths go deeper through this key, as bits: most keys match none,
+            // and building the next level's `Wanted` is only worth it when one does.
+            let mut through = 0u32;
+            for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
                 if path[0] == *key {
                     if path.len() == 1 {
                         leaf = Some(slot);
                     } else {
-                        deeper.items[deeper.n] = (slot, &path[1..]);
-                        deeper.n += 1;
+                        through |= 1 << k;
                     }
                 }
             }
             if let Some(slot) = leaf {
                 out.slots[slot] = self.scalar()?;
-            } else if deeper.n > 0 {
+            } else if through != 0 {
+                let mut deeper = Wanted::default();
+                for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
+                    if through & (1 << k) != 0 {
+                        deeper.items[deeper.n] = (slot, &path[1..]);
+                        deeper.n += 1;
+                    }
+                }
                 if self.peek() == Some(b'{') {
                     self.i += 1;
                     self.object(deeper, out)?;
@@ -597,10 +639,14 @@ impl<'a> Parser<'a> {
     }
 
     /// Where serde_json would decode the value (`deserialize_any`) rather than skip it, a
-    /// number is range-checked as it would be: `1e999` there is an error.
+    /// scalar is checked as it would be: `1e999` or a lone surrogate there is an error.
     fn skip_any(&mut self) -> Result<(), ScanError> {
         match self.peek() {
             Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(b'"') => {
+                self.i += 1;
+                self.string_value().map(drop)
+            }
             _ => self.skip_value(),
         }
     }
@@ -637,6 +683,18 @@ fn find_special(b: &[u8], mut i: usize) -> usize {
     }
     i
 }
+
+/// The bytes that end a run of plain string content for `string_read`: `"`, `\`, control
+/// characters, and non-ASCII (noted, then passed).
+static STOP_READ: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c == b'"' as usize || c == b'\\' as usize || c < 0x20 || c >= 0x80;
+        c += 1;
+    }
+    t
+};
 
 #[inline(always)]
 fn is_special(c: u8) -> bool {

@@ -564,10 +564,18 @@ proptest! {
                 }
             }
             (Err(w), Err(g)) => {
-                let not_json = |syntax: bool, eof: bool| syntax || eof;
-                prop_assert_eq!(not_json(w.is_syntax(), w.is_eof()), not_json(g.is_syntax(), g.is_eof()), "{}\nserde: {}\nours: {}", shown, w, g);
+                // Not JSON for serde_json is not JSON for us. The converse may not hold: the
+                // old visitor re-read raw records through `Error::custom`, which turned a bad
+                // escape inside a record into a data error ("no records"); ours says "not JSON".
+                if w.is_syntax() || w.is_eof() {
+                    prop_assert!(g.is_syntax() || g.is_eof(), "{}\nserde: {}\nours: {}", shown, w, g);
+                }
+                if !(g.is_syntax() || g.is_eof()) {
+                    prop_assert!(!(w.is_syntax() || w.is_eof()), "{}\nserde: {}\nours: {}", shown, w, g);
+                }
             }
             _ => prop_assert!(false, "{}\nserde: {:?}\nours: {:?}", shown, want.map(|_| "accepts"), got.map(|_| "accepts")),
         }
     }
 }
+
