@@ -116,12 +116,16 @@ where
     }
     let mut p = Parser { b: body, i: 0 };
     let mut walk = Walk { plan, wanted, f, count: 0, found: false };
-    p.ws();
-    walk.value(&mut p, 0)?;
-    p.ws();
-    if p.i < body.len() {
-        return Err(p.error(Kind::Syntax, "trailing characters"));
-    }
+    let mut run = || {
+        p.ws();
+        walk.value(&mut p, 0)?;
+        p.ws();
+        if p.i < body.len() {
+            return Err(p.error(Kind::Syntax, "trailing characters"));
+        }
+        Ok(())
+    };
+    run().map_err(|e| e.locate(body))?;
     if !walk.found {
         return Err(ScanError { kind: Kind::NoRecords, msg: format!("no records array at {:?}", plan.records.join(".")).into(), line: 0, column: 0 });
     }
@@ -183,7 +187,7 @@ struct Walk<'p, F> {
 
 impl<'p, F> Walk<'p, F> {
     /// A value at `level` of the records path (recursion bounded by the path's length).
-    fn value<'de>(&mut self, p: &mut Parser<'de>, level: usize) -> Result<(), ScanError>
+    fn value<'de>(&mut self, p: &mut Parser<'de>, level: usize) -> Result<(), Fail>
     where
         F: FnMut(usize, Fields<'de>),
     {
@@ -218,7 +222,7 @@ impl<'p, F> Walk<'p, F> {
         }
     }
 
-    fn records<'de>(&mut self, p: &mut Parser<'de>) -> Result<(), ScanError>
+    fn records<'de>(&mut self, p: &mut Parser<'de>) -> Result<(), Fail>
     where
         F: FnMut(usize, Fields<'de>),
     {
@@ -251,6 +255,25 @@ impl<'p, F> Walk<'p, F> {
     }
 }
 
+/// A failure inside the scanner: small, so that every `Result` on the hot path stays small;
+/// lines and columns are counted once, on the way out.
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    kind: Kind,
+    msg: &'static str,
+    at: usize,
+}
+
+impl Fail {
+    #[cold]
+    fn locate(self, body: &[u8]) -> ScanError {
+        let before = &body[..self.at.min(body.len())];
+        let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
+        let column = before.len() - before.iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
+        ScanError { kind: self.kind, msg: self.msg.into(), line, column }
+    }
+}
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
@@ -270,22 +293,18 @@ impl<'a> Parser<'a> {
     }
 
     #[cold]
-    fn error_at(&self, at: usize, kind: Kind, msg: &'static str) -> ScanError {
-        let at = at.min(self.b.len());
-        let before = &self.b[..at];
-        let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
-        let column = at - before.iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
-        ScanError { kind, msg: msg.into(), line, column }
+    fn error_at(&self, at: usize, kind: Kind, msg: &'static str) -> Fail {
+        Fail { kind, msg, at }
     }
 
     #[cold]
-    fn error(&self, kind: Kind, msg: &'static str) -> ScanError {
+    fn error(&self, kind: Kind, msg: &'static str) -> Fail {
         self.error_at(self.i, kind, msg)
     }
 
     /// Something else than `expected` at the cursor: the end of the body or a wrong byte.
     #[cold]
-    fn unexpected(&self, expected: &'static str) -> ScanError {
+    fn unexpected(&self, expected: &'static str) -> Fail {
         if self.i >= self.b.len() {
             self.error(Kind::Eof, "EOF while parsing a value")
         } else {
@@ -293,7 +312,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn colon(&mut self) -> Result<(), ScanError> {
+    fn colon(&mut self) -> Result<(), Fail> {
         self.ws();
         if self.peek() != Some(b':') {
             return Err(self.unexpected("expected `:`"));
@@ -305,7 +324,7 @@ impl<'a> Parser<'a> {
 
     /// After a member of an array or object: `true` at its `close`, `false` after a comma.
     #[inline(always)]
-    fn next_member(&mut self, close: u8) -> Result<bool, ScanError> {
+    fn next_member(&mut self, close: u8) -> Result<bool, Fail> {
         self.ws();
         match self.peek() {
             Some(b',') => {
@@ -323,7 +342,7 @@ impl<'a> Parser<'a> {
     /// With the cursor after an opening quote: moves past the closing one, checking escapes
     /// and control characters. Returns the content's end and whether it holds escapes.
     #[inline(always)]
-    fn string(&mut self) -> Result<(usize, bool), ScanError> {
+    fn string(&mut self) -> Result<(usize, bool), Fail> {
         let mut escaped = false;
         loop {
             self.i = find_special(self.b, self.i);
@@ -343,7 +362,7 @@ impl<'a> Parser<'a> {
     }
 
     #[cold]
-    fn escape(&mut self) -> Result<(), ScanError> {
+    fn escape(&mut self) -> Result<(), Fail> {
         self.i += 1;
         match self.peek() {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
@@ -366,7 +385,7 @@ impl<'a> Parser<'a> {
     /// Like `string`, for text that is read (keys, wanted values), which is short: byte by
     /// byte, also noting whether every byte is ASCII so that UTF-8 needs no second look.
     #[inline(always)]
-    fn string_read(&mut self) -> Result<(usize, bool, bool), ScanError> {
+    fn string_read(&mut self) -> Result<(usize, bool, bool), Fail> {
         let (mut escaped, mut ascii) = (false, true);
         loop {
             while let Some(&c) = self.b.get(self.i) {
@@ -395,7 +414,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string that is read, not skipped: borrowed when it has no escapes.
-    fn string_value(&mut self) -> Result<Cow<'a, str>, ScanError> {
+    fn string_value(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.i;
         let (end, escaped, ascii) = self.string_read()?;
         let raw = &self.b[start..end];
@@ -411,7 +430,7 @@ impl<'a> Parser<'a> {
 
     /// An object key, with the cursor before its opening quote (after whitespace or not).
     #[inline(always)]
-    fn key(&mut self) -> Result<Cow<'a, str>, ScanError> {
+    fn key(&mut self) -> Result<Cow<'a, str>, Fail> {
         self.ws();
         if self.peek() != Some(b'"') {
             return Err(self.unexpected("key must be a string"));
@@ -422,7 +441,7 @@ impl<'a> Parser<'a> {
 
     /// The members of a record (or of a nested object on a wanted path), with the cursor
     /// after `{`. `wanted` holds the slots whose remaining path starts here.
-    fn object(&mut self, wanted: Wanted<'_>, out: &mut Fields<'a>) -> Result<(), ScanError> {
+    fn object(&mut self, wanted: Wanted<'_>, out: &mut Fields<'a>) -> Result<(), Fail> {
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -471,7 +490,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A value at a wanted path, cursor at its first byte.
-    fn scalar(&mut self) -> Result<Scalar<'a>, ScanError> {
+    fn scalar(&mut self) -> Result<Scalar<'a>, Fail> {
         let other = match self.peek() {
             Some(b'"') => {
                 self.i += 1;
@@ -489,7 +508,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves past a number, checking its grammar; `true` when it has no fraction or exponent.
-    fn skip_number(&mut self) -> Result<bool, ScanError> {
+    fn skip_number(&mut self) -> Result<bool, Fail> {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -527,7 +546,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn some_digits(&mut self) -> Result<(), ScanError> {
+    fn some_digits(&mut self) -> Result<(), Fail> {
         if !matches!(self.peek(), Some(b'0'..=b'9')) {
             return Err(self.unexpected("invalid number"));
         }
@@ -538,7 +557,7 @@ impl<'a> Parser<'a> {
     /// A number at a wanted path, typed the way serde_json types it: non-negative integers
     /// as `UInt`, negative ones as `Int`, the rest (and `-0`, and integers past 64 bits) as
     /// `Float`.
-    fn number(&mut self) -> Result<Scalar<'a>, ScanError> {
+    fn number(&mut self) -> Result<Scalar<'a>, Fail> {
         let start = self.i;
         let int = self.skip_number()?;
         let text = &self.b[start..self.i];
@@ -571,7 +590,7 @@ impl<'a> Parser<'a> {
         Ok(Scalar::Float(x))
     }
 
-    fn literal(&mut self, word: &'static [u8]) -> Result<(), ScanError> {
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), Fail> {
         let end = self.i + word.len();
         match self.b.get(self.i..end) {
             Some(w) if w == word => {
@@ -590,7 +609,7 @@ impl<'a> Parser<'a> {
 
     /// Skips one value, cursor at its first byte. Iterative, one bit per open container
     /// (serde_json sets no depth limit on skipped values, so neither does this).
-    fn skip_value(&mut self) -> Result<(), ScanError> {
+    fn skip_value(&mut self) -> Result<(), Fail> {
         let mut open = Containers::default();
         loop {
             // One value.
@@ -640,7 +659,7 @@ impl<'a> Parser<'a> {
 
     /// Where serde_json would decode the value (`deserialize_any`) rather than skip it, a
     /// scalar is checked as it would be: `1e999` or a lone surrogate there is an error.
-    fn skip_any(&mut self) -> Result<(), ScanError> {
+    fn skip_any(&mut self) -> Result<(), Fail> {
         match self.peek() {
             Some(b'-' | b'0'..=b'9') => self.number().map(drop),
             Some(b'"') => {
@@ -652,7 +671,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A skipped object's key and colon, leaving the cursor at the value.
-    fn member_key(&mut self) -> Result<(), ScanError> {
+    fn member_key(&mut self) -> Result<(), Fail> {
         self.ws();
         if self.peek() != Some(b'"') {
             return Err(self.unexpected("key must be a string"));
