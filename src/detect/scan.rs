@@ -382,12 +382,13 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// Like `string`, for text that is read (keys, wanted values), which is short: byte by
-    /// byte, also noting whether every byte is ASCII so that UTF-8 needs no second look.
+    /// Like `string`, for text that is read (keys, wanted values), also noting whether every
+    /// byte is ASCII so that UTF-8 needs no second look.
     #[inline(always)]
     fn string_read(&mut self) -> Result<(usize, bool, bool), Fail> {
         let (mut escaped, mut ascii) = (false, true);
         loop {
+            self.i = wide::find_read(self.b, self.i);
             while let Some(&c) = self.b.get(self.i) {
                 if STOP_READ[usize::from(c)] {
                     break;
@@ -740,6 +741,23 @@ mod wide {
         }
         i
     }
+
+    /// Like `find`, also stopping at non-ASCII bytes (their high bit is the bitmask itself).
+    #[inline(always)]
+    pub fn find_read(b: &[u8], mut i: usize) -> usize {
+        let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), u8x16_splat(0x20));
+        while i + 16 <= b.len() {
+            // SAFETY: `i + 16 <= b.len()`, and v128_load accepts unaligned addresses.
+            let v = unsafe { v128_load(b.as_ptr().add(i) as *const v128) };
+            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), u8x16_lt(v, space));
+            let mask = u8x16_bitmask(hit) | u8x16_bitmask(v);
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        i
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -758,6 +776,26 @@ mod wide {
                 let control = _mm_cmpeq_epi8(_mm_min_epu8(v, low), v);
                 let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
                 let mask = _mm_movemask_epi8(hit);
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+        i
+    }
+
+    /// Like `find`, also stopping at non-ASCII bytes (their high bit is the movemask itself).
+    #[inline(always)]
+    pub fn find_read(b: &[u8], mut i: usize) -> usize {
+        // SAFETY: as in `find`.
+        unsafe {
+            let (quote, backslash, low) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x1f));
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, low), v);
+                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
+                let mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(v);
                 if mask != 0 {
                     return i + mask.trailing_zeros() as usize;
                 }
@@ -788,6 +826,12 @@ mod wide {
             }
             i += 8;
         }
+        i
+    }
+
+    /// Keys and wanted values are short: the byte loop that follows is enough.
+    #[inline(always)]
+    pub fn find_read(_: &[u8], i: usize) -> usize {
         i
     }
 }
