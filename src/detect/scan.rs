@@ -686,14 +686,6 @@ impl<'a> Parser<'a> {
 /// The index of the first `"`, `\` or control byte at or after `i`, or `b.len()`.
 #[inline(always)]
 fn find_special(b: &[u8], mut i: usize) -> usize {
-    // Short strings (keys, small values) are the common case: a few bytes one at a time
-    // before paying for a wide load.
-    for _ in 0..4 {
-        match b.get(i) {
-            Some(&c) if !is_special(c) => i += 1,
-            _ => return i,
-        }
-    }
     i = wide::find(b, i);
     while let Some(&c) = b.get(i) {
         if is_special(c) {
