@@ -418,12 +418,19 @@ impl<'a> Parser<'a> {
     fn string_value(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.i;
         let (end, escaped, ascii) = self.string_read()?;
+        if escaped || !ascii {
+            return self.text(start, end, escaped);
+        }
+        // SAFETY: every byte is below 0x80 (`string_read` saw no other), so this is UTF-8.
+        Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(&self.b[start..end]) }))
+    }
+
+    /// The text of a string with escapes or non-ASCII bytes: decoded, or checked as UTF-8.
+    #[cold]
+    fn text(&self, start: usize, end: usize, escaped: bool) -> Result<Cow<'a, str>, Fail> {
         let raw = &self.b[start..end];
         if escaped {
             decode(raw).map(Cow::Owned).map_err(|(at, msg)| self.error_at(start + at, Kind::Syntax, msg))
-        } else if ascii {
-            // SAFETY: every byte is below 0x80 (`string_read` saw no other), so this is UTF-8.
-            Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) }))
         } else {
             std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|e| self.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))
         }
@@ -449,14 +456,29 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         loop {
-            let key = self.key()?;
+            // A record's keys are read on the spot, as bytes: a key is compared, never kept,
+            // and most are plain ASCII without escapes.
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected("key must be a string"));
+            }
+            self.i += 1;
+            let start = self.i;
+            let (end, escaped, ascii) = self.string_read()?;
+            let text;
+            let key: &[u8] = if escaped || !ascii {
+                text = self.text(start, end, escaped)?;
+                text.as_bytes()
+            } else {
+                &self.b[start..end]
+            };
             self.colon()?;
             let mut leaf = None;
             // Which wanted paths go deeper through this key, as bits: most keys match none,
             // and building the next level's `Wanted` is only worth it when one does.
             let mut through = 0u32;
             for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
-                if path[0] == *key {
+                if path[0].as_bytes() == key {
                     if path.len() == 1 {
                         leaf = Some(slot);
                     } else {
