@@ -770,15 +770,16 @@ mod wide {
         i
     }
 
-    /// Like `find`, also stopping at non-ASCII bytes (their high bit is the bitmask itself).
+    /// Like `find`, also stopping at non-ASCII bytes.
     #[inline(always)]
     pub fn find_read(b: &[u8], mut i: usize) -> usize {
-        let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), u8x16_splat(0x20));
+        let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), i8x16_splat(0x20));
         while i + 16 <= b.len() {
             // SAFETY: `i + 16 <= b.len()`, and v128_load accepts unaligned addresses.
             let v = unsafe { v128_load(b.as_ptr().add(i) as *const v128) };
-            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), u8x16_lt(v, space));
-            let mask = u8x16_bitmask(hit) | u8x16_bitmask(v);
+            // Signed, bytes from 0x80 are negative: one compare finds control and non-ASCII.
+            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), i8x16_lt(v, space));
+            let mask = u8x16_bitmask(hit);
             if mask != 0 {
                 return i + mask.trailing_zeros() as usize;
             }
@@ -813,17 +814,17 @@ mod wide {
         i
     }
 
-    /// Like `find`, also stopping at non-ASCII bytes (their high bit is the movemask itself).
+    /// Like `find`, also stopping at non-ASCII bytes.
     #[inline(always)]
     pub fn find_read(b: &[u8], mut i: usize) -> usize {
         // SAFETY: as in `find`.
         unsafe {
-            let (quote, backslash, low) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x1f));
+            let (quote, backslash, space) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x20));
             while i + 16 <= b.len() {
                 let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
-                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, low), v);
-                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
-                let mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(v);
+                // Signed, bytes from 0x80 are negative: one compare finds control and non-ASCII.
+                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+                let mask = _mm_movemask_epi8(hit);
                 if mask != 0 {
                     return i + mask.trailing_zeros() as usize;
                 }
