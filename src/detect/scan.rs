@@ -1,17 +1,32 @@
 //! Reading only the fields detection needs out of raw response bytes.
 //!
-//! A body is walked once with serde_json over the borrowed bytes: the records array is found
-//! by its path, and inside each record only the keys on one of the wanted paths (id, dates)
-//! are decoded; every other value is skipped without being built. Strings without escapes
-//! come back borrowed from the body, so a record costs no allocation unless it is emitted.
+//! A hand-rolled, allocation-free JSON scanner: the body is walked once, the records array is
+//! found by its path, and inside each record only the keys on one of the wanted paths (id,
+//! dates) are decoded. Everything else is validated and skipped at byte speed: string bodies,
+//! which are most of a body's bytes, are crossed 16 bytes at a time (wasm `simd128` when the
+//! build enables it, SSE2 natively, 8-byte SWAR otherwise) looking only for `"`, `\` and
+//! control characters. Strings without escapes come back borrowed from the body, so a record
+//! costs no allocation unless it is emitted (the only other allocations: a wanted string with
+//! escapes, a skipped value nested deeper than 64 levels, an error message).
+//!
+//! On a dotted path (`m.d`), a parent that is not an object (`"m": null`) leaves the field
+//! missing; the serde visitor before marked the whole record "not an object".
+//!
+//! Accept/reject matches serde_json (`from_slice` with `IgnoredAny` for skipped values, which
+//! is what this module used before, and what its property test compares against): the full
+//! JSON grammar is checked everywhere; UTF-8 is checked in keys on the way to the records and
+//! in the records, and in decoded values, but not inside skipped strings (serde does not
+//! either, and a stray Latin-1 byte in a description must not fail a poll).
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
 /// How many fields one record yields: id, driving date, other date.
 pub(crate) const SLOTS: usize = 3;
+
+/// How many wanted paths a plan may hold (each fills one of the SLOTS; a slot may be named
+/// twice, the later match wins).
+const WANTED: usize = 8;
 
 /// A scalar found at a wanted path.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,12 +41,22 @@ pub(crate) enum Scalar<'a> {
     Other(&'static str),
 }
 
+/// A record's JSON text, borrowed from the body (what `serde_json::value::RawValue` gave).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw<'a>(&'a str);
+
+impl<'a> Raw<'a> {
+    pub fn get(&self) -> &'a str {
+        self.0
+    }
+}
+
 /// The fields of one record, by slot; `not_object` when the array element was no object.
 #[derive(Debug, Default)]
 pub(crate) struct Fields<'a> {
     pub slots: [Scalar<'a>; SLOTS],
     pub not_object: bool,
-    pub raw: Option<&'a RawValue>,
+    pub raw: Option<Raw<'a>>,
 }
 
 /// Dotted paths, split once: the records array and the wanted fields.
@@ -42,255 +67,858 @@ pub(crate) struct Plan {
     pub raw: bool,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Eof,
+    Syntax,
+    NoRecords,
+}
+
+/// Why a body was refused. `is_syntax`/`is_eof` keep the meaning serde_json's error had for
+/// the caller: either means "not JSON"; neither means JSON without the records array.
+#[derive(Clone, Debug)]
+pub(crate) struct ScanError {
+    kind: Kind,
+    msg: Cow<'static, str>,
+    line: usize,
+    column: usize,
+}
+
+impl ScanError {
+    pub fn is_syntax(&self) -> bool {
+        self.kind == Kind::Syntax
+    }
+    pub fn is_eof(&self) -> bool {
+        self.kind == Kind::Eof
+    }
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            Kind::NoRecords => f.write_str(&self.msg),
+            _ => write!(f, "{} at line {} column {}", self.msg, self.line, self.column),
+        }
+    }
+}
+
+impl std::error::Error for ScanError {}
+
 /// Calls `f(index, fields)` for every element of the records array in `body`.
-pub(crate) fn scan<'de, F>(body: &'de [u8], plan: &Plan, f: F) -> Result<usize, serde_json::Error>
+pub(crate) fn scan<'de, F>(body: &'de [u8], plan: &Plan, f: F) -> Result<usize, ScanError>
 where
     F: FnMut(usize, Fields<'de>),
 {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let mut root = Root { plan, depth: 0, f, count: 0, found: false };
-    (&mut root).deserialize(&mut de)?;
-    de.end()?;
-    if !root.found {
-        return Err(de::Error::custom(format_args!("no records array at {:?}", plan.records.join("."))));
+    let mut wanted = Wanted::default();
+    for (slot, path) in &plan.fields {
+        // An empty path names no key, and a slot past SLOTS has nowhere to go: neither matches.
+        // Detection asks for three paths at most; WANTED leaves room.
+        if !path.is_empty() && *slot < SLOTS && wanted.n < WANTED {
+            wanted.items[wanted.n] = (*slot, path.as_slice());
+            wanted.n += 1;
+        }
     }
-    Ok(root.count)
+    let mut p = Parser { b: body, i: 0 };
+    let mut walk = Walk { plan, wanted, f, count: 0, found: false };
+    let mut run = || {
+        p.ws();
+        walk.value(&mut p, 0)?;
+        p.ws();
+        if p.i < body.len() {
+            return Err(p.error(Kind::Syntax, "trailing characters"));
+        }
+        Ok(())
+    };
+    run().map_err(|e| e.locate(body))?;
+    if !walk.found {
+        return Err(ScanError { kind: Kind::NoRecords, msg: format!("no records array at {:?}", plan.records.join(".")).into(), line: 0, column: 0 });
+    }
+    Ok(walk.count)
 }
 
-struct Root<'p, F> {
+/// The wanted paths whose remaining part starts at the current object, without allocating.
+#[derive(Clone, Copy, Default)]
+struct Wanted<'p> {
+    n: usize,
+    items: [(usize, &'p [String]); WANTED],
+}
+
+/// The open containers of a skipped value, one bit each (`true`: object). The first 64 levels
+/// live in a word; only a deeper (hostile) body spills to the heap.
+#[derive(Default)]
+struct Containers {
+    top: u64,
+    bits: u32,
+    spill: Vec<u64>,
+}
+
+impl Containers {
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if self.bits == 64 {
+            self.spill.push(self.top);
+            self.bits = 0;
+        }
+        self.top = (self.top << 1) | u64::from(object);
+        self.bits += 1;
+    }
+
+    #[inline(always)]
+    fn top(&self) -> Option<bool> {
+        (self.bits > 0).then_some(self.top & 1 == 1)
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.top >>= 1;
+        self.bits -= 1;
+        if self.bits == 0
+            && let Some(word) = self.spill.pop()
+        {
+            self.top = word;
+            self.bits = 64;
+        }
+    }
+}
+
+struct Walk<'p, F> {
     plan: &'p Plan,
-    depth: usize,
+    wanted: Wanted<'p>,
     f: F,
     count: usize,
     found: bool,
 }
 
-impl<'de, F: FnMut(usize, Fields<'de>)> DeserializeSeed<'de> for &mut Root<'_, F> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+impl<'p, F> Walk<'p, F> {
+    /// A value at `level` of the records path (recursion bounded by the path's length).
+    fn value<'de>(&mut self, p: &mut Parser<'de>, level: usize) -> Result<(), Fail>
+    where
+        F: FnMut(usize, Fields<'de>),
+    {
+        let want = self.plan.records.get(level);
+        match (p.peek(), want) {
+            (Some(b'['), None) => {
+                self.found = true;
+                p.i += 1;
+                self.records(p)
+            }
+            (Some(b'{'), Some(want)) => {
+                p.i += 1;
+                p.ws();
+                if p.peek() == Some(b'}') {
+                    p.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    let key = p.key()?;
+                    p.colon()?;
+                    if !self.found && key == want.as_str() {
+                        self.value(p, level + 1)?;
+                    } else {
+                        p.skip_value()?;
+                    }
+                    if p.next_member(b'}')? {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => p.skip_any(),
+        }
     }
-}
 
-impl<'de, F: FnMut(usize, Fields<'de>)> Visitor<'de> for &mut Root<'_, F> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a records array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        if self.depth != self.plan.records.len() {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+    fn records<'de>(&mut self, p: &mut Parser<'de>) -> Result<(), Fail>
+    where
+        F: FnMut(usize, Fields<'de>),
+    {
+        p.ws();
+        if p.peek() == Some(b']') {
+            p.i += 1;
             return Ok(());
         }
-        self.found = true;
         loop {
-            let fields = if self.plan.raw {
-                // Raw mode keeps the record's bytes for the event, then reads its fields.
-                let Some(raw) = seq.next_element::<&'de RawValue>()? else { break };
-                let mut fields = Fields::default();
-                let mut rd = serde_json::Deserializer::from_str(raw.get());
-                let seed = Record { wanted: self.plan.fields.iter().map(|(s, p)| (*s, p.as_slice())).collect(), out: &mut fields };
-                seed.deserialize(&mut rd).map_err(de::Error::custom)?;
-                fields.raw = Some(raw);
-                fields
+            p.ws();
+            let start = p.i;
+            let mut fields = Fields::default();
+            if p.peek() == Some(b'{') {
+                p.i += 1;
+                p.object(self.wanted, &mut fields)?;
             } else {
-                let mut fields = Fields::default();
-                let seed = Record { wanted: self.plan.fields.iter().map(|(s, p)| (*s, p.as_slice())).collect(), out: &mut fields };
-                if seq.next_element_seed(seed)?.is_none() {
-                    break;
-                }
-                fields
-            };
+                p.skip_any()?;
+                fields.not_object = true;
+            }
+            if self.plan.raw {
+                let text = std::str::from_utf8(&p.b[start..p.i]).map_err(|e| p.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))?;
+                fields.raw = Some(Raw(text));
+            }
             (self.f)(self.count, fields);
             self.count += 1;
-        }
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let want = self.plan.records.get(self.depth).map(String::as_str);
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if want == Some(&*key) && !self.found {
-                self.depth += 1;
-                map.next_value_seed(&mut *self)?;
-                self.depth -= 1;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            if p.next_member(b']')? {
+                return Ok(());
             }
         }
-        Ok(())
-    }
-    // Anything else where the records should be: nothing found, reported by `scan`.
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
     }
 }
 
-/// One record (or a nested object on the way to a dotted field): `wanted` holds the slots
-/// whose remaining path starts here.
-struct Record<'p, 'o, 'de> {
-    wanted: Vec<(usize, &'p [String])>,
-    out: &'o mut Fields<'de>,
+/// A failure inside the scanner: small, so that every `Result` on the hot path stays small;
+/// lines and columns are counted once, on the way out.
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    kind: Kind,
+    msg: &'static str,
+    at: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for Record<'_, '_, 'de> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+impl Fail {
+    #[cold]
+    fn locate(self, body: &[u8]) -> ScanError {
+        let before = &body[..self.at.min(body.len())];
+        let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
+        let column = before.len() - before.iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
+        ScanError { kind: self.kind, msg: self.msg.into(), line, column }
     }
 }
 
-impl<'de> Visitor<'de> for Record<'_, '_, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a record object")
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+
+    #[inline(always)]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    #[cold]
+    fn error_at(&self, at: usize, kind: Kind, msg: &'static str) -> Fail {
+        Fail { kind, msg, at }
+    }
+
+    #[cold]
+    fn error(&self, kind: Kind, msg: &'static str) -> Fail {
+        self.error_at(self.i, kind, msg)
+    }
+
+    /// Something else than `expected` at the cursor: the end of the body or a wrong byte.
+    #[cold]
+    fn unexpected(&self, expected: &'static str) -> Fail {
+        if self.i >= self.b.len() {
+            self.error(Kind::Eof, "EOF while parsing a value")
+        } else {
+            self.error(Kind::Syntax, expected)
+        }
+    }
+
+    fn colon(&mut self) -> Result<(), Fail> {
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err(self.unexpected("expected `:`"));
+        }
+        self.i += 1;
+        self.ws();
+        Ok(())
+    }
+
+    /// After a member of an array or object: `true` at its `close`, `false` after a comma.
+    #[inline(always)]
+    fn next_member(&mut self, close: u8) -> Result<bool, Fail> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => Err(self.unexpected(if close == b']' { "expected `,` or `]`" } else { "expected `,` or `}`" })),
+        }
+    }
+
+    /// With the cursor after an opening quote: moves past the closing one, checking escapes
+    /// and control characters. Returns the content's end and whether it holds escapes.
+    #[inline(always)]
+    fn string(&mut self) -> Result<(usize, bool), Fail> {
+        let mut escaped = false;
+        loop {
+            self.i = find_special(self.b, self.i);
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok((self.i - 1, escaped));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(_) => return Err(self.error(Kind::Syntax, "control character (\\u0000-\\u001F) found while parsing a string")),
+                None => return Err(self.error(Kind::Eof, "EOF while parsing a string")),
+            }
+        }
+    }
+
+    #[cold]
+    fn escape(&mut self) -> Result<(), Fail> {
+        self.i += 1;
+        match self.peek() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+            Some(b'u') => {
+                self.i += 1;
+                for _ in 0..4 {
+                    match self.peek() {
+                        Some(c) if c.is_ascii_hexdigit() => self.i += 1,
+                        Some(_) => return Err(self.error(Kind::Syntax, "invalid escape")),
+                        None => return Err(self.error(Kind::Eof, "EOF while parsing a string")),
+                    }
+                }
+            }
+            Some(_) => return Err(self.error(Kind::Syntax, "invalid escape")),
+            None => return Err(self.error(Kind::Eof, "EOF while parsing a string")),
+        }
+        Ok(())
+    }
+
+    /// Like `string`, for text that is read (keys, wanted values), also noting whether every
+    /// byte is ASCII so that UTF-8 needs no second look.
+    #[inline(always)]
+    fn string_read(&mut self) -> Result<(usize, bool, bool), Fail> {
+        let (mut escaped, mut ascii) = (false, true);
+        loop {
+            self.i = wide::find_read(self.b, self.i);
+            while let Some(&c) = self.b.get(self.i) {
+                if STOP_READ[usize::from(c)] {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok((self.i - 1, escaped, ascii));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(0x80..=0xff) => {
+                    ascii = false;
+                    self.i += 1;
+                }
+                Some(_) => return Err(self.error(Kind::Syntax, "control character (\\u0000-\\u001F) found while parsing a string")),
+                None => return Err(self.error(Kind::Eof, "EOF while parsing a string")),
+            }
+        }
+    }
+
+    /// A string that is read, not skipped: borrowed when it has no escapes.
+    fn string_value(&mut self) -> Result<Cow<'a, str>, Fail> {
+        let start = self.i;
+        let (end, escaped, ascii) = self.string_read()?;
+        if escaped || !ascii {
+            return self.text(start, end, escaped);
+        }
+        // SAFETY: every byte is below 0x80 (`string_read` saw no other), so this is UTF-8.
+        Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(&self.b[start..end]) }))
+    }
+
+    /// The text of a string with escapes or non-ASCII bytes: decoded, or checked as UTF-8.
+    #[cold]
+    fn text(&self, start: usize, end: usize, escaped: bool) -> Result<Cow<'a, str>, Fail> {
+        let raw = &self.b[start..end];
+        if escaped {
+            decode(raw).map(Cow::Owned).map_err(|(at, msg)| self.error_at(start + at, Kind::Syntax, msg))
+        } else {
+            std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|e| self.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))
+        }
+    }
+
+    /// An object key, with the cursor before its opening quote (after whitespace or not).
+    #[inline(always)]
+    fn key(&mut self) -> Result<Cow<'a, str>, Fail> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected("key must be a string"));
+        }
+        self.i += 1;
+        self.string_value()
+    }
+
+    /// The members of a record (or of a nested object on a wanted path), with the cursor
+    /// after `{`. `wanted` holds the slots whose remaining path starts here.
+    fn object(&mut self, wanted: Wanted<'_>, out: &mut Fields<'a>) -> Result<(), Fail> {
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            // A record's keys are read on the spot, as bytes: a key is compared, never kept,
+            // and most are plain ASCII without escapes.
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected("key must be a string"));
+            }
+            self.i += 1;
+            let start = self.i;
+            let (end, escaped, ascii) = self.string_read()?;
+            let text;
+            let key: &[u8] = if escaped || !ascii {
+                text = self.text(start, end, escaped)?;
+                text.as_bytes()
+            } else {
+                &self.b[start..end]
+            };
+            self.colon()?;
             let mut leaf = None;
-            let mut deeper = 0;
-            for (slot, path) in &self.wanted {
-                if path[0] == *key {
+            // Which wanted paths go deeper through this key, as bits: most keys match none,
+            // and building the next level's `Wanted` is only worth it when one does.
+            let mut through = 0u32;
+            for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
+                if path[0].as_bytes() == key {
                     if path.len() == 1 {
-                        leaf = Some(*slot);
+                        leaf = Some(slot);
                     } else {
-                        deeper += 1;
+                        through |= 1 << k;
                     }
                 }
             }
             if let Some(slot) = leaf {
-                self.out.slots[slot] = map.next_value::<ScalarOut<'de>>()?.0;
-            } else if deeper > 0 {
-                let wanted = self.wanted.iter().filter(|(_, p)| p.len() > 1 && p[0] == *key).map(|(s, p)| (*s, &p[1..])).collect();
-                map.next_value_seed(Record { wanted, out: &mut *self.out })?;
+                out.slots[slot] = self.scalar()?;
+            } else if through != 0 {
+                let mut deeper = Wanted::default();
+                for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
+                    if through & (1 << k) != 0 {
+                        deeper.items[deeper.n] = (slot, &path[1..]);
+                        deeper.n += 1;
+                    }
+                }
+                if self.peek() == Some(b'{') {
+                    self.i += 1;
+                    self.object(deeper, out)?;
+                } else {
+                    // A value that is not an object on a dotted path leaves its fields missing.
+                    self.skip_any()?;
+                }
             } else {
-                map.next_value::<IgnoredAny>()?;
+                self.skip_value()?;
+            }
+            if self.next_member(b'}')? {
+                return Ok(());
             }
         }
+    }
+
+    /// A value at a wanted path, cursor at its first byte.
+    fn scalar(&mut self) -> Result<Scalar<'a>, Fail> {
+        let other = match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                return self.string_value().map(Scalar::Str);
+            }
+            Some(b'-' | b'0'..=b'9') => return self.number(),
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            Some(b'{') => "an object",
+            Some(b'[') => "an array",
+            _ => return Err(self.unexpected("expected value")),
+        };
+        self.skip_value()?;
+        Ok(Scalar::Other(other))
+    }
+
+    /// Moves past a number, checking its grammar; `true` when it has no fraction or exponent.
+    fn skip_number(&mut self) -> Result<bool, Fail> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.i += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(self.error(Kind::Syntax, "invalid number"));
+                }
+            }
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.unexpected("invalid number")),
+        }
+        let mut int = true;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            int = false;
+            self.some_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            int = false;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.some_digits()?;
+        }
+        Ok(int)
+    }
+
+    #[inline(always)]
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Result<(), Fail> {
+        if !matches!(self.peek(), Some(b'0'..=b'9')) {
+            return Err(self.unexpected("invalid number"));
+        }
+        self.digits();
         Ok(())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.out.not_object = true;
-        Ok(())
+
+    /// A number at a wanted path, typed the way serde_json types it: non-negative integers
+    /// as `UInt`, negative ones as `Int`, the rest (and `-0`, and integers past 64 bits) as
+    /// `Float`.
+    fn number(&mut self) -> Result<Scalar<'a>, Fail> {
+        let start = self.i;
+        let int = self.skip_number()?;
+        let text = &self.b[start..self.i];
+        if int {
+            let (neg, digits) = match text {
+                [b'-', rest @ ..] => (true, rest),
+                _ => (false, text),
+            };
+            let mut n: u64 = 0;
+            let fits = digits.iter().all(|&d| match n.checked_mul(10).and_then(|m| m.checked_add(u64::from(d - b'0'))) {
+                Some(m) => {
+                    n = m;
+                    true
+                }
+                None => false,
+            });
+            if fits {
+                if !neg {
+                    return Ok(Scalar::UInt(n));
+                }
+                let v = (n as i64).wrapping_neg();
+                return Ok(if v >= 0 { Scalar::Float(-(n as f64)) } else { Scalar::Int(v) });
+            }
+        }
+        // The grammar was checked above, so the text is ASCII and Rust's float syntax accepts it.
+        let x: f64 = std::str::from_utf8(text).ok().and_then(|t| t.parse().ok()).unwrap_or(f64::NAN);
+        if !x.is_finite() {
+            return Err(self.error_at(start, Kind::Syntax, "number out of range"));
+        }
+        Ok(Scalar::Float(x))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.out.not_object = true;
-        Ok(())
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), Fail> {
+        let end = self.i + word.len();
+        match self.b.get(self.i..end) {
+            Some(w) if w == word => {
+                self.i = end;
+                Ok(())
+            }
+            _ => {
+                // Report the first wrong byte, or the end of a truncated body.
+                while self.i < end && self.peek() == Some(word[word.len() - (end - self.i)]) {
+                    self.i += 1;
+                }
+                Err(self.unexpected("expected ident"))
+            }
+        }
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.out.not_object = true;
-        Ok(())
+
+    /// Skips one value, cursor at its first byte. Strings and numbers, most of what is
+    /// skipped, go straight to their loops.
+    #[inline(always)]
+    fn skip_value(&mut self) -> Result<(), Fail> {
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                self.string().map(drop)
+            }
+            Some(b'-' | b'0'..=b'9') => self.skip_number().map(drop),
+            _ => self.skip_nested(),
+        }
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.out.not_object = true;
-        Ok(())
+
+    /// Skips any value. Iterative, one bit per open container (serde_json sets no depth limit
+    /// on skipped values, so neither does this).
+    fn skip_nested(&mut self) -> Result<(), Fail> {
+        let mut open = Containers::default();
+        loop {
+            // One value.
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    self.string()?;
+                }
+                Some(c @ (b'{' | b'[')) => {
+                    self.i += 1;
+                    self.ws();
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.i += 1;
+                    } else {
+                        open.push(c == b'{');
+                        if c == b'{' {
+                            self.member_key()?;
+                        }
+                        continue;
+                    }
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.skip_number()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                _ => return Err(self.unexpected("expected value")),
+            }
+            // Then closers, until a comma asks for the next value or the outermost one is done.
+            loop {
+                let Some(object) = open.top() else { return Ok(()) };
+                if self.next_member(if object { b'}' } else { b']' })? {
+                    open.pop();
+                } else {
+                    if object {
+                        self.member_key()?;
+                    } else {
+                        self.ws();
+                    }
+                    break;
+                }
+            }
+        }
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.out.not_object = true;
-        Ok(())
+
+    /// Where serde_json would decode the value (`deserialize_any`) rather than skip it, a
+    /// scalar is checked as it would be: `1e999` or a lone surrogate there is an error.
+    fn skip_any(&mut self) -> Result<(), Fail> {
+        match self.peek() {
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(b'"') => {
+                self.i += 1;
+                self.string_value().map(drop)
+            }
+            _ => self.skip_value(),
+        }
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.out.not_object = true;
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.out.not_object = true;
-        Ok(())
+
+    /// A skipped object's key and colon, leaving the cursor at the value.
+    fn member_key(&mut self) -> Result<(), Fail> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected("key must be a string"));
+        }
+        self.i += 1;
+        self.string()?;
+        self.colon()
     }
 }
 
-struct ScalarOut<'de>(Scalar<'de>);
+/// The index of the first `"`, `\` or control byte at or after `i`, or `b.len()`.
+#[inline(always)]
+fn find_special(b: &[u8], mut i: usize) -> usize {
+    i = wide::find(b, i);
+    while let Some(&c) = b.get(i) {
+        if is_special(c) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
 
-impl<'de> de::Deserialize<'de> for ScalarOut<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor)
+/// The bytes that end a run of plain string content for `string_read`: `"`, `\`, control
+/// characters, and non-ASCII (noted, then passed).
+static STOP_READ: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c == b'"' as usize || c == b'\\' as usize || c < 0x20 || c >= 0x80;
+        c += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn is_special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wide {
+    use core::arch::wasm32::*;
+
+    /// 16 bytes per step while 16 remain; stops at a special byte or near the end.
+    #[inline(always)]
+    pub fn find(b: &[u8], mut i: usize) -> usize {
+        let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), u8x16_splat(0x20));
+        while i + 16 <= b.len() {
+            // SAFETY: `i + 16 <= b.len()`, and v128_load accepts unaligned addresses.
+            let v = unsafe { v128_load(b.as_ptr().add(i) as *const v128) };
+            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), u8x16_lt(v, space));
+            let mask = u8x16_bitmask(hit);
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        i
+    }
+
+    /// Like `find`, also stopping at non-ASCII bytes.
+    #[inline(always)]
+    pub fn find_read(b: &[u8], mut i: usize) -> usize {
+        let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), i8x16_splat(0x20));
+        while i + 16 <= b.len() {
+            // SAFETY: `i + 16 <= b.len()`, and v128_load accepts unaligned addresses.
+            let v = unsafe { v128_load(b.as_ptr().add(i) as *const v128) };
+            // Signed, bytes from 0x80 are negative: one compare finds control and non-ASCII.
+            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), i8x16_lt(v, space));
+            let mask = u8x16_bitmask(hit);
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        i
     }
 }
 
-struct ScalarVisitor;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod wide {
+    use core::arch::x86_64::*;
 
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = ScalarOut<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string or a number")
+    /// 16 bytes per step while 16 remain; stops at a special byte or near the end.
+    #[inline(always)]
+    pub fn find(b: &[u8], mut i: usize) -> usize {
+        // SAFETY: SSE2 is enabled (the cfg above); every load reads 16 bytes inside `b`.
+        unsafe {
+            let (quote, backslash, low) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x1f));
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                // Unsigned `v < 0x20` is `min(v, 0x1f) == v`: SSE2 only compares signed bytes.
+                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, low), v);
+                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
+                let mask = _mm_movemask_epi8(hit);
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+        i
     }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Str(Cow::Borrowed(v))))
+
+    /// Like `find`, also stopping at non-ASCII bytes.
+    #[inline(always)]
+    pub fn find_read(b: &[u8], mut i: usize) -> usize {
+        // SAFETY: as in `find`.
+        unsafe {
+            let (quote, backslash, space) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x20));
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                // Signed, bytes from 0x80 are negative: one compare finds control and non-ASCII.
+                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+                let mask = _mm_movemask_epi8(hit);
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+        i
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Str(Cow::Owned(v.to_owned()))))
+}
+
+#[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), all(target_arch = "x86_64", target_feature = "sse2"))))]
+mod wide {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+
+    /// 8 bytes per step (SWAR) while 8 remain; stops at a special byte or near the end.
+    #[inline(always)]
+    pub fn find(b: &[u8], mut i: usize) -> usize {
+        while let Some(chunk) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap());
+            let q = w ^ (LO * u64::from(b'"'));
+            let s = w ^ (LO * u64::from(b'\\'));
+            // A byte's high bit is set when it is zero (q, s) or below 0x20; borrows only
+            // create false hits above a real one, and the lowest hit is the one used.
+            let hit = (q.wrapping_sub(LO) & !q | s.wrapping_sub(LO) & !s | w.wrapping_sub(LO * 0x20) & !w) & HI;
+            if hit != 0 {
+                return i + (hit.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
+        i
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Str(Cow::Owned(v))))
+
+    /// Keys and wanted values are short: the byte loop that follows is enough.
+    #[inline(always)]
+    pub fn find_read(_: &[u8], i: usize) -> usize {
+        i
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Int(v)))
+}
+
+/// Decodes a string's escaped content (escapes already checked for shape by `string`).
+/// Errors carry the offset in `s` and serde_json's wording.
+fn decode(s: &[u8]) -> Result<String, (usize, &'static str)> {
+    let hex = |at: usize| s[at..at + 4].iter().fold(0u32, |n, &c| n * 16 + (c as char).to_digit(16).unwrap_or(0));
+    let mut out = Vec::with_capacity(s.len());
+    let mut k = 0;
+    while k < s.len() {
+        let c = s[k];
+        if c != b'\\' {
+            out.push(c);
+            k += 1;
+            continue;
+        }
+        let e = s[k + 1];
+        k += 2;
+        let unit = match e {
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let hi = hex(k);
+                k += 4;
+                let cp = match hi {
+                    0xD800..=0xDBFF => {
+                        if s.get(k..k + 2) != Some(b"\\u") {
+                            return Err((k, "lone leading surrogate in hex escape"));
+                        }
+                        let lo = hex(k + 2);
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return Err((k, "lone leading surrogate in hex escape"));
+                        }
+                        k += 6;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                    }
+                    0xDC00..=0xDFFF => return Err((k, "lone trailing surrogate in hex escape")),
+                    _ => hi,
+                };
+                let ch = char::from_u32(cp).ok_or((k, "invalid unicode code point"))?;
+                out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            other => other, // `"`, `\` and `/` stand for themselves.
+        };
+        out.push(unit);
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::UInt(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Float(v)))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Other("a boolean")))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(ScalarOut(Scalar::Other("null")))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(ScalarOut(Scalar::Other("an object")))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(ScalarOut(Scalar::Other("an array")))
-    }
+    String::from_utf8(out).map_err(|e| (e.utf8_error().valid_up_to(), "invalid unicode code point"))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plan(records: &str, fields: &[&str]) -> Plan {
-        let split = |s: &str| if s.is_empty() { Vec::new() } else { s.split('.').map(str::to_owned).collect() };
-        Plan { records: split(records), fields: fields.iter().enumerate().map(|(i, f)| (i, split(f))).collect(), raw: false }
-    }
-
-    #[test]
-    fn reads_only_wanted_fields_including_dotted_and_escaped() {
-        let body = br#"[{"id": 7, "x": {"deep": [1, {"a": "b"}]}, "m": {"d": "2024-01-01", "e": 1}, "s": "a\"b"},
-                        "not a record", {"id": "q\u0041", "m": null}]"#;
-        let mut got = Vec::new();
-        let n = scan(body, &plan("", &["id", "m.d", "s"]), |i, f| got.push((i, f.slots.clone(), f.not_object))).unwrap();
-        assert_eq!(n, 3);
-        assert_eq!(got[0].1, [Scalar::UInt(7), Scalar::Str("2024-01-01".into()), Scalar::Str("a\"b".into())]);
-        assert!(got[1].2);
-        assert_eq!(got[2].1[0], Scalar::Str("qA".into()));
-        assert_eq!(got[2].1[1], Scalar::Missing, "m is null, so m.d is missing");
-    }
-
-    #[test]
-    fn finds_a_nested_records_array_and_rejects_bad_bodies() {
-        let body = br#"{"count": 2, "appointments": [{"id": 1}, {"id": 2}], "next": null}"#;
-        assert_eq!(scan(body, &plan("appointments", &["id"]), |_, _| {}).unwrap(), 2);
-        assert!(scan(body, &plan("", &["id"]), |_, _| {}).is_err(), "an object is not a top-level array");
-        assert!(scan(b"[{\"id\": 1}", &plan("", &["id"]), |_, _| {}).is_err(), "truncated");
-        assert!(scan(b"[] x", &plan("", &["id"]), |_, _| {}).is_err(), "trailing text");
-    }
-}
+#[path = "scan_tests.rs"]
+mod tests;
