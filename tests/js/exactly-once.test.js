@@ -29,10 +29,13 @@ function startPoller(stateDir, config, log) {
   const proc = fork(child, [stateDir, JSON.stringify(config)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const ended = [];
   const waiters = [];
+  const onDelivered = [];
   proc.on("message", (m) => {
     if (m.type === "poll-end") {
       ended.push(m);
       for (const w of waiters.splice(0)) w();
+    } else if (m.type === "delivered") {
+      for (const w of onDelivered.splice(0)) w();
     } else if (m.type === "error") log.errors.push(m.message);
   });
   const exited = new Promise((resolve) => proc.once("exit", resolve));
@@ -51,6 +54,13 @@ function startPoller(stateDir, config, log) {
       proc.kill("SIGKILL");
       await exited;
     },
+    /** Resolves at its next delivered notification (false if none comes within `ms`). */
+    nextDelivery(ms) {
+      return new Promise((resolve) => {
+        const t = setTimeout(() => resolve(false), ms);
+        onDelivered.push(() => (clearTimeout(t), resolve(true)));
+      });
+    },
   };
 }
 
@@ -58,7 +68,7 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
   const random = rng(20261129);
   const hub = await startHubSimulator({ seed: 11, resources: { appointments: 60, contacts: 30 } });
   const stateDir = mkdtempSync(join(tmpdir(), "elements-poller-crash-"));
-  const log = { errors: [], kills: 0 };
+  const log = { errors: [], kills: 0, midDelivery: 0 };
   try {
     const instance = buildInstance({
       element: "infusionsoftrest",
@@ -87,8 +97,15 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
         hub.mutate({ resource, op: "create", count: Math.floor(random() * 4) });
       }
       const since = Date.now();
-      // Kill it at a random moment, mid-cycle or mid-delivery, then restart from its files.
-      if (random() < 0.7) {
+      // Kill it, then restart it from its files: on even rounds right after a notification
+      // was delivered (the rest of the batch still in the outbox), on odd ones at a random
+      // moment (mid-cycle, mid-delivery or between polls).
+      if (round % 2 === 0) {
+        if (await poller.nextDelivery(5000)) log.midDelivery++;
+        await poller.kill();
+        log.kills++;
+        poller = startPoller(stateDir, config, log);
+      } else if (random() < 0.7) {
         await new Promise((r) => setTimeout(r, random() * 120));
         await poller.kill();
         log.kills++;
@@ -122,11 +139,12 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
       }
     }
     const duplicates = delivered - byVersion.size;
-    console.log(`exactly-once: ${expected} versions, ${byVersion.size} received, ${duplicates} repeated deliveries (same eventId), ${log.kills} kills`);
+    console.log(`exactly-once: ${expected} versions, ${byVersion.size} received, ${duplicates} repeated deliveries (same eventId), ${log.kills} kills (${log.midDelivery} right after a delivery)`);
     assert.deepEqual(missing, [], "every version is received");
     assert.equal(byVersion.size, expected, "nothing that is not a version is received");
     for (const [key, ids] of byVersion) assert.equal(ids.size, 1, `a repeat of ${key} carries the same eventId`);
     assert.ok(log.kills >= 3, "the poller was killed several times");
+    assert.ok(log.midDelivery >= 3, "several kills landed mid-delivery");
   } finally {
     await hub.close();
     rmSync(stateDir, { recursive: true, force: true });

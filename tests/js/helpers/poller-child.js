@@ -18,6 +18,8 @@ const poller = new Poller({
   retry: { baseMs: 5, maxMs: 50, maxRetries: 50 },
 });
 poller.addEventListener("error", (e) => process.send({ type: "error", message: String(e.detail.error?.message ?? e.detail.error) }));
+// Each delivered notification: the parent may kill the process right then, mid-delivery.
+poller.addEventListener("delivery", () => process.send({ type: "delivered" }));
 
 for (let n = 0; ; n++) {
   const startedAt = Date.now();
