@@ -35,10 +35,21 @@ pub fn format_date(ms: f64, format: &str, zone: &str) -> Result<String, JsValue>
     Ok(f.format(ms as i64, &zone))
 }
 
+/// The pattern's compile error and an unknown zone as error diagnostics, then the lints.
 /// `zone` empty when none is given: lints that depend on the zone are then skipped.
 #[wasm_bindgen(js_name = lintDateFormat)]
 pub fn lint_date_format(pattern: &str, zone: &str) -> JsValue {
-    to_js(&crate::datefmt::lint(pattern, (!zone.is_empty()).then_some(zone)))
+    let as_diagnostic = |e: Error| {
+        let mut d = crate::Diagnostic::error(e.code, "", e.message);
+        d.hint = e.hint;
+        d
+    };
+    let mut out: Vec<crate::Diagnostic> = DateFormat::compile(pattern).err().map(as_diagnostic).into_iter().collect();
+    if !zone.is_empty() {
+        out.extend(Zone::parse(zone).err().map(as_diagnostic));
+    }
+    out.extend(crate::datefmt::lint(pattern, (!zone.is_empty()).then_some(zone)));
+    to_js(&out)
 }
 
 #[derive(Serialize)]

@@ -29,7 +29,8 @@ export function formatDate(ms, format, zone = "GMT") {
 
 /**
  * Lints a date pattern: warnings with stable codes and hints (`date-format.week-year`, ...).
- * Returns diagnostics; a pattern that does not compile gives an error diagnostic.
+ * A pattern that does not compile, or an unknown zone, is an error diagnostic; never throws
+ * for bad patterns.
  */
 export function lintDateFormat(pattern, zone) {
   expectString(pattern, "pattern");
@@ -44,11 +45,10 @@ export function lintDateFormat(pattern, zone) {
 export function validateConfig(input) {
   let text;
   try {
-    text = typeof input === "string" ? input : JSON.stringify(input);
+    text = jsonText(input, "the body");
   } catch (e) {
-    return notJson(`the body cannot be turned into JSON: ${e.message}`);
+    return notJson(e.message);
   }
-  if (text === undefined) return notJson(`the body must be a JSON object, not ${typeof input}`);
   return core(() => wasm.validateConfig(text));
 }
 

@@ -74,3 +74,13 @@ test("detectChanges classifies records against a watermark", () => {
   const again = detectChanges({ resource, state: JSON.parse(JSON.stringify(first.state)), body, now: Date.UTC(2024, 0, 5) });
   assert.deepEqual(again.events, []);
 });
+
+test("lintDateFormat: pitfalls as warnings, a broken pattern or zone as an error", async () => {
+  const { lintDateFormat } = await import("elements-poller");
+  assert.deepEqual(lintDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "GMT"), []);
+  assert.deepEqual(lintDateFormat("YYYY-MM-dd HH:mm").map((d) => [d.severity, d.code]), [["warning", "date-format.week-year"]]);
+  const [broken] = lintDateFormat("yyyy-MM-dd'T");
+  assert.equal(broken.severity, "error");
+  assert.equal(broken.code, "date-format.unterminated-quote");
+  assert.ok(lintDateFormat("yyyy", "Mars/Base").some((d) => d.code === "zone.unknown"));
+});
