@@ -9,7 +9,8 @@
 //! Method: for every zone, sample the UTC offset hourly over 1840..2100 (chrono-tz's transitions
 //! lie in 1845..2099; it keeps the first offset before and the last after), binary-search each
 //! change to the exact second, and repeat inside the hour until its end agrees, so two changes in
-//! one hour are caught too (a change and its reversal both inside one hour would not be). Every sampled instant is then re-checked against the table, as are
+//! one hour are caught too (a change and its reversal both inside one hour would not be by
+//! sampling alone: see `chrono_tz_span_starts`, which closes that gap). Every sampled instant is then re-checked against the table, as are
 //! the offsets far outside the sampled range. Zones with identical tables (aliases) share one.
 
 use chrono::{DateTime, Offset, TimeZone};
@@ -81,6 +82,31 @@ fn verify(tz: Tz, table: &Table) {
     }
 }
 
+/// Every span start chrono-tz's generated source lists (any zone), when that source is found in
+/// cargo's registry. Every zone's offsets are constant between its own span starts, so agreeing
+/// at each of these instants and the second before proves the table equal to chrono-tz for all
+/// instants, not just the sampled ones (it also covers a change and its reversal within an hour).
+fn chrono_tz_span_starts() -> Option<Vec<i64>> {
+    let home = std::env::var("CARGO_HOME").ok().or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")))?;
+    for registry in std::fs::read_dir(format!("{home}/registry/src")).ok()?.flatten() {
+        let path = registry.path().join("chrono-tz-0.10.4/src/prebuilt/timezones.rs");
+        if let Ok(src) = std::fs::read_to_string(&path) {
+            let mut starts: Vec<i64> = src
+                .split("FixedTimespan {")
+                .filter_map(|before| {
+                    let before = before.trim_end().strip_suffix(',')?;
+                    before[before.rfind('(')? + 1..].trim().parse().ok()
+                })
+                .collect();
+            starts.sort();
+            starts.dedup();
+            eprintln!("checking every zone at the {} span starts in {}", starts.len(), path.display());
+            return Some(starts);
+        }
+    }
+    None
+}
+
 fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
@@ -120,6 +146,22 @@ fn main() {
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
+    match chrono_tz_span_starts() {
+        Some(starts) => {
+            for (&tz, table) in zones.iter().zip(&tables) {
+                // And the parse of that source is sane: each change found is one of its starts.
+                for &(t, _) in &table.1 {
+                    assert!(starts.binary_search(&t).is_ok(), "{} changes at {t}, not a span start", tz.name());
+                }
+                for &s in &starts {
+                    for s in [s - 1, s] {
+                        assert_eq!(lookup(table, s), offset(tz, s), "{} at {s}", tz.name());
+                    }
+                }
+            }
+        }
+        None => eprintln!("chrono-tz 0.10.4's source not found: checked at the sampled instants only"),
+    }
     let mut distinct: Vec<Vec<u8>> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut zone_ix = Vec::new();
