@@ -119,19 +119,52 @@ fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
+/// 28 Gregorian years (10,227 days): within 1901..2099 every weekday-of-month and fixed-date rule
+/// repeats after it, so DST tails are stored once and repeated (see `split_repeat`).
+const CYCLE: i64 = 10_227 * 86_400;
+
+/// `(k, p)`: every transition from index `k` on is the one `p` before it, `CYCLE` later, with the
+/// same offset; the smallest such `k` over periods `p` (`k == len` when there is no such tail).
+fn split_repeat(tr: &[(i64, i32)]) -> (usize, usize) {
+    let mut best = (tr.len(), 0);
+    for p in 1..=tr.len().min(300) {
+        let mut k = tr.len();
+        while k > p && tr[k - 1].0 == tr[k - 1 - p].0 + CYCLE && tr[k - 1].1 == tr[k - 1 - p].1 {
+            k -= 1;
+        }
+        if k < best.0 {
+            best = (k, p);
+        }
+    }
+    best
+}
+
 fn encode(table: &Table) -> Vec<u8> {
+    let (first, tr) = (table.0, &table.1);
+    let (k, p) = split_repeat(tr);
+    // What the decoder rebuilds must be the table exactly.
+    let mut rebuilt = tr[..k].to_vec();
+    for i in k..tr.len() {
+        rebuilt.push((rebuilt[i - p].0 + CYCLE, rebuilt[i - p].1));
+    }
+    assert_eq!(&rebuilt, tr);
     let mut out = Vec::new();
-    varint(&mut out, zigzag(table.0 as i64));
-    varint(&mut out, table.1.len() as u64);
-    let (mut pt, mut po) = (BASE, table.0);
-    for &(t, o) in &table.1 {
+    varint(&mut out, zigzag(first as i64));
+    varint(&mut out, k as u64);
+    let mut pt = BASE;
+    for &(t, _) in &tr[..k] {
         let d = t - pt;
         assert!(d > 0);
         varint(&mut out, if d % 60 == 0 { (d as u64 / 60) << 1 } else { ((d as u64) << 1) | 1 });
-        varint(&mut out, zigzag((o - po) as i64));
         pt = t;
+    }
+    let mut po = first;
+    for &(_, o) in &tr[..k] {
+        varint(&mut out, zigzag((o - po) as i64));
         po = o;
     }
+    varint(&mut out, p as u64);
+    varint(&mut out, (tr.len() - k) as u64);
     out
 }
 

@@ -61,14 +61,18 @@ const MAX_SECS: i64 = 8_000_000_000_000;
 /// ```text
 /// zones  names_len  names (names_len bytes, UTF-8, '\n'-separated, chrono-tz's TZ_VARIANTS order)
 /// distinct  table_index × zones  table_len × distinct  table × distinct
-/// table := zz(first offset, s)  count  (time, zz(offset - previous offset)) × count
+/// table := zz(first offset, s)  k  time × k  zz(offset - previous offset) × k  period  repeats
 /// ```
 /// A transition's `time` is its UTC second minus the previous one's (the first one's minus
 /// -4,200,000,000), as `minutes << 1` when a whole number of minutes, else `seconds << 1 | 1`.
+/// After the `k` listed transitions come `repeats` more, each the one `period` before it
+/// 28 years (10,227 days) later with the same offset: DST rules repeat on that cycle within
+/// 1901..2099, so a zone's regular tail up to 2099 is stored once.
 /// Before its first transition a zone has the first offset; from a transition on, its offset.
 /// Aliases (zones with identical tables) share one table.
 static TZDATA: &[u8] = include_bytes!("zone/tzdata.bin");
 const TZ_BASE: i64 = -4_200_000_000;
+const TZ_CYCLE: i64 = 10_227 * 86_400;
 
 /// An IANA zone: an index into the embedded table.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -174,15 +178,26 @@ fn index() -> &'static Index {
 impl Rules {
     fn decode(mut b: &'static [u8]) -> Rules {
         let first = zigzag(varint(&mut b)) as i32;
-        let n = varint(&mut b) as usize;
-        let (mut times, mut offsets) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut t, mut o) = (TZ_BASE, first);
-        for _ in 0..n {
+        let k = varint(&mut b) as usize;
+        let (mut times, mut offsets) = (Vec::with_capacity(k), Vec::with_capacity(k));
+        let mut t = TZ_BASE;
+        for _ in 0..k {
             let d = varint(&mut b);
             t += if d & 1 == 0 { (d >> 1) as i64 * 60 } else { (d >> 1) as i64 };
-            o += zigzag(varint(&mut b)) as i32;
             times.push(t);
+        }
+        let mut o = first;
+        for _ in 0..k {
+            o += zigzag(varint(&mut b)) as i32;
             offsets.push(o);
+        }
+        let period = varint(&mut b) as usize;
+        let repeats = varint(&mut b) as usize;
+        for i in k..k + repeats {
+            // The generator only writes a period within the listed transitions.
+            let Some(j) = i.checked_sub(period).filter(|_| period > 0) else { break };
+            times.push(times[j] + TZ_CYCLE);
+            offsets.push(offsets[j]);
         }
         Rules { first, times: times.into(), offsets: offsets.into() }
     }
