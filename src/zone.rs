@@ -1,13 +1,13 @@
 //! Zone names to rules: GMT/UTC, fixed offsets in every spelling people write, Java's short
-//! ids (as `java.time.ZoneId.SHORT_IDS` maps them) and every IANA zone (chrono-tz).
+//! ids (as `java.time.ZoneId.SHORT_IDS` maps them) and every IANA zone (our own compact table,
+//! generated from chrono-tz: see [`Tz`] and `src/zone/tzdata.bin`).
 //!
-//! chrono-tz's tables stop at the end of 2099; after that an IANA zone keeps the offset of its
-//! last transition (the JDK extends the DST rules forever). Polling is about recent dates,
-//! so the difference is documented rather than worked around.
+//! The table stops where chrono-tz's does, at the end of 2099; after that an IANA zone keeps the
+//! offset of its last transition (the JDK extends the DST rules forever). Polling is about recent
+//! dates, so the difference is documented rather than worked around.
 
 use crate::diag::Error;
-use chrono::{Offset, TimeZone};
-use chrono_tz::Tz;
+use std::sync::OnceLock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Zone {
@@ -54,6 +54,155 @@ const SHORT_IDS: &[(&str, &str)] = &[
 /// Epoch seconds chrono can represent comfortably; offsets outside are looked up at the edge.
 const MAX_SECS: i64 = 8_000_000_000_000;
 
+/// Every IANA zone's UTC offsets, written by `examples/gen_zones.rs` from chrono-tz (regenerate
+/// with `cargo run --release --example gen_zones`; `tests/zone_table.rs` compares the two).
+///
+/// Format (all integers LEB128 varints; "zz" = zigzag-encoded signed):
+/// ```text
+/// zones  names_len  names (names_len bytes, UTF-8, '\n'-separated, chrono-tz's TZ_VARIANTS order)
+/// distinct  table_index × zones  table_len × distinct  table × distinct
+/// table := zz(first offset, s)  k  time × k  zz(offset - previous offset) × k  period  repeats
+/// ```
+/// A transition's `time` is its UTC second minus the previous one's (the first one's minus
+/// -4,200,000,000), as `minutes << 1` when a whole number of minutes, else `seconds << 1 | 1`.
+/// After the `k` listed transitions come `repeats` more, each the one `period` before it
+/// 28 years (10,227 days) later with the same offset: DST rules repeat on that cycle within
+/// 1901..2099, so a zone's regular tail up to 2099 is stored once.
+/// Before its first transition a zone has the first offset; from a transition on, its offset.
+/// Aliases (zones with identical tables) share one table.
+static TZDATA: &[u8] = include_bytes!("zone/tzdata.bin");
+const TZ_BASE: i64 = -4_200_000_000;
+const TZ_CYCLE: i64 = 10_227 * 86_400;
+
+/// An IANA zone: an index into the embedded table.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tz(u16);
+
+impl std::fmt::Debug for Tz {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Tz {
+    /// The IANA name, e.g. `America/Los_Angeles`.
+    pub fn name(self) -> &'static str {
+        index().names[self.0 as usize]
+    }
+
+    /// Every IANA zone, in chrono-tz's `TZ_VARIANTS` order.
+    pub fn all() -> impl Iterator<Item = Tz> {
+        (0..index().names.len() as u16).map(Tz)
+    }
+
+    /// The zone with exactly this name.
+    pub fn from_name(name: &str) -> Option<Tz> {
+        index().names.iter().position(|n| *n == name).map(|i| Tz(i as u16))
+    }
+
+    /// The offset east of UTC, in seconds, at a UTC second.
+    pub fn offset_at_secs(self, secs: i64) -> i32 {
+        let ix = index();
+        let t = ix.tables[self.0 as usize] as usize;
+        let r = ix.rules[t].get_or_init(|| Rules::decode(ix.data[t]));
+        let i = r.times.partition_point(|&t| t <= secs);
+        if i == 0 { r.first } else { r.offsets[i - 1] }
+    }
+
+    /// The UTC seconds at which the offset changes, with the offset from then on (for tests).
+    pub fn transitions(self) -> Vec<(i64, i32)> {
+        let ix = index();
+        let t = ix.tables[self.0 as usize] as usize;
+        let r = ix.rules[t].get_or_init(|| Rules::decode(ix.data[t]));
+        r.times.iter().copied().zip(r.offsets.iter().copied()).collect()
+    }
+}
+
+struct Index {
+    names: Vec<&'static str>,
+    /// Per zone, its table.
+    tables: Vec<u16>,
+    /// Per table, its encoded bytes and, once used, its decoded rules.
+    data: Vec<&'static [u8]>,
+    rules: Vec<OnceLock<Rules>>,
+}
+
+struct Rules {
+    first: i32,
+    times: Box<[i64]>,
+    offsets: Box<[i32]>,
+}
+
+fn varint(b: &mut &'static [u8]) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some((&byte, rest)) = b.split_first() {
+        *b = rest;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+fn zigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut b = TZDATA;
+        let zones = varint(&mut b) as usize;
+        let names_len = varint(&mut b) as usize;
+        let (names, rest) = b.split_at(names_len);
+        b = rest;
+        let names: Vec<&'static str> = std::str::from_utf8(names).unwrap_or_default().split('\n').collect();
+        let distinct = varint(&mut b) as usize;
+        let tables: Vec<u16> = (0..zones).map(|_| varint(&mut b) as u16).collect();
+        let lens: Vec<usize> = (0..distinct).map(|_| varint(&mut b) as usize).collect();
+        let data = lens
+            .into_iter()
+            .map(|n| {
+                let (d, rest) = b.split_at(n);
+                b = rest;
+                d
+            })
+            .collect();
+        Index { names, tables, data, rules: (0..distinct).map(|_| OnceLock::new()).collect() }
+    })
+}
+
+impl Rules {
+    fn decode(mut b: &'static [u8]) -> Rules {
+        let first = zigzag(varint(&mut b)) as i32;
+        let k = varint(&mut b) as usize;
+        let (mut times, mut offsets) = (Vec::with_capacity(k), Vec::with_capacity(k));
+        let mut t = TZ_BASE;
+        for _ in 0..k {
+            let d = varint(&mut b);
+            t += if d & 1 == 0 { (d >> 1) as i64 * 60 } else { (d >> 1) as i64 };
+            times.push(t);
+        }
+        let mut o = first;
+        for _ in 0..k {
+            o += zigzag(varint(&mut b)) as i32;
+            offsets.push(o);
+        }
+        let period = varint(&mut b) as usize;
+        let repeats = varint(&mut b) as usize;
+        for i in k..k + repeats {
+            // The generator only writes a period within the listed transitions.
+            let Some(j) = i.checked_sub(period).filter(|_| period > 0) else { break };
+            times.push(times[j] + TZ_CYCLE);
+            offsets.push(offsets[j]);
+        }
+        Rules { first, times: times.into(), offsets: offsets.into() }
+    }
+}
+
 impl Zone {
     pub const UTC: Zone = Zone::Utc;
     pub const GMT: Zone = Zone::Fixed(0);
@@ -71,13 +220,13 @@ impl Zone {
         if let Some((_, target)) = SHORT_IDS.iter().find(|(id, _)| *id == n) {
             return Zone::parse(target);
         }
-        if let Ok(tz) = n.parse::<Tz>() {
+        if let Some(tz) = Tz::from_name(n) {
             return Ok(Zone::Tz(tz));
         }
         // People type zone names in any case; the exact spelling is only a convenience.
         if n.is_ascii() && !n.is_empty() {
-            if let Some(tz) = chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(n)) {
-                return Ok(Zone::Tz(*tz));
+            if let Some(tz) = Tz::all().find(|tz| tz.name().eq_ignore_ascii_case(n)) {
+                return Ok(Zone::Tz(tz));
             }
             for (id, target) in SHORT_IDS {
                 if id.eq_ignore_ascii_case(n) {
@@ -173,11 +322,7 @@ fn gmt_offset_name(off: i32) -> String {
 }
 
 fn tz_offset(tz: Tz, secs: i64) -> i32 {
-    let secs = secs.clamp(-MAX_SECS, MAX_SECS);
-    match chrono::DateTime::from_timestamp(secs, 0) {
-        Some(dt) => tz.offset_from_utc_datetime(&dt.naive_utc()).fix().local_minus_utc(),
-        None => 0,
-    }
+    tz.offset_at_secs(secs.clamp(-MAX_SECS, MAX_SECS))
 }
 
 /// `GMT+01:00`, `UTC-3`, `+05:30`, `-8:00`, `+0530`, `+05`, `+05:30:00`.
@@ -221,7 +366,7 @@ fn suggestions(name: &str) -> Vec<String> {
     // The distance is at least the difference in length: skip what cannot be close.
     let near = |c: &str| c.len().abs_diff(lower.len()) <= limit;
     let mut scored: Vec<(usize, &str)> = Vec::new();
-    let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).chain(SHORT_IDS.iter().map(|(id, _)| *id)).chain(["GMT", "UTC"]);
+    let names = Tz::all().map(|t| t.name()).chain(SHORT_IDS.iter().map(|(id, _)| *id)).chain(["GMT", "UTC"]);
     // Buffers reused across the ~600 candidates: this runs on every unknown name.
     let mut cand_chars: Vec<char> = Vec::new();
     let mut rows = (Vec::new(), Vec::new());
@@ -274,9 +419,9 @@ mod tests {
         assert_eq!(Zone::parse("UTC-3").unwrap(), Zone::Fixed(-3 * 3600));
         assert_eq!(Zone::parse("+0530").unwrap(), Zone::Fixed(5 * 3600 + 1800));
         assert_eq!(Zone::parse("EST").unwrap(), Zone::Fixed(-5 * 3600));
-        assert_eq!(Zone::parse("PST").unwrap(), Zone::Tz(Tz::America__Los_Angeles));
-        assert_eq!(Zone::parse("IST").unwrap(), Zone::Tz(Tz::Asia__Kolkata));
-        assert_eq!(Zone::parse("europe/paris").unwrap(), Zone::Tz(Tz::Europe__Paris));
+        assert_eq!(Zone::parse("PST").unwrap(), Zone::Tz(Tz::from_name("America/Los_Angeles").unwrap()));
+        assert_eq!(Zone::parse("IST").unwrap(), Zone::Tz(Tz::from_name("Asia/Kolkata").unwrap()));
+        assert_eq!(Zone::parse("europe/paris").unwrap(), Zone::Tz(Tz::from_name("Europe/Paris").unwrap()));
         assert!(Zone::parse("+19:00").is_err());
     }
 
