@@ -114,19 +114,12 @@ pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body
     Ok(to_js(&out))
 }
 
-/// [`DetectOptions`]' fields and the cycle's own. Spelled out rather than `#[serde(flatten)]`:
-/// flatten buffers every value through serde's `Content` (~10 KB of wasm) for the same result.
+/// The cycle's options, with the detection options nested under `detect` (nesting rather
+/// than `#[serde(flatten)]`, which buffers every value through serde's `Content`: ~10 KB of wasm).
 #[derive(serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct CycleOptions {
-    start_from: Option<String>,
-    now: f64,
-    lookback: Option<f64>,
-    records_field: Option<String>,
-    element_key: Option<String>,
-    instance: Option<String>,
-    raw: bool,
-    max_seen: Option<usize>,
+    detect: DetectOptions,
     base_url: String,
     auth: Option<Auth>,
     seed: f64,
@@ -153,17 +146,7 @@ impl WasmPollCycle {
     #[wasm_bindgen(constructor)]
     pub fn new(resource: &str, state_json: &str, options_json: &str) -> Result<WasmPollCycle, JsValue> {
         let o: CycleOptions = options(options_json)?;
-        let detect = DetectOptions {
-            start_from: o.start_from,
-            now: o.now,
-            lookback: o.lookback,
-            records_field: o.records_field,
-            element_key: o.element_key,
-            instance: o.instance,
-            raw: o.raw,
-            max_seen: o.max_seen,
-        };
-        let mut c = cycle::CycleOptions::new(spec(resource)?, state(state_json)?, detect.core(), o.base_url);
+        let mut c = cycle::CycleOptions::new(spec(resource)?, state(state_json)?, o.detect.core(), o.base_url);
         c.auth = o.auth.map(|a| cycle::Auth { user: a.user, organization: a.organization, element: a.element });
         c.seed = o.seed as u64;
         c.max_retries = o.max_retries.unwrap_or(c.max_retries);

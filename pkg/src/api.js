@@ -191,7 +191,7 @@ export class PollCycle {
     if (typeof baseUrl !== "string") throw new PollerError("argument.base-url", "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2");
     const identity = instanceIdentity(instance);
     const opts = {
-      ...detectOptions({ ...identity, ...options }),
+      detect: detectOptions({ ...identity, ...options }),
       baseUrl,
       auth,
       seed,
