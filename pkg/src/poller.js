@@ -69,6 +69,7 @@ export class Poller extends EventTarget {
   #resources;
   #polling = null;
   #timer = null;
+  #retryTimer = null;
   #running = false;
   #stopController = null;
   #instanceId;
@@ -173,8 +174,8 @@ export class Poller extends EventTarget {
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, queue.length) }, worker));
     summaries.sort((a, b) => this.resources.indexOf(a.resource) - this.resources.indexOf(b.resource));
-    await this.#deliver(signal);
-    this.#emit("poll", { summaries });
+    const delivery = await this.#deliver(signal);
+    this.#emit("poll", { summaries, delivery });
     return summaries;
   }
 
@@ -233,16 +234,29 @@ export class Poller extends EventTarget {
     return this.#outbox.ops([{ events }]);
   }
 
+  /**
+   * Delivers what is due and returns: a failing callback never holds up polling. What waits
+   * for a retry stays in the outbox; while `start()`ed, a timer delivers it when it is due,
+   * otherwise the next poll does.
+   */
   async #deliver(signal) {
     const { delivery, onEvents, fetch } = this.#o;
-    if (!delivery && !onEvents) return;
-    await this.#outbox.drain({
+    if (!delivery && !onEvents) return undefined;
+    const result = await this.#outbox.drain({
       fetch,
       signal,
+      wait: false,
       onEvents: onEvents ?? (() => {}),
       onDelivery: (info) => this.#emit("delivery", info),
       onError: (error) => this.#emit(error.code === "delivery.retry" ? "retry" : "error", { error }),
     });
+    clearTimeout(this.#retryTimer);
+    if (this.#running && result.nextAttemptAt !== undefined) {
+      this.#retryTimer = setTimeout(() => {
+        this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error }));
+      }, Math.max(0, result.nextAttemptAt - this.#o.clock()));
+    }
+    return result;
   }
 
   /** Notifications parked after their last retry. */
@@ -275,6 +289,7 @@ export class Poller extends EventTarget {
   stop() {
     this.#running = false;
     clearTimeout(this.#timer);
+    clearTimeout(this.#retryTimer);
     this.#stopController?.abort(new PollerError("poller.stopped", "the poller was stopped"));
     this.#stopController = null;
   }

@@ -342,7 +342,8 @@ export interface PollerOptions {
 }
 
 export interface PollerEventMap {
-  poll: CustomEvent<{ summaries: PollSummary[] }>;
+  /** `delivery` (with `delivery` or `onEvents`): what the outbox did; `pending` entries wait for a retry. */
+  poll: CustomEvent<{ summaries: PollSummary[]; delivery?: { delivered: number; failedAttempts: number; dead: number; pending: number; nextAttemptAt?: number } }>;
   events: CustomEvent<{ resource: string; events: PollerEvent[] }>;
   retry: CustomEvent<{ resource?: string; delayMs?: number; url?: string; error?: PollerError }>;
   delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;

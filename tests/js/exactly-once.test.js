@@ -40,10 +40,10 @@ function startPoller(stateDir, config, log) {
   });
   const exited = new Promise((resolve) => proc.once("exit", resolve));
   return {
-    /** A poll that started at or after `t` and ended without a failed cycle. */
-    async cleanPollSince(t) {
+    /** A poll that started at or after `t` and ended without a failed cycle (and, with `drained`, an empty outbox). */
+    async cleanPollSince(t, { drained = false } = {}) {
       for (;;) {
-        if (ended.some((m) => m.startedAt >= t && m.summaries.every((s) => !s.error))) return;
+        if (ended.some((m) => m.startedAt >= t && m.summaries.every((s) => !s.error) && (!drained || m.delivery?.pending === 0))) return;
         await new Promise((resolve, reject) => {
           waiters.push(resolve);
           exited.then(() => reject(new Error("the poller exited")));
@@ -115,7 +115,7 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
     }
     // Drain: no more faults, one more clean poll delivers whatever is still in the outbox.
     hub.clearFaults();
-    await poller.cleanPollSince(Date.now());
+    await poller.cleanPollSince(Date.now(), { drained: true });
     await poller.kill();
 
     const byVersion = new Map(); // "type/id/date" -> Set of eventIds

@@ -187,3 +187,33 @@ test("Poller rejects a wrong configuration with a clear PollerError", () => {
   assert.throws(() => new Poller({ instance: {}, baseUrl: "hub", auth: {} }), { name: "PollerError", code: "poller.base-url" });
   assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth: {} }), { name: "PollerError", code: "poller.auth" });
 });
+
+test("Poller: a failing callback never holds up polling; the retry is delivered later, signed, once", async () => {
+  const hub = await startHubSimulator({ seed: 10, resources: { appointments: 3 } });
+  try {
+    hub.setFaults({ webhook: { next: [503] } });
+    const poller = new Poller({
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      startFrom: "beginning",
+      delivery: { callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey, retryScale: 0.001 },
+    });
+    let delivery;
+    poller.addEventListener("poll", (e) => (delivery = e.detail.delivery));
+    const [first] = await poller.pollOnce();
+    assert.equal(first.events, 3);
+    assert.equal(delivery.pending, 1, "the notification waits for its retry in the outbox");
+    assert.deepEqual(hub.received().map((r) => r.status), [503]);
+    await new Promise((r) => setTimeout(r, 20)); // the first retry is due after 4 s x 0.001
+    await poller.pollOnce();
+    assert.equal(delivery.pending, 0);
+    const got = hub.received();
+    assert.deepEqual(got.map((r) => r.status), [503, 200]);
+    assert.equal(got[1].verified, true);
+    assert.equal(got[1].webhookId, got[0].webhookId, "the retry is the same notification");
+  } finally {
+    await hub.close();
+  }
+});

@@ -21,9 +21,12 @@ poller.addEventListener("error", (e) => process.send({ type: "error", message: S
 // Each delivered notification: the parent may kill the process right then, mid-delivery.
 poller.addEventListener("delivery", () => process.send({ type: "delivered" }));
 
+let delivery;
+poller.addEventListener("poll", (e) => (delivery = e.detail.delivery));
+
 for (let n = 0; ; n++) {
   const startedAt = Date.now();
   process.send({ type: "poll-start", n, startedAt });
   const summaries = await poller.pollOnce();
-  process.send({ type: "poll-end", n, startedAt, summaries: summaries.map((s) => ({ ...s, error: s.error && `${s.error.code}: ${s.error.message}` })) });
+  process.send({ type: "poll-end", n, startedAt, delivery, summaries: summaries.map((s) => ({ ...s, error: s.error && `${s.error.code}: ${s.error.message}` })) });
 }
