@@ -1,0 +1,37 @@
+//! Native detection on a body file, for `npm run bench`, which runs the wasm on the same bytes
+//! and prints the ratio:
+//!
+//! ```sh
+//! cargo run --release --example detect_file -- appointments.json 2024-12-27T00:00:00Z
+//! ```
+//! Prints one JSON line: `{"bytes", "events", "ms"}` (the median of 15 runs).
+
+use elements_poller::detect::{Options, Spec, detect};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("a body file");
+    let start_from = args.next().unwrap_or_else(|| "beginning".into());
+    let body = std::fs::read(&path).expect("read the body");
+    let spec = Spec::from_resource(&serde_json::json!({
+        "name": "appointments", "idField": "id", "url": "/hubs/crm/appointments",
+        "datesConfiguration": {
+            "updatedDateField": "modification_date", "updatedDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "updatedDateTimezone": "GMT",
+            "createdDateField": "creation_date", "createdDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "createdDateTimezone": "GMT"
+        }
+    }))
+    .expect("the bench resource");
+    let opts = Options { start_from, ..Options::default() };
+    let events = detect(&spec, None, &body, &opts).expect("detection").events.len();
+    let mut ms: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(detect(&spec, None, black_box(&body), &opts).expect("detection"));
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    println!(r#"{{"bytes":{},"events":{events},"ms":{:.3}}}"#, body.len(), ms[ms.len() / 2]);
+}
