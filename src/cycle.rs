@@ -280,6 +280,11 @@ impl PollCycle {
         z ^ (z >> 31)
     }
 
+    /// Progress so far (pages, records, events found); final figures come from `finish`.
+    pub fn progress(&self) -> detect::Stats {
+        self.detector.stats()
+    }
+
     /// True once `next_request` would return `None`.
     pub fn is_over(&self) -> bool {
         matches!(self.phase, Phase::Done | Phase::Failed(_))

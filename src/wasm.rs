@@ -183,6 +183,11 @@ impl WasmPollCycle {
         Ok(())
     }
 
+    /// The stats read so far (`pages`, `records`, `events`, ...), for progress reports.
+    pub fn progress(&self) -> JsValue {
+        self.inner.as_ref().map_or(JsValue::NULL, |c| to_js(&c.progress()))
+    }
+
     /// `{events, state, stats, diagnostics}`; throws the cycle's error. Callable once.
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         let c = self.inner.take().ok_or_else(|| err(Error::new("cycle.finished", "finish() was already called on this cycle")))?;

@@ -215,6 +215,11 @@ export class PollCycle {
     core(() => this.#inner.handleResponse(status, JSON.stringify(h), bytes));
   }
 
+  /** The stats read so far (`pages`, `records`, `events`, ...): progress while the cycle runs. */
+  progress() {
+    return this.#inner.progress();
+  }
+
   finish() {
     const out = core(() => this.#inner.finish());
     this.#inner.free();

@@ -42,10 +42,10 @@ class RateLimiter {
   }
   async take(signal) {
     if (this.interval === 0) return;
-    const now = performance.now();
-    const at = Math.max(now, this.next);
+    const at = Math.max(performance.now(), this.next);
     this.next = at + this.interval;
-    if (at > now) await sleep(at - now, signal);
+    // Timers may fire a little early: wait until the slot has really come.
+    for (let wait; (wait = at - performance.now()) > 0; ) await sleep(Math.ceil(wait), signal);
   }
 }
 
@@ -59,7 +59,7 @@ function headersObject(headers) {
 
 /**
  * Polls the resources of one instance and delivers their events exactly as the core decides.
- * An EventTarget: `poll`, `events`, `retry`, `delivery` and `error` events carry `detail`.
+ * An EventTarget: `page`, `poll`, `events`, `retry`, `delivery` and `error` events carry `detail`.
  */
 export class Poller extends EventTarget {
   #o;
@@ -199,6 +199,10 @@ export class Poller extends EventTarget {
         const res = await this.#send(req, signal);
         failed = res.status === 0 || res.status === 429 || res.status >= 500 ? res : null;
         cycle.handleResponse(res);
+        if (res.status >= 200 && res.status < 300) {
+          const { pages, records, events } = cycle.progress() ?? {};
+          this.#emit("page", { resource: resource.name, pages, records, events });
+        }
       }
       const { events, state: next, stats } = cycle.finish();
       Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });

@@ -276,6 +276,8 @@ export class PollCycle {
   nextRequest(): CycleRequest | null;
   /** Status 0 means the request failed in transport (retried like a 5xx). */
   handleResponse(response: { status: number; headers?: Record<string, string> | Headers; body?: Uint8Array | string }): void;
+  /** The stats read so far: progress while the cycle runs. */
+  progress(): DetectStats;
   /** Once: the events and the new state; throws `PollerError` if the cycle failed (keep the old state). */
   finish(): DetectResult;
 }
@@ -342,6 +344,8 @@ export interface PollerOptions {
 }
 
 export interface PollerEventMap {
+  /** After each page read: the cycle's progress so far. */
+  page: CustomEvent<{ resource: string; pages: number; records: number; events: number }>;
   /** `delivery` (with `delivery` or `onEvents`): what the outbox did; `pending` entries wait for a retry. */
   poll: CustomEvent<{ summaries: PollSummary[]; delivery?: { delivered: number; failedAttempts: number; dead: number; pending: number; nextAttemptAt?: number } }>;
   events: CustomEvent<{ resource: string; events: PollerEvent[] }>;
@@ -350,7 +354,7 @@ export interface PollerEventMap {
   error: CustomEvent<{ resource?: string; error: unknown }>;
 }
 
-/** Polls the resources of one instance; an EventTarget of `poll`, `events`, `retry`, `delivery` and `error`. */
+/** Polls the resources of one instance; an EventTarget of `page`, `poll`, `events`, `retry`, `delivery` and `error`. */
 export class Poller extends EventTarget {
   constructor(options: PollerOptions);
   readonly resources: string[];

@@ -360,6 +360,11 @@ impl Detector {
         })
     }
 
+    /// What was read so far, for progress reports (`events` counted as they are found).
+    pub fn stats(&self) -> Stats {
+        Stats { events: self.events.len(), ..self.stats.clone() }
+    }
+
     /// The oldest instant this poll must read (`None`: from the beginning). A query renders
     /// it one precision step lower (see [`crate::template::Rounding::Below`]).
     pub fn floor(&self) -> Option<i64> {

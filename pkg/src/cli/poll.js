@@ -91,7 +91,7 @@ export async function pollCommand(argv, io) {
     io.stderr.write(`\r\x1b[2K${c.dim(`${[...progress].map(([r, t]) => `${r}: ${t}`).join("  ")}`)}`);
   };
   poller.addEventListener("retry", (e) => show(e.detail.resource ?? "delivery", `retry in ${e.detail.delayMs ?? "?"} ms (${e.detail.status ?? e.detail.error?.code ?? ""})`));
-  poller.addEventListener("events", (e) => show(e.detail.resource, `${e.detail.events.length} events`));
+  poller.addEventListener("page", (e) => show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`));
   poller.addEventListener("error", (e) => {
     failures++;
     const err = e.detail.error;
