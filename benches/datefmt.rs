@@ -34,10 +34,7 @@ fn ours(f: &DateFormat, values: &[String]) -> i64 {
 }
 
 fn chrono(values: &[String]) -> i64 {
-    values
-        .iter()
-        .map(|v| NaiveDateTime::parse_from_str(black_box(v), CHRONO).unwrap().and_utc().timestamp_millis())
-        .fold(0, i64::wrapping_add)
+    values.iter().map(|v| NaiveDateTime::parse_from_str(black_box(v), CHRONO).unwrap().and_utc().timestamp_millis()).fold(0, i64::wrapping_add)
 }
 
 /// The best of many rounds, in ns per value: steadier than a mean on a shared machine.

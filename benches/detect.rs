@@ -33,10 +33,7 @@ fn bench(c: &mut Criterion) {
     };
     let backfill = Options { start_from: "beginning".into(), ..steady.clone() };
     let mb = body.len() as f64 / 1e6;
-    let cases = [
-        ("steady (1% new)", &iso, &steady),
-        ("backfill (all new)", &iso, &backfill),
-    ];
+    let cases = [("steady (1% new)", &iso, &steady), ("backfill (all new)", &iso, &backfill)];
     for (name, sp, o) in cases {
         let out = detect(sp, None, &body, o).unwrap();
         let runs = 10;

@@ -26,8 +26,33 @@ fn iso(ms: i64) -> String {
 }
 
 const WORDS: &[&str] = &[
-    "quarterly", "review", "with", "the", "client", "about", "renewal", "pricing", "onboarding", "call", "follow-up", "demo", "of", "new",
-    "dashboard", "contract", "signature", "and", "next", "steps", "for", "Q3", "budget", "planning", "\"urgent\"", "café", "notes:",
+    "quarterly",
+    "review",
+    "with",
+    "the",
+    "client",
+    "about",
+    "renewal",
+    "pricing",
+    "onboarding",
+    "call",
+    "follow-up",
+    "demo",
+    "of",
+    "new",
+    "dashboard",
+    "contract",
+    "signature",
+    "and",
+    "next",
+    "steps",
+    "for",
+    "Q3",
+    "budget",
+    "planning",
+    "\"urgent\"",
+    "café",
+    "notes:",
 ];
 
 fn words(r: &mut u64, n: usize) -> String {

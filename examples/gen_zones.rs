@@ -175,7 +175,17 @@ fn main() {
     let tables: Vec<Table> = std::thread::scope(|s| {
         let handles: Vec<_> = zones
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|&tz| { let t = transitions(tz); verify(tz, &t); t }).collect::<Vec<_>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&tz| {
+                            let t = transitions(tz);
+                            verify(tz, &t);
+                            t
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
@@ -226,10 +236,5 @@ fn main() {
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/zone/tzdata.bin");
     std::fs::write(path, &out).unwrap();
-    eprintln!(
-        "{} zones, {} distinct, {count} transitions, {} bytes -> {path}",
-        zones.len(),
-        distinct.len(),
-        out.len()
-    );
+    eprintln!("{} zones, {} distinct, {count} transitions, {} bytes -> {path}", zones.len(), distinct.len(), out.len());
 }

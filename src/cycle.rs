@@ -4,8 +4,8 @@
 //! requests, waits the delays, and feeds the responses back; jitter comes from a seed.
 
 use crate::detect::{self, Detector, Outcome, Spec, State};
-use crate::template::{self, DateDefaults, Rounding};
 use crate::diag::Error;
+use crate::template::{self, DateDefaults, Rounding};
 
 /// The Cloud Elements hub credentials: `Authorization: User <u>, Organization <o>, Element <e>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +62,17 @@ pub struct CycleOptions {
 
 impl CycleOptions {
     pub fn new(spec: Spec, state: Option<State>, detect: detect::Options, base_url: impl Into<String>) -> Self {
-        CycleOptions { spec, state, detect, base_url: base_url.into(), auth: None, seed: 0, max_retries: 5, base_backoff_ms: 1000, max_backoff_ms: 60_000 }
+        CycleOptions {
+            spec,
+            state,
+            detect,
+            base_url: base_url.into(),
+            auth: None,
+            seed: 0,
+            max_retries: 5,
+            base_backoff_ms: 1000,
+            max_backoff_ms: 60_000,
+        }
     }
 }
 
@@ -303,7 +313,10 @@ impl PollCycle {
                     out.diagnostics.push(crate::diag::Diagnostic::warning(
                         "cycle.unstable-listing",
                         "",
-                        format!("the listing changed during each of {} passes; the watermark was kept so the next poll reads this window again", self.passes),
+                        format!(
+                            "the listing changed during each of {} passes; the watermark was kept so the next poll reads this window again",
+                            self.passes
+                        ),
                     ));
                 }
                 Ok(out)
@@ -366,7 +379,6 @@ fn render_poll_url(url: &str, floor: Option<i64>, spec: &Spec) -> Result<String,
     let defaults = DateDefaults { format: d.format.clone(), zone: d.zone.clone() };
     template::render_with(url, floor.unwrap_or(0), &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
 }
-
 
 /// Decodes `%XX` escapes and `+`: what a hub (or the simulator) does with a query value.
 pub fn decode_component(s: &str) -> String {

@@ -30,10 +30,17 @@ pub enum EpochUnit {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Var {
-    GmtDate { format: String },
+    GmtDate {
+        format: String,
+    },
     /// `format` is `None` for bare `${date}`.
-    Date { format: Option<String> },
-    DateTimeZone { zone: String, format: String },
+    Date {
+        format: Option<String>,
+    },
+    DateTimeZone {
+        zone: String,
+        format: String,
+    },
     Epoch(EpochUnit),
 }
 
@@ -41,7 +48,11 @@ pub enum Var {
 pub enum Piece {
     Literal(String),
     /// `start..end` are the byte offsets of `${...}` in the template.
-    Var { var: Var, start: usize, end: usize },
+    Var {
+        var: Var,
+        start: usize,
+        end: usize,
+    },
 }
 
 /// One problem in a template. `column` is the 0-based character column in the url.
@@ -105,8 +116,12 @@ pub fn parse(url: &str) -> (Template, Vec<Issue>) {
         };
         let Some(end) = end else {
             issues.push(
-                Issue::error("poller.url.unterminated-variable", col(url, i), format!("the variable at column {} has no closing }}", col(url, i) + 1))
-                    .hint("close it with }, e.g. ${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}"),
+                Issue::error(
+                    "poller.url.unterminated-variable",
+                    col(url, i),
+                    format!("the variable at column {} has no closing }}", col(url, i) + 1),
+                )
+                .hint("close it with }, e.g. ${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}"),
             );
             lit.push_str("${");
             i += 2;
@@ -138,13 +153,19 @@ pub fn parse(url: &str) -> (Template, Vec<Issue>) {
                 for (pos, _) in l.match_indices(&needle) {
                     let before = l[..pos].chars().last();
                     let after = l[pos + needle.len()..].chars().next();
-                    if before != Some('$') && matches!(after, Some(':') | Some('}'))
-                        && let Some(p) = url.find(&l[pos..]) {
-                            let mut is = Issue::error("poller.url.missing-dollar", col(url, p), format!("{{{name}...}} is missing its $ and will be sent literally"))
-                                .hint(format!("write ${{{name}...}}"));
-                            is.severity = Severity::Warning;
-                            issues.push(is);
-                        }
+                    if before != Some('$')
+                        && matches!(after, Some(':') | Some('}'))
+                        && let Some(p) = url.find(&l[pos..])
+                    {
+                        let mut is = Issue::error(
+                            "poller.url.missing-dollar",
+                            col(url, p),
+                            format!("{{{name}...}} is missing its $ and will be sent literally"),
+                        )
+                        .hint(format!("write ${{{name}...}}"));
+                        is.severity = Severity::Warning;
+                        issues.push(is);
+                    }
                 }
             }
         }
@@ -165,8 +186,10 @@ fn parse_var(body: &str, url: &str, at: usize) -> Result<Var, Issue> {
         ("gmtDate", Some(f)) if !f.is_empty() => Ok(Var::GmtDate { format: f.to_owned() }),
         ("date", None) => Ok(Var::Date { format: None }),
         ("date", Some(f)) if !f.is_empty() => Ok(Var::Date { format: Some(f.to_owned()) }),
-        ("gmtDate", _) | ("date", _) => Err(Issue::error("poller.url.variable-arguments", c, format!("${{{name}:...}} needs a date format after the colon"))
-            .hint(format!("e.g. ${{{name}:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}}"))),
+        ("gmtDate", _) | ("date", _) => {
+            Err(Issue::error("poller.url.variable-arguments", c, format!("${{{name}:...}} needs a date format after the colon"))
+                .hint(format!("e.g. ${{{name}:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}}")))
+        }
         ("epoch", None) => Ok(Var::Epoch(EpochUnit::Millis)),
         ("epoch", Some("ms")) => Ok(Var::Epoch(EpochUnit::Millis)),
         ("epoch", Some("s")) => Ok(Var::Epoch(EpochUnit::Seconds)),
@@ -231,7 +254,13 @@ pub fn check(url: &str) -> Vec<Issue> {
             }
             Ok(_) => {
                 for d in datefmt::lint(format, zone.as_deref()) {
-                    issues.push(Issue { severity: d.severity, code: d.code, column: fcol, message: format!("in the url's date format: {}", d.message), hint: d.hint });
+                    issues.push(Issue {
+                        severity: d.severity,
+                        code: d.code,
+                        column: fcol,
+                        message: format!("in the url's date format: {}", d.message),
+                        hint: d.hint,
+                    });
                 }
             }
         }
@@ -355,9 +384,7 @@ fn push_pct(b: u8, out: &mut String) {
 /// `'`, `+` keep their meaning), the rest (space, `<`, `>`, `"`, `#` in the query, non-ASCII)
 /// are encoded. `%` is kept here and fixed up by [`fix_percent`].
 fn encode_literal(ch: char, in_query: bool, out: &mut String) {
-    let keep = ch.is_ascii_alphanumeric()
-        || "-._~!$&'()*+,;=:@/%".contains(ch)
-        || (in_query && ch == '?');
+    let keep = ch.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/%".contains(ch) || (in_query && ch == '?');
     if keep {
         out.push(ch);
     } else {
@@ -423,12 +450,7 @@ fn distance(a: &str, b: &str) -> usize {
 /// The candidate closest to `word`, if it is close enough to be a plausible misspelling.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
-    candidates
-        .iter()
-        .map(|c| (distance(word, c), *c))
-        .filter(|(d, c)| *d <= limit && *c != word)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    candidates.iter().map(|c| (distance(word, c), *c)).filter(|(d, c)| *d <= limit && *c != word).min_by_key(|(d, _)| *d).map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -174,8 +174,8 @@ impl WasmPollCycle {
     /// `headers` is a JSON object of header names to values.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, status: u16, headers_json: &str, body: &[u8]) -> Result<(), JsValue> {
-        let headers: std::collections::BTreeMap<String, String> =
-            serde_json::from_str(headers_json).map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
+        let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
+            .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
         let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
             c.handle_response(cycle::Response { status, headers: &headers, body });
@@ -208,8 +208,8 @@ struct NotifyOptions {
 /// `events` as JSON text (what detection returned); one signed request per batch.
 #[wasm_bindgen(js_name = buildNotifications)]
 pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsValue, JsValue> {
-    let events: Vec<detect::Event> =
-        serde_json::from_str(events_json).map_err(|e| err(Error::new("events.invalid", format!("events must be the events detection returned: {e}"))))?;
+    let events: Vec<detect::Event> = serde_json::from_str(events_json)
+        .map_err(|e| err(Error::new("events.invalid", format!("events must be the events detection returned: {e}"))))?;
     let o: NotifyOptions = options(options_json)?;
     let mut n = notify::NotifyOptions::new(o.callback_url);
     n.instance_id = o.instance_id;
@@ -225,7 +225,12 @@ pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsVa
     }
     let out: Vec<Out> = notify::build_notifications(&events, &n)
         .into_iter()
-        .map(|r| Out { method: r.method, url: r.url, headers: r.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect(), body: r.body.unwrap_or_default() })
+        .map(|r| Out {
+            method: r.method,
+            url: r.url,
+            headers: r.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect(),
+            body: r.body.unwrap_or_default(),
+        })
         .collect();
     Ok(to_js(&out))
 }

@@ -240,11 +240,14 @@ impl Zone {
             }
         }
         let close = suggestions(n);
-        let mut e = Error::new("zone.unknown", if close.is_empty() {
-            format!("unknown time zone {name:?}")
-        } else {
-            format!("unknown time zone {name:?}; did you mean {}?", close.join(", "))
-        });
+        let mut e = Error::new(
+            "zone.unknown",
+            if close.is_empty() {
+                format!("unknown time zone {name:?}")
+            } else {
+                format!("unknown time zone {name:?}; did you mean {}?", close.join(", "))
+            },
+        );
         e = e.with_hint("use GMT, UTC, a fixed offset such as -08:00, a Java short id such as PST, or an IANA name such as America/Los_Angeles");
         Err(e)
     }

@@ -91,8 +91,10 @@ fn valid_cases_normalize_and_revalidate_identically() {
         let again = serde_json::to_string_pretty(&n).unwrap();
         let codes = |t: &str| {
             // Normalizing moves a createdCheckTolerance found only in datesConfiguration to the poller.
-            let mut v: Vec<_> =
-                config::validate(t).into_iter().map(|d| (d.code, d.path.replace(".datesConfiguration.createdCheckTolerance", ".createdCheckTolerance"))).collect();
+            let mut v: Vec<_> = config::validate(t)
+                .into_iter()
+                .map(|d| (d.code, d.path.replace(".datesConfiguration.createdCheckTolerance", ".createdCheckTolerance")))
+                .collect();
             v.sort();
             v
         };

@@ -1,10 +1,10 @@
 //! Validation never panics and always returns, whatever is done to a valid body: keys
 //! deleted, types changed, garbage strings inserted, values nested or JSON-encoded.
 
-use elements_poller::config::{self, presets, JsonPath};
+use elements_poller::config::{self, JsonPath, presets};
 use elements_poller::template;
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn bases() -> Vec<Value> {
     let iso = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
@@ -89,9 +89,10 @@ fn apply(v: &mut Value, op: &Op) {
                     }
                     Some(Value::Array(a)) => {
                         if let Ok(i) = key.parse::<usize>()
-                            && i < a.len() {
-                                a.remove(i);
-                            }
+                            && i < a.len()
+                        {
+                            a.remove(i);
+                        }
                     }
                     _ => {}
                 }

@@ -1,8 +1,8 @@
 //! Normalization, round trips, the builder, presets, renderers and poll-url rendering.
 
-use elements_poller::config::{self, presets, RenderOptions, ResourcePoller};
+use elements_poller::config::{self, RenderOptions, ResourcePoller, presets};
 use elements_poller::template;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const ISO: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
 
@@ -63,32 +63,44 @@ fn every_accepted_spelling_normalizes_identically() {
     let canon = config::normalize(&text(&canonical())).unwrap();
     assert_eq!(canon, canonical(), "the canonical spelling is a fixed point");
     let variants: Vec<(&str, Value)> = vec![
-        ("strings", with(canonical(), |v| {
-            conf(v)["event.notification.enabled"] = json!("true");
-            conf(v)["event.poller.refresh_interval"] = json!("15");
-            conf(v)["event.raw.enabled"] = json!(" FALSE ");
-            poller(v)["pageSize"] = json!("100");
-            poller(v)["filterByUpdatedDate"] = json!("true");
-            poller(v)["createdCheckTolerance"] = json!("5");
-        })),
+        (
+            "strings",
+            with(canonical(), |v| {
+                conf(v)["event.notification.enabled"] = json!("true");
+                conf(v)["event.poller.refresh_interval"] = json!("15");
+                conf(v)["event.raw.enabled"] = json!(" FALSE ");
+                poller(v)["pageSize"] = json!("100");
+                poller(v)["filterByUpdatedDate"] = json!("true");
+                poller(v)["createdCheckTolerance"] = json!("5");
+            }),
+        ),
         ("float", with(canonical(), |v| conf(v)["event.poller.refresh_interval"] = json!(15.0))),
-        ("string poller configuration", with(canonical(), |v| {
-            let s = conf(v)["event.poller.configuration"].to_string();
-            conf(v)["event.poller.configuration"] = Value::String(s);
-        })),
-        ("alias", with(canonical(), |v| {
-            let p = poller(v).as_object_mut().unwrap();
-            // Replace the key in place, keeping its position.
-            let entries: Vec<(String, Value)> = std::mem::take(p).into_iter().collect();
-            for (k, x) in entries {
-                let k = if k == "filterByUpdatedDate" { "filterByUpdateDate".to_owned() } else { k };
-                p.insert(k, x);
-            }
-        })),
-        ("tolerance in datesConfiguration", with(canonical(), |v| {
-            let t = poller(v).as_object_mut().unwrap().shift_remove("createdCheckTolerance").unwrap();
-            poller(v)["datesConfiguration"]["createdCheckTolerance"] = t;
-        })),
+        (
+            "string poller configuration",
+            with(canonical(), |v| {
+                let s = conf(v)["event.poller.configuration"].to_string();
+                conf(v)["event.poller.configuration"] = Value::String(s);
+            }),
+        ),
+        (
+            "alias",
+            with(canonical(), |v| {
+                let p = poller(v).as_object_mut().unwrap();
+                // Replace the key in place, keeping its position.
+                let entries: Vec<(String, Value)> = std::mem::take(p).into_iter().collect();
+                for (k, x) in entries {
+                    let k = if k == "filterByUpdatedDate" { "filterByUpdateDate".to_owned() } else { k };
+                    p.insert(k, x);
+                }
+            }),
+        ),
+        (
+            "tolerance in datesConfiguration",
+            with(canonical(), |v| {
+                let t = poller(v).as_object_mut().unwrap().shift_remove("createdCheckTolerance").unwrap();
+                poller(v)["datesConfiguration"]["createdCheckTolerance"] = t;
+            }),
+        ),
     ];
     for (name, v) in &variants {
         assert_eq!(config::normalize(&text(v)).unwrap(), canon, "{name}");
@@ -127,7 +139,9 @@ fn parse_normalize_render_parse_loses_nothing() {
     let curl = config::render_curl(&n, &RenderOptions { reveal: true, ..Default::default() });
     let arg = &curl[curl.find("-d '").unwrap() + 4..curl.len() - 1];
     assert_eq!(serde_json::from_str::<Value>(&arg.replace(r"'\''", "'")).unwrap(), canonical());
-    let req = config::instance_request(&n, &RenderOptions { user_secret: Some("u".into()), organization_secret: Some("o".into()), ..Default::default() }).unwrap();
+    let req =
+        config::instance_request(&n, &RenderOptions { user_secret: Some("u".into()), organization_secret: Some("o".into()), ..Default::default() })
+            .unwrap();
     assert_eq!(serde_json::from_str::<Value>(&req.body).unwrap(), canonical());
 }
 
@@ -163,7 +177,11 @@ fn resource_pollers_read_leniently_with_defaults() {
     assert_eq!((p.page_size, p.poll_delay_secs, p.created_check_tolerance_secs), (200, 30, 7));
     assert!(!p.filter_by_updated_date);
 
-    let e = ResourcePoller::from_value("x", &json!({"url": "/x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "updatedDateTimezone": "Mars"}})).unwrap_err();
+    let e = ResourcePoller::from_value(
+        "x",
+        &json!({"url": "/x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "updatedDateTimezone": "Mars"}}),
+    )
+    .unwrap_err();
     assert_eq!((e.code, e.path.as_deref()), ("zone.unknown", Some("datesConfiguration.updatedDateTimezone")));
     let e = ResourcePoller::from_value("x", &json!({"url": "/x"})).unwrap_err();
     assert_eq!((e.code, e.path.as_deref()), ("config.required", Some("idField")));
@@ -244,7 +262,8 @@ fn the_builder_produces_a_valid_body_in_the_seeds_shape() {
     assert_eq!((e.code, e.hint.as_deref()), ("build.unknown-key", Some("did you mean \"name\"?")));
     // A body that would not validate is refused, at the body's path.
     let e = config::build_instance(&json!({"element": "infusionsoftrest", "name": "x", "code": "c",
-        "oauth": {"key": "k", "secret": "s", "callbackUrl": "https://a.example"}, "resources": {"appointments": true}})).unwrap_err();
+        "oauth": {"key": "k", "secret": "s", "callbackUrl": "https://a.example"}, "resources": {"appointments": true}}))
+    .unwrap_err();
     assert_eq!((e.code, e.path.as_deref()), ("build.invalid", Some("configuration[\"event.notification.callback.url\"]")));
 }
 
@@ -340,7 +359,8 @@ fn the_schema_names_every_known_key() {
         assert!(conf.get(k).is_some(), "{k}");
     }
     let poller = &s["$defs"]["poller"]["properties"];
-    for k in ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"] {
+    for k in ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"]
+    {
         assert!(poller.get(k).is_some(), "{k}");
     }
     assert_eq!(s["required"], json!(["element", "configuration", "name"]));

@@ -99,10 +99,7 @@ fn the_curl_command_run_in_a_shell_breaks_both_date_formats() {
     let d = config::validate(&body);
     let dates = "configuration[\"event.poller.configuration\"].appointments.datesConfiguration";
     for key in ["updatedDateFormat", "createdDateFormat"] {
-        assert!(
-            d.iter().any(|d| d.code.starts_with("date-format.") && d.path == format!("{dates}.{key}")),
-            "{key}: {d:#?}"
-        );
+        assert!(d.iter().any(|d| d.code.starts_with("date-format.") && d.path == format!("{dates}.{key}")), "{key}: {d:#?}");
     }
 }
 

@@ -17,7 +17,13 @@ fn spec() -> Spec {
 }
 
 fn cycle(state: Option<State>, seed: u64) -> PollCycle {
-    let d = detect::Options { start_from: "beginning".into(), now: T, lookback_ms: 0, element_key: Some("infusionsoftrest".into()), ..detect::Options::default() };
+    let d = detect::Options {
+        start_from: "beginning".into(),
+        now: T,
+        lookback_ms: 0,
+        element_key: Some("infusionsoftrest".into()),
+        ..detect::Options::default()
+    };
     let mut o = CycleOptions::new(spec(), state, d, "https://api.cloud-elements.com/elements/api-v2");
     o.auth = Some(Auth { user: "U".into(), organization: "O".into(), element: "E".into() });
     o.seed = seed;
@@ -26,7 +32,8 @@ fn cycle(state: Option<State>, seed: u64) -> PollCycle {
 }
 
 fn page(ids: &[u64]) -> Vec<u8> {
-    let recs: Vec<String> = ids.iter().map(|i| format!(r#"{{"id":{i},"creation_date":"{}","modification_date":"{}"}}"#, iso_utc(T), iso_utc(T + *i as i64))).collect();
+    let recs: Vec<String> =
+        ids.iter().map(|i| format!(r#"{{"id":{i},"creation_date":"{}","modification_date":"{}"}}"#, iso_utc(T), iso_utc(T + *i as i64))).collect();
     format!("[{}]", recs.join(",")).into_bytes()
 }
 
@@ -45,7 +52,11 @@ fn pages_then_finishes_with_events_and_state() {
     assert_eq!(r.method, "GET");
     assert_eq!(r.delay_ms, 0);
     assert!(r.url.starts_with("https://api.cloud-elements.com/elements/api-v2/hubs/crm/appointments?where="), "{}", r.url);
-    assert_eq!(decode_component(r.url.split("where=").nth(1).unwrap().split('&').next().unwrap()), "modification_date>='1969-12-31T23:59:59Z'", "from the beginning");
+    assert_eq!(
+        decode_component(r.url.split("where=").nth(1).unwrap().split('&').next().unwrap()),
+        "modification_date>='1969-12-31T23:59:59Z'",
+        "from the beginning"
+    );
     assert!(r.url.ends_with("&pageSize=2"));
     assert!(r.headers.contains(&("Authorization".into(), "User U, Organization O, Element E".into())));
     assert_eq!(c.next_request().unwrap(), r, "the same request until it is answered");
@@ -84,7 +95,12 @@ fn retry_after_seconds_and_http_dates_and_keap_headers() {
     assert_eq!(c.next_request().unwrap().delay_ms, 7000);
     answer(&mut c, 503, &h(&[("Date", DATE), ("Retry-After", "Sun, 10 Mar 2024 07:06:02 GMT")]), b"");
     assert_eq!(c.next_request().unwrap().delay_ms, 2000, "an HTTP date is relative to the response Date");
-    answer(&mut c, 429, &h(&[("Date", DATE), ("x-keap-product-throttle-available", "0"), ("x-keap-product-throttle-expiry-time", "2024-03-10T07:06:00.750Z")]), b"");
+    answer(
+        &mut c,
+        429,
+        &h(&[("Date", DATE), ("x-keap-product-throttle-available", "0"), ("x-keap-product-throttle-expiry-time", "2024-03-10T07:06:00.750Z")]),
+        b"",
+    );
     assert_eq!(c.next_request().unwrap().delay_ms, 750);
     answer(&mut c, 429, &[], b"");
     assert!(c.next_request().is_none(), "three retries were allowed");

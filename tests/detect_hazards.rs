@@ -104,7 +104,11 @@ fn created_then_updated_classification() {
     let start = Options { start_from: iso_utc(T), ..opts(0) };
     let (a, st) = poll(&None, &body(&[(1, T - 9_000, T + 1), (2, T + 2, T + 2), (3, T + 3, T + 7)]), &start);
     let types: Vec<_> = a.events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
-    assert_eq!(types, vec![("1", EventType::Updated), ("2", EventType::Created), ("3", EventType::Created)], "3 was created after the start, updated before we saw it");
+    assert_eq!(
+        types,
+        vec![("1", EventType::Updated), ("2", EventType::Created), ("3", EventType::Created)],
+        "3 was created after the start, updated before we saw it"
+    );
     let (b, _) = poll(&st, &body(&[(2, T + 2, T + 20), (4, T + 21, T + 21)]), &start);
     let types: Vec<_> = b.events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
     assert_eq!(types, vec![("2", EventType::Updated), ("4", EventType::Created)]);
@@ -170,7 +174,10 @@ fn dotted_paths_numeric_formats_and_a_records_field() {
         "datesConfiguration": {"updatedDateField": "properties.lastmodifieddate", "updatedDateFormat": "milliseconds",
                                "createdDateField": "properties.createdate", "createdDateFormat": "milliseconds"}}))
     .unwrap();
-    let b = format!(r#"{{"has-more":false,"contacts":[{{"vid":"a1","properties":{{"lastmodifieddate":{T},"createdate":"{T}"}}}},{{"vid":5,"properties":{{"lastmodifieddate":"{}"}}}}]}}"#, T + 1);
+    let b = format!(
+        r#"{{"has-more":false,"contacts":[{{"vid":"a1","properties":{{"lastmodifieddate":{T},"createdate":"{T}"}}}},{{"vid":5,"properties":{{"lastmodifieddate":"{}"}}}}]}}"#,
+        T + 1
+    );
     let o = Options { records_field: Some("contacts".into()), raw: true, element_key: Some("hubspotcrm".into()), ..opts(0) };
     let out = detect(&s, None, b.as_bytes(), &o).unwrap();
     assert_eq!(ids(&out), vec![("a1".into(), T), ("5".into(), T + 1)]);
@@ -222,7 +229,10 @@ fn lenient_resource_values() {
     // The configuration's reader, with its codes and paths.
     let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {}})).unwrap_err();
     assert_eq!((e.code, e.path.as_deref()), ("config.required", Some("datesConfiguration.updatedDateField")));
-    let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "updatedDateTimezone": "Mars/Base"}})).unwrap_err();
+    let e = Spec::from_resource(
+        &json!({"name": "x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "updatedDateTimezone": "Mars/Base"}}),
+    )
+    .unwrap_err();
     assert_eq!(e.code, "zone.unknown");
     assert_eq!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 5));
     assert_ne!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 6));

@@ -24,7 +24,12 @@ fn sweep(seeds: std::ops::Range<u64>, poller: &dyn sim::Poller) -> (Tally, Vec<u
 
 fn assert_exactly_once(range: std::ops::Range<u64>) {
     let (t, bad) = sweep(range.clone(), &Ours);
-    assert!(bad.is_empty(), "seeds {:?} broke the contract (first: {:?}); tally {t:?}", &bad[..bad.len().min(20)], bad.first().map(|&s| Config::from_seed(s)));
+    assert!(
+        bad.is_empty(),
+        "seeds {:?} broke the contract (first: {:?}); tally {t:?}",
+        &bad[..bad.len().min(20)],
+        bad.first().map(|&s| Config::from_seed(s))
+    );
     assert!(t.observable > 0 && t.delivered >= t.observable);
     println!("seeds {range:?}: {t:?}");
 }
@@ -78,9 +83,7 @@ fn ours_against_the_platform_rule() {
 fn soak_one_million_seeds() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     let per = 1_000_000 / threads;
-    let handles: Vec<_> = (0..threads)
-        .map(|i| std::thread::spawn(move || sweep(1_000_000 + i * per..1_000_000 + (i + 1) * per, &Ours)))
-        .collect();
+    let handles: Vec<_> = (0..threads).map(|i| std::thread::spawn(move || sweep(1_000_000 + i * per..1_000_000 + (i + 1) * per, &Ours))).collect();
     let mut total = Tally::default();
     let mut bad = Vec::new();
     for h in handles {
@@ -102,7 +105,12 @@ fn one_seed() {
     let (out, provider) = run(&cfg, &Ours);
     let t = out.check(&provider);
     println!("{t:?}");
-    println!("origin {:?}; spans {:?}; unsaved {:?}", out.origin.map(|o| o - sim::T0), out.spans.iter().map(|(a, b)| (a - sim::T0, b - sim::T0)).collect::<Vec<_>>(), out.unsaved);
+    println!(
+        "origin {:?}; spans {:?}; unsaved {:?}",
+        out.origin.map(|o| o - sim::T0),
+        out.spans.iter().map(|(a, b)| (a - sim::T0, b - sim::T0)).collect::<Vec<_>>(),
+        out.unsaved
+    );
     for o in &provider.objs {
         let vs: Vec<_> = o.versions.iter().map(|v| (v.u - sim::T0, v.vis - sim::T0)).collect();
         println!("obj {} created {} versions(u,vis) {:?}", o.id, o.created - sim::T0, vs);
@@ -126,6 +134,9 @@ fn a_tiny_state_bound_repeats_with_the_same_ids_and_loses_nothing() {
         assert_eq!((t.lost, t.phantom, t.event_id_mismatch), (0, 0, 0), "seed {seed}: {t:?}");
         total.add(&t);
     }
-    println!("max_seen 2 over 1000 seeds: {} repeats beyond crashes, {} after crashes, {} delivered", total.duplicated, total.crash_repeats, total.delivered);
+    println!(
+        "max_seen 2 over 1000 seeds: {} repeats beyond crashes, {} after crashes, {} delivered",
+        total.duplicated, total.crash_repeats, total.delivered
+    );
     assert!(total.duplicated > 0, "the bound should have been reached");
 }

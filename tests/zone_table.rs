@@ -76,7 +76,8 @@ fn offsets_and_local_times_agree_with_chrono_tz() {
     for (&theirs, ours) in TZ_VARIANTS.iter().zip(Tz::all()) {
         let zone = Zone::Tz(ours);
         let transitions = ours.transitions();
-        let mut instants: Vec<i64> = vec![-MAX_SECS - 5, -MAX_SECS, -100_000_000_000, -4_300_000_000, 0, 4_200_000_000, 100_000_000_000, MAX_SECS, MAX_SECS + 5];
+        let mut instants: Vec<i64> =
+            vec![-MAX_SECS - 5, -MAX_SECS, -100_000_000_000, -4_300_000_000, 0, 4_200_000_000, 100_000_000_000, MAX_SECS, MAX_SECS + 5];
         let mut prev_t = -4_300_000_000;
         for &(t, _) in &transitions {
             instants.extend([t - 1, t, t + 1, prev_t + (t - prev_t) / 2]);

@@ -90,7 +90,8 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
         Some(Value::Object(r)) => r.clone(),
         // `"all"`: every preset of the element; `["contacts", "tasks"]`: those presets.
         Some(Value::String(a)) if a == "all" => {
-            let all = presets::all(&element).ok_or_else(|| err("build.unknown-preset", root.key("resources"), format!("{element:?} has no presets")))?;
+            let all =
+                presets::all(&element).ok_or_else(|| err("build.unknown-preset", root.key("resources"), format!("{element:?} has no presets")))?;
             all.as_object().map(|m| m.keys().map(|k| (k.clone(), Value::Bool(true))).collect()).unwrap_or_default()
         }
         Some(Value::Array(names)) => {
@@ -102,7 +103,11 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
             m
         }
         Some(_) => {
-            return Err(err("build.type", root.key("resources"), "\"resources\" is \"all\", an array of preset names, or an object of resource name -> preset or poller"));
+            return Err(err(
+                "build.type",
+                root.key("resources"),
+                "\"resources\" is \"all\", an array of preset names, or an object of resource name -> preset or poller",
+            ));
         }
     };
     let events = match s.get("events") {
@@ -117,7 +122,9 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
         }
         let minutes = match s.get("refreshInterval") {
             None | Some(Value::Null) => DEFAULT_REFRESH_MINUTES,
-            Some(v) => read_int(v).ok_or_else(|| err("build.type", root.key("refreshInterval"), "\"refreshInterval\" must be a whole number of minutes"))?,
+            Some(v) => {
+                read_int(v).ok_or_else(|| err("build.type", root.key("refreshInterval"), "\"refreshInterval\" must be a whole number of minutes"))?
+            }
         };
         conf.insert(REFRESH_INTERVAL.to_owned(), Value::from(minutes));
     } else if let Some(c) = &callback {

@@ -167,13 +167,12 @@ fn scan_duplicates(text: &str, at: usize, path: &JsonPath, out: &mut Vec<String>
         Some(b'"') => {
             let embedded = (depth == 0 && path.as_str().is_empty())
                 || path.as_str() == JsonPath::root().key("configuration").key(super::model::POLLER_CONFIGURATION).as_str();
-            if embedded
-                && let Some((decoded, _)) = decode_string(text, at) {
-                    let s = skip_ws(decoded.as_bytes(), 0);
-                    if decoded.as_bytes().get(s) == Some(&b'{') {
-                        scan_duplicates(&decoded, s, path, out, depth + 1);
-                    }
+            if embedded && let Some((decoded, _)) = decode_string(text, at) {
+                let s = skip_ws(decoded.as_bytes(), 0);
+                if decoded.as_bytes().get(s) == Some(&b'{') {
+                    scan_duplicates(&decoded, s, path, out, depth + 1);
                 }
+            }
         }
         _ => {}
     }

@@ -19,11 +19,11 @@ mod schema;
 mod validate;
 
 pub use build::build_instance;
-pub use locate::{duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest, EmbeddedLocation, Location};
-pub use model::{Dates, DateSpec, ResourcePoller, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE};
+pub use locate::{EmbeddedLocation, Location, duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest};
+pub use model::{DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, ResourcePoller};
 pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
-pub use render::{instance_request, render_curl, InstanceRequest, RenderOptions, DEFAULT_BASE_URL, MASK};
+pub use render::{DEFAULT_BASE_URL, InstanceRequest, MASK, RenderOptions, instance_request, render_curl};
 pub use schema::schema;
 pub use validate::{is_valid, validate, validate_value};
 

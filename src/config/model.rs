@@ -104,9 +104,10 @@ pub fn read_int(v: &Value) -> Option<i64> {
         return Some(i);
     }
     if let Value::String(s) = v
-        && let Ok(i) = s.trim().parse::<i64>() {
-            return Some(i);
-        }
+        && let Ok(i) = s.trim().parse::<i64>()
+    {
+        return Some(i);
+    }
     read_number(v).filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
 }
 
@@ -255,7 +256,9 @@ impl ResourcePoller {
         let page_size = match uint("pageSize", m.get("pageSize"), "pageSize")? {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if (1..=MAX_PAGE_SIZE as u64).contains(&n) => n as u32,
-            Some(_) => return Err(Error::new("poller.page-size.range", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}")).at_path("pageSize")),
+            Some(_) => {
+                return Err(Error::new("poller.page-size.range", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}")).at_path("pageSize"));
+            }
         };
         let tolerance = match uint("createdCheckTolerance", m.get("createdCheckTolerance"), "createdCheckTolerance")? {
             Some(t) => Some(t),

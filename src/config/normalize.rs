@@ -20,8 +20,7 @@ use serde_json::{Map, Number, Value};
 /// Parses a body given as JSON text: an object, or a JSON string whose content is the object.
 pub fn parse_body(input: &str) -> Result<Map<String, Value>, Error> {
     let v: Value = serde_json::from_str(input).map_err(|e| {
-        Error::new("config.not-json", format!("the body is not JSON: {e}"))
-            .with_hint("paste the JSON body of POST /instances, starting with {")
+        Error::new("config.not-json", format!("the body is not JSON: {e}")).with_hint("paste the JSON body of POST /instances, starting with {")
     })?;
     match v {
         Value::Object(m) => Ok(m),
@@ -75,9 +74,10 @@ fn normalize_body(mut body: Map<String, Value>) -> Value {
                     *v = Value::Object(pollers);
                 }
             } else if k == POLLER_URLS
-                && let Some(urls) = poller_urls(v) {
-                    *v = Value::String(urls.join("|"));
-                }
+                && let Some(urls) = poller_urls(v)
+            {
+                *v = Value::String(urls.join("|"));
+            }
         }
     }
     Value::Object(body)
@@ -125,13 +125,15 @@ fn normalize_poller(p: &mut Value) {
     }
     if !out.contains_key("createdCheckTolerance") {
         if let Some(Value::Object(d)) = out.get_mut("datesConfiguration")
-            && let Some(mut t) = d.shift_remove("createdCheckTolerance") {
-                coerce_int(&mut t);
-                out.insert("createdCheckTolerance".to_owned(), t);
-            }
-    } else if let Some(Value::Object(d)) = out.get_mut("datesConfiguration")
-        && let Some(t) = d.get_mut("createdCheckTolerance") {
-            coerce_int(t);
+            && let Some(mut t) = d.shift_remove("createdCheckTolerance")
+        {
+            coerce_int(&mut t);
+            out.insert("createdCheckTolerance".to_owned(), t);
         }
+    } else if let Some(Value::Object(d)) = out.get_mut("datesConfiguration")
+        && let Some(t) = d.get_mut("createdCheckTolerance")
+    {
+        coerce_int(t);
+    }
     *m = out;
 }

@@ -12,7 +12,7 @@
 //! Formats are the seed's `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in GMT.
 
 use super::model::{DEFAULT_DATE_FORMAT, DEFAULT_ZONE};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Resource names with presets, per element.
 pub const INFUSIONSOFTREST_RESOURCES: [&str; 6] = ["appointments", "contacts", "opportunities", "orders", "tasks", "transactions"];

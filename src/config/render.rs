@@ -1,6 +1,6 @@
 //! The body as a cURL command (the seed's form) and as a fetch-ready request.
 
-use super::model::{is_placeholder, SECRET_KEYS};
+use super::model::{SECRET_KEYS, is_placeholder};
 use crate::diag::Error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -45,9 +45,11 @@ fn masked(body: &Value) -> Value {
     let mut b = body.clone();
     let mask = |v: Option<&mut Value>| {
         if let Some(v) = v
-            && v.as_str().is_some_and(|s| !s.trim().is_empty()) && !is_placeholder(v) {
-                *v = Value::String(MASK.to_owned());
-            }
+            && v.as_str().is_some_and(|s| !s.trim().is_empty())
+            && !is_placeholder(v)
+        {
+            *v = Value::String(MASK.to_owned());
+        }
     };
     if let Some(conf) = b.get_mut("configuration").and_then(Value::as_object_mut) {
         for k in SECRET_KEYS {
@@ -66,11 +68,7 @@ fn shell_quote(s: &str) -> String {
 
 /// A url as the seed writes it (bare) when no character in it means anything to a shell.
 fn shell_word(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%+,@=".contains(c)) {
-        s.to_owned()
-    } else {
-        shell_quote(s)
-    }
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%+,@=".contains(c)) { s.to_owned() } else { shell_quote(s) }
 }
 
 /// The `POST /instances` call as a cURL command in the seed's layout. Secrets in the

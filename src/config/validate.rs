@@ -146,12 +146,13 @@ impl V {
                 continue;
             }
             if let Some(s) = closest(k, known)
-                && !m.contains_key(s) {
-                    self.push(
-                        Diagnostic::warning("config.key.misspelled", parent.key(k), format!("unknown key {k:?} is kept but ignored"))
-                            .with_hint(format!("did you mean {s:?}?")),
-                    );
-                }
+                && !m.contains_key(s)
+            {
+                self.push(
+                    Diagnostic::warning("config.key.misspelled", parent.key(k), format!("unknown key {k:?} is kept but ignored"))
+                        .with_hint(format!("did you mean {s:?}?")),
+                );
+            }
         }
     }
 
@@ -224,8 +225,8 @@ impl V {
         };
         // OAuth elements need the grant code and the app's credentials. infusionsoftrest is one;
         // for other elements, any `oauth.api.*` key says the instance is meant to use OAuth.
-        let oauth = element_key == Some("infusionsoftrest")
-            || conf.is_some_and(|c| c.contains_key(OAUTH_API_KEY) || c.contains_key(OAUTH_API_SECRET));
+        let oauth =
+            element_key == Some("infusionsoftrest") || conf.is_some_and(|c| c.contains_key(OAUTH_API_KEY) || c.contains_key(OAUTH_API_SECRET));
         self.provider_data(body, oauth);
         if let Some(conf) = conf {
             self.configuration(conf, oauth);
@@ -302,7 +303,11 @@ impl V {
                 "polling" => true,
                 "webhooks" => false,
                 other => {
-                    let mut d = Diagnostic::error(VENDOR_TYPE_CODE, cp.key(VENDOR_TYPE), format!("{VENDOR_TYPE:?} must be \"polling\" or \"webhooks\", not {other:?}"));
+                    let mut d = Diagnostic::error(
+                        VENDOR_TYPE_CODE,
+                        cp.key(VENDOR_TYPE),
+                        format!("{VENDOR_TYPE:?} must be \"polling\" or \"webhooks\", not {other:?}"),
+                    );
                     if let Some(s) = closest(other, &["polling", "webhooks"]) {
                         d = d.with_hint(format!("did you mean {s:?}?"));
                     }
@@ -331,8 +336,12 @@ impl V {
             Some(v) => match read_int(v) {
                 Some(n) if n >= 1 => {}
                 _ => self.push(
-                    Diagnostic::error("config.refresh-interval", cp.key(REFRESH_INTERVAL), "the refresh interval must be a whole number of minutes, at least 1")
-                        .with_hint("e.g. \"event.poller.refresh_interval\": 15"),
+                    Diagnostic::error(
+                        "config.refresh-interval",
+                        cp.key(REFRESH_INTERVAL),
+                        "the refresh interval must be a whole number of minutes, at least 1",
+                    )
+                    .with_hint("e.g. \"event.poller.refresh_interval\": 15"),
                 ),
             },
         }
@@ -360,17 +369,24 @@ impl V {
         // reported already and not counted as empty.
         if enabled && polling && counts.iter().all(|c| *c == Some(0)) {
             self.push(
-                Diagnostic::warning("events.no-pollers", cp.key(POLLER_CONFIGURATION), "events are enabled but no resource is configured for polling")
-                    .with_hint("add \"event.poller.configuration\" with a poller per resource, or rely on the element's defaults knowingly"),
+                Diagnostic::warning(
+                    "events.no-pollers",
+                    cp.key(POLLER_CONFIGURATION),
+                    "events are enabled but no resource is configured for polling",
+                )
+                .with_hint("add \"event.poller.configuration\" with a poller per resource, or rely on the element's defaults knowingly"),
             );
         }
         if disabled && has_pollers {
-            self.push(Diagnostic::new(
-                Severity::Info,
-                "events.disabled",
-                cp.key(EVENTS_ENABLED),
-                "pollers are configured but events are not enabled, so nothing will be polled",
-            ).with_hint("set \"event.notification.enabled\": true"));
+            self.push(
+                Diagnostic::new(
+                    Severity::Info,
+                    "events.disabled",
+                    cp.key(EVENTS_ENABLED),
+                    "pollers are configured but events are not enabled, so nothing will be polled",
+                )
+                .with_hint("set \"event.notification.enabled\": true"),
+            );
         }
     }
 
@@ -438,10 +454,13 @@ impl V {
                 self.push(Diagnostic::error(
                     "poller.configuration.not-object",
                     path.clone(),
-                    format!("the poller configuration must be an object of resource pollers (or a string holding one), not {}", match v {
-                        Value::String(_) => "a string holding something else",
-                        other => kind(other),
-                    }),
+                    format!(
+                        "the poller configuration must be an object of resource pollers (or a string holding one), not {}",
+                        match v {
+                            Value::String(_) => "a string holding something else",
+                            other => kind(other),
+                        }
+                    ),
                 ));
                 return None;
             }
@@ -474,8 +493,12 @@ impl V {
         let lower = t.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") || !t.starts_with('/') {
             self.push(
-                Diagnostic::error("poller.url.not-relative", path.clone(), format!("{label} must be a hub path starting with /, relative to the API base"))
-                    .with_hint("e.g. /hubs/crm/appointments (without https://api.cloud-elements.com/elements/api-v2)"),
+                Diagnostic::error(
+                    "poller.url.not-relative",
+                    path.clone(),
+                    format!("{label} must be a hub path starting with /, relative to the API base"),
+                )
+                .with_hint("e.g. /hubs/crm/appointments (without https://api.cloud-elements.com/elements/api-v2)"),
             );
         }
         for is in template::check(u) {
@@ -491,7 +514,11 @@ impl V {
 
     fn poller(&mut self, name: &str, poller: &Value, p: &JsonPath) {
         let Value::Object(m) = poller else {
-            self.push(Diagnostic::error("poller.not-object", p.clone(), format!("the poller for {name:?} must be an object with url, idField and datesConfiguration, not {}", kind(poller))));
+            self.push(Diagnostic::error(
+                "poller.not-object",
+                p.clone(),
+                format!("the poller for {name:?} must be an object with url, idField and datesConfiguration, not {}", kind(poller)),
+            ));
             return;
         };
         let mut known: Vec<&str> = POLLER_KEYS.to_vec();
@@ -523,13 +550,11 @@ impl V {
             } else {
                 "\"filterByUpdateDate\" is accepted as \"filterByUpdatedDate\""
             };
-            self.push(Diagnostic::warning("config.key.alias", p.key(FILTER_BY_UPDATED_DATE_ALIAS), message).with_hint("spell it \"filterByUpdatedDate\""));
+            self.push(
+                Diagnostic::warning("config.key.alias", p.key(FILTER_BY_UPDATED_DATE_ALIAS), message).with_hint("spell it \"filterByUpdatedDate\""),
+            );
         }
-        let filter_updated = m
-            .get("filterByUpdatedDate")
-            .or_else(|| m.get(FILTER_BY_UPDATED_DATE_ALIAS))
-            .and_then(read_bool)
-            .unwrap_or(true);
+        let filter_updated = m.get("filterByUpdatedDate").or_else(|| m.get(FILTER_BY_UPDATED_DATE_ALIAS)).and_then(read_bool).unwrap_or(true);
 
         // Numbers.
         if let Some(v) = m.get("pageSize").filter(|v| !v.is_null() && !is_placeholder(v)) {
@@ -545,17 +570,28 @@ impl V {
         if let Some(v) = m.get("pollDelay").filter(|v| !v.is_null() && !is_placeholder(v)) {
             match read_int(v) {
                 Some(n) if n >= 0 => {}
-                Some(_) => self.push(Diagnostic::error("poller.poll-delay.negative", p.key("pollDelay"), "pollDelay is seconds subtracted from the last poll date and cannot be negative")),
+                Some(_) => self.push(Diagnostic::error(
+                    "poller.poll-delay.negative",
+                    p.key("pollDelay"),
+                    "pollDelay is seconds subtracted from the last poll date and cannot be negative",
+                )),
                 None => self.type_error(p.key("pollDelay"), "pollDelay", "a whole number of seconds", v),
             }
         }
         let dates = m.get("datesConfiguration");
         let inner_tolerance = dates.and_then(|d| d.get("createdCheckTolerance"));
-        for (v, path) in [(m.get("createdCheckTolerance"), p.key("createdCheckTolerance")), (inner_tolerance, p.key("datesConfiguration").key("createdCheckTolerance"))] {
+        for (v, path) in [
+            (m.get("createdCheckTolerance"), p.key("createdCheckTolerance")),
+            (inner_tolerance, p.key("datesConfiguration").key("createdCheckTolerance")),
+        ] {
             let Some(v) = v.filter(|v| !v.is_null() && !is_placeholder(v)) else { continue };
             match read_int(v) {
                 Some(n) if n >= 0 => {}
-                Some(_) => self.push(Diagnostic::error("poller.created-check-tolerance.negative", path, "createdCheckTolerance is seconds and cannot be negative")),
+                Some(_) => self.push(Diagnostic::error(
+                    "poller.created-check-tolerance.negative",
+                    path,
+                    "createdCheckTolerance is seconds and cannot be negative",
+                )),
                 None => self.type_error(path, "createdCheckTolerance", "a whole number of seconds", v),
             }
         }
@@ -605,15 +641,24 @@ impl V {
             }
             Str::Missing if !filter_updated => {
                 self.push(
-                    Diagnostic::error("poller.dates.created-required", dp.key("createdDateField"), "filterByUpdatedDate is false, so the created date drives detection, and there is none")
-                        .with_hint("set createdDateField (and its format), or filter by the updated date"),
+                    Diagnostic::error(
+                        "poller.dates.created-required",
+                        dp.key("createdDateField"),
+                        "filterByUpdatedDate is false, so the created date drives detection, and there is none",
+                    )
+                    .with_hint("set createdDateField (and its format), or filter by the updated date"),
                 );
                 None
             }
             Str::Missing => {
                 self.push(
-                    Diagnostic::new(Severity::Info, "poller.dates.no-created-field", dp.key("createdDateField"), "without a created-date field every event is reported as UPDATED")
-                        .with_hint("set createdDateField (and its format) to tell CREATED from UPDATED"),
+                    Diagnostic::new(
+                        Severity::Info,
+                        "poller.dates.no-created-field",
+                        dp.key("createdDateField"),
+                        "without a created-date field every event is reported as UPDATED",
+                    )
+                    .with_hint("set createdDateField (and its format) to tell CREATED from UPDATED"),
                 );
                 None
             }
@@ -761,12 +806,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
     }
@@ -800,7 +847,9 @@ fn compared_fields(clause: &str) -> Vec<String> {
 
 fn field_before(s: &str) -> String {
     let s = s.trim_end().trim_end_matches(['`', '"']);
-    let start = s.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '$')).map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
+    let start = s
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '$'))
+        .map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
     s[start..].to_owned()
 }
 

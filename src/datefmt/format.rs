@@ -1,9 +1,9 @@
 //! Formatting an instant with compiled items, as SimpleDateFormat does with Locale.ENGLISH
 //! (except that a run of S is a fraction of a second, as in java.time).
 
-use super::civil::{self, week, MS_PER_DAY};
+use super::civil::{self, MS_PER_DAY, week};
 use super::names;
-use super::pattern::{Item, F};
+use super::pattern::{F, Item};
 use crate::zone::Zone;
 
 pub fn format(items: &[Item], ms: i64, zone: &Zone) -> String {
@@ -103,11 +103,7 @@ fn nanos_digits(nanos: u64) -> [u8; 9] {
 
 /// `yy` is the last two digits; any other count is the year zero-padded to that width.
 fn year(out: &mut String, y: i64, count: usize) {
-    if count == 2 {
-        num(out, y.rem_euclid(100), 2)
-    } else {
-        num(out, y, count)
-    }
+    if count == 2 { num(out, y.rem_euclid(100), 2) } else { num(out, y, count) }
 }
 
 /// A non-negative number zero-padded to `width` (SimpleDateFormat's zeroPaddingNumber).

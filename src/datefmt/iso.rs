@@ -129,13 +129,7 @@ pub fn format(ms: i64, zone: &Zone) -> String {
     let tod = local.rem_euclid(MS_PER_DAY);
     let (y, m, d) = civil::civil_from_days(days);
     let year = if (0..=9999).contains(&y) { format!("{y:04}") } else { format!("{y:+05}") };
-    let mut s = format!(
-        "{year}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}",
-        tod / 3_600_000,
-        tod / 60_000 % 60,
-        tod / 1000 % 60,
-        tod % 1000
-    );
+    let mut s = format!("{year}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}", tod / 3_600_000, tod / 60_000 % 60, tod / 1000 % 60, tod % 1000);
     if off == 0 {
         s.push('Z');
     } else {

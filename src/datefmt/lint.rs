@@ -1,6 +1,6 @@
 //! Warnings for patterns that compile but probably do not mean what their author wanted.
 
-use super::pattern::{self, Item, F};
+use super::pattern::{self, F, Item};
 use crate::diag::Diagnostic;
 use crate::zone::Zone;
 
@@ -50,7 +50,9 @@ pub fn lint(spec: &str, zone: Option<&str>) -> Vec<Diagnostic> {
         Item::Field { f: F::Minute, col, .. } => {
             let before = k.checked_sub(1).and_then(|j| items.get(j));
             let before2 = k.checked_sub(2).and_then(|j| items.get(j));
-            let beside = date_field(before) || (date_sep(before) && date_field(before2)) || date_field(items.get(k + 1))
+            let beside = date_field(before)
+                || (date_sep(before) && date_field(before2))
+                || date_field(items.get(k + 1))
                 || (date_sep(items.get(k + 1)) && date_field(items.get(k + 2)));
             beside.then_some(*col)
         }

@@ -26,7 +26,7 @@ pub use parse::TWO_DIGIT_YEAR_START;
 
 use crate::diag::Error;
 use crate::zone::Zone;
-use pattern::{Item, F};
+use pattern::{F, Item};
 
 /// Epoch milliseconds JavaScript's `Date` can hold; numbers beyond are rejected.
 const MAX_MS: i64 = 8_640_000_000_000_000;
@@ -87,8 +87,11 @@ impl DateFormat {
             Kind::Millis => 1.0,
             Kind::Seconds => 1000.0,
             _ => {
-                return Err(Error::new("date.parse.number-for-pattern", format!("the number {n} needs the format milliseconds, timestamp or seconds"))
-                    .with_hint("dates given as text need a pattern; epoch numbers need a numeric named format"));
+                return Err(Error::new(
+                    "date.parse.number-for-pattern",
+                    format!("the number {n} needs the format milliseconds, timestamp or seconds"),
+                )
+                .with_hint("dates given as text need a pattern; epoch numbers need a numeric named format"));
             }
         };
         let ms = (n * scale).round();
@@ -144,7 +147,8 @@ fn precision_of(items: &[Item]) -> i64 {
 
 /// Epoch milliseconds or seconds written as text: `-?digits`, seconds also `.digits`.
 fn epoch_text(text: &str, seconds: bool) -> Result<i64, Error> {
-    let bad = |code: &'static str, msg: &str, at: usize| Err(Error::new(code, msg.to_string()).at_column(text.get(..at).map_or(at, |s| s.chars().count())));
+    let bad =
+        |code: &'static str, msg: &str, at: usize| Err(Error::new(code, msg.to_string()).at_column(text.get(..at).map_or(at, |s| s.chars().count())));
     let b = text.as_bytes();
     let mut i = usize::from(b.first() == Some(&b'-'));
     let neg = i == 1;

@@ -6,9 +6,9 @@
 //! The walk keeps every field in a fixed-size struct: nothing is allocated unless an error
 //! is built.
 
-use super::civil::{self, week, MS_PER_DAY};
+use super::civil::{self, MS_PER_DAY, week};
 use super::names;
-use super::pattern::{Item, F};
+use super::pattern::{F, Item};
 use crate::diag::Error;
 use crate::zone::Zone;
 
@@ -93,7 +93,9 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
                 match b.get(pos) {
                     Some(c) if c.is_ascii_digit() => v = v * 10 + (c - b'0') as i64,
                     None => return Err(fail("date.parse.end-of-text", "the text ends inside the fraction of a second", pos)),
-                    Some(_) => return Err(fail("date.parse.expected-digits", "the fraction of a second needs exactly as many digits as S letters", pos)),
+                    Some(_) => {
+                        return Err(fail("date.parse.expected-digits", "the fraction of a second needs exactly as many digits as S letters", pos));
+                    }
                 }
                 pos += 1;
             }
@@ -134,7 +136,13 @@ fn run(items: &[Item], text: &str, zone: &Zone) -> Result<i64, Fail> {
                 return Err(fail("date.parse.expected-digits", "expected digits here", at));
             }
             let digits = pos - at;
-            let range = |lo: i64, hi: i64| if (lo..=hi).contains(&v) { Ok(Some((v, at))) } else { Err(fail("date.parse.out-of-range", "the value is out of range for this field", at)) };
+            let range = |lo: i64, hi: i64| {
+                if (lo..=hi).contains(&v) {
+                    Ok(Some((v, at)))
+                } else {
+                    Err(fail("date.parse.out-of-range", "the value is out of range for this field", at))
+                }
+            };
             match f {
                 F::Year | F::WeekYear => {
                     let y = if count <= 2 && digits == 2 {
@@ -596,7 +604,15 @@ mod tests {
     use crate::datefmt::pattern::compile;
     use proptest::prelude::*;
 
-    const FIXED: &[&str] = &["yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy/MM/dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.SSS", "yyyyMMddHHmmss", "yy-MM-dd HH:mm:ss.S", "dd/MM/yyyy HH:mm:ss,SSSSSS", "yyyyy.MM"];
+    const FIXED: &[&str] = &[
+        "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
+        "yyyy/MM/dd HH:mm:ss",
+        "yyyy-MM-dd HH:mm:ss.SSS",
+        "yyyyMMddHHmmss",
+        "yy-MM-dd HH:mm:ss.S",
+        "dd/MM/yyyy HH:mm:ss,SSSSSS",
+        "yyyyy.MM",
+    ];
 
     proptest! {
         /// The fixed layout is only a shortcut: wherever it answers, the general walk agrees.

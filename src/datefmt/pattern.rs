@@ -5,29 +5,29 @@ use crate::diag::Error;
 /// A pattern letter's meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum F {
-    Era,              // G
-    Year,             // y
-    WeekYear,         // Y
-    Month,            // M
-    MonthStandalone,  // L
-    WeekOfYear,       // w
-    WeekOfMonth,      // W
-    DayOfYear,        // D
-    Day,              // d
-    DowInMonth,       // F
-    DayName,          // E
-    DayNumber,        // u
-    AmPm,             // a
-    Hour0,            // H
-    Hour1,            // k
-    Hour0Half,        // K
-    Hour1Half,        // h
-    Minute,           // m
-    Second,           // s
-    Fraction,         // S
-    ZoneName,         // z
-    ZoneRfc,          // Z
-    ZoneIso,          // X
+    Era,             // G
+    Year,            // y
+    WeekYear,        // Y
+    Month,           // M
+    MonthStandalone, // L
+    WeekOfYear,      // w
+    WeekOfMonth,     // W
+    DayOfYear,       // D
+    Day,             // d
+    DowInMonth,      // F
+    DayName,         // E
+    DayNumber,       // u
+    AmPm,            // a
+    Hour0,           // H
+    Hour1,           // k
+    Hour0Half,       // K
+    Hour1Half,       // h
+    Minute,          // m
+    Second,          // s
+    Fraction,        // S
+    ZoneName,        // z
+    ZoneRfc,         // Z
+    ZoneIso,         // X
 }
 
 impl F {

@@ -491,7 +491,12 @@ impl Detector {
         let at = match self.spec.driving().kind.read(&f.slots[1]) {
             Ok(ms) => ms,
             Err(e) => {
-                let msg = format!("({id}) {} at {:?}: {}", if e.code == "record.missing-date" { "no date" } else { "bad date" }, self.spec.driving().path, e.message);
+                let msg = format!(
+                    "({id}) {} at {:?}: {}",
+                    if e.code == "record.missing-date" { "no date" } else { "bad date" },
+                    self.spec.driving().path,
+                    e.message
+                );
                 return self.diag(page, i, e.code, msg);
             }
         };

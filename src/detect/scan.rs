@@ -247,7 +247,8 @@ impl<'p, F> Walk<'p, F> {
                 fields.not_object = true;
             }
             if self.plan.raw {
-                let text = std::str::from_utf8(&p.b[start..p.i]).map_err(|e| p.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))?;
+                let text = std::str::from_utf8(&p.b[start..p.i])
+                    .map_err(|e| p.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))?;
                 fields.raw = Some(Raw(text));
             }
             (self.f)(self.count, fields);
@@ -309,11 +310,7 @@ impl<'a> Parser<'a> {
     /// Something else than `expected` at the cursor: the end of the body or a wrong byte.
     #[cold]
     fn unexpected(&self, expected: &'static str) -> Fail {
-        if self.i >= self.b.len() {
-            self.error(Kind::Eof, "EOF while parsing a value")
-        } else {
-            self.error(Kind::Syntax, expected)
-        }
+        if self.i >= self.b.len() { self.error(Kind::Eof, "EOF while parsing a value") } else { self.error(Kind::Syntax, expected) }
     }
 
     fn colon(&mut self) -> Result<(), Fail> {
@@ -436,7 +433,9 @@ impl<'a> Parser<'a> {
         if escaped {
             decode(raw).map(Cow::Owned).map_err(|(at, msg)| self.error_at(start + at, Kind::Syntax, msg))
         } else {
-            std::str::from_utf8(raw).map(Cow::Borrowed).map_err(|e| self.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))
+            std::str::from_utf8(raw)
+                .map(Cow::Borrowed)
+                .map_err(|e| self.error_at(start + e.valid_up_to(), Kind::Syntax, "invalid unicode code point"))
         }
     }
 

@@ -84,7 +84,8 @@ fn finds_a_nested_records_array_and_rejects_bad_bodies() {
 
 #[test]
 fn decodes_escapes_numbers_and_keeps_raw() {
-    let body = br#"[{"b": 18446744073709551616, "id": "\ud83d\ude00\u00e9\n\/", "n": -9223372036854775808, "u": 18446744073709551615, "z": -0, "f": 1.5e3},
+    let body =
+        br#"[{"b": 18446744073709551616, "id": "\ud83d\ude00\u00e9\n\/", "n": -9223372036854775808, "u": 18446744073709551615, "z": -0, "f": 1.5e3},
                     {"id": 1, "n": true, "u": [1, {"a": []}], "b": {"k": "v"}, "z": null}]"#;
     let mut p = plan("", &["id", "n", "u"]);
     p.fields.push((0, split("b")));
@@ -184,7 +185,9 @@ mod serde_oracle {
                 let raw = if self.plan.raw {
                     let Some(raw) = seq.next_element::<&'de RawValue>()? else { break };
                     let mut rd = serde_json::Deserializer::from_str(raw.get());
-                    Record { wanted: wanted(), slots: &mut slots, not_object: &mut not_object, nested: false }.deserialize(&mut rd).map_err(de::Error::custom)?;
+                    Record { wanted: wanted(), slots: &mut slots, not_object: &mut not_object, nested: false }
+                        .deserialize(&mut rd)
+                        .map_err(de::Error::custom)?;
                     Some(raw.get().to_owned())
                 } else {
                     let seed = Record { wanted: wanted(), slots: &mut slots, not_object: &mut not_object, nested: false };
@@ -377,7 +380,14 @@ enum J {
 
 /// Keys drawn from a few names, so that wanted paths (`id`, `m.d`, `data`) are often hit.
 fn key() -> impl Strategy<Value = String> {
-    prop_oneof![Just("id".to_owned()), Just("m".to_owned()), Just("d".to_owned()), Just("data".to_owned()), "[a-z]{1,3}", "[ -~é😀\u{7f}\n\t\"\\\\]{0,4}"]
+    prop_oneof![
+        Just("id".to_owned()),
+        Just("m".to_owned()),
+        Just("d".to_owned()),
+        Just("data".to_owned()),
+        "[a-z]{1,3}",
+        "[ -~é😀\u{7f}\n\t\"\\\\]{0,4}"
+    ]
 }
 
 fn number() -> impl Strategy<Value = String> {
@@ -480,18 +490,20 @@ fn document() -> impl Strategy<Value = (String, bool)> {
         0..6,
     )
     .prop_map(J::Arr);
-    (records, prop::collection::vec((key(), value()), 0..3), any::<bool>(), prop::collection::vec(any::<u8>(), 64)).prop_map(|(records, mut others, nested, ws)| {
-        let j = if nested {
-            let at = others.len() / 2;
-            others.insert(at, ("data".to_owned(), records));
-            J::Obj(others)
-        } else {
-            records
-        };
-        let mut out = String::new();
-        write(&j, &mut ws.into_iter().cycle(), &mut out);
-        (out, nested)
-    })
+    (records, prop::collection::vec((key(), value()), 0..3), any::<bool>(), prop::collection::vec(any::<u8>(), 64)).prop_map(
+        |(records, mut others, nested, ws)| {
+            let j = if nested {
+                let at = others.len() / 2;
+                others.insert(at, ("data".to_owned(), records));
+                J::Obj(others)
+            } else {
+                records
+            };
+            let mut out = String::new();
+            write(&j, &mut ws.into_iter().cycle(), &mut out);
+            (out, nested)
+        },
+    )
 }
 
 #[derive(Clone, Debug)]
@@ -578,4 +590,3 @@ proptest! {
         }
     }
 }
-

@@ -290,7 +290,8 @@ impl Provider {
             match k {
                 "where" => {
                     let rest = v.strip_prefix("modification_date").expect("where on the updated field");
-                    let (strict, lit) = if let Some(l) = rest.strip_prefix(">=") { (false, l) } else { (true, rest.strip_prefix('>').expect("operator")) };
+                    let (strict, lit) =
+                        if let Some(l) = rest.strip_prefix(">=") { (false, l) } else { (true, rest.strip_prefix('>').expect("operator")) };
                     let lit = lit.trim_matches('\'');
                     let at = self.ms.parse(lit, &Zone::UTC).or_else(|_| self.s.parse(lit, &Zone::UTC)).expect("where literal parses");
                     floor = Some((strict, at));
@@ -475,7 +476,11 @@ impl Poller for Naive {
         let op = if cfg.where_strict { ">" } else { ">=" };
         let lit = fmt.format(last.unwrap_or(0), &Zone::UTC);
         let url = if cfg.where_clause {
-            format!("https://hub.example/elements/api-v2/hubs/crm/appointments?where={}&pageSize={}", encode(&format!("modification_date{op}'{lit}'")), cfg.page_size)
+            format!(
+                "https://hub.example/elements/api-v2/hubs/crm/appointments?where={}&pageSize={}",
+                encode(&format!("modification_date{op}'{lit}'")),
+                cfg.page_size
+            )
         } else {
             format!("https://hub.example/elements/api-v2/hubs/crm/appointments?pageSize={}", cfg.page_size)
         };
@@ -576,7 +581,8 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
     let mut rng = Rng::new(cfg.seed ^ 0x1234_5678);
     let mut store: Option<String> = None;
     let mut clock = T0;
-    let mut out = Outcome { delivered: vec![], spans: vec![], stable: vec![], unsaved: vec![], origin: None, cycles: 0, failed_cycles: 0, requests: 0 };
+    let mut out =
+        Outcome { delivered: vec![], spans: vec![], stable: vec![], unsaved: vec![], origin: None, cycles: 0, failed_cycles: 0, requests: 0 };
     out.origin = match cfg.start {
         Start::Beginning => None,
         Start::Now => Some(T0),
@@ -597,7 +603,12 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
             let (status, headers, body) = provider.serve(&req, clock);
             out.requests += 1;
             if std::env::var_os("SIM_DEBUG").is_some() {
-                println!("  t={} {} -> {status} {}", clock - T0, cycle::decode_component(req.url.split_once('?').map_or("", |q| q.1)), String::from_utf8_lossy(&body).chars().take(400).collect::<String>());
+                println!(
+                    "  t={} {} -> {status} {}",
+                    clock - T0,
+                    cycle::decode_component(req.url.split_once('?').map_or("", |q| q.1)),
+                    String::from_utf8_lossy(&body).chars().take(400).collect::<String>()
+                );
             }
             if status == 200 {
                 span = Some((span.map_or(clock, |s| s.0), clock));
@@ -690,7 +701,13 @@ impl Tally {
 impl Outcome {
     /// Compares the deliveries with the provider's history.
     pub fn check(&self, p: &Provider) -> Tally {
-        let mut t = Tally { seeds: 1, cycles: self.cycles as u64, failed_cycles: self.failed_cycles as u64, requests: self.requests as u64, ..Tally::default() };
+        let mut t = Tally {
+            seeds: 1,
+            cycles: self.cycles as u64,
+            failed_cycles: self.failed_cycles as u64,
+            requests: self.requests as u64,
+            ..Tally::default()
+        };
         t.delivered = self.delivered.len() as u64;
         t.unstable_cycles = self.stable.iter().filter(|s| !**s).count() as u64;
         let objs: HashMap<String, &Obj> = p.objs.iter().map(|o| (o.id.to_string(), o)).collect();
