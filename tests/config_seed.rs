@@ -35,8 +35,12 @@ fn curl_body_as_written() -> String {
 /// The `-d` argument as a POSIX shell actually passes it: quotes open and close, so the
 /// `'T'` inside the date formats ends the quoted text early.
 fn curl_body_as_the_shell_sends_it() -> String {
-    let c = curl_example();
-    let arg = &c[c.find("-d ").unwrap() + 3..];
+    shell_data_argument(&curl_example())
+}
+
+/// The word after `-d ` in a command line, unquoted the way a POSIX shell does it.
+fn shell_data_argument(command: &str) -> String {
+    let arg = &command[command.find("-d ").unwrap() + 3..];
     let mut out = String::new();
     let mut quoted = false;
     let mut chars = arg.chars();
@@ -112,18 +116,5 @@ fn our_curl_rendering_survives_the_shell() {
     let header = &seed[..seed.find("-d '").unwrap() + 4];
     assert!(curl.starts_with(header), "{curl}");
     // ...and the shell hands the body over intact.
-    let arg = &curl[curl.find("-d ").unwrap() + 3..];
-    let mut out = String::new();
-    let mut quoted = false;
-    let mut chars = arg.chars();
-    while let Some(ch) = chars.next() {
-        match (quoted, ch) {
-            (true, '\'') => quoted = false,
-            (true, c) => out.push(c),
-            (false, '\'') => quoted = true,
-            (false, '\\') => out.extend(chars.next()),
-            (false, c) => out.push(c),
-        }
-    }
-    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), body);
+    assert_eq!(serde_json::from_str::<Value>(&shell_data_argument(&curl)).unwrap(), body);
 }
