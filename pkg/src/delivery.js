@@ -17,6 +17,7 @@
 // wait behind it (like the platform, which holds events while a subscription is failing).
 
 import { PollerError } from "./errors.js";
+import { retrySchedule } from "./api.js";
 
 /**
  * A notification request as the core produces it (the body already signed).
@@ -44,18 +45,6 @@ import { PollerError } from "./errors.js";
  * @property {string} [lastError]
  * @property {number} [deadAt] set once parked as dead
  */
-
-/** Retries after the first attempt. */
-export const MAX_RETRIES = 9;
-
-/**
- * The delay before retry number `retry` (1-based): 2^(2·retry) seconds, times `scale`.
- * @param {number} retry 1..9
- * @param {number} [scale=1] multiplies every wait (tests use a small one)
- */
-export function retryDelayMs(retry, scale = 1) {
-  return 2 ** (2 * retry) * 1000 * scale;
-}
 
 /**
  * Reads a Retry-After header: delay-seconds or an HTTP date.
@@ -175,17 +164,20 @@ function withTimeout(signal, ms) {
 export class Outbox {
   /**
    * @param {import("./stores.js").Store} store
-   * @param {{prefix?: string, scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number}} [options]
-   *   `scale` multiplies the retry schedule and Retry-After waits (1 in production; tests use
-   *   e.g. 0.001); `timeoutMs` bounds one webhook attempt (default 30000).
+   * @param {{prefix?: string, schedule?: number[], scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number}} [options]
+   *   `schedule` is the wait before each retry in ms: the core's `retrySchedule()` (2^(2x) s,
+   *   nine retries) unless given; `maxRetries` defaults to its length. `scale` multiplies the
+   *   schedule and Retry-After waits (1 in production; tests use e.g. 0.001); `timeoutMs` bounds
+   *   one webhook attempt (default 30000).
    */
-  constructor(store, { prefix = "outbox/", scale = 1, maxRetries = MAX_RETRIES, timeoutMs = 30000, now = Date.now } = {}) {
+  constructor(store, { prefix = "outbox/", schedule = retrySchedule(), scale = 1, maxRetries = schedule.length, timeoutMs = 30000, now = Date.now } = {}) {
     this.store = store;
     this.prefix = prefix;
     this.queuePrefix = prefix + "q/";
     this.deadPrefix = prefix + "dead/";
     this.scale = scale;
-    this.maxRetries = maxRetries;
+    this.schedule = schedule;
+    this.maxRetries = Math.min(maxRetries, schedule.length);
     this.timeoutMs = timeoutMs;
     this.now = now;
     this.lastNow = -Infinity;
@@ -321,7 +313,7 @@ export class Outbox {
           { key, entry: { key: this.deadPrefix + key.slice(this.queuePrefix.length), ...entry }, attempts: entry.attempts, status: outcome.status }));
         continue;
       }
-      let delay = retryDelayMs(entry.attempts, this.scale);
+      let delay = this.schedule[entry.attempts - 1] * this.scale;
       if (outcome.retryAfterMs !== undefined) delay = Math.max(delay, outcome.retryAfterMs * this.scale);
       entry.nextAttemptAt = now() + delay;
       await this.store.set(key, JSON.stringify(entry));

@@ -63,16 +63,15 @@ export interface DrainResult {
   nextAttemptAt?: number;
 }
 
-export const MAX_RETRIES: 9;
 /** 2^(2·retry) seconds × scale, in ms. */
-export function retryDelayMs(retry: number, scale?: number): number;
 /** Delay-seconds or an HTTP date, in ms; undefined if absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined;
 /** Store ops adding items to an outbox, for the transaction that saves the poller state. */
 export function outboxOps(items: Array<NotificationRequest | EventsItem>, options?: { prefix?: string; now?: number; seq?: number }): StoreOp[];
 
 export class Outbox {
-  constructor(store: Store, options?: { prefix?: string; scale?: number; maxRetries?: number; timeoutMs?: number; now?: () => number });
+  /** `schedule`: ms before each retry, default the core's `retrySchedule()`; `maxRetries` defaults to its length. */
+  constructor(store: Store, options?: { prefix?: string; schedule?: number[]; scale?: number; maxRetries?: number; timeoutMs?: number; now?: () => number });
   ops(items: Array<NotificationRequest | EventsItem>, options?: { now?: number }): StoreOp[];
   enqueue(items: Array<NotificationRequest | EventsItem>, options?: { now?: number }): Promise<string[]>;
   pending(): Promise<OutboxEntry[]>;
