@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildInstance } from "elements-poller";
+import { hubInstance } from "./helpers/instance.js";
 import { startHubSimulator } from "elements-poller/testing";
 import { cliAsync } from "./helpers/cli.js";
 
@@ -12,15 +12,7 @@ test("poll --once prints events, a summary, and keeps state for the next run", a
   const hub = await startHubSimulator({ seed: 9, resources: { appointments: 12, tasks: 4 } });
   const dir = mkdtempSync(join(tmpdir(), "elements-poller-cli-"));
   try {
-    const body = buildInstance({
-      element: "infusionsoftrest",
-      name: "cli",
-      code: "grant",
-      oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
-      callbackUrl: hub.webhookUrl,
-      signatureKey: hub.signatureKey,
-      resources: { appointments: hub.pollerConfig("appointments"), tasks: hub.pollerConfig("tasks") },
-    });
+    const body = hubInstance(hub, ["appointments", "tasks"], { signed: true, name: "cli" });
     const file = join(dir, "instance.json");
     writeFileSync(file, JSON.stringify(body, null, 2));
     const env = { ELEMENTS_USER_SECRET: hub.credentials.user, ELEMENTS_ORGANIZATION_SECRET: hub.credentials.organization, ELEMENTS_ELEMENT_TOKEN: hub.credentials.element };

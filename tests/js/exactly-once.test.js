@@ -8,7 +8,7 @@ import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildInstance } from "elements-poller";
+import { hubInstance } from "./helpers/instance.js";
 import { startHubSimulator } from "elements-poller/testing";
 
 const child = new URL("./helpers/poller-child.js", import.meta.url).pathname;
@@ -70,16 +70,7 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
   const stateDir = mkdtempSync(join(tmpdir(), "elements-poller-crash-"));
   const log = { errors: [], kills: 0, midDelivery: 0 };
   try {
-    const instance = buildInstance({
-      element: "infusionsoftrest",
-      name: "crash-test",
-      code: "grant",
-      oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
-      callbackUrl: hub.webhookUrl.replace("127.0.0.1", "localhost"),
-      refreshInterval: 1,
-      signatureKey: hub.signatureKey,
-      resources: Object.fromEntries(RESOURCES.map((r) => [r, { ...hub.pollerConfig(r), pageSize: 7 }])),
-    });
+    const instance = hubInstance(hub, RESOURCES, { pageSize: 7, signed: true, name: "crash-test" });
     const config = { instance, baseUrl: hub.baseUrl, auth: hub.credentials, callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey };
     hub.setFaults({ throttle: 0.08, serverError: 0.08, truncate: 0.04, retryAfter: 0, latencyMs: [0, 15], webhook: { failure: 0.15 } });
 

@@ -2,21 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { Poller, PollCycle, MemoryStore, buildInstance, buildNotifications, retrySchedule, detectChanges, PollerError } from "elements-poller";
+import { Poller, PollCycle, MemoryStore, buildNotifications, retrySchedule, detectChanges, PollerError } from "elements-poller";
 import { startHubSimulator } from "elements-poller/testing";
+import { hubInstance } from "./helpers/instance.js";
 
-function instanceFor(hub, resources = ["appointments"], extra = {}) {
-  return buildInstance({
-    element: "infusionsoftrest",
-    name: "poller-test",
-    code: "grant",
-    oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
-    callbackUrl: "https://app.example.com/events",
-    refreshInterval: 1,
-    resources: Object.fromEntries(resources.map((r) => [r, { ...hub.pollerConfig(r), pageSize: 10 }])),
-    ...extra,
-  });
-}
+const instanceFor = (hub, resources = ["appointments"]) => hubInstance(hub, resources, { pageSize: 10 });
 
 test("PollCycle driven by hand reads every page and follows the next-page token", async () => {
   const hub = await startHubSimulator({ seed: 2, resources: { appointments: 35 } });
