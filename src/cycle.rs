@@ -147,7 +147,7 @@ impl PollCycle {
             url: join_url(&opts.base_url, &rendered),
             first_url: join_url(&opts.base_url, &rendered),
             headers,
-            page_size: opts.spec.page_size.unwrap_or(200),
+            page_size: opts.spec.page_size,
             token: None,
             phase: Phase::Ready(0),
             attempt: 0,

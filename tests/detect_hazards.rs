@@ -225,7 +225,7 @@ fn lenient_resource_values() {
     let s = Spec::from_resource(&json!({"name": "x", "idField": "id", "pollDelay": "5", "pageSize": 50, "filterByCurrentDate": "true",
         "datesConfiguration": {"updatedDateField": "u", "createdCheckTolerance": 3}}))
     .unwrap();
-    assert_eq!((s.poll_delay_ms, s.page_size, s.filter_by_current_date, s.created_check_tolerance_ms), (5000, Some(50), true, 3000));
+    assert_eq!((s.poll_delay_ms, s.page_size, s.filter_by_current_date, s.created_check_tolerance_ms), (5000, 50, true, 3000));
     // The configuration's reader, with its codes and paths.
     let e = Spec::from_resource(&json!({"name": "x", "idField": "id", "datesConfiguration": {}})).unwrap_err();
     assert_eq!((e.code, e.path.as_deref()), ("config.required", Some("datesConfiguration.updatedDateField")));

@@ -62,7 +62,7 @@ pub struct Spec {
     pub filter_by_current_date: bool,
     pub created_check_tolerance_ms: i64,
     pub poll_delay_ms: i64,
-    pub page_size: Option<u32>,
+    pub page_size: u32,
     pub url: Option<String>,
 }
 
@@ -102,7 +102,7 @@ impl Spec {
             filter_by_current_date: p.filter_by_current_date,
             created_check_tolerance_ms: p.created_check_tolerance_secs.saturating_mul(1000).min(i64::MAX as u64) as i64,
             poll_delay_ms: p.poll_delay_secs.saturating_mul(1000).min(i64::MAX as u64) as i64,
-            page_size: Some(p.page_size),
+            page_size: p.page_size,
             url: p.url.clone(),
         })
     }
