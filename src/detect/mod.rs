@@ -453,58 +453,39 @@ impl Detector {
         if f.not_object {
             return self.diag(page, i, "record.not-object", "is not a JSON object".into());
         }
+        if let Some(what) = unusable_id(&f.slots[0]) {
+            let msg = format!("has {what} id at {:?}", self.spec.id_field);
+            return self.diag(page, i, "record.missing-id", msg);
+        }
+        // A numeric id is written out as text only once the record is known to matter: most
+        // records of a poll are older than the window, and formatting costs more than reading
+        // the date.
         let mut buf = std::mem::take(&mut self.id_buf);
-        buf.clear();
-        let id: &str = match &f.slots[0] {
-            Scalar::Str(s) if !s.is_empty() => s,
-            Scalar::Int(n) => {
-                use std::fmt::Write;
-                let _ = write!(buf, "{n}");
-                &buf
-            }
-            Scalar::UInt(n) => {
-                use std::fmt::Write;
-                let _ = write!(buf, "{n}");
-                &buf
-            }
-            Scalar::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => {
-                use std::fmt::Write;
-                let _ = write!(buf, "{}", *x as i64);
-                &buf
-            }
-            other => {
-                let what = match other {
-                    Scalar::Missing => "no".to_owned(),
-                    Scalar::Other(w) => format!("{w} as"),
-                    _ => "an unusable".to_owned(),
-                };
-                let msg = format!("has {what} id at {:?}", self.spec.id_field);
-                self.id_buf = buf;
-                return self.diag(page, i, "record.missing-id", msg);
-            }
-        };
-        self.record_with_id(page, i, &f, id);
-        self.id_buf = buf;
-    }
-
-    fn record_with_id(&mut self, page: usize, i: usize, f: &Fields<'_>, id: &str) {
-        let at = match self.spec.driving().kind.read(&f.slots[1]) {
-            Ok(ms) => ms,
+        match self.spec.driving().kind.read(&f.slots[1]) {
             Err(e) => {
                 let msg = format!(
-                    "({id}) {} at {:?}: {}",
+                    "({}) {} at {:?}: {}",
+                    id_text(&f.slots[0], &mut buf),
                     if e.code == "record.missing-date" { "no date" } else { "bad date" },
                     self.spec.driving().path,
                     e.message
                 );
-                return self.diag(page, i, e.code, msg);
+                self.diag(page, i, e.code, msg);
             }
-        };
-        if at < self.floor && self.pass_start.is_none() {
-            // The common case of a poll without a where clause: skip the rest early.
-            self.stats.old += 1;
-            return;
+            Ok(at) if at < self.floor && self.pass_start.is_none() => {
+                // The common case of a poll without a where clause: skip the rest early.
+                self.stats.old += 1;
+            }
+            Ok(at) => {
+                let id = id_text(&f.slots[0], &mut buf);
+                self.record_at(&f, id, at);
+            }
         }
+        self.id_buf = buf;
+    }
+
+    /// A record with a usable id and a readable driving date.
+    fn record_at(&mut self, f: &Fields<'_>, id: &str, at: i64) {
         let created = if self.spec.filter_by_updated_date {
             match (&self.spec.created, &f.slots[2]) {
                 (Some(c), v) if *v != Scalar::Missing => c.kind.read(v).ok(),
@@ -598,6 +579,32 @@ impl Detector {
         stats.seen = seen.len();
         Ok(Outcome { events: self.events, state: State { v: 1, watermark, from: self.origin, evicted, seen }, stats, diagnostics: self.diagnostics })
     }
+}
+
+/// Why a record's id field cannot name an object, or `None` when it can.
+fn unusable_id(v: &Scalar<'_>) -> Option<String> {
+    match v {
+        Scalar::Str(s) if !s.is_empty() => None,
+        Scalar::Int(_) | Scalar::UInt(_) => None,
+        Scalar::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => None,
+        Scalar::Missing => Some("no".to_owned()),
+        Scalar::Other(w) => Some(format!("{w} as")),
+        _ => Some("an unusable".to_owned()),
+    }
+}
+
+/// The objectId of a usable id (see [`unusable_id`]): a string as it is, a number as digits.
+fn id_text<'a>(v: &'a Scalar<'_>, buf: &'a mut String) -> &'a str {
+    use std::fmt::Write;
+    buf.clear();
+    let _ = match v {
+        Scalar::Str(s) => return s,
+        Scalar::Int(n) => write!(buf, "{n}"),
+        Scalar::UInt(n) => write!(buf, "{n}"),
+        Scalar::Float(x) => write!(buf, "{}", *x as i64),
+        _ => Ok(()),
+    };
+    buf
 }
 
 /// The deterministic event id of a version: 32 hex digits of

@@ -290,8 +290,18 @@ impl<'a> Parser<'a> {
         self.b.get(self.i).copied()
     }
 
+    /// Skips whitespace. Bodies from APIs rarely have any between tokens, so one compare
+    /// (every token byte is above the space) decides the common case.
     #[inline(always)]
     fn ws(&mut self) {
+        if let Some(&c) = self.b.get(self.i)
+            && c <= b' '
+        {
+            self.ws_run();
+        }
+    }
+
+    fn ws_run(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.i += 1;
         }
@@ -313,7 +323,17 @@ impl<'a> Parser<'a> {
         if self.i >= self.b.len() { self.error(Kind::Eof, "EOF while parsing a value") } else { self.error(Kind::Syntax, expected) }
     }
 
+    #[inline(always)]
     fn colon(&mut self) -> Result<(), Fail> {
+        if self.peek() == Some(b':') {
+            self.i += 1;
+            self.ws();
+            return Ok(());
+        }
+        self.colon_spaced()
+    }
+
+    fn colon_spaced(&mut self) -> Result<(), Fail> {
         self.ws();
         if self.peek() != Some(b':') {
             return Err(self.unexpected("expected `:`"));
@@ -324,19 +344,20 @@ impl<'a> Parser<'a> {
     }
 
     /// After a member of an array or object: `true` at its `close`, `false` after a comma.
+    /// (Compares in a chain rather than a `match`, which wasm builds turn into a jump table
+    /// whose indirect branch costs more than the two compares.)
     #[inline(always)]
     fn next_member(&mut self, close: u8) -> Result<bool, Fail> {
         self.ws();
-        match self.peek() {
-            Some(b',') => {
-                self.i += 1;
-                Ok(false)
-            }
-            Some(c) if c == close => {
-                self.i += 1;
-                Ok(true)
-            }
-            _ => Err(self.unexpected(if close == b']' { "expected `,` or `]`" } else { "expected `,` or `}`" })),
+        let c = self.peek();
+        if c == Some(b',') {
+            self.i += 1;
+            Ok(false)
+        } else if c == Some(close) {
+            self.i += 1;
+            Ok(true)
+        } else {
+            Err(self.unexpected(if close == b']' { "expected `,` or `]`" } else { "expected `,` or `}`" }))
         }
     }
 
@@ -346,12 +367,13 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<(usize, bool), Fail> {
         let mut escaped = false;
         loop {
-            self.i = find_special(self.b, self.i);
+            let (at, quote) = wide::find(self.b, self.i);
+            if quote {
+                self.i = at + 1;
+                return Ok((at, escaped));
+            }
+            self.i = at;
             match self.peek() {
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok((self.i - 1, escaped));
-                }
                 Some(b'\\') => {
                     escaped = true;
                     self.escape()?;
@@ -389,18 +411,13 @@ impl<'a> Parser<'a> {
     fn string_read(&mut self) -> Result<(usize, bool, bool), Fail> {
         let (mut escaped, mut ascii) = (false, true);
         loop {
-            self.i = wide::find_read(self.b, self.i);
-            while let Some(&c) = self.b.get(self.i) {
-                if STOP_READ[usize::from(c)] {
-                    break;
-                }
-                self.i += 1;
+            let (at, quote) = wide::find_read(self.b, self.i);
+            if quote {
+                self.i = at + 1;
+                return Ok((at, escaped, ascii));
             }
+            self.i = at;
             match self.peek() {
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok((self.i - 1, escaped, ascii));
-                }
                 Some(b'\\') => {
                     escaped = true;
                     self.escape()?;
@@ -481,7 +498,7 @@ impl<'a> Parser<'a> {
             // and building the next level's `Wanted` is only worth it when one does.
             let mut through = 0u32;
             for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
-                if path[0].as_bytes() == key {
+                if same(path[0].as_bytes(), key) {
                     if path.len() == 1 {
                         leaf = Some(slot);
                     } else {
@@ -534,6 +551,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves past a number, checking its grammar; `true` when it has no fraction or exponent.
+    #[inline(always)]
     fn skip_number(&mut self) -> Result<bool, Fail> {
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -592,14 +610,21 @@ impl<'a> Parser<'a> {
                 [b'-', rest @ ..] => (true, rest),
                 _ => (false, text),
             };
-            let mut n: u64 = 0;
-            let fits = digits.iter().all(|&d| match n.checked_mul(10).and_then(|m| m.checked_add(u64::from(d - b'0'))) {
-                Some(m) => {
-                    n = m;
-                    true
-                }
-                None => false,
-            });
+            // Up to 19 digits cannot overflow u64, so the common case needs no checked
+            // arithmetic (which wasm32 lowers to a 128-bit multiply call).
+            let (n, fits) = if digits.len() <= 19 {
+                (digits.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')), true)
+            } else {
+                let mut n: u64 = 0;
+                let fits = digits.iter().all(|&d| match n.checked_mul(10).and_then(|m| m.checked_add(u64::from(d - b'0'))) {
+                    Some(m) => {
+                        n = m;
+                        true
+                    }
+                    None => false,
+                });
+                (n, fits)
+            };
             if fits {
                 if !neg {
                     return Ok(Scalar::UInt(n));
@@ -619,7 +644,7 @@ impl<'a> Parser<'a> {
     fn literal(&mut self, word: &'static [u8]) -> Result<(), Fail> {
         let end = self.i + word.len();
         match self.b.get(self.i..end) {
-            Some(w) if w == word => {
+            Some(w) if same(w, word) => {
                 self.i = end;
                 Ok(())
             }
@@ -643,6 +668,9 @@ impl<'a> Parser<'a> {
                 self.string().map(drop)
             }
             Some(b'-' | b'0'..=b'9') => self.skip_number().map(drop),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
             _ => self.skip_nested(),
         }
     }
@@ -722,73 +750,103 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The index of the first `"`, `\` or control byte at or after `i`, or `b.len()`.
+/// `a == b` for short byte strings (keys), without a loop: the compiler turns a comparison
+/// loop into a `memcmp` call, which wasm runs as an out-of-line byte loop.
 #[inline(always)]
-fn find_special(b: &[u8], mut i: usize) -> usize {
-    i = wide::find(b, i);
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    // Two overlapping words cover every length from one word to two; longer keys go on in
+    // whole words first.
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap());
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => {
+            let mut k = 0;
+            while k + 8 < n {
+                if word(a, k) != word(b, k) {
+                    return false;
+                }
+                k += 8;
+            }
+            word(a, n - 8) == word(b, n - 8)
+        }
+    }
+}
+
+/// The last few bytes of a body, one at a time: the index of the first byte at or after `i`
+/// that `stop` names (or `b.len()`), and whether it is a `"`.
+#[cold]
+#[inline(never)]
+fn tail(b: &[u8], mut i: usize, stop: fn(u8) -> bool) -> (usize, bool) {
     while let Some(&c) = b.get(i) {
-        if is_special(c) {
-            break;
+        if stop(c) {
+            return (i, c == b'"');
         }
         i += 1;
     }
-    i
+    (i, false)
 }
 
-/// The bytes that end a run of plain string content for `string_read`: `"`, `\`, control
-/// characters, and non-ASCII (noted, then passed).
-static STOP_READ: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        t[c] = c == b'"' as usize || c == b'\\' as usize || c < 0x20 || c >= 0x80;
-        c += 1;
-    }
-    t
-};
-
-#[inline(always)]
+/// The bytes that end a run of skipped string content: `"`, `\` and control characters.
 fn is_special(c: u8) -> bool {
     c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// The bytes that end a run of string content that is read (`string_read`): also non-ASCII
+/// (noted, then passed).
+fn stops_read(c: u8) -> bool {
+    is_special(c) || c >= 0x80
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wide {
     use core::arch::wasm32::*;
 
-    /// 16 bytes per step while 16 remain; stops at a special byte or near the end.
+    /// The index of the first `"`, `\` or control byte at or after `i` (or `b.len()`), and
+    /// whether it is the `"`: told by the compare that found it, since reading the byte back
+    /// would wait on a load. 16 bytes per step while 16 remain, then byte by byte.
     #[inline(always)]
-    pub fn find(b: &[u8], mut i: usize) -> usize {
-        let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), u8x16_splat(0x20));
+    pub fn find(b: &[u8], mut i: usize) -> (usize, bool) {
+        let (quote, backslash, low) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), u8x16_splat(0x1f));
         while i + 16 <= b.len() {
             // SAFETY: `i + 16 <= b.len()`, and v128_load accepts unaligned addresses.
             let v = unsafe { v128_load(b.as_ptr().add(i) as *const v128) };
-            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), u8x16_lt(v, space));
+            let q = u8x16_eq(v, quote);
+            // `v < 0x20` as `min(v, 0x1f) == v`: two instructions where engines lower an
+            // unsigned less-than to four.
+            let hit = v128_or(v128_or(q, u8x16_eq(v, backslash)), u8x16_eq(u8x16_min(v, low), v));
             let mask = u8x16_bitmask(hit);
             if mask != 0 {
-                return i + mask.trailing_zeros() as usize;
+                return (i + mask.trailing_zeros() as usize, mask & mask.wrapping_neg() & u8x16_bitmask(q) != 0);
             }
             i += 16;
         }
-        i
+        super::tail(b, i, super::is_special)
     }
 
     /// Like `find`, also stopping at non-ASCII bytes.
     #[inline(always)]
-    pub fn find_read(b: &[u8], mut i: usize) -> usize {
+    pub fn find_read(b: &[u8], mut i: usize) -> (usize, bool) {
         let (quote, backslash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), i8x16_splat(0x20));
         while i + 16 <= b.len() {
             // SAFETY: `i + 16 <= b.len()`, and v128_load accepts unaligned addresses.
             let v = unsafe { v128_load(b.as_ptr().add(i) as *const v128) };
+            let q = u8x16_eq(v, quote);
             // Signed, bytes from 0x80 are negative: one compare finds control and non-ASCII.
-            let hit = v128_or(v128_or(u8x16_eq(v, quote), u8x16_eq(v, backslash)), i8x16_lt(v, space));
+            let hit = v128_or(v128_or(q, u8x16_eq(v, backslash)), i8x16_lt(v, space));
             let mask = u8x16_bitmask(hit);
             if mask != 0 {
-                return i + mask.trailing_zeros() as usize;
+                return (i + mask.trailing_zeros() as usize, mask & mask.wrapping_neg() & u8x16_bitmask(q) != 0);
             }
             i += 16;
         }
-        i
+        super::tail(b, i, super::stops_read)
     }
 }
 
@@ -796,45 +854,49 @@ mod wide {
 mod wide {
     use core::arch::x86_64::*;
 
-    /// 16 bytes per step while 16 remain; stops at a special byte or near the end.
+    /// The index of the first `"`, `\` or control byte at or after `i` (or `b.len()`), and
+    /// whether it is the `"`: told by the compare that found it, since reading the byte back
+    /// would wait on a load. 16 bytes per step while 16 remain, then byte by byte.
     #[inline(always)]
-    pub fn find(b: &[u8], mut i: usize) -> usize {
+    pub fn find(b: &[u8], mut i: usize) -> (usize, bool) {
         // SAFETY: SSE2 is enabled (the cfg above); every load reads 16 bytes inside `b`.
         unsafe {
             let (quote, backslash, low) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x1f));
             while i + 16 <= b.len() {
                 let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                let q = _mm_cmpeq_epi8(v, quote);
                 // Unsigned `v < 0x20` is `min(v, 0x1f) == v`: SSE2 only compares signed bytes.
                 let control = _mm_cmpeq_epi8(_mm_min_epu8(v, low), v);
-                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
+                let hit = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(v, backslash)), control);
                 let mask = _mm_movemask_epi8(hit);
                 if mask != 0 {
-                    return i + mask.trailing_zeros() as usize;
+                    return (i + mask.trailing_zeros() as usize, mask & mask.wrapping_neg() & _mm_movemask_epi8(q) != 0);
                 }
                 i += 16;
             }
         }
-        i
+        super::tail(b, i, super::is_special)
     }
 
     /// Like `find`, also stopping at non-ASCII bytes.
     #[inline(always)]
-    pub fn find_read(b: &[u8], mut i: usize) -> usize {
+    pub fn find_read(b: &[u8], mut i: usize) -> (usize, bool) {
         // SAFETY: as in `find`.
         unsafe {
             let (quote, backslash, space) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8), _mm_set1_epi8(0x20));
             while i + 16 <= b.len() {
                 let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                let q = _mm_cmpeq_epi8(v, quote);
                 // Signed, bytes from 0x80 are negative: one compare finds control and non-ASCII.
-                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+                let hit = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
                 let mask = _mm_movemask_epi8(hit);
                 if mask != 0 {
-                    return i + mask.trailing_zeros() as usize;
+                    return (i + mask.trailing_zeros() as usize, mask & mask.wrapping_neg() & _mm_movemask_epi8(q) != 0);
                 }
                 i += 16;
             }
         }
-        i
+        super::tail(b, i, super::stops_read)
     }
 }
 
@@ -843,28 +905,31 @@ mod wide {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
 
-    /// 8 bytes per step (SWAR) while 8 remain; stops at a special byte or near the end.
+    /// The index of the first `"`, `\` or control byte at or after `i` (or `b.len()`), and
+    /// whether it is the `"`. 8 bytes per step (SWAR) while 8 remain, then byte by byte.
     #[inline(always)]
-    pub fn find(b: &[u8], mut i: usize) -> usize {
+    pub fn find(b: &[u8], mut i: usize) -> (usize, bool) {
         while let Some(chunk) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(chunk.try_into().unwrap());
             let q = w ^ (LO * u64::from(b'"'));
             let s = w ^ (LO * u64::from(b'\\'));
             // A byte's high bit is set when it is zero (q, s) or below 0x20; borrows only
             // create false hits above a real one, and the lowest hit is the one used.
-            let hit = (q.wrapping_sub(LO) & !q | s.wrapping_sub(LO) & !s | w.wrapping_sub(LO * 0x20) & !w) & HI;
+            let quote = q.wrapping_sub(LO) & !q & HI;
+            let hit = (quote | s.wrapping_sub(LO) & !s | w.wrapping_sub(LO * 0x20) & !w) & HI;
             if hit != 0 {
-                return i + (hit.trailing_zeros() / 8) as usize;
+                return (i + (hit.trailing_zeros() / 8) as usize, hit & hit.wrapping_neg() & quote != 0);
             }
             i += 8;
         }
-        i
+        super::tail(b, i, super::is_special)
     }
 
-    /// Keys and wanted values are short: the byte loop that follows is enough.
+    /// Like `find`, also stopping at non-ASCII bytes. Keys and wanted values are short: a
+    /// byte loop is enough.
     #[inline(always)]
-    pub fn find_read(_: &[u8], i: usize) -> usize {
-        i
+    pub fn find_read(b: &[u8], i: usize) -> (usize, bool) {
+        super::tail(b, i, super::stops_read)
     }
 }
 
