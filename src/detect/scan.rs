@@ -114,8 +114,7 @@ where
         // An empty path names no key, and a slot past SLOTS has nowhere to go: neither matches.
         // Detection asks for three paths at most; WANTED leaves room.
         if !path.is_empty() && *slot < SLOTS && wanted.n < WANTED {
-            wanted.items[wanted.n] = (*slot, path.as_slice());
-            wanted.n += 1;
+            wanted.push(*slot, path);
         }
     }
     let mut p = Parser { b: body, i: 0 };
@@ -141,6 +140,22 @@ where
 struct Wanted<'p> {
     n: usize,
     items: [(usize, &'p [String]); WANTED],
+    /// Bit `k` set when a path's next key is `k` bytes long (63: that long or longer). Most
+    /// keys of a record have a length no wanted key has, and skip the comparisons.
+    lengths: u64,
+}
+
+impl<'p> Wanted<'p> {
+    fn push(&mut self, slot: usize, path: &'p [String]) {
+        self.items[self.n] = (slot, path);
+        self.n += 1;
+        self.lengths |= 1 << path[0].len().min(63);
+    }
+
+    #[inline(always)]
+    fn may_match(&self, key: &[u8]) -> bool {
+        self.lengths >> key.len().min(63) & 1 != 0
+    }
 }
 
 /// The open containers of a skipped value, one bit each (`true`: object). The first 64 levels
@@ -241,7 +256,7 @@ impl<'p, F> Walk<'p, F> {
             let mut fields = Fields::default();
             if p.peek() == Some(b'{') {
                 p.i += 1;
-                p.object(self.wanted, &mut fields)?;
+                p.object(&self.wanted, &mut fields)?;
             } else {
                 p.skip_any()?;
                 fields.not_object = true;
@@ -469,7 +484,7 @@ impl<'a> Parser<'a> {
 
     /// The members of a record (or of a nested object on a wanted path), with the cursor
     /// after `{`. `wanted` holds the slots whose remaining path starts here.
-    fn object(&mut self, wanted: Wanted<'_>, out: &mut Fields<'a>) -> Result<(), Fail> {
+    fn object(&mut self, wanted: &Wanted<'_>, out: &mut Fields<'a>) -> Result<(), Fail> {
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -497,7 +512,8 @@ impl<'a> Parser<'a> {
             // Which wanted paths go deeper through this key, as bits: most keys match none,
             // and building the next level's `Wanted` is only worth it when one does.
             let mut through = 0u32;
-            for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
+            let candidates = if wanted.may_match(key) { &wanted.items[..wanted.n] } else { &[] };
+            for (k, &(slot, path)) in candidates.iter().enumerate() {
                 if same(path[0].as_bytes(), key) {
                     if path.len() == 1 {
                         leaf = Some(slot);
@@ -512,13 +528,12 @@ impl<'a> Parser<'a> {
                 let mut deeper = Wanted::default();
                 for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
                     if through & (1 << k) != 0 {
-                        deeper.items[deeper.n] = (slot, &path[1..]);
-                        deeper.n += 1;
+                        deeper.push(slot, &path[1..]);
                     }
                 }
                 if self.peek() == Some(b'{') {
                     self.i += 1;
-                    self.object(deeper, out)?;
+                    self.object(&deeper, out)?;
                 } else {
                     // A value that is not an object on a dotted path leaves its fields missing.
                     self.skip_any()?;
@@ -641,6 +656,7 @@ impl<'a> Parser<'a> {
         Ok(Scalar::Float(x))
     }
 
+    #[inline(always)]
     fn literal(&mut self, word: &'static [u8]) -> Result<(), Fail> {
         let end = self.i + word.len();
         match self.b.get(self.i..end) {
@@ -648,14 +664,18 @@ impl<'a> Parser<'a> {
                 self.i = end;
                 Ok(())
             }
-            _ => {
-                // Report the first wrong byte, or the end of a truncated body.
-                while self.i < end && self.peek() == Some(word[word.len() - (end - self.i)]) {
-                    self.i += 1;
-                }
-                Err(self.unexpected("expected ident"))
-            }
+            _ => Err(self.wrong_literal(word)),
         }
+    }
+
+    /// Reports the first wrong byte of a literal, or the end of a truncated body.
+    #[cold]
+    fn wrong_literal(&mut self, word: &'static [u8]) -> Fail {
+        let end = self.i + word.len();
+        while self.i < end && self.peek() == Some(word[word.len() - (end - self.i)]) {
+            self.i += 1;
+        }
+        self.unexpected("expected ident")
     }
 
     /// Skips one value, cursor at its first byte. Strings and numbers, most of what is
