@@ -59,5 +59,14 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
             let err = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, cut).unwrap_err();
             assert_eq!(field(&err, "code").as_string().unwrap(), "body.not-json", "{}", String::from_utf8_lossy(cut));
         }
+        // A raw control character anywhere in a skipped or a read string is not JSON.
+        for control in ['\u{0}', '\t', '\u{1f}'] {
+            for key in ["note", "id"] {
+                let text = format!("{}{control}{}", "a".repeat(n), "b".repeat(n % 7 + 1));
+                let body = format!(r#"[{{"{key}":"{text}","id":"7","modification_date":"2024-03-10T07:05:09.042Z"}}]"#);
+                let err = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, body.as_bytes()).unwrap_err();
+                assert_eq!(field(&err, "code").as_string().unwrap(), "body.not-json", "{body:?}");
+            }
+        }
     }
 }

@@ -590,3 +590,29 @@ proptest! {
         }
     }
 }
+
+/// The word-at-a-time search (used without SIMD) and the SIMD one agree with the byte loop on
+/// where a string's content ends and whether it ends at a quote, for every special byte at
+/// every offset around the step widths, after plain ASCII or non-ASCII filler.
+#[test]
+fn wide_searches_agree_with_the_byte_loop() {
+    for filler in [b'a', 0xc3] {
+        for n in 0..40 {
+            for special in [b'"', b'\\', 0x00, 0x1f, b'\t', 0x20, 0x7f, 0x80, 0xff] {
+                for trailing in [0, 1, 20] {
+                    let mut b = vec![filler; n];
+                    b.push(special);
+                    b.extend(std::iter::repeat_n(b'"', trailing));
+                    for from in [0, n / 2] {
+                        let want = super::tail(&b, from, super::is_special);
+                        assert_eq!(super::swar::find(&b, from), want, "swar find {b:?} from {from}");
+                        assert_eq!(super::wide::find(&b, from), want, "wide find {b:?} from {from}");
+                        let want = super::tail(&b, from, super::stops_read);
+                        assert_eq!(super::swar::find_read(&b, from), want, "swar find_read {b:?} from {from}");
+                        assert_eq!(super::wide::find_read(&b, from), want, "wide find_read {b:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
+}
