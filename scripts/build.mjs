@@ -24,11 +24,12 @@ export function buildPackage() {
     "--remove-producers-section",
     `${root}/target/wasm32-unknown-unknown/release/elements_poller.wasm`,
   ]);
-  step("optimizing the wasm for size (wasm-opt -Oz, from the binaryen devDependency)");
+  step("optimizing the wasm (wasm-opt -O3, from the binaryen devDependency)");
   const wasm = `${root}/pkg/wasm/elements_poller_bg.wasm`;
+  // -O3 rather than -Oz: as small gzipped here (within 100 bytes) and 2-3% faster detection.
   // memory-packing splits the zone tables into thousands of segments: smaller raw, but ~4 KB
   // larger gzipped, which is what browsers download.
-  run(`${root}/node_modules/.bin/wasm-opt`, ["-Oz", "--skip-pass=memory-packing", ...features, wasm, "-o", wasm]);
+  run(`${root}/node_modules/.bin/wasm-opt`, ["-O3", "--skip-pass=memory-packing", ...features, wasm, "-o", wasm]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) buildPackage();

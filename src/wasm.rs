@@ -106,11 +106,72 @@ fn state(text: &str) -> Result<Option<detect::State>, JsValue> {
     if text.is_empty() { Ok(None) } else { detect::State::from_json(text).map(Some).map_err(err) }
 }
 
-/// `resource`, `state` (empty on a first run) and `options` are JSON text; `body` the raw bytes.
+/// A response body in wasm memory, written in place from JS. A fetch stream's chunks land here
+/// directly, so a body is copied once on its way in (as a native host reading a socket copies
+/// it once), not into a JS buffer first and then again into wasm memory.
+#[wasm_bindgen(js_name = BodyBuffer)]
+pub struct BodyBuffer {
+    bytes: Vec<u8>,
+    /// The length of the view `spare` last handed out and `commit` has not settled.
+    open: usize,
+}
+
+#[wasm_bindgen(js_class = BodyBuffer)]
+impl BodyBuffer {
+    #[wasm_bindgen(constructor)]
+    pub fn new(capacity: usize) -> BodyBuffer {
+        BodyBuffer { bytes: Vec::with_capacity(capacity), open: 0 }
+    }
+
+    /// A whole body at once: wasm-bindgen copies `bytes` into wasm memory and the buffer takes
+    /// that allocation as it is.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: Vec<u8>) -> BodyBuffer {
+        BodyBuffer { bytes, open: 0 }
+    }
+
+    /// `n` zeroed bytes at the end, as a view into wasm memory for JS to fill, then `commit`.
+    /// The view is valid until the next call into the module (memory may grow and move).
+    pub fn spare(&mut self, n: usize) -> js_sys::Uint8Array {
+        self.bytes.truncate(self.bytes.len() - self.open);
+        let at = self.bytes.len();
+        // Zeroed rather than left uninitialized: every byte of the Vec is then initialized
+        // whatever JS writes, at the cost of a memset per chunk.
+        self.bytes.resize(at + n, 0);
+        self.open = n;
+        // SAFETY: the view covers initialized bytes of `self.bytes`; JS uses it before its next
+        // call into the module, the only thing that could move or free them.
+        unsafe { js_sys::Uint8Array::view(&self.bytes[at..]) }
+    }
+
+    /// Keeps the first `n` bytes of the last `spare` view as part of the body.
+    pub fn commit(&mut self, n: usize) -> Result<(), JsValue> {
+        if n > self.open {
+            return Err(err(Error::new("body.commit", format!("commit({n}) after spare({}): at most the spare length", self.open))));
+        }
+        self.bytes.truncate(self.bytes.len() - self.open + n);
+        self.open = 0;
+        Ok(())
+    }
+
+    /// The committed length in bytes.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.bytes.len() - self.open
+    }
+}
+
+impl BodyBuffer {
+    fn body(&self) -> &[u8] {
+        &self.bytes[..self.length()]
+    }
+}
+
+/// `resource`, `state` (empty on a first run) and `options` are JSON text.
 #[wasm_bindgen(js_name = detectChanges)]
-pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body: &[u8]) -> Result<JsValue, JsValue> {
+pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body: &BodyBuffer) -> Result<JsValue, JsValue> {
     let opts: DetectOptions = options(options_json)?;
-    let out = detect::detect(&spec(resource)?, state(state_json)?.as_ref(), body, &opts.core()).map_err(err)?;
+    let out = detect::detect(&spec(resource)?, state(state_json)?.as_ref(), body.body(), &opts.core()).map_err(err)?;
     Ok(to_js(&out))
 }
 
@@ -173,12 +234,12 @@ impl WasmPollCycle {
 
     /// `headers` is a JSON object of header names to values.
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, status: u16, headers_json: &str, body: &[u8]) -> Result<(), JsValue> {
+    pub fn handle_response(&mut self, status: u16, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
         let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
         let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
-            c.handle_response(cycle::Response { status, headers: &headers, body });
+            c.handle_response(cycle::Response { status, headers: &headers, body: body.body() });
         }
         Ok(())
     }

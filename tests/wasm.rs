@@ -31,11 +31,24 @@ fn validate_config_never_throws_on_garbage() {
     assert_eq!(field(&diags.get(0), "code").as_string().unwrap(), "config.not-json");
 }
 
+/// A body written in place, chunk by chunk, as the JS layer streams a response: a spare view
+/// longer than what was written keeps only what `commit` names.
 #[wasm_bindgen_test]
-fn detect_changes_reads_bytes() {
+fn detect_changes_reads_a_body_written_in_place() {
     let resource = r#"{"name":"appointments","idField":"id","datesConfiguration":{"updatedDateField":"modification_date"}}"#;
     let body = br#"[{"id":7,"modification_date":"2024-03-10T07:05:09.042Z"}]"#;
-    let out = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, body).unwrap();
+    let mut buf = wasm::BodyBuffer::new(4);
+    for chunk in body.chunks(10) {
+        let view = buf.spare(chunk.len() + 5);
+        assert_eq!(view.length() as usize, chunk.len() + 5);
+        view.subarray(0, chunk.len() as u32).copy_from(chunk);
+        buf.commit(chunk.len()).unwrap();
+    }
+    assert_eq!(buf.length(), body.len());
+    let _ = buf.spare(3);
+    assert_eq!(field(&buf.commit(4).unwrap_err(), "code").as_string().unwrap(), "body.commit");
+    assert_eq!(buf.length(), body.len(), "a spare view that was not committed is not part of the body");
+    let out = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &buf).unwrap();
     let events = js_sys::Array::from(&field(&out, "events"));
     assert_eq!(events.length(), 1);
     assert_eq!(field(&events.get(0), "objectId").as_string().unwrap(), "7");
@@ -51,12 +64,15 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
         for special in ["", "\\\"", "\\\\", "\\u00e9", "é", "\\ud83d\\ude00"] {
             let pad = format!("{}{special}{}", "a".repeat(n), "b".repeat(n % 7 + 1));
             let body = format!(r#"[{{"note":"{pad}","id":"{pad}","modification_date":"2024-03-10T07:05:09.042Z"}}]"#);
-            let out = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, body.as_bytes()).unwrap();
+            let out =
+                wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &wasm::BodyBuffer::from_bytes(body.as_bytes().to_vec()))
+                    .unwrap();
             let events = js_sys::Array::from(&field(&out, "events"));
             let want: String = serde_json::from_str(&format!("\"{pad}\"")).unwrap();
             assert_eq!(field(&events.get(0), "objectId").as_string().unwrap(), want, "{body}");
             let cut = &body.as_bytes()[..10 + n];
-            let err = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, cut).unwrap_err();
+            let err =
+                wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &wasm::BodyBuffer::from_bytes(cut.to_vec())).unwrap_err();
             assert_eq!(field(&err, "code").as_string().unwrap(), "body.not-json", "{}", String::from_utf8_lossy(cut));
         }
         // A raw control character anywhere in a skipped or a read string is not JSON.
@@ -64,7 +80,13 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
             for key in ["note", "id"] {
                 let text = format!("{}{control}{}", "a".repeat(n), "b".repeat(n % 7 + 1));
                 let body = format!(r#"[{{"{key}":"{text}","id":"7","modification_date":"2024-03-10T07:05:09.042Z"}}]"#);
-                let err = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, body.as_bytes()).unwrap_err();
+                let err = wasm::detect_changes(
+                    resource,
+                    "",
+                    r#"{"startFrom":"beginning","now":0}"#,
+                    &wasm::BodyBuffer::from_bytes(body.as_bytes().to_vec()),
+                )
+                .unwrap_err();
                 assert_eq!(field(&err, "code").as_string().unwrap(), "body.not-json", "{body:?}");
             }
         }

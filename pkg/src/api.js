@@ -152,11 +152,110 @@ function resourceText(resource) {
  * `body` is the raw response bytes (a string is accepted too).
  */
 export function detectChanges({ resource, state = null, body, ...options } = {}) {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  if (!(bytes instanceof Uint8Array)) throw new PollerError("argument.body", "body must be the response bytes (Uint8Array) or a string");
   const resourceJson = resourceText(resource);
   const optionsJson = JSON.stringify(detectOptions(options));
-  return core(() => wasm.detectChanges(resourceJson, stateText(state), optionsJson, bytes));
+  return withBody(body, (inner) => core(() => wasm.detectChanges(resourceJson, stateText(state), optionsJson, inner)));
+}
+
+let innerOf; // BodyBuffer's wasm object, for this module only
+
+/**
+ * A response body held in wasm memory. Streaming a response into one (`fromResponse`,
+ * `fromStream`) copies each chunk once, straight into wasm memory; passing a `Uint8Array`
+ * to `detectChanges` or `PollCycle.handleResponse` copies the whole body in on every call.
+ * A buffer can be read any number of times; `free()` returns its memory (or let it be
+ * garbage-collected).
+ */
+export class BodyBuffer {
+  #inner;
+  static {
+    innerOf = (b) => b.#inner;
+  }
+
+  /** An empty buffer; `capacity` (bytes) reserves room up front when the length is known. */
+  constructor(capacity = 0) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new PollerError("argument.capacity", `capacity must be a byte count, not ${capacity}`);
+    this.#inner = new wasm.BodyBuffer(capacity);
+  }
+
+  /** A buffer holding `body` (bytes or text, UTF-8 encoded). */
+  static from(body) {
+    const b = new BodyBuffer();
+    b.#inner.free();
+    b.#inner = wasm.BodyBuffer.fromBytes(bytesOf(body));
+    return b;
+  }
+
+  /**
+   * Reads a stream of byte chunks (a fetch `Response.body`, a Node `Readable`, any async
+   * iterable of `Uint8Array`) to its end. `capacity` reserves room (e.g. the content length).
+   */
+  static async fromStream(stream, { capacity = 0 } = {}) {
+    const b = new BodyBuffer(capacity);
+    try {
+      if (typeof stream?.getReader === "function") {
+        const reader = stream.getReader();
+        for (let r; !(r = await reader.read()).done; ) b.write(r.value);
+      } else if (stream && typeof stream[Symbol.asyncIterator] === "function") {
+        for await (const chunk of stream) b.write(chunk);
+      } else {
+        throw new PollerError("argument.stream", "fromStream needs a ReadableStream or an async iterable of Uint8Array chunks");
+      }
+    } catch (e) {
+      b.free();
+      throw e;
+    }
+    return b;
+  }
+
+  /** A fetch `Response`'s body, streamed in (its `content-length`, when given, is reserved). */
+  static async fromResponse(response) {
+    if (!response.body) return BodyBuffer.from(new Uint8Array(await response.arrayBuffer()));
+    const length = Number(response.headers?.get?.("content-length"));
+    return BodyBuffer.fromStream(response.body, { capacity: Number.isSafeInteger(length) && length > 0 ? length : 0 });
+  }
+
+  /** Appends `chunk` (bytes, or text as UTF-8). */
+  write(chunk) {
+    const bytes = bytesOf(chunk);
+    // The view is into wasm memory: it is filled before the next call into the module.
+    this.#inner.spare(bytes.length).set(bytes);
+    this.#inner.commit(bytes.length);
+    return this;
+  }
+
+  /** The length in bytes. */
+  get length() {
+    return this.#inner.length;
+  }
+
+  /** Returns the buffer's wasm memory now rather than when it is garbage-collected. */
+  free() {
+    this.#inner?.free();
+    this.#inner = undefined;
+  }
+}
+
+function bytesOf(body) {
+  if (typeof body === "string") return encoder.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  throw new PollerError("argument.body", "body must be the response bytes (Uint8Array), a string or a BodyBuffer");
+}
+
+/** Runs `f` with the wasm object of `body`, copying bytes or text into a buffer freed after. */
+function withBody(body, f) {
+  if (body instanceof BodyBuffer) {
+    const inner = innerOf(body);
+    if (!inner) throw new PollerError("argument.body", "this BodyBuffer was freed");
+    return f(inner);
+  }
+  const buffer = wasm.BodyBuffer.fromBytes(bytesOf(body));
+  try {
+    return f(buffer);
+  } finally {
+    buffer.free();
+  }
 }
 
 /** The instance's identity in event ids, and its element key, from a body. */
@@ -208,11 +307,11 @@ export class PollCycle {
     return core(() => this.#inner.nextRequest());
   }
 
-  /** @param {{status: number, headers?: Record<string, string> | Headers, body?: Uint8Array | string}} response */
+  /** @param {{status: number, headers?: Record<string, string> | Headers, body?: Uint8Array | string | BodyBuffer}} response */
   handleResponse({ status, headers = {}, body = new Uint8Array() }) {
     const h = typeof Headers !== "undefined" && headers instanceof Headers ? Object.fromEntries(headers) : headers;
-    const bytes = typeof body === "string" ? encoder.encode(body) : body;
-    core(() => this.#inner.handleResponse(status, JSON.stringify(h), bytes));
+    const headersJson = JSON.stringify(h);
+    withBody(body, (inner) => core(() => this.#inner.handleResponse(status, headersJson, inner)));
   }
 
   /** The stats read so far (`pages`, `records`, `events`, ...): progress while the cycle runs. */

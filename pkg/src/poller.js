@@ -14,7 +14,7 @@
 import { PollerError } from "./errors.js";
 import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
-import { normalizeConfig, PollCycle, buildNotifications } from "./api.js";
+import { normalizeConfig, PollCycle, buildNotifications, BodyBuffer } from "./api.js";
 
 const MINUTE = 60_000;
 
@@ -198,7 +198,11 @@ export class Poller extends EventTarget {
         await this.#limiter.take(signal);
         const res = await this.#send(req, signal);
         failed = res.status === 0 || res.status === 429 || res.status >= 500 ? res : null;
-        cycle.handleResponse(res);
+        try {
+          cycle.handleResponse(res);
+        } finally {
+          res.body.free?.();
+        }
         if (res.status >= 200 && res.status < 300) {
           const { pages, records, events } = cycle.progress() ?? {};
           this.#emit("page", { resource: resource.name, pages, records, events });
@@ -221,7 +225,8 @@ export class Poller extends EventTarget {
   async #send(req, signal) {
     try {
       const res = await this.#o.fetch(req.url, { method: req.method, headers: req.headers, signal });
-      return { status: res.status, headers: headersObject(res.headers), body: new Uint8Array(await res.arrayBuffer()) };
+      // Streamed straight into wasm memory: one copy of the body, not two.
+      return { status: res.status, headers: headersObject(res.headers), body: await BodyBuffer.fromResponse(res) };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       return { status: 0, headers: {}, body: new Uint8Array(), error: e?.message ?? String(e) };

@@ -136,8 +136,29 @@ export interface DetectInput extends DetectOptions {
   resource: NamedResource;
   /** `null` on a first run. */
   state?: DetectionState | string | null;
-  /** The raw response bytes; a string is accepted too. */
-  body: Uint8Array | string;
+  /** The raw response bytes (copied into wasm memory for the call), a string, or a `BodyBuffer` already there. */
+  body: Uint8Array | string | BodyBuffer;
+}
+
+/**
+ * A response body held in wasm memory. Streaming a response into one copies each chunk once,
+ * straight into wasm memory; a buffer can be read any number of times.
+ */
+export class BodyBuffer {
+  /** An empty buffer; `capacity` (bytes) reserves room up front. Throws `PollerError` (`argument.capacity`). */
+  constructor(capacity?: number);
+  /** A buffer holding `body` (text is written as UTF-8). */
+  static from(body: Uint8Array | ArrayBuffer | string): BodyBuffer;
+  /** Reads a `ReadableStream` (e.g. `Response.body`) or an async iterable of chunks to its end. */
+  static fromStream(stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, options?: { capacity?: number }): Promise<BodyBuffer>;
+  /** A fetch `Response`'s body, streamed in; its `content-length` is reserved when given. */
+  static fromResponse(response: Response): Promise<BodyBuffer>;
+  /** Appends a chunk (text as UTF-8). */
+  write(chunk: Uint8Array | ArrayBuffer | string): this;
+  /** The length in bytes. */
+  readonly length: number;
+  /** Returns the buffer's wasm memory now rather than when it is garbage-collected. */
+  free(): void;
 }
 
 export interface DetectResult {
@@ -275,7 +296,7 @@ export class PollCycle {
   /** The request to send, or null when the cycle is over. */
   nextRequest(): CycleRequest | null;
   /** Status 0 means the request failed in transport (retried like a 5xx). */
-  handleResponse(response: { status: number; headers?: Record<string, string> | Headers; body?: Uint8Array | string }): void;
+  handleResponse(response: { status: number; headers?: Record<string, string> | Headers; body?: Uint8Array | string | BodyBuffer }): void;
   /** The stats read so far: progress while the cycle runs. */
   progress(): DetectStats;
   /** Once: the events and the new state; throws `PollerError` if the cycle failed (keep the old state). */

@@ -1,7 +1,7 @@
 // The package's functions, imported as a user imports them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseDate, formatDate, validateConfig, detectChanges, PollerError } from "elements-poller";
+import { parseDate, formatDate, validateConfig, detectChanges, BodyBuffer, PollCycle, PollerError } from "elements-poller";
 
 const ISO_MS = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
 
@@ -73,6 +73,67 @@ test("detectChanges classifies records against a watermark", () => {
   // The same body again, from the saved state: nothing new.
   const again = detectChanges({ resource, state: JSON.parse(JSON.stringify(first.state)), body, now: Date.UTC(2024, 0, 5) });
   assert.deepEqual(again.events, []);
+});
+
+test("BodyBuffer: a body streamed into wasm memory in chunks reads as the same bytes do", async () => {
+  const resource = { name: "appointments", idField: "id", datesConfiguration: { updatedDateField: "modification_date", updatedDateFormat: ISO_MS } };
+  // Large enough that wasm memory grows while it is written: every chunk's view is taken anew.
+  const records = Array.from({ length: 40_000 }, (_, i) => ({ id: i, note: "é\"x".repeat(i % 9), modification_date: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString() }));
+  const bytes = new TextEncoder().encode(JSON.stringify(records));
+  const opts = { resource, state: null, startFrom: "2024-01-20T00:00:00Z", now: Date.UTC(2025, 0, 1) };
+  const want = detectChanges({ ...opts, body: bytes });
+  assert.ok(want.events.length > 10_000, `${want.events.length} events`);
+
+  const chunks = (size) => Array.from({ length: Math.ceil(bytes.length / size) }, (_, k) => bytes.subarray(k * size, (k + 1) * size));
+  const web = new ReadableStream({
+    start(c) {
+      for (const chunk of chunks(7_777)) c.enqueue(chunk);
+      c.close();
+    },
+  });
+  const streamed = await BodyBuffer.fromStream(web);
+  assert.equal(streamed.length, bytes.length);
+  assert.deepEqual(detectChanges({ ...opts, body: streamed }), want);
+  assert.deepEqual(detectChanges({ ...opts, body: streamed }), want, "a buffer can be read again");
+  streamed.free();
+  assert.throws(() => detectChanges({ ...opts, body: streamed }), { name: "PollerError", code: "argument.body" });
+
+  async function* iterable() {
+    yield* chunks(65_536);
+  }
+  const fromIterable = await BodyBuffer.fromStream(iterable(), { capacity: bytes.length });
+  assert.deepEqual(detectChanges({ ...opts, body: fromIterable }), want);
+
+  const fromResponse = await BodyBuffer.fromResponse(new Response(bytes, { headers: { "content-length": String(bytes.length) } }));
+  assert.deepEqual(detectChanges({ ...opts, body: fromResponse }), want);
+  assert.deepEqual(detectChanges({ ...opts, body: BodyBuffer.from(bytes) }), want);
+  assert.deepEqual(detectChanges({ ...opts, body: new BodyBuffer().write(JSON.stringify(records)) }), want, "text is written as UTF-8");
+
+  await assert.rejects(BodyBuffer.fromStream(42), { name: "PollerError", code: "argument.stream" });
+  const broken = new ReadableStream({
+    start(c) {
+      c.enqueue(bytes.subarray(0, 100));
+      c.error(new Error("connection reset"));
+    },
+  });
+  await assert.rejects(BodyBuffer.fromStream(broken), /connection reset/);
+  assert.throws(() => new BodyBuffer(-1), { name: "PollerError", code: "argument.capacity" });
+  assert.throws(() => BodyBuffer.from(42), { name: "PollerError", code: "argument.body" });
+});
+
+test("PollCycle.handleResponse takes a BodyBuffer as it takes bytes", () => {
+  const resource = { name: "contacts", url: "/hubs/crm/contacts", idField: "id", datesConfiguration: { updatedDateField: "updated", updatedDateFormat: ISO_MS } };
+  const body = JSON.stringify([{ id: "a", updated: "2024-02-01T00:00:00.000Z" }]);
+  const run = (b) => {
+    const cycle = new PollCycle({ resource, baseUrl: "http://hub.invalid/elements/api-v2", startFrom: "2024-01-01T00:00:00Z", now: Date.UTC(2024, 2, 1) });
+    assert.ok(cycle.nextRequest());
+    cycle.handleResponse({ status: 200, headers: {}, body: b });
+    assert.equal(cycle.nextRequest(), null);
+    return cycle.finish();
+  };
+  const want = run(new TextEncoder().encode(body));
+  assert.deepEqual(want.events.map((e) => e.objectId), ["a"]);
+  assert.deepEqual(run(BodyBuffer.from(body)), want);
 });
 
 test("lintDateFormat: pitfalls as warnings, a broken pattern or zone as an error", async () => {

@@ -29,6 +29,16 @@ try {
   }
 }
 
+import { BodyBuffer } from "elements-poller";
+async function streamed(res: Response): Promise<number> {
+  const body: BodyBuffer = await BodyBuffer.fromResponse(res);
+  const again = await BodyBuffer.fromStream(res.body!, { capacity: 1024 });
+  const n: number = detectChanges({ resource: { name: "a" }, body }).events.length + again.write("[]").length + BodyBuffer.from("[]").length;
+  body.free();
+  return n;
+}
+console.log(streamed);
+
 // @ts-expect-error: the format is required
 parseDate("2024");
 // @ts-expect-error: body must be bytes or a string
