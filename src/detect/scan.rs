@@ -448,6 +448,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string that is read, not skipped: borrowed when it has no escapes.
+    #[inline(always)]
     fn string_value(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.i;
         let (end, escaped, ascii) = self.string_read()?;
@@ -523,7 +524,7 @@ impl<'a> Parser<'a> {
                 }
             }
             if let Some(slot) = leaf {
-                out.slots[slot] = self.scalar()?;
+                self.scalar(&mut out.slots[slot])?;
             } else if through != 0 {
                 let mut deeper = Wanted::default();
                 for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
@@ -547,14 +548,30 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A value at a wanted path, cursor at its first byte.
-    fn scalar(&mut self) -> Result<Scalar<'a>, Fail> {
+    /// A value at a wanted path into `dst`, cursor at its first byte. Written in place: a
+    /// `Scalar` returned through memory and copied on is read back whole right after the
+    /// callee wrote it field by field, a store-forwarding stall on every wanted field.
+    #[inline(never)]
+    fn scalar(&mut self, dst: &mut Scalar<'a>) -> Result<(), Fail> {
         let other = match self.peek() {
             Some(b'"') => {
                 self.i += 1;
-                return self.string_value().map(Scalar::Str);
+                let start = self.i;
+                let (end, escaped, ascii) = self.string_read()?;
+                // Each branch stores its own value: merged, the two would meet in a temporary
+                // that is copied on with wider loads than the stores that wrote it.
+                if escaped || !ascii {
+                    *dst = Scalar::Str(self.text(start, end, escaped)?);
+                } else {
+                    // SAFETY: every byte is below 0x80 (`string_read` saw no other), so this is UTF-8.
+                    *dst = Scalar::Str(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(&self.b[start..end]) }));
+                }
+                return Ok(());
             }
-            Some(b'-' | b'0'..=b'9') => return self.number(),
+            Some(b'-' | b'0'..=b'9') => {
+                *dst = self.number()?;
+                return Ok(());
+            }
             Some(b't' | b'f') => "a boolean",
             Some(b'n') => "null",
             Some(b'{') => "an object",
@@ -562,7 +579,8 @@ impl<'a> Parser<'a> {
             _ => return Err(self.unexpected("expected value")),
         };
         self.skip_value()?;
-        Ok(Scalar::Other(other))
+        *dst = Scalar::Other(other);
+        Ok(())
     }
 
     /// Moves past a number, checking its grammar; `true` when it has no fraction or exponent.
@@ -616,6 +634,7 @@ impl<'a> Parser<'a> {
     /// A number at a wanted path, typed the way serde_json types it: non-negative integers
     /// as `UInt`, negative ones as `Int`, the rest (and `-0`, and integers past 64 bits) as
     /// `Float`.
+    #[inline(always)]
     fn number(&mut self) -> Result<Scalar<'a>, Fail> {
         let start = self.i;
         let int = self.skip_number()?;
