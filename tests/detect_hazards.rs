@@ -164,6 +164,9 @@ fn per_record_problems_are_diagnostics_and_the_batch_goes_on() {
     let d: Vec<_> = out.diagnostics.iter().map(|d| (d.code, d.path.as_str())).collect();
     assert_eq!(d, vec![("record.missing-id", "[1]"), ("record.bad-date", "[2]"), ("record.not-object", "[3]"), ("record.missing-date", "[4]")]);
     assert_eq!(out.stats.invalid, 4);
+    // The record's id leads the message, a numeric one written out as digits.
+    assert!(out.diagnostics[1].message.starts_with("record 2: (x) bad date at"), "{}", out.diagnostics[1].message);
+    assert!(out.diagnostics[3].message.starts_with("record 4: (7) no date at"), "{}", out.diagnostics[3].message);
     assert_eq!(detect(&spec(), None, b"[{\"id\":1,", &opts(0)).unwrap_err().code, "body.not-json");
     assert_eq!(detect(&spec(), None, b"{\"items\":[]}", &opts(0)).unwrap_err().code, "body.no-records");
 }
