@@ -263,17 +263,24 @@ impl Zone {
 
     /// The UTC instant of a local wall-clock time (ms since the epoch, read as if UTC).
     /// A time in a gap moves forward by the gap; one in a fold takes the earlier offset.
+    #[inline]
     pub fn local_to_utc(&self, local_ms: i64) -> i64 {
         local_ms.saturating_sub(self.offset_for_local(local_ms) as i64 * 1000)
     }
 
     /// The offset to subtract from a local wall-clock time, with java.time's gap/fold rule.
+    /// (Inline for fixed offsets, which most APIs' dates are in: there a call per date costs
+    /// more than the answer.)
+    #[inline]
     pub fn offset_for_local(&self, local_ms: i64) -> i32 {
-        let tz = match *self {
-            Zone::Fixed(s) => return s,
-            Zone::Utc => return 0,
-            Zone::Tz(tz) => tz,
-        };
+        match *self {
+            Zone::Fixed(s) => s,
+            Zone::Utc => 0,
+            Zone::Tz(tz) => Self::tz_offset_for_local(tz, local_ms),
+        }
+    }
+
+    fn tz_offset_for_local(tz: Tz, local_ms: i64) -> i32 {
         let local = local_ms.div_euclid(1000);
         // Transitions are at least days apart in every zone that matters, so the offsets a day
         // either side are the only candidates.

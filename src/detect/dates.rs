@@ -22,6 +22,7 @@ impl DateKind {
     }
 
     /// Epoch ms of a record's value.
+    #[inline]
     pub(crate) fn read(&self, v: &Scalar<'_>) -> Result<i64, Error> {
         let bad = |e: Error| Error::new("record.bad-date", e.message);
         match v {
