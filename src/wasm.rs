@@ -118,9 +118,13 @@ pub struct BodyBuffer {
 
 #[wasm_bindgen(js_class = BodyBuffer)]
 impl BodyBuffer {
+    /// `capacity` is a hint (a server's `content-length`): room that cannot be had is not an
+    /// error, the buffer grows as it is written instead.
     #[wasm_bindgen(constructor)]
     pub fn new(capacity: usize) -> BodyBuffer {
-        BodyBuffer { bytes: Vec::with_capacity(capacity), open: 0 }
+        let mut bytes = Vec::new();
+        let _ = bytes.try_reserve_exact(capacity);
+        BodyBuffer { bytes, open: 0 }
     }
 
     /// A whole body at once: wasm-bindgen copies `bytes` into wasm memory and the buffer takes

@@ -175,7 +175,7 @@ export class BodyBuffer {
   /** An empty buffer; `capacity` (bytes) reserves room up front when the length is known. */
   constructor(capacity = 0) {
     if (!Number.isSafeInteger(capacity) || capacity < 0) throw new PollerError("argument.capacity", `capacity must be a byte count, not ${capacity}`);
-    this.#inner = new wasm.BodyBuffer(capacity);
+    this.#inner = new wasm.BodyBuffer(Math.min(capacity, 0xffff_ffff)); // wasm32 sizes are 32-bit
   }
 
   /** A buffer holding `body` (bytes or text, UTF-8 encoded). */

@@ -448,7 +448,6 @@ impl<'a> Parser<'a> {
     }
 
     /// A string that is read, not skipped: borrowed when it has no escapes.
-    #[inline(always)]
     fn string_value(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.i;
         let (end, escaped, ascii) = self.string_read()?;

@@ -616,3 +616,19 @@ fn wide_searches_agree_with_the_byte_loop() {
         }
     }
 }
+
+/// The loop-free key comparison: equal strings of every length up to three words, and one
+/// differing byte at every position, or one length off.
+#[test]
+fn same_compares_keys_of_every_length() {
+    for n in 0..40 {
+        let a: Vec<u8> = (0..n).map(|k| b'a' + (k % 26) as u8).collect();
+        assert!(super::same(&a, &a.clone()), "{n}");
+        for k in 0..n {
+            let mut b = a.clone();
+            b[k] ^= 0x20;
+            assert!(!super::same(&a, &b), "{n} differing at {k}");
+        }
+        assert!(!super::same(&a, &[a.as_slice(), b"x"].concat()), "{n} and one more");
+    }
+}
