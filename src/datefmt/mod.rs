@@ -69,7 +69,6 @@ impl DateFormat {
     /// Parses `text` as a time in `zone` (unless the text carries its own offset), returning
     /// epoch milliseconds. Errors have a `date.parse.*` code and the 0-based character column
     /// where parsing stopped.
-    #[inline]
     pub fn parse(&self, text: &str, zone: &Zone) -> Result<i64, Error> {
         match &self.kind {
             Kind::Pattern(items, fixed) => match fixed.as_ref().and_then(|f| f.local(text.as_bytes())) {
