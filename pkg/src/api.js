@@ -157,7 +157,7 @@ export function detectChanges({ resource, state = null, body, ...options } = {})
   return withBody(body, (inner) => core(() => wasm.detectChanges(resourceJson, stateText(state), optionsJson, inner)));
 }
 
-let innerOf; // BodyBuffer's wasm object, for this module only
+let liveOf; // a BodyBuffer's wasm object (throws once freed), for this module only
 
 /**
  * A response body held in wasm memory. Streaming a response into one (`fromResponse`,
@@ -169,7 +169,7 @@ let innerOf; // BodyBuffer's wasm object, for this module only
 export class BodyBuffer {
   #inner;
   static {
-    innerOf = (b) => b.#inner;
+    liveOf = (b) => b.#live();
   }
 
   /** An empty buffer; `capacity` (bytes) reserves room up front when the length is known. */
@@ -218,15 +218,21 @@ export class BodyBuffer {
   /** Appends `chunk` (bytes, or text as UTF-8). */
   write(chunk) {
     const bytes = bytesOf(chunk);
+    const inner = this.#live();
     // The view is into wasm memory: it is filled before the next call into the module.
-    this.#inner.spare(bytes.length).set(bytes);
-    this.#inner.commit(bytes.length);
+    inner.spare(bytes.length).set(bytes);
+    inner.commit(bytes.length);
     return this;
   }
 
   /** The length in bytes. */
   get length() {
-    return this.#inner.length;
+    return this.#live().length;
+  }
+
+  #live() {
+    if (!this.#inner) throw new PollerError("argument.body", "this BodyBuffer was freed");
+    return this.#inner;
   }
 
   /** Returns the buffer's wasm memory now rather than when it is garbage-collected. */
@@ -245,11 +251,7 @@ function bytesOf(body) {
 
 /** Runs `f` with the wasm object of `body`, copying bytes or text into a buffer freed after. */
 function withBody(body, f) {
-  if (body instanceof BodyBuffer) {
-    const inner = innerOf(body);
-    if (!inner) throw new PollerError("argument.body", "this BodyBuffer was freed");
-    return f(inner);
-  }
+  if (body instanceof BodyBuffer) return f(liveOf(body));
   const buffer = wasm.BodyBuffer.fromBytes(bytesOf(body));
   try {
     return f(buffer);

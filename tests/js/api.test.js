@@ -97,6 +97,9 @@ test("BodyBuffer: a body streamed into wasm memory in chunks reads as the same b
   assert.deepEqual(detectChanges({ ...opts, body: streamed }), want, "a buffer can be read again");
   streamed.free();
   assert.throws(() => detectChanges({ ...opts, body: streamed }), { name: "PollerError", code: "argument.body" });
+  assert.throws(() => streamed.write("x"), { name: "PollerError", code: "argument.body" });
+  assert.throws(() => streamed.length, { name: "PollerError", code: "argument.body" });
+  streamed.free(); // twice is harmless
 
   async function* iterable() {
     yield* chunks(65_536);
