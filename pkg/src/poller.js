@@ -201,7 +201,7 @@ export class Poller extends EventTarget {
         try {
           cycle.handleResponse(res);
         } finally {
-          res.body.free?.();
+          res.body.free();
         }
         if (res.status >= 200 && res.status < 300) {
           const { pages, records, events } = cycle.progress() ?? {};
@@ -229,7 +229,7 @@ export class Poller extends EventTarget {
       return { status: res.status, headers: headersObject(res.headers), body: await BodyBuffer.fromResponse(res) };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      return { status: 0, headers: {}, body: new Uint8Array(), error: e?.message ?? String(e) };
+      return { status: 0, headers: {}, body: new BodyBuffer(), error: e?.message ?? String(e) };
     }
   }
 
