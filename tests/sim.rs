@@ -82,8 +82,9 @@ fn ours_against_the_platform_rule() {
 #[ignore = "soak: cargo test --release --test sim -- --ignored"]
 fn soak_one_million_seeds() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
-    let per = 1_000_000 / threads;
-    let handles: Vec<_> = (0..threads).map(|i| std::thread::spawn(move || sweep(1_000_000 + i * per..1_000_000 + (i + 1) * per, &Ours))).collect();
+    // Contiguous shares, the last one ending at exactly 2,000,000 whatever the thread count.
+    let bound = move |i: u64| 1_000_000 + 1_000_000 * i / threads;
+    let handles: Vec<_> = (0..threads).map(|i| std::thread::spawn(move || sweep(bound(i)..bound(i + 1), &Ours))).collect();
     let mut total = Tally::default();
     let mut bad = Vec::new();
     for h in handles {
