@@ -424,8 +424,10 @@ impl Detector {
         }
         let page = self.stats.pages;
         self.stats.pages += 1;
-        let plan = self.plan.clone();
+        // Taken for the scan (the records call back into `self`), not copied per page.
+        let plan = std::mem::take(&mut self.plan);
         let res = scan::scan(body, &plan, |i, f| self.record(page, i, f));
+        self.plan = plan;
         match res {
             Ok(_) => Ok(()),
             Err(e) => {
@@ -443,7 +445,7 @@ impl Detector {
 
     fn diag(&mut self, page: usize, i: usize, code: &'static str, msg: String) {
         self.stats.invalid += 1;
-        let prefix = self.plan.records.join(".");
+        let prefix = self.opts.records_field.as_deref().unwrap_or("");
         let where_ = if page > 0 { format!(" (page {})", page + 1) } else { String::new() };
         self.diagnostics.push(Diagnostic::warning(code, format!("{prefix}[{i}]"), format!("record {i}{where_}: {msg}")));
     }

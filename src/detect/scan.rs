@@ -60,7 +60,7 @@ pub(crate) struct Fields<'a> {
 }
 
 /// Dotted paths, split once: the records array and the wanted fields.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Plan {
     pub records: Vec<String>,
     pub fields: Vec<(usize, Vec<String>)>,
