@@ -1,6 +1,6 @@
 // `npm run build`: the wasm and the npm package, nothing more.
 import { run, step, root } from "./run.mjs";
-import { ensureNodeModules, ensureWasmBindgen } from "./ensure.mjs";
+import { ensureNodeModules, ensureWasmBindgen, ensureWasmTarget } from "./ensure.mjs";
 
 // The wasm features rustc emits for wasm32-unknown-unknown (simd128 from .cargo/config.toml):
 // wasm-opt refuses a module that uses a feature it was not told about.
@@ -11,6 +11,7 @@ const features = [
 
 export function buildPackage() {
   ensureNodeModules(); // wasm-opt comes from the binaryen devDependency
+  ensureWasmTarget();
   ensureWasmBindgen();
   step("building the wasm core (cargo, release)");
   run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown", "--features", "wasm"]);

@@ -2,8 +2,8 @@
 // clone needs nothing but these two commands. Uses Node built-ins only: it runs before
 // node_modules exists.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
 import { run, root, step } from "./run.mjs";
 
 const stampFile = `${root}/node_modules/.elements-poller-lock-hash`;
@@ -15,6 +15,55 @@ export function ensureNodeModules() {
   step("installing npm dependencies (npm ci)");
   run("npm", ["ci", "--no-audit", "--no-fund"]);
   writeFileSync(stampFile, hash);
+}
+
+export const wasmTarget = "wasm32-unknown-unknown";
+
+/** The `channel` of a rust-toolchain.toml text, or null when it names none. */
+export function toolchainChannel(toml) {
+  const m = toml.match(/^\s*channel\s*=\s*"([^"]+)"/m);
+  return m ? m[1] : null;
+}
+
+/**
+ * Whether a target's standard library is in `libdir` (what `rustc --print target-libdir
+ * --target T` prints): rustc prints that path whether or not the target is installed, so the
+ * test is that `libcore-*.rlib` is there.
+ */
+export function hasTargetLibrary(libdir, readdir = readdirSync) {
+  let names;
+  try {
+    names = readdir(libdir);
+  } catch {
+    return false; // no such directory: the target was never added
+  }
+  return names.some((n) => n.startsWith("libcore-") && n.endsWith(".rlib"));
+}
+
+/**
+ * The pinned toolchain with the wasm32 standard library. rust-toolchain.toml lists the target,
+ * but rustup adds a listed target only when it installs the toolchain, and these machines come
+ * with 1.95.0 for the host only.
+ */
+export function ensureWasmTarget() {
+  const channel = toolchainChannel(readFileSync(`${root}/rust-toolchain.toml`, "utf8"));
+  if (!channel) throw new Error("rust-toolchain.toml names no channel");
+  const libdir = () => {
+    const r = spawnSync("rustc", ["--print", "target-libdir", "--target", wasmTarget], { cwd: root, encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trim() : "";
+  };
+  if (hasTargetLibrary(libdir())) return;
+  step(`adding the ${wasmTarget} target to Rust ${channel} (rustup target add)`);
+  const r = spawnSync("rustup", ["target", "add", wasmTarget, "--toolchain", channel], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0 || !hasTargetLibrary(libdir())) {
+    console.error(
+      `\ncould not add the ${wasmTarget} target to Rust ${channel}` +
+        `${r.error ? ` (${r.error.message})` : ` (rustup exit ${r.status ?? r.signal})`}.\n` +
+        `The wasm build needs it. Run \`rustup target add ${wasmTarget} --toolchain ${channel}\` by hand to see why ` +
+        `(no network to static.rust-lang.org, or no rustup on the PATH), then run this command again.`,
+    );
+    process.exit(1);
+  }
 }
 
 /** The wasm-bindgen CLI must match the `wasm-bindgen` crate in Cargo.lock exactly. */
