@@ -118,8 +118,23 @@ fn created_then_updated_classification() {
 #[test]
 fn start_from_now_and_instant() {
     let b = body(&[(1, T - 10, T - 10), (2, T + 10, T + 10)]);
-    let now = Options { start_from: "now".into(), now: T, ..opts(0) };
-    assert_eq!(ids(&detect(&spec(), None, &b, &now).unwrap()), vec![("2".into(), T + 10)]);
+    // "now": the first poll is a baseline. It emits nothing, even a version stamped after
+    // our now by a provider whose clock is ahead, and remembers what it read.
+    let now = Options { start_from: "now".into(), now: T, ..opts(2_000) };
+    let first = detect(&spec(), None, &b, &now).unwrap();
+    assert_eq!((first.events.len(), first.stats.baseline), (0, 2));
+    // Then a provider whose clock is behind ours shows what it wrote after our start, stamped
+    // before it (within lookback + pollDelay), and one stamped in our start's own millisecond:
+    // both are emitted, CREATED. The baseline's versions are not emitted again, and an update
+    // of a baseline object is UPDATED.
+    let later = body(&[(1, T - 10, T - 10), (2, T + 10, T + 10), (3, T - 1_500, T - 1_500), (4, T, T), (2, T + 10, T + 20)]);
+    let next = Options { now: T + 60_000, ..now.clone() };
+    let second = detect(&spec(), Some(&first.state), &later, &next).unwrap();
+    let types: Vec<_> = second.events.iter().map(|e| (e.object_id.as_str(), e.instant, e.event_type)).collect();
+    assert_eq!(types, vec![("3", T - 1_500, EventType::Created), ("4", T, EventType::Created), ("2", T + 20, EventType::Updated)]);
+    // Beyond the allowance a version is older than the start: outside the contract.
+    let too_old = body(&[(5, T - 2_001, T - 2_001)]);
+    assert!(detect(&spec(), Some(&first.state), &too_old, &next).unwrap().events.is_empty());
     let at = Options { start_from: "2024-03-10T07:05:09.032Z".into(), ..opts(0) };
     assert_eq!(detect(&spec(), None, &b, &at).unwrap().events.len(), 2);
     let bad = Options { start_from: "yesterday".into(), ..opts(0) };

@@ -119,7 +119,9 @@ pub struct State {
     pub v: u32,
     /// Epoch ms: the watermark `H`; `None` until something was read on a `beginning` start.
     pub watermark: Option<i64>,
-    /// Epoch ms of `startFrom`: nothing older is ever emitted; `None` for `beginning`.
+    /// Epoch ms: nothing older is ever emitted; `None` for `beginning`. The `startFrom`
+    /// instant, or for `"now"` the first poll's `now` minus `lookback + pollDelay` (a provider
+    /// whose clock is behind ours stamps up to that much earlier what it writes after our start).
     #[serde(default)]
     pub from: Option<i64>,
     /// The newest instant dropped from `seen` by the bound (see the module docs).
@@ -186,6 +188,8 @@ pub struct Stats {
     pub repeated: usize,
     /// Held back by `filterByCurrentDate`.
     pub deferred: usize,
+    /// Read by a first poll and remembered without an event (the baseline, DESIGN section 6).
+    pub baseline: usize,
     /// Records with a per-record diagnostic.
     pub invalid: usize,
     pub pages: usize,
@@ -256,11 +260,18 @@ pub fn detect(spec: &Spec, state: Option<&State>, body: &[u8], opts: &Options) -
     d.finish()
 }
 
-fn start_instant(start_from: &str, now: i64) -> Result<Option<i64>, Error> {
+/// Where a first poll starts (`startFrom`).
+enum Start {
+    Now(i64),
+    At(i64),
+    Beginning,
+}
+
+fn start_instant(start_from: &str, now: i64) -> Result<Start, Error> {
     match start_from.trim() {
-        "now" | "" => Ok(Some(now)),
-        "beginning" => Ok(None),
-        s => crate::datefmt::DateFormat::compile("iso8601").and_then(|f| f.parse(s, &crate::zone::Zone::UTC)).map(Some).map_err(|_| {
+        "now" | "" => Ok(Start::Now(now)),
+        "beginning" => Ok(Start::Beginning),
+        s => crate::datefmt::DateFormat::compile("iso8601").and_then(|f| f.parse(s, &crate::zone::Zone::UTC)).map(Start::At).map_err(|_| {
             Error::new("start-from.invalid", format!("startFrom must be \"now\", \"beginning\" or an ISO instant, not {s:?}"))
                 .with_hint("for example 2024-01-01T00:00:00Z")
         }),
@@ -279,6 +290,9 @@ pub struct Detector {
     watermark: Option<i64>,
     evicted: Option<i64>,
     floor: i64,
+    /// A first poll emits only versions at or after this (see [`Detector::new`]); the rest
+    /// of what it reads is its baseline. `i64::MIN` once there is a state.
+    emit_from: i64,
     created_floor: i64,
     keep: i64,
     /// objectId -> instants emitted (the state's `seen` plus this cycle's events).
@@ -306,20 +320,26 @@ fn split_path(s: &str) -> Vec<String> {
 
 impl Detector {
     pub fn new(spec: &Spec, state: Option<&State>, opts: &Options) -> Result<Detector, Error> {
-        let (origin, watermark, evicted, seen_list) = match state {
+        let window = opts.lookback_ms.max(0).saturating_add(spec.poll_delay_ms);
+        let keep = window.saturating_add(spec.created_check_tolerance_ms);
+        let (origin, watermark, evicted, seen_list, emit_from) = match state {
             Some(s) => {
                 if s.v != 1 {
                     return Err(Error::new("state.version", format!("state version {} is not supported", s.v)));
                 }
-                (s.from, s.watermark, s.evicted, s.seen.as_slice())
+                (s.from, s.watermark, s.evicted, s.seen.as_slice(), i64::MIN)
             }
-            None => {
-                let o = start_instant(&opts.start_from, opts.now)?;
-                (o, o, None, &[][..])
-            }
+            // The first poll is a baseline: it remembers every version it reads in `seen`,
+            // and emits only those at or after `emit_from`.
+            None => match start_instant(&opts.start_from, opts.now)? {
+                // "now": nothing is emitted now, and what a provider whose clock is behind
+                // ours stamps up to `window` before our start, and this poll did not read, is
+                // emitted by the next polls: `from` is the start minus that allowance.
+                Start::Now(now) => (Some(now.saturating_sub(window)), Some(now), None, &[][..], i64::MAX),
+                Start::At(t) => (Some(t), Some(t), None, &[][..], t),
+                Start::Beginning => (None, None, None, &[][..], i64::MIN),
+            },
         };
-        let window = opts.lookback_ms.max(0) + spec.poll_delay_ms;
-        let keep = window + spec.created_check_tolerance_ms;
         let floor = origin.unwrap_or(i64::MIN).max(watermark.map_or(i64::MIN, |h| h - window));
         let created_floor = origin
             .map_or(i64::MIN, |o| o - spec.created_check_tolerance_ms)
@@ -343,6 +363,7 @@ impl Detector {
             watermark,
             evicted,
             floor,
+            emit_from,
             created_floor,
             keep,
             seen,
@@ -533,6 +554,11 @@ impl Detector {
                 true
             }
         };
+        if at < self.emit_from {
+            // The baseline: remembered in `seen`, so that a later poll does not emit it.
+            self.stats.baseline += 1;
+            return;
+        }
         let event_type = if first && created.is_some_and(|c| c >= self.created_floor) { EventType::Created } else { EventType::Updated };
         match event_type {
             EventType::Created => self.stats.created += 1,

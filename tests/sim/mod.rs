@@ -96,6 +96,10 @@ pub struct Config {
     /// `false`: no where clause at all (the Infusionsoft appointments preset): every poll
     /// lists everything and detection alone decides.
     pub where_clause: bool,
+    /// The poller's `pollDelay`, in seconds.
+    pub poll_delay_s: i64,
+    /// Mutations stamped while the first poll is in flight (the baseline's hazard).
+    pub first_poll_mutations: u64,
 }
 
 /// The virtual epoch: our clock starts here.
@@ -139,6 +143,8 @@ impl Config {
             max_seen: detect::DEFAULT_MAX_SEEN,
             // Drawn last so the other fields of a seed stay as they were.
             where_clause: !r.chance(0.15),
+            poll_delay_s: r.pick(&[0, 0, 1, 5]),
+            first_poll_mutations: r.pick(&[0, 2, 6]),
         }
     }
 
@@ -162,8 +168,15 @@ impl Config {
                 "updatedDateField": "modification_date", "updatedDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "updatedDateTimezone": "GMT",
                 "createdDateField": "creation_date", "createdDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "createdDateTimezone": "GMT"
             },
-            "createdCheckTolerance": 0
+            "createdCheckTolerance": 0,
+            "pollDelay": self.poll_delay_s
         })
+    }
+
+    /// How far before the start a provider whose clock is behind ours may stamp a version
+    /// that the baseline did not read and that must still be emitted (DESIGN section 6).
+    pub fn allowance_ms(&self) -> i64 {
+        self.lookback_ms + self.poll_delay_s * 1000
     }
 }
 
@@ -213,6 +226,12 @@ impl Provider {
         for _ in 0..count {
             let n = if r.chance(cfg.p_burst) { r.range(3, 12) as usize } else { 1 };
             times.push((T0 + r.range(0, horizon), n));
+        }
+        // While the first poll is in flight (its first request leaves at T0), some in the very
+        // millisecond it starts: with a provider clock behind ours, these are stamped before
+        // our start.
+        for i in 0..cfg.first_poll_mutations {
+            times.push((if i == 0 { T0 } else { T0 + r.range(0, 4_000) }, 1));
         }
         times.sort();
         let mut next_id = 1u64;
@@ -569,7 +588,12 @@ pub struct Outcome {
     pub stable: Vec<bool>,
     /// Cycles whose events were delivered but whose state was not saved.
     pub unsaved: Vec<bool>,
+    /// The oldest instant that must be emitted: the start, or for `startFrom: "now"` the
+    /// baseline's start minus the allowance.
     pub origin: Option<i64>,
+    /// `startFrom: "now"`: when the last first poll (a cycle without state) finished
+    /// reading. What was visible before it is the baseline: emitting it is not required.
+    pub baseline_end: Option<i64>,
     pub cycles: usize,
     pub failed_cycles: usize,
     pub requests: usize,
@@ -581,8 +605,17 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
     let mut rng = Rng::new(cfg.seed ^ 0x1234_5678);
     let mut store: Option<String> = None;
     let mut clock = T0;
-    let mut out =
-        Outcome { delivered: vec![], spans: vec![], stable: vec![], unsaved: vec![], origin: None, cycles: 0, failed_cycles: 0, requests: 0 };
+    let mut out = Outcome {
+        delivered: vec![],
+        spans: vec![],
+        stable: vec![],
+        unsaved: vec![],
+        origin: None,
+        baseline_end: None,
+        cycles: 0,
+        failed_cycles: 0,
+        requests: 0,
+    };
     out.origin = match cfg.start {
         Start::Beginning => None,
         Start::Now => Some(T0),
@@ -590,10 +623,12 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
     };
     for k in 0..cfg.polls {
         clock = clock.max(T0 + k as i64 * cfg.poll_interval_ms);
-        if store.is_none() && cfg.start == Start::Now {
+        let baseline = store.is_none() && cfg.start == Start::Now;
+        if baseline {
             // "now" is resolved by each cycle that starts without state; the last such
-            // cycle's is the one the kept state (if any) carries.
-            out.origin = Some(clock);
+            // cycle's is the one the kept state (if any) carries. A provider whose clock is
+            // behind ours stamps what it writes after that start up to the allowance earlier.
+            out.origin = Some(clock - cfg.allowance_ms());
         }
         let mut driver = poller.cycle(cfg, store.as_deref(), clock, cfg.seed.wrapping_add(k as u64));
         let mut span: Option<(i64, i64)> = None;
@@ -628,6 +663,9 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
         }
         match driver.finish() {
             Ok((events, state, stable)) => {
+                if baseline {
+                    out.baseline_end = span.map(|s| s.1);
+                }
                 let idx = out.spans.len();
                 out.spans.push(span.expect("a finished cycle read a page"));
                 out.stable.push(stable);
@@ -718,6 +756,7 @@ impl Outcome {
                 let held = |stable: bool| {
                     v.vis < until
                         && self.origin.is_none_or(|f| v.u >= f)
+                        && self.baseline_end.is_none_or(|b| v.vis > b)
                         && self.spans.iter().zip(&self.stable).any(|(&(s, e), &st)| st == stable && v.vis <= s && e < until)
                 };
                 let (observable, at_risk) = (held(true), held(false));
@@ -765,7 +804,9 @@ impl Outcome {
             match first.get(d.id.as_str()) {
                 None => {
                     first.insert(&d.id, d);
-                    if self.origin.is_none_or(|f| o.created >= f) && !d.created {
+                    // An object the baseline may have read is not new to us: either type fits.
+                    let after_baseline = self.baseline_end.is_none_or(|b| o.versions.iter().all(|v| v.vis > b));
+                    if self.origin.is_none_or(|f| o.created >= f) && after_baseline && !d.created {
                         t.misclassified += 1;
                     }
                 }
