@@ -5,14 +5,15 @@ import { Poller } from "elements-poller";
 import { FileStore } from "elements-poller/node";
 
 const [stateDir, configJson] = process.argv.slice(2);
-const { instance, baseUrl, auth, callbackUrl, signatureKey } = JSON.parse(configJson);
+const { instance, baseUrl, auth, callbackUrl, signatureKey, startFrom = "beginning", lookback = 0 } = JSON.parse(configJson);
 
 const poller = new Poller({
   instance,
   baseUrl,
   auth,
   store: new FileStore(stateDir),
-  startFrom: "beginning",
+  startFrom,
+  lookback,
   rateLimit: Infinity,
   delivery: { callbackUrl, signatureKey, retryScale: 0.0005 },
   retry: { baseMs: 5, maxMs: 50, maxRetries: 50 },
