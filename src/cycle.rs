@@ -3,6 +3,7 @@
 //! The cycle never performs I/O, reads a clock or draws randomness: the host sends the
 //! requests, waits the delays, and feeds the responses back; jitter comes from a seed.
 
+use crate::config::ResourcePoller;
 use crate::detect::{self, Detector, Outcome, Spec, State};
 use crate::diag::Error;
 use crate::template::{self, DateDefaults, Rounding};
@@ -136,8 +137,7 @@ const MAX_PAGES: usize = 100_000;
 impl PollCycle {
     pub fn new(opts: CycleOptions) -> Result<PollCycle, Error> {
         let detector = Detector::new(&opts.spec, opts.state.as_ref(), &opts.detect)?;
-        let path = opts.spec.url.as_deref().ok_or_else(|| Error::new("resource.url", "the resource needs a url").at_path("url"))?;
-        let rendered = render_poll_url(path, detector.floor(), &opts.spec)?;
+        let rendered = render_poll_url(&opts.spec, detector.floor())?;
         let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
         if let Some(a) = &opts.auth {
             headers.push(("Authorization".to_owned(), a.header()));
@@ -370,14 +370,25 @@ fn encode_component(s: &str) -> String {
     out
 }
 
-/// The resource url for the detector's floor, as the template module renders a poll: each
-/// variable one step of its own precision below the floor (`Rounding::Below`), so `>` and
-/// `>=` clauses, and clauses coarser than the data, all return a superset of what detection
-/// needs. Bare `${date}` speaks the driving field's format and zone.
-fn render_poll_url(url: &str, floor: Option<i64>, spec: &Spec) -> Result<String, Error> {
+/// The resource url for a floor: the one rule for what a poll sends, used by the cycle and by
+/// the console's preview ([`poll_url`]). Each variable renders one step of its own precision
+/// below the floor (`Rounding::Below`), so `>` and `>=` clauses, and clauses coarser than the
+/// data, all return a superset of what detection needs. Bare `${date}` speaks the driving
+/// field's format and zone.
+pub fn render_poll_url(spec: &Spec, floor: Option<i64>) -> Result<String, Error> {
+    let url = spec.url.as_deref().ok_or_else(|| Error::new("resource.url", "the resource needs a url").at_path("url"))?;
     let d = spec.driving();
     let defaults = DateDefaults { format: d.format.clone(), zone: d.zone.clone() };
     template::render_with(url, floor.unwrap_or(0), &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
+}
+
+/// The url the next poll of `resource` sends from `state` (or, without one, from
+/// `opts.start_from`): what [`PollCycle::new`] renders, for previews. The floor is the
+/// watermark minus `lookback` and `pollDelay` (never below `from`).
+pub fn poll_url(resource: &ResourcePoller, state: Option<&State>, opts: &detect::Options) -> Result<String, Error> {
+    let spec = Spec::from_poller(resource)?;
+    let floor = Detector::new(&spec, state, opts)?.floor();
+    render_poll_url(&spec, floor)
 }
 
 /// Decodes `%XX` escapes and `+`: what a hub (or the simulator) does with a query value.
@@ -419,11 +430,12 @@ mod tests {
     #[test]
     fn renders_one_precision_step_below_the_floor() {
         let s = spec("/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
-        let u = render_poll_url(s.url.as_deref().unwrap(), Some(1_710_054_309_042), &s).unwrap();
+        let u = render_poll_url(&s, Some(1_710_054_309_042)).unwrap();
         assert_eq!(decode_component(u.split_once("where=").unwrap().1), "modification_date>='2024-03-10T07:05:08Z'");
-        let u = render_poll_url("/x?since=${epoch:s}&d=${date}", Some(1_000_000), &s).unwrap();
+        let s2 = Spec { url: Some("/x?since=${epoch:s}&d=${date}".into()), ..s.clone() };
+        let u = render_poll_url(&s2, Some(1_000_000)).unwrap();
         assert_eq!(u, "/x?since=999&d=1970-01-01T00%3A16%3A39.999Z".replace("%3A", ":"));
-        assert!(render_poll_url("/x?${nope}", None, &s).is_err());
+        assert!(render_poll_url(&Spec { url: Some("/x?${nope}".into()), ..s }, None).is_err());
     }
 
     #[test]

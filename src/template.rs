@@ -13,7 +13,6 @@
 //! percent-encoded for where it sits (path or query) so that e.g. the `+` of `+05:30` reaches
 //! the server as `%2B` and not as a space.
 
-use crate::config::ResourcePoller;
 use crate::datefmt::{self, DateFormat};
 use crate::diag::{Error, Severity};
 use crate::zone::Zone;
@@ -354,22 +353,6 @@ fn render_var(var: &Var, ms: i64, defaults: &DateDefaults, rounding: Rounding) -
         Var::Epoch(EpochUnit::Seconds) => Ok(at(1000).div_euclid(1000).to_string()),
         Var::Epoch(EpochUnit::Micros) => Ok((at(1) as i128 * 1000).to_string()),
     }
-}
-
-/// Renders a poller's url for the next poll, exactly as a poll cycle sends it: the instant is
-/// `min(watermark_ms, now_ms) - pollDelay`, rendered with [`Rounding::Below`]. Clamping at `now_ms` (the host's
-/// clock) matters when a record carried a timestamp from the future (provider clock ahead, bad
-/// data): querying "updated after the future" would silently return nothing until then, while
-/// re-reading a little is harmless because detection de-duplicates.
-pub fn render_poll_url(resource: &ResourcePoller, watermark_ms: i64, now_ms: i64) -> Result<String, Error> {
-    let delay_ms = i64::try_from(resource.poll_delay_secs).unwrap_or(i64::MAX).saturating_mul(1000);
-    let ms = watermark_ms.min(now_ms).saturating_sub(delay_ms);
-    // Bare `${date}` speaks the language of the field the poller compares: the updated date,
-    // or the created date when `filterByUpdatedDate` is false.
-    let spec = resource.driving();
-    let defaults = DateDefaults { format: spec.format.clone(), zone: spec.zone.clone() };
-    let url = resource.url.as_deref().ok_or_else(|| Error::new("config.required", "the poller has no url").at_path("url"))?;
-    render_with(url, ms, &defaults, Rounding::Below).map_err(|e| e.at_path("url"))
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";

@@ -5,7 +5,7 @@
 //! hand-written wrapper in `pkg/src` turns into `PollerError`s.
 
 use crate::diag::Error;
-use crate::{config, cycle, datefmt::DateFormat, detect, notify, template, zone::Zone};
+use crate::{config, cycle, datefmt::DateFormat, detect, notify, zone::Zone};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -351,13 +351,16 @@ pub fn preset_elements() -> Vec<String> {
     config::presets::elements().iter().map(|s| s.to_string()).collect()
 }
 
-/// `resource` is one poller as JSON text, with its `name`.
+/// `resource` is one poller as JSON text, with its `name`; `state_json` a saved state (empty:
+/// none) and `options_json` the detection options (`now`, `lookback`, `startFrom`). The url the
+/// next poll sends, by the cycle's own rule (`cycle::poll_url`).
 #[wasm_bindgen(js_name = renderPollUrl)]
-pub fn render_poll_url(resource: &str, watermark: f64, now: f64) -> Result<String, JsValue> {
+pub fn render_poll_url(resource: &str, state_json: &str, options_json: &str) -> Result<String, JsValue> {
     let value: serde_json::Value = serde_json::from_str(resource).map_err(|e| err(Error::new("resource.not-json", e.to_string())))?;
     let name = value.get("name").and_then(|n| n.as_str()).unwrap_or("resource").to_owned();
     let poller = config::ResourcePoller::from_value(&name, &value).map_err(err)?;
-    template::render_poll_url(&poller, watermark as i64, now as i64).map_err(err)
+    let opts: DetectOptions = options(options_json)?;
+    cycle::poll_url(&poller, state(state_json)?.as_ref(), &opts.core()).map_err(err)
 }
 
 #[wasm_bindgen(js_name = configSchema)]

@@ -2,7 +2,7 @@
 //! deleted, types changed, garbage strings inserted, values nested or JSON-encoded.
 
 use elements_poller::config::{self, JsonPath, presets};
-use elements_poller::template;
+use elements_poller::{cycle, detect, template};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -153,8 +153,10 @@ fn exercise(text: &str) {
     }
     if let Ok(ps) = config::pollers(text) {
         for p in ps {
-            let _ = template::render_poll_url(&p, 1_700_000_000_000, 1_700_000_000_000);
-            let _ = template::render_poll_url(&p, i64::MIN, i64::MAX);
+            for watermark in [1_700_000_000_000, i64::MIN, i64::MAX] {
+                let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![] };
+                let _ = cycle::poll_url(&p, Some(&state), &detect::Options { now: i64::MAX, lookback_ms: i64::MAX, ..Default::default() });
+            }
             let _ = template::check(p.url.as_deref().unwrap_or_default());
         }
     }

@@ -1,7 +1,7 @@
 //! Normalization, round trips, the builder, presets, renderers and poll-url rendering.
 
 use elements_poller::config::{self, RenderOptions, ResourcePoller, presets};
-use elements_poller::template;
+use elements_poller::{cycle, detect};
 use serde_json::{Value, json};
 
 const ISO: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
@@ -305,18 +305,23 @@ fn secrets_never_appear_in_diagnostics() {
     }
 }
 
+/// The url the next poll sends from a state holding `watermark` (what the preview shows).
+fn next_url(r: &ResourcePoller, watermark: i64, lookback_ms: i64) -> Result<String, elements_poller::Error> {
+    let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![] };
+    cycle::poll_url(r, Some(&state), &detect::Options { now: watermark, lookback_ms, ..Default::default() })
+}
+
 #[test]
 fn poll_urls_render_from_the_watermark_minus_the_delay_one_step_below() {
     let mut r = ResourcePoller::from_value("appointments", &appointments()).unwrap();
     r.url = Some(format!("/hubs/crm/appointments?where=modification_date>'${{gmtDate:{ISO}}}'&pageSize=5"));
     r.poll_delay_secs = 60;
     let t = 1_710_054_309_042; // 2024-03-10T07:05:09.042Z
-    let url = template::render_poll_url(&r, t, t + 1000).unwrap();
+    let url = next_url(&r, t, 0).unwrap();
     // What a poll sends: one millisecond (the format's step) below watermark - pollDelay.
     assert_eq!(url, "/hubs/crm/appointments?where=modification_date%3E'2024-03-10T07:04:09.041Z'&pageSize=5");
-    // A watermark ahead of the host's clock is clamped to now.
-    let url = template::render_poll_url(&r, t + 3_600_000, t).unwrap();
-    assert!(url.contains("07:04:09.041Z"), "{url}");
+    // And minus lookback: the same floor the cycle reads from.
+    assert!(next_url(&r, t, 30_000).unwrap().contains("07:03:39.041Z"));
     // Bare ${date} uses the poller's updated format and zone.
     r.url = Some("/x?where=modification_date>'${date}'".into());
     let updated = r.dates.updated.as_mut().unwrap();
@@ -324,10 +329,31 @@ fn poll_urls_render_from_the_watermark_minus_the_delay_one_step_below() {
     updated.zone = "+05:30".into();
     r.poll_delay_secs = 0;
     // Minutes: the minute before the one holding the watermark, so `>` misses nothing in it.
-    assert_eq!(template::render_poll_url(&r, t, t).unwrap(), "/x?where=modification_date%3E'2024-03-10%2012:34'");
+    assert_eq!(next_url(&r, t, 0).unwrap(), "/x?where=modification_date%3E'2024-03-10%2012:34'");
     r.url = Some("/x?a=${nope}".into());
-    let e = template::render_poll_url(&r, t, t).unwrap_err();
+    let e = next_url(&r, t, 0).unwrap_err();
     assert_eq!((e.code, e.path.as_deref(), e.column), ("poller.url.unknown-variable", Some("url"), Some(5)));
+}
+
+/// The preview and the cycle send the same url: one rule.
+#[test]
+fn the_preview_renders_what_the_cycle_sends() {
+    let mut r = ResourcePoller::from_value("appointments", &appointments()).unwrap();
+    r.url = Some(format!("/hubs/crm/appointments?where=modification_date>='${{gmtDate:{ISO}}}'"));
+    r.poll_delay_secs = 5;
+    let t = 1_710_054_309_042;
+    for (state, lookback) in [
+        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 3_600_000), evicted: None, seen: vec![] }), 30_000),
+        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 1_000), evicted: None, seen: vec![] }), 30_000),
+        (None, 2_000),
+    ] {
+        let opts = detect::Options { now: t + 60_000, lookback_ms: lookback, ..Default::default() };
+        let preview = cycle::poll_url(&r, state.as_ref(), &opts).unwrap();
+        let spec = detect::Spec::from_poller(&r).unwrap();
+        let mut c = cycle::PollCycle::new(cycle::CycleOptions::new(spec, state, opts, "")).unwrap();
+        let sent = c.next_request().unwrap().url;
+        assert_eq!(sent.split("&pageSize=").next().unwrap(), preview);
+    }
 }
 
 #[test]
@@ -388,7 +414,7 @@ fn bare_date_follows_the_created_field_when_filtering_by_created_date() {
     if let Some(c) = r.dates.created.as_mut() {
         c.format = "yyyy-MM-dd".into();
     }
-    assert_eq!(template::render_poll_url(&r, 1_710_054_309_042, 1_710_054_309_042).unwrap(), "/x?where=creation_date%3E'2024-03-09'");
+    assert_eq!(next_url(&r, 1_710_054_309_042, 0).unwrap(), "/x?where=creation_date%3E'2024-03-09'");
 }
 
 #[test]

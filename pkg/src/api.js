@@ -104,13 +104,17 @@ export function instanceRequest(body, { baseUrl, userSecret, organizationSecret 
 }
 
 /**
- * The resource's url with its `${...}` date variables rendered from the watermark (minus
- * `pollDelay`; never later than `now`).
+ * The url the next poll of `resource` sends, by the poll cycle's own rule: its `${...}` date
+ * variables rendered one precision step below the floor, the watermark minus `lookback` and
+ * `pollDelay`. Give a saved `state` (what `detectChanges` or a poll returned), or a
+ * `watermark` (default: now).
  */
-export function renderPollUrl(resource, { watermark, now = Date.now() } = {}) {
+export function renderPollUrl(resource, { watermark, state, now = Date.now(), lookback } = {}) {
   if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object");
-  const w = instant(watermark ?? now, "watermark");
-  return core(() => wasm.renderPollUrl(JSON.stringify(resource), w, instant(now, "now")));
+  const t = instant(now, "now");
+  const saved = state != null ? stateText(state) : JSON.stringify({ v: 1, watermark: instant(watermark ?? t, "watermark"), from: null, seen: [] });
+  const optionsJson = JSON.stringify(detectOptions({ now: t, lookback }));
+  return core(() => wasm.renderPollUrl(JSON.stringify(resource), saved, optionsJson));
 }
 
 /** 1-based `{line, column, exact}` of the value at a diagnostic's `path` in JSON `text`, or null. */

@@ -9,6 +9,7 @@
 //! - [`schema`](schema()): a JSON Schema of the body for editors.
 
 mod build;
+pub mod field;
 mod locate;
 pub mod model;
 mod normalize;
@@ -19,6 +20,7 @@ mod schema;
 mod validate;
 
 pub use build::build_instance;
+pub use field::FieldPath;
 pub use locate::{EmbeddedLocation, Location, duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest};
 pub use model::{DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, ResourcePoller};
 pub use normalize::{normalize, normalize_value, parse_body};

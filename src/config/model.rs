@@ -4,6 +4,7 @@
 //! The readers here accept both and nothing else; anything they reject is reported by
 //! validation at its path.
 
+use super::field::FieldPath;
 use crate::datefmt::DateFormat;
 use crate::diag::Error;
 use crate::zone::Zone;
@@ -136,8 +137,11 @@ pub fn poller_configuration(v: &Value) -> Result<Map<String, Value>, Option<serd
 /// One date field of a poller: where it is in a record and how to read it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DateSpec {
-    /// Field path in a record (`modification_date`, `properties.lastmodifieddate`).
+    /// Field path in a record (`modification_date`, `properties.lastmodifieddate`), as written.
     pub field: String,
+    /// `field`, parsed once by the reader: what detection reads.
+    #[serde(skip)]
+    pub path: FieldPath,
     /// A date pattern or a named format (`milliseconds`, `timestamp`, `seconds`, `iso8601`).
     pub format: String,
     /// A zone name for [`Zone::parse`].
@@ -168,6 +172,9 @@ pub struct ResourcePoller {
     /// Required to poll; detection over a body you already have does without it.
     pub url: Option<String>,
     pub id_field: String,
+    /// `id_field`, parsed once by the reader.
+    #[serde(skip)]
+    pub id_path: FieldPath,
     pub dates: Dates,
     /// Default [`DEFAULT_PAGE_SIZE`].
     pub page_size: u32,
@@ -210,6 +217,7 @@ impl ResourcePoller {
         };
         let url = string(m, "url", "url")?;
         let id_field = required("idField", "idField")?;
+        let id_path = FieldPath::parse(&id_field).map_err(|e| e.at_path("idField"))?;
         let empty = Map::new();
         let dates = match m.get("datesConfiguration") {
             None | Some(Value::Null) => &empty,
@@ -227,9 +235,10 @@ impl ResourcePoller {
             };
             let format = string(dates, &format!("{which}DateFormat"), &p("DateFormat"))?.unwrap_or_else(|| DEFAULT_DATE_FORMAT.to_owned());
             let zone = string(dates, &format!("{which}DateTimezone"), &p("DateTimezone"))?.unwrap_or_else(|| DEFAULT_ZONE.to_owned());
+            let path = FieldPath::parse(&field).map_err(|e| e.at_path(p("DateField")))?;
             DateFormat::compile(&format).map_err(|e| e.at_path(p("DateFormat")))?;
             Zone::parse(&zone).map_err(|e| e.at_path(p("DateTimezone")))?;
-            Ok(Some(DateSpec { field, format, zone }))
+            Ok(Some(DateSpec { field, path, format, zone }))
         };
         let boolean = |key: &str| -> Result<Option<bool>, Error> {
             match m.get(key) {
@@ -268,6 +277,7 @@ impl ResourcePoller {
             name: name.to_owned(),
             url,
             id_field,
+            id_path,
             dates: Dates { updated, created },
             page_size,
             poll_delay_secs: uint("pollDelay", m.get("pollDelay"), "pollDelay")?.unwrap_or(0),

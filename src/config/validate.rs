@@ -24,6 +24,7 @@
 //! contain the value of a secret (`oauth.api.secret`, the signature key, the basic password,
 //! `providerData.code`).
 
+use super::field::FieldPath;
 use super::model::*;
 use super::normalize::{kind, parse_body, poller_urls};
 use super::path::JsonPath;
@@ -702,12 +703,13 @@ impl V {
         (updated, created)
     }
 
-    /// Field paths: `a`, `a.b`, `a[0].b`. Segments are non-empty and without spaces.
+    /// Field paths, in the one grammar detection reads ([`FieldPath`]).
     fn field_path(&mut self, f: &str, path: JsonPath) {
-        if let Err(why) = check_field_path(f) {
+        if let Err(e) = FieldPath::parse(f) {
+            let at = e.column.map_or(String::new(), |c| format!(" (at column {})", c + 1));
             self.push(
-                Diagnostic::error("poller.field-path.malformed", path, format!("{f:?} is not a field path: {why}"))
-                    .with_hint("write a dotted path to the field in a record, e.g. id, user.id or properties.lastmodifieddate"),
+                Diagnostic::error("poller.field-path.malformed", path, format!("{}{at}", e.message))
+                    .with_hint("write a path to the field in a record: id, user.id, email_addresses[0].email, or ['a.b'] for a name with a dot"),
             );
         }
     }
@@ -750,56 +752,6 @@ impl V {
 }
 
 const VENDOR_TYPE_CODE: &str = "events.vendor-type";
-
-pub(crate) fn check_field_path(f: &str) -> Result<(), String> {
-    if f.chars().any(char::is_whitespace) {
-        return Err("it contains whitespace".into());
-    }
-    let b = f.as_bytes();
-    let mut i = 0;
-    let mut expect_segment = true;
-    while i < b.len() {
-        match b[i] {
-            b'.' if expect_segment => return Err(format!("empty segment at column {}", i + 1)),
-            b'.' => {
-                expect_segment = true;
-                i += 1;
-                if i == b.len() {
-                    return Err("it ends with a dot".into());
-                }
-            }
-            b'[' => {
-                if i == 0 {
-                    return Err("it starts with [".into());
-                }
-                let start = i + 1;
-                let mut j = start;
-                while j < b.len() && b[j].is_ascii_digit() {
-                    j += 1;
-                }
-                if j == start || b.get(j) != Some(&b']') {
-                    return Err(format!("[ at column {} must hold an index and close with ]", i + 1));
-                }
-                i = j + 1;
-                expect_segment = false;
-                if i < b.len() && b[i] != b'.' && b[i] != b'[' {
-                    return Err(format!("expected . or [ at column {}", i + 1));
-                }
-            }
-            b']' => return Err(format!("unbalanced ] at column {}", i + 1)),
-            _ => {
-                while i < b.len() && !matches!(b[i], b'.' | b'[' | b']') {
-                    i += 1;
-                }
-                expect_segment = false;
-            }
-        }
-    }
-    if expect_segment {
-        return Err("it is empty".into());
-    }
-    Ok(())
-}
 
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -860,10 +812,10 @@ mod tests {
     #[test]
     fn field_paths() {
         for ok in ["id", "user.id", "a[0].b", "properties.lastmodifieddate", "_info.lastUpdated", "a[1][2]"] {
-            assert!(check_field_path(ok).is_ok(), "{ok}");
+            assert!(FieldPath::parse(ok).is_ok(), "{ok}");
         }
         for bad in ["", ".a", "a.", "a..b", "a b", "a[", "a[x]", "a]", "[0]", "a[0]b"] {
-            assert!(check_field_path(bad).is_err(), "{bad}");
+            assert!(FieldPath::parse(bad).is_err(), "{bad}");
         }
     }
 

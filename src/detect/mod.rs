@@ -38,7 +38,7 @@ mod scan;
 
 pub use dates::{DateKind, iso_utc};
 
-use crate::config::{DateSpec, ResourcePoller};
+use crate::config::{DateSpec, FieldPath, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
 use scan::{Fields, Plan, Scalar};
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,9 @@ pub const DEFAULT_MAX_SEEN: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct Spec {
     pub name: String,
+    /// As written, for messages; `id_path` is what is read.
     pub id_field: String,
+    pub id_path: FieldPath,
     pub updated: Option<DateField>,
     pub created: Option<DateField>,
     /// `false`: the created date drives detection (one event per object).
@@ -68,7 +70,9 @@ pub struct Spec {
 
 #[derive(Clone, Debug)]
 pub struct DateField {
+    /// As written, for messages; `segments` is what is read.
     pub path: String,
+    pub segments: FieldPath,
     pub kind: DateKind,
     /// The format text as configured, for rendering the where clause.
     pub format: String,
@@ -91,11 +95,12 @@ impl Spec {
         let field = |d: &Option<DateSpec>, which: &str| -> Result<Option<DateField>, Error> {
             let Some(d) = d else { return Ok(None) };
             let kind = DateKind::new(&d.format, &d.zone).map_err(|e| e.at_path(format!("datesConfiguration.{which}DateFormat")))?;
-            Ok(Some(DateField { path: d.field.clone(), kind, format: d.format.clone(), zone: d.zone.clone() }))
+            Ok(Some(DateField { path: d.field.clone(), segments: d.path.clone(), kind, format: d.format.clone(), zone: d.zone.clone() }))
         };
         Ok(Spec {
             name: p.name.clone(),
             id_field: p.id_field.clone(),
+            id_path: p.id_path.clone(),
             updated: field(&p.dates.updated, "updated")?,
             created: field(&p.dates.created, "created")?,
             filter_by_updated_date: p.filter_by_updated_date,
@@ -314,10 +319,6 @@ pub struct Detector {
     id_buf: String,
 }
 
-fn split_path(s: &str) -> Vec<String> {
-    if s.is_empty() { Vec::new() } else { s.split('.').map(str::to_owned).collect() }
-}
-
 impl Detector {
     pub fn new(spec: &Spec, state: Option<&State>, opts: &Options) -> Result<Detector, Error> {
         let window = opts.lookback_ms.max(0).saturating_add(spec.poll_delay_ms);
@@ -349,12 +350,17 @@ impl Detector {
         for (id, at) in seen_list {
             seen.entry(id.clone()).or_default().push(*at);
         }
-        let mut fields = vec![(0, split_path(&spec.id_field)), (1, split_path(&spec.driving().path))];
+        let segments = |p: &FieldPath| p.segments().to_vec();
+        let mut fields = vec![(0, segments(&spec.id_path)), (1, segments(&spec.driving().segments))];
         let other = if spec.filter_by_updated_date { spec.created.as_ref() } else { spec.updated.as_ref() };
         if let Some(o) = other {
-            fields.push((2, split_path(&o.path)));
+            fields.push((2, segments(&o.segments)));
         }
-        let plan = Plan { records: opts.records_field.as_deref().map(split_path).unwrap_or_default(), fields, raw: opts.raw };
+        let records = match opts.records_field.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(r) => segments(&FieldPath::parse(r).map_err(|e| e.at_path("recordsField"))?),
+        };
+        let plan = Plan { records, fields, raw: opts.raw };
         Ok(Detector {
             spec: spec.clone(),
             opts: opts.clone(),

@@ -18,6 +18,7 @@
 //! in the records, and in decoded values, but not inside skipped strings (serde does not
 //! either, and a stray Latin-1 byte in a description must not fail a poll).
 
+use crate::config::field::Segment;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -59,11 +60,11 @@ pub(crate) struct Fields<'a> {
     pub raw: Option<Raw<'a>>,
 }
 
-/// Dotted paths, split once: the records array and the wanted fields.
+/// Field paths, parsed once ([`crate::config::FieldPath`]): the records array and the wanted fields.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Plan {
-    pub records: Vec<String>,
-    pub fields: Vec<(usize, Vec<String>)>,
+    pub records: Vec<Segment>,
+    pub fields: Vec<(usize, Vec<Segment>)>,
     pub raw: bool,
 }
 
@@ -130,7 +131,12 @@ where
     };
     run().map_err(|e| e.locate(body))?;
     if !walk.found {
-        return Err(ScanError { kind: Kind::NoRecords, msg: format!("no records array at {:?}", plan.records.join(".")).into(), line: 0, column: 0 });
+        return Err(ScanError {
+            kind: Kind::NoRecords,
+            msg: format!("no records array at {:?}", crate::config::FieldPath::from_segments(plan.records.clone()).to_string()).into(),
+            line: 0,
+            column: 0,
+        });
     }
     Ok(walk.count)
 }
@@ -139,17 +145,19 @@ where
 #[derive(Clone, Copy, Default)]
 struct Wanted<'p> {
     n: usize,
-    items: [(usize, &'p [String]); WANTED],
+    items: [(usize, &'p [Segment]); WANTED],
     /// Bit `k` set when a path's next key is `k` bytes long (63: that long or longer). Most
     /// keys of a record have a length no wanted key has, and skip the comparisons.
     lengths: u64,
 }
 
 impl<'p> Wanted<'p> {
-    fn push(&mut self, slot: usize, path: &'p [String]) {
+    fn push(&mut self, slot: usize, path: &'p [Segment]) {
         self.items[self.n] = (slot, path);
         self.n += 1;
-        self.lengths |= 1 << path[0].len().min(63);
+        if let Segment::Key(k) = &path[0] {
+            self.lengths |= 1 << k.len().min(63);
+        }
     }
 
     #[inline(always)]
@@ -217,7 +225,28 @@ impl<'p, F> Walk<'p, F> {
                 p.i += 1;
                 self.records(p)
             }
-            (Some(b'{'), Some(want)) => {
+            (Some(b'['), Some(Segment::Index(want))) => {
+                p.i += 1;
+                p.ws();
+                if p.peek() == Some(b']') {
+                    p.i += 1;
+                    return Ok(());
+                }
+                let mut n = 0usize;
+                loop {
+                    p.ws();
+                    if !self.found && n == *want {
+                        self.value(p, level + 1)?;
+                    } else {
+                        p.skip_any()?;
+                    }
+                    n += 1;
+                    if p.next_member(b']')? {
+                        return Ok(());
+                    }
+                }
+            }
+            (Some(b'{'), Some(Segment::Key(want))) => {
                 p.i += 1;
                 p.ws();
                 if p.peek() == Some(b'}') {
@@ -514,7 +543,7 @@ impl<'a> Parser<'a> {
             let mut through = 0u32;
             let candidates = if wanted.may_match(key) { &wanted.items[..wanted.n] } else { &[] };
             for (k, &(slot, path)) in candidates.iter().enumerate() {
-                if same(path[0].as_bytes(), key) {
+                if matches!(&path[0], Segment::Key(name) if same(name.as_bytes(), key)) {
                     if path.len() == 1 {
                         leaf = Some(slot);
                     } else {
@@ -522,26 +551,68 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            if let Some(slot) = leaf {
-                self.scalar(&mut out.slots[slot])?;
-            } else if through != 0 {
-                let mut deeper = Wanted::default();
-                for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
-                    if through & (1 << k) != 0 {
-                        deeper.push(slot, &path[1..]);
+            self.member(wanted, leaf, through, out)?;
+            if self.next_member(b'}')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The value of a member (or element) that `leaf` or the paths in `through` go on into.
+    #[inline(always)]
+    fn member(&mut self, wanted: &Wanted<'_>, leaf: Option<usize>, through: u32, out: &mut Fields<'a>) -> Result<(), Fail> {
+        if let Some(slot) = leaf {
+            self.scalar(&mut out.slots[slot])
+        } else if through != 0 {
+            let mut deeper = Wanted::default();
+            for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
+                if through & (1 << k) != 0 {
+                    deeper.push(slot, &path[1..]);
+                }
+            }
+            match self.peek() {
+                Some(b'{') => {
+                    self.i += 1;
+                    self.object(&deeper, out)
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    self.array(&deeper, out)
+                }
+                // A scalar where a path goes deeper leaves its fields missing.
+                _ => self.skip_any(),
+            }
+        } else {
+            self.skip_value()
+        }
+    }
+
+    /// The elements of an array on a wanted path (`items[0].created`), with the cursor after
+    /// `[`. Only the paths whose next segment is an index look at it; the rest stay missing.
+    #[cold]
+    fn array(&mut self, wanted: &Wanted<'_>, out: &mut Fields<'a>) -> Result<(), Fail> {
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        let mut n = 0usize;
+        loop {
+            self.ws();
+            let mut leaf = None;
+            let mut through = 0u32;
+            for (k, &(slot, path)) in wanted.items[..wanted.n].iter().enumerate() {
+                if path[0] == Segment::Index(n) {
+                    if path.len() == 1 {
+                        leaf = Some(slot);
+                    } else {
+                        through |= 1 << k;
                     }
                 }
-                if self.peek() == Some(b'{') {
-                    self.i += 1;
-                    self.object(&deeper, out)?;
-                } else {
-                    // A value that is not an object on a dotted path leaves its fields missing.
-                    self.skip_any()?;
-                }
-            } else {
-                self.skip_value()?;
             }
-            if self.next_member(b'}')? {
+            self.member(wanted, leaf, through, out)?;
+            n += 1;
+            if self.next_member(b']')? {
                 return Ok(());
             }
         }

@@ -3,10 +3,12 @@
 //! module used before (kept below as the oracle).
 
 use super::*;
+use crate::config::field::Segment;
 use proptest::prelude::*;
 
-fn split(s: &str) -> Vec<String> {
-    if s.is_empty() { Vec::new() } else { s.split('.').map(str::to_owned).collect() }
+/// Dotted names only: the oracle below walks plain keys.
+fn split(s: &str) -> Vec<Segment> {
+    if s.is_empty() { Vec::new() } else { s.split('.').map(|k| Segment::Key(k.to_owned())).collect() }
 }
 
 fn plan(records: &str, fields: &[&str]) -> Plan {
@@ -135,6 +137,7 @@ fn strings_of_every_length_around_the_wide_step() {
 
 mod serde_oracle {
     use super::super::{Plan, SLOTS, Scalar};
+    use crate::config::field::Segment;
     use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::value::RawValue;
     use std::borrow::Cow;
@@ -201,7 +204,7 @@ mod serde_oracle {
             Ok(())
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let want = self.plan.records.get(self.depth).map(String::as_str);
+            let want = self.plan.records.get(self.depth).and_then(|s| if let Segment::Key(k) = s { Some(k.as_str()) } else { None });
             while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                 if want == Some(&*key) && !self.found {
                     self.depth += 1;
@@ -234,7 +237,7 @@ mod serde_oracle {
     }
 
     struct Record<'p, 'o> {
-        wanted: Vec<(usize, &'p [String])>,
+        wanted: Vec<(usize, &'p [Segment])>,
         slots: &'o mut [Scalar<'static>; SLOTS],
         not_object: &'o mut bool,
         nested: bool,
@@ -265,7 +268,7 @@ mod serde_oracle {
                 let mut leaf = None;
                 let mut deeper = 0;
                 for (slot, path) in &self.wanted {
-                    if path[0] == *key {
+                    if matches!(&path[0], Segment::Key(k) if *k == *key) {
                         if path.len() == 1 {
                             leaf = Some(*slot);
                         } else {
@@ -276,7 +279,12 @@ mod serde_oracle {
                 if let Some(slot) = leaf {
                     self.slots[slot] = map.next_value::<ScalarOut>()?.0;
                 } else if deeper > 0 {
-                    let wanted = self.wanted.iter().filter(|(_, p)| p.len() > 1 && p[0] == *key).map(|(s, p)| (*s, &p[1..])).collect();
+                    let wanted = self
+                        .wanted
+                        .iter()
+                        .filter(|(_, p)| p.len() > 1 && matches!(&p[0], Segment::Key(k) if *k == *key))
+                        .map(|(s, p)| (*s, &p[1..]))
+                        .collect();
                     map.next_value_seed(Record { wanted, slots: &mut *self.slots, not_object: &mut *self.not_object, nested: true })?;
                 } else {
                     map.next_value::<IgnoredAny>()?;
