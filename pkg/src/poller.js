@@ -125,6 +125,8 @@ export class Poller extends EventTarget {
     if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
 
     const body = normalizeConfig(instance);
+    // A bad key or signing scheme fails here, not after the first cycle has read its events.
+    if (delivery) buildNotifications([], { instance: body, callbackUrl: delivery.callbackUrl, ...signingOf(delivery) });
     const configured = body.configuration?.["event.poller.configuration"] ?? {};
     const names = resources ?? Object.keys(configured);
     this.#resources = names.map((name) => {

@@ -260,6 +260,13 @@ test("end to end: the Poller signs with Standard Webhooks, re-signs a retry for 
   }
 });
 
+test("the Poller refuses a bad signing scheme or key when it is constructed", () => {
+  const options = { instance: hubInstance({ pollerConfig: () => ({ url: "/hubs/crm/appointments", idField: "id", datesConfiguration: { updatedDateField: "last_updated" } }) }, ["appointments"]), baseUrl: "http://127.0.0.1:9", auth: { user: "u", organization: "o", element: "e" } };
+  assert.equal(codeOf(() => new Poller({ ...options, delivery: { callbackUrl: "http://127.0.0.1:9/in", signatureKey: "k", signing: "svix" } })), "webhook.signing");
+  assert.equal(codeOf(() => new Poller({ ...options, delivery: { callbackUrl: "http://127.0.0.1:9/in", signatureKeys: ["whsec_***"], signing: "standard" } })), "webhook.key");
+  assert.ok(new Poller({ ...options, delivery: { callbackUrl: "http://127.0.0.1:9/in", signatureKeys: [whsec("k"), "old"], signing: "both" } }));
+});
+
 function pickHeaders(h) {
   return Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith("webhook-") || k.startsWith("elements-webhook-")));
 }
