@@ -267,7 +267,25 @@ struct NotifyOptions {
     element_key: Option<String>,
     callback_url: String,
     signature_key: Option<String>,
+    /// More keys, for rotation (a signature per key in `webhook-signature`).
+    signature_keys: Vec<String>,
+    signing: Option<String>,
+    now: f64,
     batch_size: Option<usize>,
+}
+
+impl NotifyOptions {
+    fn core(self) -> Result<notify::NotifyOptions, JsValue> {
+        let mut n = notify::NotifyOptions::new(self.callback_url);
+        n.instance_id = self.instance_id;
+        n.element_key = self.element_key;
+        n.signature_key = self.signature_key;
+        n.more_keys = self.signature_keys;
+        n.signing = self.signing.as_deref().map_or(Ok(notify::Signing::Elements), notify::Signing::parse).map_err(err)?;
+        n.now_ms = self.now as i64;
+        n.batch_size = self.batch_size.unwrap_or(n.batch_size);
+        Ok(n)
+    }
 }
 
 /// `events` as JSON text (what detection returned); one signed request per batch.
@@ -275,12 +293,7 @@ struct NotifyOptions {
 pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsValue, JsValue> {
     let events: Vec<detect::Event> = serde_json::from_str(events_json)
         .map_err(|e| err(Error::new("events.invalid", format!("events must be the events detection returned: {e}"))))?;
-    let o: NotifyOptions = options(options_json)?;
-    let mut n = notify::NotifyOptions::new(o.callback_url);
-    n.instance_id = o.instance_id;
-    n.element_key = o.element_key;
-    n.signature_key = o.signature_key;
-    n.batch_size = o.batch_size.unwrap_or(n.batch_size);
+    let n = options::<NotifyOptions>(options_json)?.core()?;
     #[derive(Serialize)]
     struct Out {
         method: String,
@@ -289,6 +302,7 @@ pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsVa
         body: String,
     }
     let out: Vec<Out> = notify::build_notifications(&events, &n)
+        .map_err(err)?
         .into_iter()
         .map(|r| Out {
             method: r.method,
@@ -298,6 +312,51 @@ pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsVa
         })
         .collect();
     Ok(to_js(&out))
+}
+
+/// The signature headers of one delivery attempt of a built notification (its `body` and
+/// `id`), at the time `now` in the options: a retry re-signs with a fresh Standard Webhooks
+/// timestamp, the id staying. Options as `buildNotifications`' (the signing ones are read).
+#[wasm_bindgen(js_name = signNotification)]
+pub fn sign_notification(body: &str, id: &str, options_json: &str) -> Result<JsValue, JsValue> {
+    let n = options::<NotifyOptions>(options_json)?.core()?;
+    let headers = notify::signature_headers(n.signing, &n.keys().map_err(err)?, id, n.now_ms, body.as_bytes());
+    let headers: serde_json::Map<String, serde_json::Value> = headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+    Ok(to_js(&headers))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct VerifyOptions {
+    keys: Vec<String>,
+    tolerance_seconds: Option<f64>,
+    now: f64,
+    scheme: Option<String>,
+}
+
+/// Checks a received notification (see `notify::verify_notification`). `headers_json` is a
+/// JSON array of `[name, value]` pairs, so a header given twice is seen as such.
+/// Returns `{messageJson, id, timestamp, scheme}`: the message as JSON text, for `JSON.parse`
+/// to read as JS reads any JSON (numbers beyond 2^53 included).
+#[wasm_bindgen(js_name = verifyNotification)]
+pub fn verify_notification(body: &[u8], headers_json: &str, options_json: &str) -> Result<JsValue, JsValue> {
+    let headers: Vec<(String, String)> = serde_json::from_str(headers_json)
+        .map_err(|e| err(Error::new("webhook.malformed", format!("headers must be [name, value] pairs of strings: {e}"))))?;
+    let o: VerifyOptions = options(options_json)?;
+    let keys = o.keys.iter().map(|k| notify::Key::parse(k)).collect::<Result<Vec<_>, _>>().map_err(err)?;
+    let scheme = o.scheme.as_deref().map(notify::Scheme::parse).transpose().map_err(err)?;
+    let tolerance_s = o.tolerance_seconds.map_or(notify::DEFAULT_TOLERANCE_S, |t| t as i64);
+    let v = notify::verify_notification(body, &headers, &notify::VerifyOptions { keys, tolerance_s, now_ms: o.now as i64, scheme }).map_err(err)?;
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        message_json: String,
+        id: Option<String>,
+        timestamp: Option<f64>,
+        scheme: notify::Scheme,
+    }
+    let message_json = serde_json::to_string(&v.message).expect("a JSON value serializes");
+    Ok(to_js(&Out { message_json, id: v.id, timestamp: v.timestamp.map(|t| t as f64), scheme: v.scheme }))
 }
 
 /// Delivery retries in ms: 9 of them, the x-th after 2^(2x) seconds.

@@ -92,3 +92,24 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
         }
     }
 }
+
+/// Signing and verifying across the binding: a signed request verifies, a stale one fails with
+/// a plain `{code, message}` object, and the message comes back as JSON text.
+#[wasm_bindgen_test]
+fn notifications_sign_and_verify_across_the_binding() {
+    let body = r#"{"message":{"eventId":"e1","count":0,"events":[]}}"#;
+    let headers = wasm::sign_notification(body, "e1", r#"{"signatureKey":"k","signing":"standard","now":1764576000000}"#).unwrap();
+    let pairs: Vec<(String, String)> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        .iter()
+        .map(|name| (name.to_string(), field(&headers, name).as_string().unwrap()))
+        .collect();
+    let pairs = serde_json::to_string(&pairs).unwrap();
+    let ok = wasm::verify_notification(body.as_bytes(), &pairs, r#"{"keys":["k"],"now":1764576001000}"#).unwrap();
+    assert_eq!(field(&ok, "messageJson").as_string().unwrap(), r#"{"eventId":"e1","count":0,"events":[]}"#);
+    assert_eq!(field(&ok, "scheme").as_string().unwrap(), "standard");
+    assert_eq!(field(&ok, "timestamp").as_f64(), Some(1_764_576_000.0));
+    let stale = wasm::verify_notification(body.as_bytes(), &pairs, r#"{"keys":["k"],"now":1764579600000}"#).unwrap_err();
+    assert_eq!(field(&stale, "code").as_string().unwrap(), "webhook.timestamp");
+    let bad = wasm::sign_notification(body, "e1", r#"{"signatureKey":"k","signing":"svix"}"#).unwrap_err();
+    assert_eq!(field(&bad, "code").as_string().unwrap(), "webhook.signing");
+}

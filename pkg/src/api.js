@@ -334,19 +334,105 @@ export class PollCycle {
 
 /**
  * Notification requests for `events`: at most `batchSize` (10) events each, body
- * `{"message": {...}}`, signed with `Elements-Webhook-Signature: sha256=<base64 HMAC>` when a
- * signature key is given, and an `Elements-Webhook-Id` header.
+ * `{"message": {...}}`, an `Elements-Webhook-Id` header, and when a signature key is given
+ * the headers of `signing`: `"elements"` (default) `Elements-Webhook-Signature: sha256=<base64 HMAC>`;
+ * `"standard"` the Standard Webhooks `webhook-id`, `webhook-timestamp` (seconds of `now`) and
+ * `webhook-signature` (one `v1,<base64>` per key of `signatureKeys`); `"both"` all of them.
  */
-export function buildNotifications(events, { instance, callbackUrl, signatureKey, batchSize = 10, headers } = {}) {
+export function buildNotifications(events, { instance, callbackUrl, signatureKey, signatureKeys, signing, now = Date.now(), batchSize = 10, headers } = {}) {
   if (!Array.isArray(events)) throw new PollerError("argument.events", "events must be the array detection returned");
   const body = instance === undefined ? undefined : normalizeConfig(instance);
   const url = callbackUrl ?? body?.configuration?.["event.notification.callback.url"];
   if (typeof url !== "string") throw new PollerError("argument.callback-url", "no callbackUrl, and the instance has no event.notification.callback.url");
-  const key = signatureKey ?? body?.configuration?.["event.notification.signature.key"];
-  const opts = { ...instanceIdentity(body), callbackUrl: url, signatureKey: key, batchSize };
+  const opts = { ...instanceIdentity(body), callbackUrl: url, ...signingOptions({ instance: body, signatureKey, signatureKeys, signing, now }), batchSize };
   const requests = core(() => wasm.buildNotifications(JSON.stringify(events), JSON.stringify(opts)));
   if (headers) for (const r of requests) Object.assign(r.headers, headers);
   return requests;
+}
+
+/** The core's signing options: the first key, then the rest (rotation), the scheme, the time. */
+function signingOptions({ instance, signatureKey, signatureKeys, signing, now }) {
+  const keys = keyList(signatureKey, signatureKeys, "signatureKey") ?? [instance?.configuration?.["event.notification.signature.key"]].filter((k) => k != null);
+  if (signing !== undefined) expectString(signing, "signing");
+  return { signatureKey: keys[0], signatureKeys: keys.slice(1), signing, now: instant(now, "now") };
+}
+
+/** `key` and/or `keys` as one array of strings, or undefined when neither is given. */
+function keyList(key, keys, name) {
+  if (key === undefined && keys === undefined) return undefined;
+  if (keys !== undefined && !Array.isArray(keys)) throw new PollerError("webhook.key", `${name}s must be an array of keys`);
+  const list = [...(key === undefined ? [] : [key]), ...(keys ?? [])];
+  // The message names the argument, never a value: keys are secrets.
+  if (!list.every((k) => typeof k === "string")) throw new PollerError("webhook.key", `every ${name} must be a string (raw text or whsec_<base64>)`);
+  return list;
+}
+
+/** The header names `signNotification` replaces (lower case). */
+const SIGNATURE_HEADERS = new Set(["elements-webhook-signature", "webhook-id", "webhook-timestamp", "webhook-signature"]);
+
+/**
+ * The request of a built notification signed for one delivery attempt at `now`: with
+ * Standard Webhooks a retry carries the attempt's timestamp (receivers reject old ones) and
+ * the same `webhook-id`. Options as `buildNotifications`' signing options.
+ */
+export function signNotification(request, { instance, signatureKey, signatureKeys, signing, now = Date.now() } = {}) {
+  if (!request || typeof request.body !== "string") throw new PollerError("argument.request", "request must be a notification {url, headers, body: string}");
+  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).filter(([k]) => !SIGNATURE_HEADERS.has(k.toLowerCase())));
+  const id = headerValue(request.headers, "webhook-id") ?? headerValue(request.headers, "elements-webhook-id");
+  if (typeof id !== "string") throw new PollerError("argument.request", "request has no webhook-id or Elements-Webhook-Id header: it is not a built notification");
+  const body = instance === undefined ? undefined : normalizeConfig(instance);
+  const opts = signingOptions({ instance: body, signatureKey, signatureKeys, signing, now });
+  return { ...request, headers: { ...headers, ...core(() => wasm.signNotification(request.body, id, JSON.stringify(opts))) } };
+}
+
+function headerValue(headers, name) {
+  for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/**
+ * Checks a notification a receiver got, before trusting it: the signature over the raw
+ * `body` bytes (Standard Webhooks when its headers are there, else `Elements-Webhook-Signature`,
+ * or only `scheme`), compared in constant time in the core, with any of the keys (rotation);
+ * for Standard Webhooks also that `webhook-timestamp` is within `toleranceSeconds` (300) of
+ * `now`. Returns `{message, id, timestamp, scheme}`; throws a PollerError: `webhook.signature`,
+ * `webhook.timestamp`, `webhook.malformed`, `webhook.key`.
+ */
+export function verifyNotification({ body, headers, key, keys, toleranceSeconds, now = Date.now(), scheme } = {}) {
+  if (body !== null && typeof body === "object" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
+    throw new PollerError("argument.body", "body must be the raw request bytes (Uint8Array, Buffer or string), not parsed JSON: re-serialized JSON is not the bytes that were signed");
+  }
+  const bytes = bytesOf(body);
+  if (toleranceSeconds !== undefined && !(Number.isFinite(toleranceSeconds) && toleranceSeconds >= 0)) {
+    throw new PollerError("argument.tolerance", "toleranceSeconds must be seconds ≥ 0");
+  }
+  if (scheme !== undefined) expectString(scheme, "scheme");
+  const options = { keys: keyList(key, keys, "key") ?? [], toleranceSeconds, now: instant(now, "now"), scheme };
+  const pairs = JSON.stringify(headerPairs(headers));
+  const out = core(() => wasm.verifyNotification(bytes, pairs, JSON.stringify(options)));
+  return { message: JSON.parse(out.messageJson), id: out.id ?? undefined, timestamp: out.timestamp ?? undefined, scheme: out.scheme };
+}
+
+/** Headers (a `Headers`, Node's `req.headers`, a plain object or pairs) as `[name, value]` string pairs. */
+function headerPairs(headers) {
+  if (headers === null || typeof headers !== "object") throw new PollerError("argument.headers", "headers must be the request's headers (a Headers, an object or [name, value] pairs)");
+  let entries;
+  try {
+    entries = Array.isArray(headers) ? headers : typeof Headers !== "undefined" && headers instanceof Headers ? [...headers] : Object.entries(headers);
+  } catch (e) {
+    throw new PollerError("argument.headers", `the headers cannot be read: ${e?.message ?? e}`);
+  }
+  const pairs = [];
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new PollerError("argument.headers", "header pairs must be [name, value]");
+    const [name, value] = entry;
+    if (value === undefined || value === null) continue;
+    // Node gives a repeated header as an array; HTTP joins repeats with ", ".
+    const text = Array.isArray(value) ? value.map(String).join(", ") : typeof value === "object" ? undefined : String(value);
+    if (typeof name !== "string" || text === undefined) throw new PollerError("argument.headers", "header names and values must be strings");
+    pairs.push([name, text]);
+  }
+  return pairs;
 }
 
 /** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */

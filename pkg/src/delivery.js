@@ -168,9 +168,11 @@ export class Outbox {
    *   `schedule` is the wait before each retry in ms: the core's `retrySchedule()` (2^(2x) s,
    *   nine retries) unless given; `maxRetries` defaults to its length. `scale` multiplies the
    *   schedule and Retry-After waits (1 in production; tests use e.g. 0.001); `timeoutMs` bounds
-   *   one webhook attempt (default 30000).
+   *   one webhook attempt (default 30000). `sign(request, now)` re-signs a webhook for each
+   *   attempt (Standard Webhooks signs the attempt's time): the key stays in memory, never in
+   *   the store.
    */
-  constructor(store, { prefix = "outbox/", schedule = retrySchedule(), scale = 1, maxRetries = schedule.length, timeoutMs = 30000, now = Date.now } = {}) {
+  constructor(store, { prefix = "outbox/", schedule = retrySchedule(), scale = 1, maxRetries = schedule.length, timeoutMs = 30000, now = Date.now, sign } = {}) {
     this.store = store;
     this.prefix = prefix;
     this.queuePrefix = prefix + "q/";
@@ -180,6 +182,7 @@ export class Outbox {
     this.maxRetries = Math.min(maxRetries, schedule.length);
     this.timeoutMs = timeoutMs;
     this.now = now;
+    this.sign = sign;
     this.lastNow = -Infinity;
     this.seq = 0;
     /** @type {Promise<DrainResult>|undefined} */
@@ -357,9 +360,9 @@ export class Outbox {
         return { ok: false, error: `onEvents threw: ${e?.message ?? e}` };
       }
     }
-    const { method, url, headers, body } = entry.request;
     const t = withTimeout(signal, this.timeoutMs);
     try {
+      const { method, url, headers, body } = this.sign ? this.sign(entry.request, now()) : entry.request;
       const res = await fetch(url, { method, headers, body, signal: t.signal });
       let text = "";
       try { text = await res.text(); } catch { /* the status is what counts */ }

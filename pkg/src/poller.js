@@ -14,7 +14,7 @@
 import { PollerError } from "./errors.js";
 import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
-import { normalizeConfig, PollCycle, buildNotifications, BodyBuffer } from "./api.js";
+import { normalizeConfig, PollCycle, buildNotifications, signNotification, BodyBuffer } from "./api.js";
 
 const MINUTE = 60_000;
 
@@ -47,6 +47,21 @@ class RateLimiter {
     // Timers may fire a little early: wait until the slot has really come.
     for (let wait; (wait = at - performance.now()) > 0; ) await sleep(Math.ceil(wait), signal);
   }
+}
+
+/** The signing options of a `delivery` option: keys (rotation), scheme. */
+function signingOf(delivery) {
+  return { signatureKey: delivery.signatureKey, signatureKeys: delivery.signatureKeys, signing: delivery.signing };
+}
+
+/**
+ * Standard Webhooks signs the attempt's time, so each attempt is signed afresh from the key
+ * held here (the outbox stores signatures, never a key). The Elements signature covers the
+ * body only: what was stored is sent.
+ */
+function attemptSigner(delivery, instance) {
+  if (!delivery || (delivery.signing ?? "elements") === "elements") return undefined;
+  return (request, now) => signNotification(request, { instance, ...signingOf(delivery), now });
 }
 
 function headersObject(headers) {
@@ -110,6 +125,8 @@ export class Poller extends EventTarget {
     if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
 
     const body = normalizeConfig(instance);
+    // A bad key or signing scheme fails here, not after the first cycle has read its events.
+    if (delivery) buildNotifications([], { instance: body, callbackUrl: delivery.callbackUrl, ...signingOf(delivery) });
     const configured = body.configuration?.["event.poller.configuration"] ?? {};
     const names = resources ?? Object.keys(configured);
     this.#resources = names.map((name) => {
@@ -122,7 +139,7 @@ export class Poller extends EventTarget {
     this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
-    this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });
+    this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1, sign: attemptSigner(delivery, body) });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
   }
 
@@ -237,7 +254,7 @@ export class Poller extends EventTarget {
     const { delivery, onEvents, instance } = this.#o;
     if (events.length === 0 || (!delivery && !onEvents)) return [];
     if (delivery) {
-      const requests = buildNotifications(events, { instance, callbackUrl: delivery.callbackUrl, signatureKey: delivery.signatureKey, headers: delivery.headers });
+      const requests = buildNotifications(events, { instance, callbackUrl: delivery.callbackUrl, ...signingOf(delivery), now: this.#o.clock(), headers: delivery.headers });
       return this.#outbox.ops(requests);
     }
     return this.#outbox.ops([{ events }]);

@@ -70,8 +70,11 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 export function outboxOps(items: Array<NotificationRequest | EventsItem>, options?: { prefix?: string; now?: number; seq?: number }): StoreOp[];
 
 export class Outbox {
-  /** `schedule`: ms before each retry, default the core's `retrySchedule()`; `maxRetries` defaults to its length. */
-  constructor(store: Store, options?: { prefix?: string; schedule?: number[]; scale?: number; maxRetries?: number; timeoutMs?: number; now?: () => number });
+  /**
+   * `schedule`: ms before each retry, default the core's `retrySchedule()`; `maxRetries` defaults to its length.
+   * `sign(request, now)` re-signs a webhook for each attempt (Standard Webhooks signs the attempt's time).
+   */
+  constructor(store: Store, options?: { prefix?: string; schedule?: number[]; scale?: number; maxRetries?: number; timeoutMs?: number; now?: () => number; sign?: (request: NotificationRequest, now: number) => NotificationRequest });
   ops(items: Array<NotificationRequest | EventsItem>, options?: { now?: number }): StoreOp[];
   enqueue(items: Array<NotificationRequest | EventsItem>, options?: { now?: number }): Promise<string[]>;
   pending(): Promise<OutboxEntry[]>;

@@ -303,11 +303,27 @@ export class PollCycle {
   finish(): DetectResult;
 }
 
-export interface NotificationOptions {
-  /** The instance body: callback URL, signature key, element key and name are read from it. */
+/**
+ * Which signature headers a notification carries: `elements` (default)
+ * `Elements-Webhook-Signature: sha256=<base64>`; `standard` the Standard Webhooks `webhook-id`,
+ * `webhook-timestamp` and `webhook-signature: v1,<base64>`; `both`.
+ */
+export type WebhookSigning = "elements" | "standard" | "both";
+
+export interface SigningOptions {
+  /** The instance body: its `event.notification.signature.key` when no key is given. */
   instance?: InstanceBody | string;
-  callbackUrl?: string;
+  /** Raw text (the platform's `event.notification.signature.key`) or `whsec_<base64>`. */
   signatureKey?: string;
+  /** More keys (or all of them), for rotation: a `webhook-signature` entry per key. */
+  signatureKeys?: string[];
+  signing?: WebhookSigning;
+  /** The attempt's time (epoch ms, a Date or ISO text): `webhook-timestamp`. Default `Date.now()`. */
+  now?: number | Date | string;
+}
+
+export interface NotificationOptions extends SigningOptions {
+  callbackUrl?: string;
   /** At most this many events per notification (default 10). */
   batchSize?: number;
   /** Extra headers on every request. */
@@ -316,6 +332,42 @@ export interface NotificationOptions {
 
 /** Signed notification requests, `{"message": {...}}` bodies, ready for fetch. */
 export function buildNotifications(events: PollerEvent[], options?: NotificationOptions): HttpRequest[];
+
+/** A built notification signed again for one delivery attempt at `now` (same `webhook-id`, fresh timestamp). */
+export function signNotification<R extends { headers?: Record<string, string>; body: string }>(request: R, options?: SigningOptions): R & { headers: Record<string, string> };
+
+export interface VerifyOptions {
+  /** The raw request body, exactly as received (not parsed and re-serialized JSON). */
+  body: Uint8Array | ArrayBuffer | string;
+  /** A fetch `Headers`, Node's `req.headers`, a plain object or `[name, value]` pairs. */
+  headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>;
+  /** Raw text or `whsec_<base64>`. */
+  key?: string;
+  /** Any of these may have signed it (rotation). */
+  keys?: string[];
+  /** How far `webhook-timestamp` may be from `now`, either way (default 300). */
+  toleranceSeconds?: number;
+  /** The receiver's clock (default `Date.now()`). */
+  now?: number | Date | string;
+  /** Accept only this scheme (default: Standard Webhooks when its headers are there, else Elements). */
+  scheme?: "standard" | "elements";
+}
+
+export interface VerifiedNotification {
+  /** The body's `message`: `{eventId, instanceId?, elementKey?, count, events}`. */
+  message: { eventId: string; instanceId?: string; elementKey?: string; count: number; events: PollerEvent[]; [k: string]: unknown };
+  /** The notification's id, as signed (`webhook-id`, or the message's `eventId`): dedupe on it. */
+  id?: string;
+  /** `webhook-timestamp` in seconds (Standard Webhooks only). */
+  timestamp?: number;
+  scheme: "standard" | "elements";
+}
+
+/**
+ * Checks a received notification in constant time; throws `PollerError` with code
+ * `webhook.signature`, `webhook.timestamp`, `webhook.malformed` or `webhook.key`.
+ */
+export function verifyNotification(options: VerifyOptions): VerifiedNotification;
 
 /** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */
 export function retrySchedule(): number[];
@@ -351,7 +403,7 @@ export interface PollerOptions {
   /** In-process consumer; awaited before its outbox entry is cleared. */
   onEvents?: (events: PollerEvent[]) => unknown;
   /** Webhook delivery of signed notifications through the durable outbox. */
-  delivery?: { callbackUrl: string; signatureKey?: string; headers?: Record<string, string>; retryScale?: number };
+  delivery?: { callbackUrl: string; signatureKey?: string; signatureKeys?: string[]; signing?: WebhookSigning; headers?: Record<string, string>; retryScale?: number };
   /** Resource cycles at once (default 4). */
   concurrency?: number;
   /** Requests per second across the instance (default 10; Infinity for none). */

@@ -66,6 +66,8 @@ export interface ReceivedWebhook {
   rawBody: string;
   /** null when the receiver has no signature key. */
   verified: boolean | null;
+  /** Why verification failed (`webhook.signature`, `webhook.timestamp`, `webhook.malformed`). */
+  verifyError?: string;
   webhookId: string | null;
   status: number;
 }

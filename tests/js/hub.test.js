@@ -370,7 +370,7 @@ describe("webhook receiver", () => {
 
   test("injected failures", async () => {
     hub.setFaults({ webhook: { next: [500, { status: 429, retryAfter: 3 }] } });
-    const body = "{}";
+    const body = JSON.stringify({ message: { eventId: "e", count: 0, events: [] } }); // a notification: verifyNotification rejects other bodies
     const h = { "elements-webhook-signature": sign(body) };
     assert.equal((await post(body, h)).status, 500);
     const r = await post(body, h);

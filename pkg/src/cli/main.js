@@ -4,12 +4,14 @@ import { dateCommand } from "./date.js";
 import { validateCommand } from "./validate.js";
 import { previewCommand } from "./preview.js";
 import { pollCommand } from "./poll.js";
+import { verifyCommand } from "./verify.js";
 
 const commands = {
   validate: { run: validateCommand, summary: "validate FILE...: check POST /instances bodies, compiler-style" },
   preview: { run: previewCommand, summary: "preview FILE --curl|--request|--poll-url RESOURCE: what would be sent" },
   poll: { run: pollCommand, summary: "poll FILE --base-url URL --state DIR: poll and print or deliver events" },
   date: { run: dateCommand, summary: "date parse|format|lint: Java date patterns in any zone" },
+  verify: { run: verifyCommand, summary: "verify --key K < request.json: check a captured webhook's signature" },
 };
 
 export function usage() {

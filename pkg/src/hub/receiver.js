@@ -2,6 +2,7 @@
 // `Elements-Webhook-Signature: sha256=<base64 HMAC-SHA256 of the raw body bytes>`.
 
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { verifyNotification } from "../index.node.js";
 
 /**
  * Signs a body the way the platform does.
@@ -25,4 +26,23 @@ export function verifyWebhookSignature(body, header, key) {
   const expected = Buffer.from(signWebhookBody(body, key));
   const got = Buffer.from(header.trim());
   return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+/**
+ * The receiver's check of a request, through the package's `verifyNotification`: either
+ * scheme (Standard Webhooks when its headers are there), the timestamp against `now`.
+ * @param {Uint8Array} raw the body bytes as received
+ * @param {Record<string, string|string[]|undefined>} headers
+ * @param {string} key
+ * @param {number} now epoch ms, the simulator's clock
+ * @returns {{verified: boolean, code?: string}} `code` says what failed (`webhook.signature`, ...)
+ */
+export function verifyReceived(raw, headers, key, now) {
+  try {
+    verifyNotification({ body: raw, headers, key, now });
+    return { verified: true };
+  } catch (e) {
+    if (e?.name === "PollerError") return { verified: false, code: e.code };
+    throw e;
+  }
 }

@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import { CeqlError, checkDateLiterals, compileWhere, fieldsOf, parseInstant, parseWhere } from "./ceql.js";
 import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
-import { verifyWebhookSignature } from "./receiver.js";
+import { verifyReceived } from "./receiver.js";
 import { PollerError } from "../errors.js";
 
 /** Default credentials of the simulated hub. */
@@ -256,8 +256,8 @@ export function createHubSimulator(opts = {}) {
     const text = raw.toString("utf8");
     let body = null;
     try { body = JSON.parse(text); } catch { body = null; }
-    const header = req.headers["elements-webhook-signature"];
-    const verified = signatureKey === null ? null : verifyWebhookSignature(raw, header, signatureKey);
+    const check = signatureKey === null ? null : verifyReceived(raw, req.headers, signatureKey, clock());
+    const verified = check && check.verified;
     let status = 200, retryAfter;
     if (verified === false) status = 401;
     else ({ status, retryAfter } = faults.drawWebhook());
@@ -270,11 +270,12 @@ export function createHubSimulator(opts = {}) {
       body,
       rawBody: text,
       verified,
+      ...(check?.code ? { verifyError: check.code } : {}),
       webhookId: req.headers["elements-webhook-id"] ?? null,
       status,
     });
     const extra = retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {};
-    send(res, status, status === 401 ? { message: "Invalid Elements-Webhook-Signature" } : { status }, extra);
+    send(res, status, status === 401 ? { message: "Invalid webhook signature", code: check.code } : { status }, extra);
   }
 
   async function handleControl(req, res, url) {
