@@ -62,10 +62,11 @@ const poller = new Poller({ instance: built, baseUrl: "https://api.cloud-element
 poller.addEventListener("events", (e) => console.log(e.detail.events[0]?.eventId));
 const summaries: Promise<PollSummary[]> = poller.pollOnce();
 const fileStore = new FileStore("/tmp/x");
+const released: Promise<void> = fileStore.close();
 const cycle = new PollCycle({ resource: "appointments", instance: built, baseUrl: "http://h", auth: { user: "u", organization: "o", element: "e" } });
 const next = cycle.nextRequest();
 const delay: number | undefined = next?.delayMs;
 const notes = buildNotifications(events, { callbackUrl: "https://x", signatureKey: "k" });
 const schedule: number[] = retrySchedule();
 const hubPromise = startHubSimulator({ seed: 1 });
-console.log(summaries, fileStore, delay, notes[0]?.headers, schedule, hubPromise);
+console.log(summaries, fileStore, released, delay, notes[0]?.headers, schedule, hubPromise);
