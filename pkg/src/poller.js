@@ -15,6 +15,7 @@ import { PollerError } from "./errors.js";
 import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
 import { normalizeConfig, PollCycle, buildNotifications, BodyBuffer } from "./api.js";
+import { instanceIdentity } from "./identity.js";
 
 const MINUTE = 60_000;
 
@@ -73,6 +74,8 @@ export class Poller extends EventTarget {
   #running = false;
   #stopController = null;
   #instanceId;
+  /** Resources known to have had a state: one missing later was lost, not never written. */
+  #known = new Set();
 
   /**
    * @param {object} options see the package's types (PollerOptions)
@@ -95,6 +98,7 @@ export class Poller extends EventTarget {
     seed = 0,
     retry,
     id,
+    onLostState = "error",
   } = {}) {
     super();
     if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl)) {
@@ -108,6 +112,7 @@ export class Poller extends EventTarget {
     if (delivery && typeof delivery.callbackUrl !== "string") throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
     if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
+    if (onLostState !== "error" && onLostState !== "restart") throw new PollerError("poller.on-lost-state", `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`);
 
     const body = normalizeConfig(instance);
     const configured = body.configuration?.["event.poller.configuration"] ?? {};
@@ -116,13 +121,14 @@ export class Poller extends EventTarget {
       if (!configured[name]) throw new PollerError("poller.resource", `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${Object.keys(configured).join(", ") || "nothing"})`);
       return { ...configured[name], name };
     });
-    this.#instanceId = id ?? body.name ?? body.element?.key ?? "instance";
+    // The same rule PollCycle hashes eventIds with: passed to it below, so the two agree.
+    this.#instanceId = instanceIdentity(body, { id, baseUrl, auth }).instanceId;
     // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
     const send = (url, init) => fetch(url, init);
-    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry };
+    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry, onLostState };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
-    this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });
+    this.#outbox = new Outbox(store, { prefix: `${this.#prefix()}outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
   }
 
@@ -141,14 +147,66 @@ export class Poller extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  #stateKey(name) {
-    return `poller/${this.#instanceId}/state/${name}`;
+  /** Every key of this instance starts with it; the identity is encoded so that no `/` in a name can make two instances' keys overlap. */
+  #prefix() {
+    return `poller/${encodeURIComponent(this.#instanceId)}/`;
   }
 
-  /** The saved detection state of a resource, or null before its first successful cycle. */
+  #stateKey(name) {
+    return `${this.#prefix()}state/${name}`;
+  }
+
+  /** Written with every state: it says the resource has polled, should its state ever go missing. */
+  #polledKey(name) {
+    return `${this.#prefix()}polled/${name}`;
+  }
+
+  /**
+   * The saved detection state of a resource, or null before its first successful cycle.
+   * Throws `poller.state-unreadable` (naming the key) when what is saved is not a state.
+   */
   async state(name) {
-    const text = await this.#store.get(this.#stateKey(name));
-    return text === undefined ? null : JSON.parse(text);
+    const key = this.#stateKey(name);
+    const text = await this.#store.get(key);
+    if (text === undefined) return null;
+    let state;
+    try {
+      state = JSON.parse(text);
+    } catch {
+      state = undefined;
+    }
+    // `null` (or any non-object) would silently restart from "now": an error, not a first poll.
+    if (state === null || typeof state !== "object" || Array.isArray(state)) {
+      throw new PollerError("poller.state-unreadable", `the saved state of ${name} (store key ${key}) is not a detection state; pass onLostState: "restart" to start it again`, { path: key });
+    }
+    return state;
+  }
+
+  /**
+   * The state a cycle starts from. A resource that polled before (this process saw its state,
+   * or its `polled` key is there) and has no readable state lost it: an error naming the key,
+   * unless the caller chose `onLostState: "restart"`, when it polls as a first poll again.
+   */
+  async #startState(name, summary) {
+    let state;
+    try {
+      state = await this.state(name);
+    } catch (e) {
+      if (!(e instanceof PollerError && e.code === "poller.state-unreadable") || this.#o.onLostState !== "restart") throw e;
+      summary.restarted = true;
+      return null;
+    }
+    if (state !== null) {
+      this.#known.add(name);
+      return state;
+    }
+    if (!this.#known.has(name) && (await this.#store.get(this.#polledKey(name))) === undefined) return null; // a first poll
+    if (this.#o.onLostState === "restart") {
+      summary.restarted = true;
+      return null;
+    }
+    const key = this.#stateKey(name);
+    throw new PollerError("poller.state-missing", `${name} has polled before but its state (store key ${key}) is missing; pass onLostState: "restart" to start it again`, { path: key });
   }
 
   /**
@@ -188,9 +246,9 @@ export class Poller extends EventTarget {
     const started = performance.now();
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
     try {
-      const state = await this.state(resource.name);
+      const state = await this.#startState(resource.name, summary);
       const { instance, baseUrl, auth, clock, startFrom, lookback, seed, retry } = this.#o;
-      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry });
+      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry, instanceId: this.#instanceId });
       let failed = null; // the last retryable response, if the next request is its retry
       for (let req; (req = cycle.nextRequest()); ) {
         if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: req.url });
@@ -210,7 +268,12 @@ export class Poller extends EventTarget {
       }
       const { events, state: next, stats } = cycle.finish();
       Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });
-      await this.#store.transaction([{ op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) }, ...this.#outboxOps(events)]);
+      await this.#store.transaction([
+        { op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) },
+        { op: "set", key: this.#polledKey(resource.name), value: "1" },
+        ...this.#outboxOps(events),
+      ]);
+      this.#known.add(resource.name);
       if (events.length) this.#emit("events", { resource: resource.name, events });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;

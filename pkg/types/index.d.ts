@@ -269,7 +269,11 @@ export interface RetryOptions {
 }
 
 export interface PollCycleOptions extends DetectOptions {
-  /** The instance body: its element key and name go into events and eventIds. */
+  /**
+   * The instance body: its element key and name go into events and eventIds. Unless `instanceId` is
+   * given, eventIds are hashed from the name (or element key) and a fingerprint of `baseUrl` and
+   * `auth.element`, the rule the Poller uses: two instances sharing a name get different eventIds.
+   */
   instance?: InstanceBody | string;
   /** A resource poller with its name, or the name of one in `instance`. */
   resource: NamedResource | string;
@@ -332,6 +336,8 @@ export interface PollSummary {
   events: number;
   durationMs: number;
   error?: PollerError;
+  /** The resource's state was lost and `onLostState: "restart"` started it again. */
+  restarted?: true;
 }
 
 export interface PollerOptions {
@@ -360,8 +366,19 @@ export interface PollerOptions {
   lookback?: number;
   seed?: number;
   retry?: RetryOptions;
-  /** The key of this instance in the store (default: the body's name). */
+  /**
+   * This instance's identity: its keys in the store start with it and its eventIds are hashed from it.
+   * Default: the body's name (else its element key) and a fingerprint of `baseUrl` and `auth.element`,
+   * so two instances with the same name never share state.
+   */
   id?: string;
+  /**
+   * What a cycle does when a resource that has polled before has no state in the store, or one
+   * that is not a state (`"null"` included): `"error"` (default) fails its cycle with
+   * `poller.state-missing` / `poller.state-unreadable` naming the key and changes nothing;
+   * `"restart"` polls it as a first poll again (from `startFrom`), losing what changed meanwhile.
+   */
+  onLostState?: "error" | "restart";
 }
 
 export interface PollerEventMap {
@@ -380,7 +397,7 @@ export class Poller extends EventTarget {
   constructor(options: PollerOptions);
   readonly resources: string[];
   readonly intervalMs: number;
-  /** The saved detection state of a resource, or null. */
+  /** The saved detection state of a resource, or null. Throws `poller.state-unreadable` when what is saved is not a state. */
   state(resource: string): Promise<DetectionState | null>;
   /** One cycle per resource, then delivery; concurrent calls share the poll in flight. */
   pollOnce(): Promise<PollSummary[]>;
