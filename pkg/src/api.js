@@ -99,6 +99,15 @@ export function renderCurl(body, { baseUrl, userSecret, organizationSecret, reve
   return core(() => wasm.renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
 }
 
+/**
+ * The body with every secret masked as `renderCurl` masks it (`remove: true`: left out, for
+ * saving a body somewhere secrets must not go): secret keys in any case or slightly misspelled,
+ * of any JSON type; the callback headers' values; a url's userinfo; inside JSON strings too.
+ */
+export function redactSecrets(body, { remove = false } = {}) {
+  return core(() => wasm.redactSecrets(jsonText(body, "the body"), remove === true));
+}
+
 /** `{method, url, headers, body}` for `fetch`, creating the instance. */
 export function instanceRequest(body, { baseUrl, userSecret, organizationSecret } = {}) {
   return core(() => wasm.instanceRequest(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true })));

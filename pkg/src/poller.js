@@ -16,6 +16,7 @@ import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
 import { normalizeConfig, PollCycle, buildNotifications, BodyBuffer } from "./api.js";
 import { instanceIdentity } from "./identity.js";
+import { withoutCredentials } from "./redact.js";
 
 const MINUTE = 60_000;
 
@@ -76,6 +77,8 @@ export class Poller extends EventTarget {
   #instanceId;
   /** Resources known to have had a state: one missing later was lost, not never written. */
   #known = new Set();
+  /** Said once, at the first poll: notifications will go out unsigned. */
+  #unsigned = false;
 
   /**
    * @param {object} options see the package's types (PollerOptions)
@@ -102,7 +105,7 @@ export class Poller extends EventTarget {
   } = {}) {
     super();
     if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl)) {
-      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${JSON.stringify(baseUrl)})`);
+      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`);
     }
     if (!auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string")) {
       throw new PollerError("poller.auth", "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token");
@@ -128,6 +131,9 @@ export class Poller extends EventTarget {
     this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry, onLostState };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
+    // An empty key is no key (the core signs nothing with it): a mistake that is silent otherwise.
+    const signatureKey = delivery?.signatureKey ?? body.configuration?.["event.notification.signature.key"];
+    this.#unsigned = Boolean(delivery) && signatureKey === "";
     this.#outbox = new Outbox(store, { prefix: `${this.#prefix()}outbox/`, now: clock, scale: delivery?.retryScale ?? 1 });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
   }
@@ -222,6 +228,13 @@ export class Poller extends EventTarget {
   }
 
   async #poll() {
+    if (this.#unsigned) {
+      this.#unsigned = false;
+      this.#emit("warning", {
+        code: "delivery.unsigned",
+        message: "the signature key is empty: notifications are sent without an Elements-Webhook-Signature (set event.notification.signature.key, or delivery.signatureKey)",
+      });
+    }
     const signal = this.#signal();
     // Deliver what an earlier process saved but did not deliver before it stopped.
     await this.#deliver(signal);
@@ -251,7 +264,7 @@ export class Poller extends EventTarget {
       const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry, instanceId: this.#instanceId });
       let failed = null; // the last retryable response, if the next request is its retry
       for (let req; (req = cycle.nextRequest()); ) {
-        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: req.url });
+        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: withoutCredentials(req.url) });
         if (req.delayMs > 0) await sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
         const res = await this.#send(req, signal);
@@ -278,6 +291,7 @@ export class Poller extends EventTarget {
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       summary.error = e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
+      summary.error.message = withoutCredentials(summary.error.message);
       this.#emit("error", { resource: resource.name, error: summary.error });
     }
     summary.durationMs = Math.round(performance.now() - started);
@@ -292,7 +306,8 @@ export class Poller extends EventTarget {
       return { status: res.status, headers: headersObject(res.headers), body: await BodyBuffer.fromResponse(res) };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      return { status: 0, headers: {}, body: new BodyBuffer(), error: e?.message ?? String(e) };
+      // fetch's message may quote the url, credentials included
+      return { status: 0, headers: {}, body: new BodyBuffer(), error: withoutCredentials(e?.message ?? String(e)) };
     }
   }
 

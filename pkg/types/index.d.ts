@@ -240,6 +240,13 @@ export interface HttpRequest {
 export function instanceRequest(body: InstanceBody | string, options?: RenderOptions): HttpRequest;
 
 /** The resource's url with its `${...}` date variables rendered from the watermark. */
+/**
+ * The body with every secret masked (`"********"`) as `renderCurl` masks it, or left out with
+ * `remove: true`: secret keys in any case or slightly misspelled, of any JSON type; every value of
+ * `event.notification.callback.headers`; a url's userinfo; inside JSON strings too; `providerData.code`.
+ */
+export function redactSecrets(body: InstanceBody | string, options?: { remove?: boolean }): InstanceBody;
+
 export function renderPollUrl(resource: ResourcePoller & { name?: string }, options?: { watermark?: number | string | Date; now?: number | string | Date }): string;
 
 /** 1-based position of the value at a diagnostic's path in JSON text; `exact` is false when only a parent exists. */
@@ -390,9 +397,11 @@ export interface PollerEventMap {
   retry: CustomEvent<{ resource?: string; delayMs?: number; url?: string; error?: PollerError }>;
   delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;
   error: CustomEvent<{ resource?: string; error: unknown }>;
+  /** Said once, at the first poll: `delivery.unsigned` when the signature key is empty (notifications go out unsigned). */
+  warning: CustomEvent<{ code: string; message: string }>;
 }
 
-/** Polls the resources of one instance; an EventTarget of `page`, `poll`, `events`, `retry`, `delivery` and `error`. */
+/** Polls the resources of one instance; an EventTarget of `page`, `poll`, `events`, `retry`, `delivery`, `error` and `warning`. */
 export class Poller extends EventTarget {
   constructor(options: PollerOptions);
   readonly resources: string[];

@@ -46,14 +46,15 @@ detectChanges({ resource: { name: "a" }, body: 42 });
 
 console.log(text, firstProblem, ok, kind);
 
-import { buildInstance, normalizeConfig, renderCurl, instanceRequest, renderPollUrl, presets, configSchema, locateConfigPath, type InstanceBody } from "elements-poller";
+import { buildInstance, normalizeConfig, renderCurl, redactSecrets, instanceRequest, renderPollUrl, presets, configSchema, locateConfigPath, type InstanceBody } from "elements-poller";
 const built: InstanceBody = buildInstance({ element: "infusionsoftrest", name: "n", oauth: { key: "k", secret: "s", callbackUrl: "https://x" }, resources: ["appointments"] });
 const norm: InstanceBody = normalizeConfig(JSON.stringify(built));
 const curl: string = renderCurl(norm, { reveal: true });
+const saved: InstanceBody = redactSecrets(norm, { remove: true });
 const req: { method: string; url: string } = instanceRequest(norm, { userSecret: "u", organizationSecret: "o" });
 const pollUrl: string = renderPollUrl({ ...presets.infusionsoftrest.appointments, name: "appointments" }, { watermark: new Date() });
 const at = locateConfigPath("{}", "name");
-console.log(curl, req, pollUrl, at?.line, configSchema);
+console.log(curl, saved, req, pollUrl, at?.line, configSchema);
 
 import { Poller, PollCycle, MemoryStore, buildNotifications, retrySchedule, type PollSummary } from "elements-poller";
 import { FileStore } from "elements-poller/node";
