@@ -56,7 +56,7 @@ fn walk(v: &mut Value, how: Redaction) {
     match v {
         Value::Object(m) => {
             if how == Redaction::Remove {
-                m.retain(|k, x| !(is_secret_key(k) && !is_blank(x)));
+                m.retain(|k, x| !is_secret_key(k) || is_blank(x));
             }
             for (k, x) in m.iter_mut() {
                 if is_secret_key(k) {
