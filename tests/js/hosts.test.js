@@ -45,6 +45,18 @@ test("bad percent-encoding gets 400 and the console server keeps answering", asy
   assert.equal(again.status, 200);
 });
 
+test("odd request targets get an answer, never a crash or a file outside dist", async () => {
+  for (const path of ["/%00", "/..%2F..%2Fpackage.json", "/../../package.json", "//evil", "*", "http://evil.example/", "/__hub/%C0%80", "/__hub/appointments/%ZZ", "/elements/api-v2/%"]) {
+    for (const method of ["GET", "HEAD", "POST", "PATCH", "OPTIONS"]) {
+      const r = await raw(consoleServer.url, { method, path, headers: { "content-type": "application/json" }, body: method === "POST" || method === "PATCH" ? "{{{" : undefined });
+      assert.ok(r.status >= 200 && r.status < 500, `${method} ${path}: ${r.status} ${r.text}`);
+      assert.ok(!r.text.includes('"devDependencies"'), `${method} ${path} served a file outside dist`);
+      assert.equal(r.headers["x-content-type-options"], "nosniff", `${method} ${path}`);
+    }
+  }
+  assert.equal((await raw(consoleServer.url, { path: "/__hub" })).status, 200);
+});
+
 for (const [name, base] of [["console server", () => consoleServer.url], ["hub simulator", () => hub.url]]) {
   test(`${name}: a foreign Host (DNS rebinding) and foreign origins are refused before anything happens`, async () => {
     const url = base();
