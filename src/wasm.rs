@@ -398,6 +398,13 @@ pub fn instance_request(input: &str, opts: &str) -> Result<JsValue, JsValue> {
     config::instance_request(&body(input)?, &options(opts)?).map(|r| to_js(&r)).map_err(err)
 }
 
+/// The body with its secrets masked (`remove`: left out), by the rule `renderCurl` masks with.
+#[wasm_bindgen(js_name = redactSecrets)]
+pub fn redact_secrets(input: &str, remove: bool) -> Result<JsValue, JsValue> {
+    let how = if remove { config::Redaction::Remove } else { config::Redaction::Mask };
+    Ok(to_js(&config::redact(&body(input)?, how)))
+}
+
 /// The ready resource pollers of an element (`infusionsoftrest`), or `undefined`.
 #[wasm_bindgen]
 pub fn presets(element: &str) -> JsValue {

@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createHubSimulator } from "elements-poller/testing";
+import { createHubSimulator, checkRequest } from "elements-poller/testing";
 
 const dist = fileURLToPath(new URL("./dist/", import.meta.url));
 
@@ -28,14 +28,37 @@ export const contentSecurityPolicy =
  * @returns {Promise<{url: string, hub: object, close(): Promise<void>}>}
  */
 export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOptions = {} } = {}) {
-  const hub = createHubSimulator(hubOptions);
-  const server = createServer(async (req, res) => {
+  // The configured host is a name this server answers to (besides loopback ones): HOST=devbox.
+  const allowedHosts = [host, ...(hubOptions.allowedHosts ?? [])];
+  const hub = createHubSimulator({ ...hubOptions, allowedHosts });
+  const server = createServer((req, res) => {
+    // Every answer, the hub's and errors included, is one nothing can run in or sniff.
+    res.setHeader("content-security-policy", contentSecurityPolicy);
+    res.setHeader("x-content-type-options", "nosniff");
+    serve(req, res).catch((e) => {
+      // No request may take the server down; what failed is the server's fault, not the client's.
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`server error: ${e?.message ?? e}`);
+    });
+  });
+  async function serve(req, res) {
+    const refused = checkRequest(req, { allowedHosts, allowedOrigins: hubOptions.allowedOrigins });
+    if (refused) {
+      res.writeHead(refused.status, { "content-type": "text/plain", connection: "close" }).end(refused.message);
+      return;
+    }
     if (hub.handle(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
-    const pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    } catch {
+      res.writeHead(400, { "content-type": "text/plain" }).end("bad request: the path is not a valid percent-encoded URL");
+      return;
+    }
     const rel = normalize(pathname === "/" ? "/index.html" : pathname);
     const file = join(dist, rel);
     if (!file.startsWith(dist)) {
@@ -46,15 +69,13 @@ export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOp
       const body = await readFile(file);
       res.writeHead(200, {
         "content-type": types[extname(file)] ?? "application/octet-stream",
-        "content-security-policy": contentSecurityPolicy,
-        "x-content-type-options": "nosniff",
         "cache-control": rel.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
       });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${pathname}\n(run \`npm start\`, which builds the console first)`);
     }
-  });
+  }
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);

@@ -2,6 +2,7 @@
 // core, and turns the core's failures into PollerErrors. No logic of the domain lives here.
 import * as wasm from "../wasm/elements_poller.js";
 import { PollerError, core } from "./errors.js";
+import { instanceIdentity } from "./identity.js";
 
 export { PollerError } from "./errors.js";
 
@@ -96,6 +97,15 @@ export function buildInstance(spec) {
 /** The seed's cURL form of `POST /instances`; secrets masked unless `reveal`. */
 export function renderCurl(body, { baseUrl, userSecret, organizationSecret, reveal = false } = {}) {
   return core(() => wasm.renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
+}
+
+/**
+ * The body with every secret masked as `renderCurl` masks it (`remove: true`: left out, for
+ * saving a body somewhere secrets must not go): secret keys in any case or slightly misspelled,
+ * of any JSON type; the callback headers' values; a url's userinfo; inside JSON strings too.
+ */
+export function redactSecrets(body, { remove = false } = {}) {
+  return core(() => wasm.redactSecrets(jsonText(body, "the body"), remove === true));
 }
 
 /** `{method, url, headers, body}` for `fetch`, creating the instance. */
@@ -264,12 +274,6 @@ function withBody(body, f) {
   }
 }
 
-/** The instance's identity in event ids, and its element key, from a body. */
-function instanceIdentity(instance) {
-  const elementKey = instance?.element?.key;
-  return { elementKey, instanceId: instance?.name ?? elementKey };
-}
-
 /** The resource poller named `name` in an instance body. */
 function resourceOf(instance, resource) {
   if (typeof resource !== "string") return resource;
@@ -294,7 +298,7 @@ export class PollCycle {
    */
   constructor({ instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...options } = {}) {
     if (typeof baseUrl !== "string") throw new PollerError("argument.base-url", "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2");
-    const identity = instanceIdentity(instance);
+    const identity = instanceIdentity(instance === undefined ? undefined : normalizeConfig(instance), { baseUrl, auth });
     const opts = {
       detect: detectOptions({ ...identity, ...options }),
       baseUrl,

@@ -18,6 +18,7 @@
 
 import { PollerError } from "./errors.js";
 import { retrySchedule } from "./api.js";
+import { withoutCredentials } from "./redact.js";
 
 /**
  * A notification request as the core produces it (the body already signed).
@@ -307,7 +308,7 @@ export class Outbox {
       entry.lastAttemptAt = attemptAt;
       entry.lastError = outcome.error;
       if (outcome.status !== undefined) entry.lastStatus = outcome.status;
-      const what = entry.kind === "webhook" ? `${entry.request.method} ${entry.request.url}` : "onEvents";
+      const what = entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
       if (entry.attempts > this.maxRetries) {
         await this.park(key, entry, now());
         result.dead++;
@@ -370,12 +371,13 @@ export class Outbox {
       return {
         ok: false,
         status: res.status,
-        error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`,
+        error: withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`),
         retryAfterMs: parseRetryAfter(res.headers.get("retry-after"), now()),
       };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      return { ok: false, error: `${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}` };
+      // fetch's messages can quote the url, credentials and all
+      return { ok: false, error: withoutCredentials(`${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`) };
     } finally {
       t.done();
     }

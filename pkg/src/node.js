@@ -2,11 +2,26 @@
 // delivery outbox in a directory.
 
 import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PollerError } from "./errors.js";
 import { checkOps } from "./stores.js";
 
 const FILE = "store.json";
+const LOCK = "store.lock";
+
+/** Directories (real paths) this process holds the lock of, and their lock files. */
+const held = new Map();
+// A process that exits without close() (the CLI, a test child) leaves no lock behind; after a
+// crash the lock's pid is dead, and the next open takes it over.
+let exitHook = false;
+function releaseAllOnExit() {
+  if (exitHook) return;
+  exitHook = true;
+  process.once("exit", () => {
+    for (const lock of held.values()) releaseLock(lock);
+  });
+}
 
 /**
  * A durable store in one directory.
@@ -20,8 +35,11 @@ const FILE = "store.json";
  * simplest correct design for what the store holds (a small bounded poller state and an
  * outbox); each write costs the size of the whole store, so it is not meant for megabytes.
  *
- * One FileStore per directory at a time: it caches the contents and serializes its own
- * writes, but it does not lock the directory against other processes.
+ * A directory belongs to one open FileStore at a time, across processes: the constructor
+ * takes `store.lock` (created exclusively, holding the pid) and `close()` releases it. A second
+ * FileStore on the directory, in this process or another, gets `store.locked`. A lock whose
+ * pid is no longer running (a killed process) is taken over. Without it, two processes would
+ * each rewrite the whole file from their own copy and erase each other's keys.
  *
  * @implements {import("./stores.js").Store}
  */
@@ -33,6 +51,8 @@ export class FileStore {
       throw new PollerError("store.invalid-options", "FileStore needs a directory: new FileStore(dir)");
     }
     this.file = join(this.dir, FILE);
+    this.lock = acquireLock(this.dir);
+    this.closed = false;
     /** @type {Promise<Map<string, string>>|undefined} */
     this.loaded = undefined;
     /** serializes writes */
@@ -40,8 +60,17 @@ export class FileStore {
     this.counter = 0;
   }
 
+  /** Releases the directory (after the writes in flight) for another FileStore or process. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    releaseLock(this.lock);
+  }
+
   /** @returns {Promise<Map<string, string>>} */
   load() {
+    if (this.closed) return Promise.reject(new PollerError("store.closed", `the FileStore of ${this.dir} is closed`));
     this.loaded ??= (async () => {
       await mkdir(this.dir, { recursive: true });
       for (const name of await readdir(this.dir)) {
@@ -71,6 +100,7 @@ export class FileStore {
 
   /** Applies `change` to a copy of the contents, persists it, then swaps it in. */
   write(change) {
+    if (this.closed) return Promise.reject(new PollerError("store.closed", `the FileStore of ${this.dir} is closed`));
     const run = this.queue.then(async () => {
       const current = await this.load();
       const next = new Map(current);
@@ -130,6 +160,108 @@ export class FileStore {
         else m.delete(o.key);
       }
     });
+  }
+}
+
+/** Whether a process with this pid runs (EPERM: it does, as another user). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
+/** Takes `dir`'s lock for this FileStore, or throws `store.locked` naming who holds it. */
+function acquireLock(dir) {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new PollerError("store.read-failed", `Cannot create ${dir}: ${e.message}`, { cause: e });
+  }
+  const key = realpathSync(dir);
+  const file = join(dir, LOCK);
+  if (held.has(key)) {
+    throw new PollerError("store.locked", `${dir} is already open in this process (one FileStore per directory at a time; close() the other first)`, { path: file });
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      // Written aside, then linked into place (link fails if the name exists, like O_EXCL): so
+      // a lock file is never seen empty or half-written.
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${process.pid}\n`);
+      try {
+        linkSync(tmp, file);
+      } finally {
+        unlinkSync(tmp);
+      }
+      const lock = { key, file, pid: process.pid };
+      held.set(key, lock);
+      releaseAllOnExit();
+      return lock;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw new PollerError("store.write-failed", `Cannot create ${file}: ${e.message}`, { cause: e });
+    }
+    let text;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      if (e.code === "ENOENT") continue; // released meanwhile
+      throw new PollerError("store.read-failed", `Cannot read ${file}: ${e.message}`, { cause: e });
+    }
+    const pid = Number.parseInt(text, 10);
+    // Our own pid with no FileStore of ours holding it: left by an earlier process that had it.
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new PollerError("store.locked", `${dir} is in use by process ${pid} (one process per FileStore directory; if no such process uses it, delete ${file})`, { path: file });
+    }
+    removeStale(file, text);
+  }
+  throw new PollerError("store.locked", `${dir} is being opened by another process at the same time`, { path: file });
+}
+
+/**
+ * Removes a stale lock, but only if it still holds `text`: two processes recovering the same
+ * stale lock must not delete the fresh one the first of them created. Recoveries take turns
+ * through `store.lock.takeover` (O_EXCL); one left by a process killed while recovering is
+ * removed after 10 s.
+ */
+function removeStale(file, text) {
+  const takeover = `${file}.takeover`;
+  let fd;
+  try {
+    fd = openSync(takeover, "wx");
+  } catch (e) {
+    if (e.code !== "EEXIST") throw new PollerError("store.write-failed", `Cannot create ${takeover}: ${e.message}`, { cause: e });
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > 10_000) unlinkSync(takeover);
+    } catch {
+      // gone meanwhile
+    }
+    return; // someone else is recovering; the caller looks again
+  }
+  try {
+    let now;
+    try {
+      now = readFileSync(file, "utf8");
+    } catch {
+      return;
+    }
+    if (now === text) unlinkSync(file);
+  } finally {
+    closeSync(fd);
+    unlinkSync(takeover);
+  }
+}
+
+function releaseLock(lock) {
+  if (held.get(lock.key) !== lock) return;
+  held.delete(lock.key);
+  try {
+    // Only our own lock: never one another process took over.
+    if (Number.parseInt(readFileSync(lock.file, "utf8"), 10) === lock.pid) unlinkSync(lock.file);
+  } catch {
+    // already gone
   }
 }
 

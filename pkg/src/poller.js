@@ -15,6 +15,8 @@ import { PollerError } from "./errors.js";
 import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
 import { normalizeConfig, PollCycle, buildNotifications, signNotification, BodyBuffer } from "./api.js";
+import { instanceIdentity } from "./identity.js";
+import { withoutCredentials } from "./redact.js";
 
 const MINUTE = 60_000;
 
@@ -88,6 +90,10 @@ export class Poller extends EventTarget {
   #running = false;
   #stopController = null;
   #instanceId;
+  /** Resources known to have had a state: one missing later was lost, not never written. */
+  #known = new Set();
+  /** Said once, at the first poll: notifications will go out unsigned. */
+  #unsigned = false;
 
   /**
    * @param {object} options see the package's types (PollerOptions)
@@ -110,10 +116,11 @@ export class Poller extends EventTarget {
     seed = 0,
     retry,
     id,
+    onLostState = "error",
   } = {}) {
     super();
     if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl)) {
-      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${JSON.stringify(baseUrl)})`);
+      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`);
     }
     if (!auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string")) {
       throw new PollerError("poller.auth", "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token");
@@ -123,6 +130,7 @@ export class Poller extends EventTarget {
     if (delivery && typeof delivery.callbackUrl !== "string") throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
     if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
+    if (onLostState !== "error" && onLostState !== "restart") throw new PollerError("poller.on-lost-state", `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`);
 
     const body = normalizeConfig(instance);
     // A bad key or signing scheme fails here, not after the first cycle has read its events.
@@ -133,13 +141,17 @@ export class Poller extends EventTarget {
       if (!configured[name]) throw new PollerError("poller.resource", `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${Object.keys(configured).join(", ") || "nothing"})`);
       return { ...configured[name], name };
     });
-    this.#instanceId = id ?? body.name ?? body.element?.key ?? "instance";
+    // The same rule PollCycle hashes eventIds with: passed to it below, so the two agree.
+    this.#instanceId = instanceIdentity(body, { id, baseUrl, auth }).instanceId;
     // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
     const send = (url, init) => fetch(url, init);
-    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry };
+    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry, onLostState };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
-    this.#outbox = new Outbox(store, { prefix: `poller/${this.#instanceId}/outbox/`, now: clock, scale: delivery?.retryScale ?? 1, sign: attemptSigner(delivery, body) });
+    // An empty key is no key (the core signs nothing with it): a mistake that is silent otherwise.
+    const signatureKey = delivery?.signatureKey ?? body.configuration?.["event.notification.signature.key"];
+    this.#unsigned = Boolean(delivery) && signatureKey === "";
+    this.#outbox = new Outbox(store, { prefix: `${this.#prefix()}outbox/`, now: clock, scale: delivery?.retryScale ?? 1, sign: attemptSigner(delivery, body) });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
   }
 
@@ -158,14 +170,66 @@ export class Poller extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  #stateKey(name) {
-    return `poller/${this.#instanceId}/state/${name}`;
+  /** Every key of this instance starts with it; the identity is encoded so that no `/` in a name can make two instances' keys overlap. */
+  #prefix() {
+    return `poller/${encodeURIComponent(this.#instanceId)}/`;
   }
 
-  /** The saved detection state of a resource, or null before its first successful cycle. */
+  #stateKey(name) {
+    return `${this.#prefix()}state/${name}`;
+  }
+
+  /** Written with every state: it says the resource has polled, should its state ever go missing. */
+  #polledKey(name) {
+    return `${this.#prefix()}polled/${name}`;
+  }
+
+  /**
+   * The saved detection state of a resource, or null before its first successful cycle.
+   * Throws `poller.state-unreadable` (naming the key) when what is saved is not a state.
+   */
   async state(name) {
-    const text = await this.#store.get(this.#stateKey(name));
-    return text === undefined ? null : JSON.parse(text);
+    const key = this.#stateKey(name);
+    const text = await this.#store.get(key);
+    if (text === undefined) return null;
+    let state;
+    try {
+      state = JSON.parse(text);
+    } catch {
+      state = undefined;
+    }
+    // `null` (or any non-object) would silently restart from "now": an error, not a first poll.
+    if (state === null || typeof state !== "object" || Array.isArray(state)) {
+      throw new PollerError("poller.state-unreadable", `the saved state of ${name} (store key ${key}) is not a detection state; pass onLostState: "restart" to start it again`, { path: key });
+    }
+    return state;
+  }
+
+  /**
+   * The state a cycle starts from. A resource that polled before (this process saw its state,
+   * or its `polled` key is there) and has no readable state lost it: an error naming the key,
+   * unless the caller chose `onLostState: "restart"`, when it polls as a first poll again.
+   */
+  async #startState(name, summary) {
+    let state;
+    try {
+      state = await this.state(name);
+    } catch (e) {
+      if (!(e instanceof PollerError && e.code === "poller.state-unreadable") || this.#o.onLostState !== "restart") throw e;
+      summary.restarted = true;
+      return null;
+    }
+    if (state !== null) {
+      this.#known.add(name);
+      return state;
+    }
+    if (!this.#known.has(name) && (await this.#store.get(this.#polledKey(name))) === undefined) return null; // a first poll
+    if (this.#o.onLostState === "restart") {
+      summary.restarted = true;
+      return null;
+    }
+    const key = this.#stateKey(name);
+    throw new PollerError("poller.state-missing", `${name} has polled before but its state (store key ${key}) is missing; pass onLostState: "restart" to start it again`, { path: key });
   }
 
   /**
@@ -181,6 +245,13 @@ export class Poller extends EventTarget {
   }
 
   async #poll() {
+    if (this.#unsigned) {
+      this.#unsigned = false;
+      this.#emit("warning", {
+        code: "delivery.unsigned",
+        message: "the signature key is empty: notifications are sent without an Elements-Webhook-Signature (set event.notification.signature.key, or delivery.signatureKey)",
+      });
+    }
     const signal = this.#signal();
     // Deliver what an earlier process saved but did not deliver before it stopped.
     await this.#deliver(signal);
@@ -205,12 +276,12 @@ export class Poller extends EventTarget {
     const started = performance.now();
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
     try {
-      const state = await this.state(resource.name);
+      const state = await this.#startState(resource.name, summary);
       const { instance, baseUrl, auth, clock, startFrom, lookback, seed, retry } = this.#o;
-      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry });
+      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry, instanceId: this.#instanceId });
       let failed = null; // the last retryable response, if the next request is its retry
       for (let req; (req = cycle.nextRequest()); ) {
-        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: req.url });
+        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: withoutCredentials(req.url) });
         if (req.delayMs > 0) await sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
         const res = await this.#send(req, signal);
@@ -227,11 +298,17 @@ export class Poller extends EventTarget {
       }
       const { events, state: next, stats } = cycle.finish();
       Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });
-      await this.#store.transaction([{ op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) }, ...this.#outboxOps(events)]);
+      await this.#store.transaction([
+        { op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) },
+        { op: "set", key: this.#polledKey(resource.name), value: "1" },
+        ...this.#outboxOps(events),
+      ]);
+      this.#known.add(resource.name);
       if (events.length) this.#emit("events", { resource: resource.name, events });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       summary.error = e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
+      summary.error.message = withoutCredentials(summary.error.message);
       this.#emit("error", { resource: resource.name, error: summary.error });
     }
     summary.durationMs = Math.round(performance.now() - started);
@@ -246,7 +323,8 @@ export class Poller extends EventTarget {
       return { status: res.status, headers: headersObject(res.headers), body: await BodyBuffer.fromResponse(res) };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      return { status: 0, headers: {}, body: new BodyBuffer(), error: e?.message ?? String(e) };
+      // fetch's message may quote the url, credentials included
+      return { status: 0, headers: {}, body: new BodyBuffer(), error: withoutCredentials(e?.message ?? String(e)) };
     }
   }
 

@@ -9,5 +9,6 @@ export {
   DEFAULT_SIGNATURE_KEY,
 } from "./hub/simulator.js";
 export { signWebhookBody, verifyWebhookSignature } from "./hub/receiver.js";
+export { checkRequest } from "./hub/guard.js";
 export { parseWhere, compileWhere, parseInstant, CeqlError } from "./hub/ceql.js";
 export { SCHEMAS, RESOURCE_NAMES, KEAP_DATE_FORMAT, pollerConfigFor, formatKeapDate } from "./hub/records.js";

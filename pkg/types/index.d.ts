@@ -240,6 +240,13 @@ export interface HttpRequest {
 export function instanceRequest(body: InstanceBody | string, options?: RenderOptions): HttpRequest;
 
 /** The resource's url with its `${...}` date variables rendered from the watermark. */
+/**
+ * The body with every secret masked (`"********"`) as `renderCurl` masks it, or left out with
+ * `remove: true`: secret keys in any case or slightly misspelled, of any JSON type; every value of
+ * `event.notification.callback.headers`; a url's userinfo; inside JSON strings too; `providerData.code`.
+ */
+export function redactSecrets(body: InstanceBody | string, options?: { remove?: boolean }): InstanceBody;
+
 export function renderPollUrl(resource: ResourcePoller & { name?: string }, options?: { watermark?: number | string | Date; now?: number | string | Date }): string;
 
 /** 1-based position of the value at a diagnostic's path in JSON text; `exact` is false when only a parent exists. */
@@ -269,7 +276,11 @@ export interface RetryOptions {
 }
 
 export interface PollCycleOptions extends DetectOptions {
-  /** The instance body: its element key and name go into events and eventIds. */
+  /**
+   * The instance body: its element key and name go into events and eventIds. Unless `instanceId` is
+   * given, eventIds are hashed from the name (or element key) and a fingerprint of `baseUrl` and
+   * `auth.element`, the rule the Poller uses: two instances sharing a name get different eventIds.
+   */
   instance?: InstanceBody | string;
   /** A resource poller with its name, or the name of one in `instance`. */
   resource: NamedResource | string;
@@ -384,6 +395,8 @@ export interface PollSummary {
   events: number;
   durationMs: number;
   error?: PollerError;
+  /** The resource's state was lost and `onLostState: "restart"` started it again. */
+  restarted?: true;
 }
 
 export interface PollerOptions {
@@ -412,8 +425,19 @@ export interface PollerOptions {
   lookback?: number;
   seed?: number;
   retry?: RetryOptions;
-  /** The key of this instance in the store (default: the body's name). */
+  /**
+   * This instance's identity: its keys in the store start with it and its eventIds are hashed from it.
+   * Default: the body's name (else its element key) and a fingerprint of `baseUrl` and `auth.element`,
+   * so two instances with the same name never share state.
+   */
   id?: string;
+  /**
+   * What a cycle does when a resource that has polled before has no state in the store, or one
+   * that is not a state (`"null"` included): `"error"` (default) fails its cycle with
+   * `poller.state-missing` / `poller.state-unreadable` naming the key and changes nothing;
+   * `"restart"` polls it as a first poll again (from `startFrom`), losing what changed meanwhile.
+   */
+  onLostState?: "error" | "restart";
 }
 
 export interface PollerEventMap {
@@ -425,14 +449,16 @@ export interface PollerEventMap {
   retry: CustomEvent<{ resource?: string; delayMs?: number; url?: string; error?: PollerError }>;
   delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;
   error: CustomEvent<{ resource?: string; error: unknown }>;
+  /** Said once, at the first poll: `delivery.unsigned` when the signature key is empty (notifications go out unsigned). */
+  warning: CustomEvent<{ code: string; message: string }>;
 }
 
-/** Polls the resources of one instance; an EventTarget of `page`, `poll`, `events`, `retry`, `delivery` and `error`. */
+/** Polls the resources of one instance; an EventTarget of `page`, `poll`, `events`, `retry`, `delivery`, `error` and `warning`. */
 export class Poller extends EventTarget {
   constructor(options: PollerOptions);
   readonly resources: string[];
   readonly intervalMs: number;
-  /** The saved detection state of a resource, or null. */
+  /** The saved detection state of a resource, or null. Throws `poller.state-unreadable` when what is saved is not a state. */
   state(resource: string): Promise<DetectionState | null>;
   /** One cycle per resource, then delivery; concurrent calls share the poll in flight. */
   pollOnce(): Promise<PollSummary[]>;

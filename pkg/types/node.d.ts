@@ -5,7 +5,9 @@ export type { Store, StoreOp } from "./stores.js";
 /**
  * A durable store in a directory: one `store.json`, replaced atomically (temp file, fsync,
  * rename, fsync of the directory) on every change; survives a kill mid-write.
- * One FileStore per directory at a time.
+ * A directory belongs to one open FileStore at a time, across processes: the constructor takes
+ * `store.lock` (holding the pid) and throws `PollerError` `store.locked` when another FileStore, in
+ * this process or another, holds it; a lock left by a process that no longer runs is taken over.
  */
 export class FileStore implements Store {
   constructor(dir: string | { dir: string });
@@ -15,4 +17,6 @@ export class FileStore implements Store {
   delete(key: string): Promise<void>;
   keys(prefix?: string): Promise<string[]>;
   transaction(ops: StoreOp[]): Promise<void>;
+  /** Waits for the writes in flight, then releases the directory; later calls throw `store.closed`. */
+  close(): Promise<void>;
 }

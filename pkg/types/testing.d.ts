@@ -32,6 +32,12 @@ export interface HubOptions {
   signatureKey?: string | null;
   controlPrefix?: string;
   baseUrl?: string;
+  /** Host names (no port) accepted in `Host` besides loopback names and the host of `baseUrl`. */
+  allowedHosts?: string[];
+  /** Origins (`http://host:port`) whose pages may call the simulator; all others are refused (default: same origin only). */
+  allowedOrigins?: string[];
+  /** The largest request body read, in bytes (default 4 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
 }
 
 export interface MutateOptions {
@@ -62,8 +68,10 @@ export interface ReceivedWebhook {
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
+  /** null when the signature was refused (401): such a body is not kept. */
   body: unknown;
-  rawBody: string;
+  /** null when the signature was refused (401). */
+  rawBody: string | null;
   /** null when the receiver has no signature key. */
   verified: boolean | null;
   /** Why verification failed (`webhook.signature`, `webhook.timestamp`, `webhook.malformed`). */
@@ -124,6 +132,16 @@ export const DEFAULT_SIGNATURE_KEY: string;
 export const RESOURCE_NAMES: ResourceName[];
 export const KEAP_DATE_FORMAT: string;
 export const SCHEMAS: Record<ResourceName, { idField: string; updatedField: string; createdField: string; dateFormat: string; dateFields: string[] }>;
+
+/**
+ * The checks the simulator makes before it answers `req` (a node:http IncomingMessage): a `Host` naming
+ * this machine (loopback) or one of `allowedHosts`, and same origin only (or one of `allowedOrigins`).
+ * Undefined when the request may be served, else the status and message to answer with.
+ */
+export function checkRequest(
+  req: unknown,
+  options?: { allowedHosts?: Iterable<string>; allowedOrigins?: Iterable<string> },
+): { status: number; message: string } | undefined;
 
 export function startHubSimulator(options?: HubOptions & { port?: number; host?: string }): Promise<RunningHub>;
 export function createHubSimulator(options?: HubOptions): Hub;

@@ -17,6 +17,7 @@ mod path;
 pub mod presets;
 mod render;
 mod schema;
+pub mod secrets;
 mod validate;
 
 pub use build::build_instance;
@@ -27,6 +28,7 @@ pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
 pub use render::{DEFAULT_BASE_URL, InstanceRequest, MASK, RenderOptions, instance_request, render_curl};
 pub use schema::schema;
+pub use secrets::{Redaction, is_secret_key, redact, url_for_display};
 pub use validate::{is_valid, validate, validate_value};
 
 use crate::diag::Error;

@@ -1,6 +1,6 @@
 //! The body as a cURL command (the seed's form) and as a fetch-ready request.
 
-use super::model::{SECRET_KEYS, is_placeholder};
+use super::secrets::{Redaction, redact};
 use crate::diag::Error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 
 /// The Cloud Elements API base the seed uses.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloud-elements.com/elements/api-v2";
-/// What a masked secret shows.
-pub const MASK: &str = "********";
+pub use super::secrets::MASK;
 
 /// Options of [`render_curl`] and [`instance_request`] (camelCase in JSON).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,27 +38,6 @@ fn instances_url(opts: &RenderOptions) -> String {
     format!("{}/instances", base.trim_end_matches('/'))
 }
 
-/// The body with every secret replaced by [`MASK`] (placeholders and empty values stay as they
-/// are, so a masked command still shows what is missing).
-fn masked(body: &Value) -> Value {
-    let mut b = body.clone();
-    let mask = |v: Option<&mut Value>| {
-        if let Some(v) = v
-            && v.as_str().is_some_and(|s| !s.trim().is_empty())
-            && !is_placeholder(v)
-        {
-            *v = Value::String(MASK.to_owned());
-        }
-    };
-    if let Some(conf) = b.get_mut("configuration").and_then(Value::as_object_mut) {
-        for k in SECRET_KEYS {
-            mask(conf.get_mut(k));
-        }
-    }
-    mask(b.get_mut("providerData").and_then(|p| p.get_mut("code")));
-    b
-}
-
 /// Quotes `s` for a POSIX shell: `'...'`, with each `'` written `'\''`. (The seed's own
 /// example forgets this, so its `'T'` and `'Z'` end the quoted body early.)
 fn shell_quote(s: &str) -> String {
@@ -85,7 +63,7 @@ pub fn render_curl(body: &Value, opts: &RenderOptions) -> String {
         secret(&opts.user_secret, "<USER_SECRET>"),
         secret(&opts.organization_secret, "<ORGANIZATION_SECRET>")
     );
-    let shown = if opts.reveal { body.clone() } else { masked(body) };
+    let shown = if opts.reveal { body.clone() } else { redact(body, Redaction::Mask) };
     let json = serde_json::to_string_pretty(&shown).unwrap_or_default();
     format!(
         "curl -X POST \\\n{} \\\n-H {} \\\n-H 'content-type: application/json' \\\n-d {}",

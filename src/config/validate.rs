@@ -349,6 +349,17 @@ impl V {
         for key in [SIGNATURE_KEY, BASIC_USERNAME, BASIC_PASSWORD, INSTANCE_FINDER, SUBSCRIPTION_ID, EVENT_OBJECTS] {
             self.string(conf, key, &cp);
         }
+        // An empty key is no key: notifications go out unsigned, with nothing else to say so.
+        if conf.get(SIGNATURE_KEY).and_then(Value::as_str).is_some_and(str::is_empty) {
+            self.push(
+                Diagnostic::warning(
+                    "events.signature-key.empty",
+                    cp.key(SIGNATURE_KEY),
+                    "the signature key is empty: notifications will be sent unsigned",
+                )
+                .with_hint("set the key your receiver verifies with, or remove the key to send unsigned on purpose"),
+            );
+        }
         if let Some(v) = conf.get(RAW_ENABLED) {
             if is_placeholder(v) {
                 self.placeholder(cp.key(RAW_ENABLED));

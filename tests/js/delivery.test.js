@@ -157,7 +157,8 @@ describe("resume after a restart", () => {
     const v = virtualTime();
     // first process: two failures, then it stops (abort while waiting for retry 2)
     {
-      const outbox = new Outbox(new FileStore(dir), { now: v.now });
+      const first = new FileStore(dir);
+      const outbox = new Outbox(first, { now: v.now });
       await outbox.enqueue([notification(1), notification(2)]);
       const ctrl = new AbortController();
       const sleep = async (ms, signal) => {
@@ -166,10 +167,12 @@ describe("resume after a restart", () => {
       };
       await assert.rejects(outbox.drain({ now: v.now, sleep, signal: ctrl.signal }), /process stopped/);
       assert.deepEqual(v.slept, [4000]);
+      await first.close(); // the process ends: its directory is free for the next one
     }
     // second process, a fresh store object over the same directory, 5 s later
     v.t += 5000;
-    const outbox = new Outbox(new FileStore(dir), { now: v.now });
+    const second = new FileStore(dir);
+    const outbox = new Outbox(second, { now: v.now });
     const [head] = await outbox.pending();
     assert.equal(head.attempts, 2);
     assert.equal(head.lastStatus, 502);
@@ -179,7 +182,10 @@ describe("resume after a restart", () => {
     assert.deepEqual(v.slept, [11000], "waits only what is left of retry 2");
     assert.equal(result.delivered, 2);
     assert.deepEqual(hub.received().map((r) => [r.webhookId, r.status]), [["wh-1", 500], ["wh-1", 502], ["wh-1", 200], ["wh-2", 200]]);
-    assert.deepEqual(await new Outbox(new FileStore(dir)).pending(), []);
+    await second.close();
+    const third = new FileStore(dir);
+    assert.deepEqual(await new Outbox(third).pending(), []);
+    await third.close();
   });
 });
 

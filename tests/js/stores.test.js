@@ -23,8 +23,13 @@ const kinds = {
   },
   FileStore: async () => {
     const dir = await mkdtemp(join(tmpdir(), "ep-filestore-"));
-    const open = () => new FileStore(dir);
-    return { store: open(), reopen: open, cleanup: () => rm(dir, { recursive: true, force: true }), dir };
+    // One open FileStore per directory: reopening closes the one before (as a restart would).
+    let current = new FileStore(dir);
+    const reopen = async () => {
+      await current.close();
+      return (current = new FileStore(dir));
+    };
+    return { store: current, reopen, cleanup: async () => { await current.close(); await rm(dir, { recursive: true, force: true }); }, dir };
   },
 };
 
@@ -108,7 +113,7 @@ for (const [name, make] of Object.entries(kinds)) {
       await s.set("a", "1");
       await s.transaction([{ op: "set", key: "b", value: "2" }, { op: "set", key: "c", value: "3" }]);
       await s.delete("c");
-      const again = h.reopen();
+      const again = await h.reopen();
       assert.equal(await again.get("a"), "1");
       assert.equal(await again.get("b"), "2");
       assert.equal(await again.get("c"), undefined);
@@ -171,6 +176,8 @@ describe("FileStore on disk", () => {
     try {
       const s = new FileStore(join(dir, "nested", "state"));
       await s.transaction([{ op: "set", key: "x", value: "1" }, { op: "set", key: "y", value: "2" }]);
+      assert.deepEqual((await readdir(join(dir, "nested", "state"))).sort(), ["store.json", "store.lock"]);
+      await s.close();
       assert.deepEqual(await readdir(join(dir, "nested", "state")), ["store.json"]);
       const doc = JSON.parse(await readFile(join(dir, "nested", "state", "store.json"), "utf8"));
       assert.deepEqual(doc, { v: 1, data: { x: "1", y: "2" } });
@@ -184,7 +191,9 @@ describe("FileStore on disk", () => {
     try {
       const { writeFile } = await import("node:fs/promises");
       await writeFile(join(dir, "store.json"), "{not json");
-      await assert.rejects(new FileStore(dir).get("a"), (e) => e instanceof PollerError && e.code === "store.corrupt");
+      const s = new FileStore(dir);
+      await assert.rejects(s.get("a"), (e) => e instanceof PollerError && e.code === "store.corrupt");
+      await s.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -46,14 +46,15 @@ detectChanges({ resource: { name: "a" }, body: 42 });
 
 console.log(text, firstProblem, ok, kind);
 
-import { buildInstance, normalizeConfig, renderCurl, instanceRequest, renderPollUrl, presets, configSchema, locateConfigPath, type InstanceBody } from "elements-poller";
+import { buildInstance, normalizeConfig, renderCurl, redactSecrets, instanceRequest, renderPollUrl, presets, configSchema, locateConfigPath, type InstanceBody } from "elements-poller";
 const built: InstanceBody = buildInstance({ element: "infusionsoftrest", name: "n", oauth: { key: "k", secret: "s", callbackUrl: "https://x" }, resources: ["appointments"] });
 const norm: InstanceBody = normalizeConfig(JSON.stringify(built));
 const curl: string = renderCurl(norm, { reveal: true });
+const saved: InstanceBody = redactSecrets(norm, { remove: true });
 const req: { method: string; url: string } = instanceRequest(norm, { userSecret: "u", organizationSecret: "o" });
 const pollUrl: string = renderPollUrl({ ...presets.infusionsoftrest.appointments, name: "appointments" }, { watermark: new Date() });
 const at = locateConfigPath("{}", "name");
-console.log(curl, req, pollUrl, at?.line, configSchema);
+console.log(curl, saved, req, pollUrl, at?.line, configSchema);
 
 import { Poller, PollCycle, MemoryStore, buildNotifications, retrySchedule, type PollSummary } from "elements-poller";
 import { FileStore } from "elements-poller/node";
@@ -62,10 +63,11 @@ const poller = new Poller({ instance: built, baseUrl: "https://api.cloud-element
 poller.addEventListener("events", (e) => console.log(e.detail.events[0]?.eventId));
 const summaries: Promise<PollSummary[]> = poller.pollOnce();
 const fileStore = new FileStore("/tmp/x");
+const released: Promise<void> = fileStore.close();
 const cycle = new PollCycle({ resource: "appointments", instance: built, baseUrl: "http://h", auth: { user: "u", organization: "o", element: "e" } });
 const next = cycle.nextRequest();
 const delay: number | undefined = next?.delayMs;
 const notes = buildNotifications(events, { callbackUrl: "https://x", signatureKey: "k" });
 const schedule: number[] = retrySchedule();
 const hubPromise = startHubSimulator({ seed: 1 });
-console.log(summaries, fileStore, delay, notes[0]?.headers, schedule, hubPromise);
+console.log(summaries, fileStore, released, delay, notes[0]?.headers, schedule, hubPromise);

@@ -11,7 +11,6 @@ import platformExample from "./samples/platform-instance.json?raw";
 const PC = "event.poller.configuration";
 const STORAGE_KEY = "elements-poller.console.v1";
 /** Paths of secrets in a body: never saved unless the person opts in. */
-const SECRET_KEYS = ["oauth.api.secret", "event.notification.signature.key", "event.notification.basic.password"];
 
 const editor = $("editor");
 const listeners = new Set();
@@ -77,11 +76,10 @@ badge.addEventListener("click", () => {
 
 // ---- persistence: non-secret fields unless the person opts in --------------------------
 const remember = $("remember-secrets");
+// The core's rule, the one renderCurl masks with: every spelling and form of a secret, the
+// callback headers, a url's userinfo, and inside a configuration written as a JSON string.
 function withoutSecrets(body) {
-  const b = structuredClone(body);
-  if (b?.providerData && typeof b.providerData === "object") delete b.providerData.code;
-  for (const k of SECRET_KEYS) if (b?.configuration && typeof b.configuration === "object") delete b.configuration[k];
-  return b;
+  return ep.redactSecrets(body, { remove: true });
 }
 function save() {
   if (!config.value) return;

@@ -8,6 +8,7 @@ import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
 import { verifyReceived } from "./receiver.js";
 import { PollerError } from "../errors.js";
+import { API_SECURITY_HEADERS, BodyTooLarge, DEFAULT_MAX_BODY_BYTES, checkRequest, corsHeaders, readBody } from "./guard.js";
 
 /** Default credentials of the simulated hub. */
 export const DEFAULT_CREDENTIALS = Object.freeze({
@@ -35,6 +36,11 @@ const DAY = 86400000;
  * @property {string|null} [signatureKey] key the webhook receiver verifies with; null: accept unsigned
  * @property {string} [controlPrefix="/__hub"]
  * @property {string} [baseUrl] origin the simulator is reachable at (set by startHubSimulator)
+ * @property {string[]} [allowedHosts] host names (no port) accepted in `Host` besides loopback
+ *   names and the host of `baseUrl` (DNS rebinding protection)
+ * @property {string[]} [allowedOrigins] origins (`http://host:port`) whose pages may call the
+ *   simulator; every other origin is refused (default: same origin only)
+ * @property {number} [maxBodyBytes=4194304] the largest request body read (control API and webhooks)
  */
 
 /**
@@ -64,6 +70,9 @@ export function createHubSimulator(opts = {}) {
   const faults = new FaultPlan(prng(deriveSeed(seed, "faults")), opts.faults);
   const mutateRand = prng(deriveSeed(seed, "mutate"));
   let baseUrl = opts.baseUrl ?? "";
+  const allowedOrigins = [...(opts.allowedOrigins ?? [])];
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const allowedHosts = () => [...(opts.allowedHosts ?? []), ...(baseUrl ? [new URL(baseUrl).hostname] : [])];
   let requestSeq = 0;
   const received = [];
   const requests = [];
@@ -136,7 +145,8 @@ export function createHubSimulator(opts = {}) {
     res.writeHead(status, {
       "content-type": "application/json;charset=UTF-8",
       "content-length": Buffer.byteLength(text),
-      ...corsHeaders(),
+      ...API_SECURITY_HEADERS,
+      ...corsHeaders(res.req, allowedOrigins),
       ...headers,
     });
     res.end(text);
@@ -243,7 +253,7 @@ export function createHubSimulator(opts = {}) {
         // ends cleanly: the body is simply not JSON
         return send(res, 200, half.toString("latin1") === "" ? "[" : half.toString(), headers);
       }
-      res.writeHead(200, { "content-type": "application/json;charset=UTF-8", "content-length": Buffer.byteLength(body), ...corsHeaders(), ...headers });
+      res.writeHead(200, { "content-type": "application/json;charset=UTF-8", "content-length": Buffer.byteLength(body), ...API_SECURITY_HEADERS, ...corsHeaders(res.req, allowedOrigins), ...headers });
       res.write(half);
       setImmediate(() => res.destroy());
       return;
@@ -252,7 +262,7 @@ export function createHubSimulator(opts = {}) {
   }
 
   async function handleWebhook(req, res, url) {
-    const raw = await readBody(req);
+    const raw = await readBody(req, maxBodyBytes);
     const text = raw.toString("utf8");
     let body = null;
     try { body = JSON.parse(text); } catch { body = null; }
@@ -267,8 +277,9 @@ export function createHubSimulator(opts = {}) {
       method: req.method,
       path: url.pathname.slice(control.length),
       headers: { ...req.headers },
-      body,
-      rawBody: text,
+      // A refused notification's body is not kept: a stranger's POSTs must not fill memory.
+      body: verified === false ? null : body,
+      rawBody: verified === false ? null : text,
       verified,
       ...(check?.code ? { verifyError: check.code } : {}),
       webhookId: req.headers["elements-webhook-id"] ?? null,
@@ -283,7 +294,7 @@ export function createHubSimulator(opts = {}) {
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     const method = req.method;
     const json = async () => {
-      const raw = await readBody(req);
+      const raw = await readBody(req, maxBodyBytes);
       if (raw.length === 0) return {};
       try { return JSON.parse(raw.toString("utf8")); } catch { throw hubError(400, "The request body is not JSON"); }
     };
@@ -358,18 +369,31 @@ export function createHubSimulator(opts = {}) {
    * @returns {boolean} true if the simulator took the request
    */
   function handle(req, res) {
-    const url = new URL(req.url ?? "/", "http://sim.local");
+    let url;
+    try {
+      url = new URL(req.url ?? "/", "http://sim.local");
+    } catch {
+      return false; // not a path this simulator serves; the host server answers it
+    }
     const isHub = url.pathname === API_PREFIX || url.pathname.startsWith(API_PREFIX + "/");
     const isControl = url.pathname === control || url.pathname.startsWith(control + "/");
     if (!isHub && !isControl) return false;
+    const refused = checkRequest(req, { allowedHosts: allowedHosts(), allowedOrigins });
+    if (refused) {
+      req.resume();
+      send(res, refused.status, { message: refused.message }, { connection: "close" });
+      return true;
+    }
     if (req.method === "OPTIONS") {
-      res.writeHead(204, { ...corsHeaders(), "access-control-max-age": "600" });
+      res.writeHead(204, { ...API_SECURITY_HEADERS, ...corsHeaders(req, allowedOrigins), "access-control-max-age": "600" });
       res.end();
       return true;
     }
     const work = isHub ? handleHub(req, res, url) : handleControl(req, res, url);
     work.catch((e) => {
-      if (e && e.hubStatus) send(res, e.hubStatus, { message: e.message });
+      if (e instanceof BodyTooLarge) send(res, 413, { message: e.message }, { connection: "close" });
+      else if (e instanceof URIError) send(res, 400, { message: `Bad percent-encoding in ${JSON.stringify(req.url)}` });
+      else if (e && e.hubStatus) send(res, e.hubStatus, { message: e.message });
       else send(res, 500, { message: `Simulator error: ${e?.message ?? e}` });
     });
     return true;
@@ -421,7 +445,7 @@ export async function startHubSimulator(opts = {}) {
   const server = createServer((req, res) => {
     if (!sim.handle(req, res)) {
       const hint = req.url?.startsWith("/hubs/") ? `; the hub API lives under ${API_PREFIX} (use the simulator's baseUrl)` : "";
-      res.writeHead(404, { "content-type": "application/json" });
+      res.writeHead(404, { "content-type": "application/json", ...API_SECURITY_HEADERS });
       res.end(JSON.stringify({ message: `Not found: ${req.url}${hint}` }));
     }
   });
@@ -477,14 +501,6 @@ function seedTable(table, count, now) {
   }
 }
 
-function corsHeaders() {
-  return {
-    "access-control-allow-origin": "*",
-    "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
-    "access-control-allow-headers": "authorization, content-type, elements-webhook-signature, elements-webhook-id",
-    "access-control-expose-headers": "elements-next-page-token, elements-returned-count, elements-total-count, date, retry-after, x-keap-product-throttle-limit, x-keap-product-throttle-time-unit, x-keap-product-throttle-interval, x-keap-product-throttle-available, x-keap-product-throttle-used, x-keap-product-throttle-expiry-time",
-  };
-}
 
 /** @param {{user: string, organization: string, element: string}} c */
 export function authorizationHeader(c) {
@@ -515,14 +531,6 @@ function decodeToken(token) {
   }
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
 
 /** Errors of the simulator's own API: a PollerError (`hub.not-found`, `hub.bad-request`) with the HTTP status. */
 function hubError(status, message) {
