@@ -1,8 +1,11 @@
 // Types of the package's main entry ("elements-poller"). Hand-written for the JS layer and
 // checked against usage by `tsc -p tests/types` in `npm test`.
 
-/** A stable dotted code, e.g. `date.parse.literal` or `config.placeholder`. */
-export type Code = string;
+import type { ErrorCode } from "./codes.js";
+export type { ErrorCode } from "./codes.js";
+
+/** A stable dotted code, e.g. `date.parse.literal` or `config.placeholder`: the core's catalogue (src/codes.rs). */
+export type Code = ErrorCode;
 
 export type Severity = "error" | "warning" | "info";
 
