@@ -145,6 +145,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("store.read-failed", "the store could not be read"),
     ("store.unavailable", "the storage the store needs is not available here"),
     ("store.write-failed", "the store could not be written"),
+    // The CLI.
+    ("cli.not-text", "an input file that is not UTF-8 text (binary, or another encoding)"),
     // The hub simulator (`elements-poller/testing`).
     ("hub.bad-request", "the simulated hub refused a request (400)"),
     ("hub.not-found", "the simulated hub has no such resource (404)"),

@@ -120,6 +120,14 @@ export function locateConfigPath(text, path) {
   return core(() => bindings().locateConfigPath(text, path));
 }
 
+/**
+ * The JSON paths of the secret values in a body (`configuration["oauth.api.secret"]`, ...):
+ * what `renderCurl` masks, for tools that show a body's text. None for a body that is not JSON.
+ */
+export function secretPaths(body) {
+  return core(() => bindings().secretPaths(jsonText(body, "the body")));
+}
+
 /** Ready resource pollers per element: `presets.infusionsoftrest.appointments`. */
 export const presets = lazyObject(() => Object.fromEntries(bindings().presetElements().map((e) => [e, Object.freeze(bindings().presets(e))])), { freeze: true });
 

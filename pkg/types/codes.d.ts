@@ -249,6 +249,8 @@ export type ErrorCode =
   | "store.unavailable"
   /** the store could not be written */
   | "store.write-failed"
+  /** an input file that is not UTF-8 text (binary, or another encoding) */
+  | "cli.not-text"
   /** the simulated hub refused a request (400) */
   | "hub.bad-request"
   /** the simulated hub has no such resource (404) */

@@ -248,6 +248,9 @@ export function renderPollUrl(resource: ResourcePoller & { name?: string }, opti
 /** 1-based position of the value at a diagnostic's path in JSON text; `exact` is false when only a parent exists. */
 export function locateConfigPath(text: string, path: string): { line: number; column: number; exact: boolean } | null;
 
+/** The JSON paths of the secret values in a body (`configuration["oauth.api.secret"]`, `providerData.code`, ...): what `renderCurl` masks. */
+export function secretPaths(body: InstanceBody | string): string[];
+
 /** Ready resource pollers per element key. */
 export const presets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
 

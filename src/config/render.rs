@@ -1,6 +1,7 @@
 //! The body as a cURL command (the seed's form) and as a fetch-ready request.
 
 use super::model::{SECRET_KEYS, is_placeholder};
+use super::path::JsonPath;
 use crate::diag::Error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -39,14 +40,34 @@ fn instances_url(opts: &RenderOptions) -> String {
     format!("{}/instances", base.trim_end_matches('/'))
 }
 
+/// The JSON paths of the values of `body` that [`masked`] hides, for tools that show a
+/// body's source text (the CLI's excerpts): what the cURL form masks, they mask too.
+pub fn secret_paths(body: &Value) -> Vec<String> {
+    let conf = JsonPath::root().key("configuration");
+    let mut paths: Vec<String> = SECRET_KEYS
+        .iter()
+        .filter(|k| body.get("configuration").and_then(|c| c.get(k)).is_some_and(is_secret_value))
+        .map(|k| conf.key(k).as_str().to_owned())
+        .collect();
+    if body.get("providerData").and_then(|p| p.get("code")).is_some_and(is_secret_value) {
+        paths.push(JsonPath::root().key("providerData").key("code").as_str().to_owned());
+    }
+    paths
+}
+
+/// A value that masking hides: placeholders and empty values stay as they are, so a masked
+/// command still shows what is missing.
+fn is_secret_value(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| !s.trim().is_empty()) && !is_placeholder(v)
+}
+
 /// The body with every secret replaced by [`MASK`] (placeholders and empty values stay as they
 /// are, so a masked command still shows what is missing).
 fn masked(body: &Value) -> Value {
     let mut b = body.clone();
     let mask = |v: Option<&mut Value>| {
         if let Some(v) = v
-            && v.as_str().is_some_and(|s| !s.trim().is_empty())
-            && !is_placeholder(v)
+            && is_secret_value(v)
         {
             *v = Value::String(MASK.to_owned());
         }
@@ -109,4 +130,36 @@ pub fn instance_request(body: &Value, opts: &RenderOptions) -> Result<InstanceRe
     headers.insert("authorization".to_owned(), format!("User {user}, Organization {org}"));
     headers.insert("content-type".to_owned(), "application/json".to_owned());
     Ok(InstanceRequest { method: "POST".to_owned(), url: instances_url(opts), headers, body: serde_json::to_string(body).unwrap_or_default() })
+}
+
+#[cfg(test)]
+mod secret_path_tests {
+    use super::*;
+
+    /// Every value `masked` hides is at one of `secret_paths`, and nothing else is.
+    #[test]
+    fn secret_paths_are_what_masking_hides() {
+        let body = serde_json::json!({
+            "providerData": {"code": "c0de"},
+            "configuration": {"oauth.api.key": "k", "oauth.api.secret": "s3cret", "event.notification.signature.key": "sig", "event.notification.basic.password": "pw"},
+        });
+        let shown = masked(&body);
+        let text = serde_json::to_string(&shown).unwrap();
+        let paths = secret_paths(&body);
+        assert_eq!(paths.len(), 4);
+        for path in &paths {
+            let (line, column) = crate::config::locate(&text, path).unwrap_or_else(|| panic!("{path} is in the body"));
+            assert_eq!(line, 1);
+            assert!(text[column - 1..].starts_with(&format!("\"{MASK}\"")), "{path} is masked");
+        }
+        assert_eq!(text.matches(MASK).count(), 4, "nothing else is masked");
+        assert!(paths.contains(&r#"configuration["oauth.api.secret"]"#.to_owned()));
+        assert!(paths.contains(&"providerData.code".to_owned()));
+    }
+
+    #[test]
+    fn placeholders_and_empty_values_are_not_secrets() {
+        let body = serde_json::json!({"providerData": {"code": "<AUTHORIZATION_GRANT_CODE>"}, "configuration": {"oauth.api.secret": " "}});
+        assert!(secret_paths(&body).is_empty());
+    }
 }
