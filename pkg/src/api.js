@@ -93,21 +93,31 @@ export function buildInstance(spec) {
   return core(() => bindings().buildInstance(jsonText(spec, "the spec")));
 }
 
-/** The seed's cURL form of `POST /instances`; secrets masked unless `reveal`. */
-export function renderCurl(body, { baseUrl, userSecret, organizationSecret, reveal = false } = {}) {
+/**
+ * The seed's cURL form of `POST /instances`; secrets masked unless `reveal`.
+ * @param {import("../types/index.js").RenderOptions & {reveal?: boolean}} [options]
+ */
+export function renderCurl(body, options = {}) {
+  const { baseUrl, userSecret, organizationSecret, reveal = false } = options;
   return core(() => bindings().renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
 }
 
-/** `{method, url, headers, body}` for `fetch`, creating the instance. */
-export function instanceRequest(body, { baseUrl, userSecret, organizationSecret } = {}) {
+/**
+ * `{method, url, headers, body}` for `fetch`, creating the instance.
+ * @param {import("../types/index.js").RenderOptions} [options]
+ */
+export function instanceRequest(body, options = {}) {
+  const { baseUrl, userSecret, organizationSecret } = options;
   return core(() => bindings().instanceRequest(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true })));
 }
 
 /**
  * The resource's url with its `${...}` date variables rendered from the watermark (minus
  * `pollDelay`; never later than `now`).
+ * @param {{watermark?: number | string | Date, now?: number | string | Date}} [options]
  */
-export function renderPollUrl(resource, { watermark, now = Date.now() } = {}) {
+export function renderPollUrl(resource, options = {}) {
+  const { watermark, now = Date.now() } = options;
   if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object");
   const w = instant(watermark ?? now, "watermark");
   return core(() => bindings().renderPollUrl(JSON.stringify(resource), w, instant(now, "now")));
@@ -158,7 +168,10 @@ function notJson(message) {
   return { ok: false, diagnostics: [{ severity: "error", code: "config.not-json", path: "", message }] };
 }
 
-/** The detection options the core reads, from the JS names. */
+/**
+ * The detection options the core reads, from the JS names.
+ * @param {import("../types/index.js").DetectOptions & {elementKey?: string, instanceId?: string}} options
+ */
 function detectOptions({ startFrom = "now", now = Date.now(), lookback, recordsField, elementKey, instanceId, raw = false, maxSeen }) {
   expectString(startFrom, "startFrom");
   if (!Number.isFinite(now)) throw new PollerError("argument.now", "now must be epoch milliseconds");
@@ -178,8 +191,11 @@ function resourceText(resource) {
 /**
  * Change detection over one response body of one resource: `{events, state, stats, diagnostics}`.
  * `body` is the raw response bytes (a string is accepted too).
+ * @param {import("../types/index.js").DetectInput} input
+ * @returns {import("../types/index.js").DetectResult}
  */
-export function detectChanges({ resource, state = null, body, ...options } = {}) {
+export function detectChanges(input) {
+  const { resource, state = null, body, ...options } = input ?? /** @type {any} */ ({});
   const resourceJson = resourceText(resource);
   const optionsJson = JSON.stringify(detectOptions(options));
   return withBody(body, (inner) => core(() => bindings().detectChanges(resourceJson, stateText(state), optionsJson, inner)));
@@ -323,16 +339,13 @@ export class PollCycle {
   #inner;
   #generation;
 
-  /**
-   * @param {{instance?: object, resource: object|string, state?: object|null, now?: number, baseUrl: string,
-   *   auth?: {user: string, organization: string, element: string}, seed?: number, startFrom?: string,
-   *   lookback?: number, recordsField?: string, raw?: boolean, retry?: {maxRetries?: number, baseMs?: number, maxMs?: number}}} options
-   */
-  constructor({ instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...options } = {}) {
+  /** @param {import("../types/index.js").PollCycleOptions} options */
+  constructor(options) {
+    const { instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...rest } = options ?? /** @type {any} */ ({});
     if (typeof baseUrl !== "string") throw new PollerError("argument.base-url", "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2");
     const identity = instanceIdentity(instance);
     const opts = {
-      detect: detectOptions({ ...identity, ...options }),
+      detect: detectOptions({ ...identity, ...rest }),
       baseUrl,
       auth,
       seed,
@@ -385,7 +398,13 @@ export class PollCycle {
  * `{"message": {...}}`, signed with `Elements-Webhook-Signature: sha256=<base64 HMAC>` when a
  * signature key is given, and an `Elements-Webhook-Id` header.
  */
-export function buildNotifications(events, { instance, callbackUrl, signatureKey, batchSize = 10, headers } = {}) {
+/**
+ * @param {import("../types/index.js").PollerEvent[]} events
+ * @param {import("../types/index.js").NotificationOptions} [options]
+ * @returns {import("../types/index.js").HttpRequest[]}
+ */
+export function buildNotifications(events, options = {}) {
+  const { instance, callbackUrl, signatureKey, batchSize = 10, headers } = options;
   if (!Array.isArray(events)) throw new PollerError("argument.events", "events must be the array detection returned");
   const body = instance === undefined ? undefined : normalizeConfig(instance);
   const url = callbackUrl ?? body?.configuration?.["event.notification.callback.url"];

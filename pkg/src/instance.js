@@ -45,7 +45,8 @@ export function currentGeneration() {
  * instance on purpose to prove that the package recovers; nothing else uses it.
  */
 export function rawExports() {
-  return bindings().initSync();
+  // initSync returns the live instance's exports when it has one, as here.
+  return bindings().initSync({ module: /** @type {WebAssembly.Module} */ (module) });
 }
 
 function retire() {

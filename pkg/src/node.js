@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { PollerError } from "./errors.js";
 import { checkOps } from "./stores.js";
 
+/** @typedef {import("./stores.js").Store} Store */
+
 const FILE = "store.json";
 
 /**
@@ -23,7 +25,7 @@ const FILE = "store.json";
  * One FileStore per directory at a time: it caches the contents and serializes its own
  * writes, but it does not lock the directory against other processes.
  *
- * @implements {import("./stores.js").Store}
+ * @implements {Store}
  */
 export class FileStore {
   /** @param {string|{dir: string}} dir */

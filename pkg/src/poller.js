@@ -50,6 +50,7 @@ class RateLimiter {
 }
 
 function headersObject(headers) {
+  /** @type {Record<string, string>} */
   const out = {};
   headers.forEach((v, k) => {
     out[k] = v;

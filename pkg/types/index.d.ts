@@ -370,13 +370,44 @@ export interface PollerOptions {
   id?: string;
 }
 
+/** `addEventListener`'s options (the DOM's AddEventListenerOptions, which Node-only projects lack). */
+export interface ListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The `retry` event of a cycle: the request failed with a status the core retries. */
+export interface CycleRetry {
+  resource: string;
+  status: number;
+  /** Why a request got no response (status 0). */
+  error?: string;
+  delayMs: number;
+  url: string;
+}
+
+/** The `retry` event of a delivery attempt. */
+export interface DeliveryRetry {
+  resource?: undefined;
+  status?: undefined;
+  delayMs?: undefined;
+  error: PollerError & { code: "delivery.retry" };
+}
+
 export interface PollerEventMap {
   /** After each page read: the cycle's progress so far. */
   page: CustomEvent<{ resource: string; pages: number; records: number; events: number }>;
   /** `delivery` (with `delivery` or `onEvents`): what the outbox did; `pending` entries wait for a retry. */
   poll: CustomEvent<{ summaries: PollSummary[]; delivery?: { delivered: number; failedAttempts: number; dead: number; pending: number; nextAttemptAt?: number } }>;
   events: CustomEvent<{ resource: string; events: PollerEvent[] }>;
-  retry: CustomEvent<{ resource?: string; delayMs?: number; url?: string; error?: PollerError }>;
+  /**
+   * A retry is coming. A cycle's: `resource`, the failed `status` (0: no response at all, with
+   * `error` saying why, e.g. `cannot connect to host:443 (ECONNREFUSED)`), `delayMs`, `url`.
+   * A delivery's: `error`, the `delivery.retry` PollerError of the failed attempt.
+   */
+  retry: CustomEvent<CycleRetry | DeliveryRetry>;
   delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;
   error: CustomEvent<{ resource?: string; error: unknown }>;
 }
@@ -395,6 +426,6 @@ export class Poller extends EventTarget {
   stop(): void;
   /** Notifications parked after their last retry. */
   deadLetters(): Promise<unknown[]>;
-  addEventListener<K extends keyof PollerEventMap>(type: K, listener: (ev: PollerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof PollerEventMap>(type: K, listener: (ev: PollerEventMap[K]) => void, options?: boolean | ListenerOptions): void;
+  addEventListener(type: string, listener: ((ev: Event) => void) | { handleEvent(ev: Event): void } | null, options?: boolean | ListenerOptions): void;
 }

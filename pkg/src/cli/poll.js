@@ -90,7 +90,7 @@ export async function pollCommand(argv, io) {
     progress.set(resource, s);
     io.stderr.write(`\r\x1b[2K${c.dim(`${[...progress].map(([r, t]) => `${r}: ${t}`).join("  ")}`)}`);
   };
-  poller.addEventListener("retry", (e) => {
+  poller.addEventListener("retry", (/** @type {CustomEvent} */ e) => {
     const { resource, status, error, delayMs } = e.detail;
     // A request that got no answer at all is said at once, on its own line: waiting through
     // every retry to report "HTTP 0" hides the one fact the user needs.
@@ -99,13 +99,13 @@ export async function pollCommand(argv, io) {
     }
     show(resource ?? "delivery", `retry in ${delayMs ?? "?"} ms (${status ?? error?.code ?? ""})`);
   });
-  poller.addEventListener("page", (e) => show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`));
-  poller.addEventListener("error", (e) => {
+  poller.addEventListener("page", (/** @type {CustomEvent} */ e) => show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`));
+  poller.addEventListener("error", (/** @type {CustomEvent} */ e) => {
     failures++;
     const err = e.detail.error;
     io.stderr.write(`${tty ? "\r\x1b[2K" : ""}${c.red("error")}${e.detail.resource ? ` ${e.detail.resource}` : ""}: ${err?.code ? `[${err.code}] ` : ""}${err?.message ?? err}\n`);
   });
-  poller.addEventListener("poll", (e) => {
+  poller.addEventListener("poll", (/** @type {CustomEvent} */ e) => {
     const { summaries } = e.detail;
     if (tty) io.stderr.write("\r\x1b[2K");
     if (values.json) {
