@@ -87,7 +87,9 @@ export function createBindings(): Bindings;
 /** The shipped wasm's size, raw and gzipped, as the README quotes it. */
 export function writeSize(wasm, out) {
   const bytes = readFileSync(wasm);
-  writeFileSync(out, JSON.stringify({ bytes: statSync(wasm).size, gzipBytes: gzipSync(bytes, { level: 9 }).length }) + "\n");
+  const size = { bytes: statSync(wasm).size, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+  writeFileSync(out, JSON.stringify(size) + "\n");
+  console.log(`wasm: ${size.bytes} bytes, ${size.gzipBytes} gzipped (level 9)`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) buildPackage();
