@@ -1,7 +1,8 @@
 // The package as npm ships it, in every runtime a user has (as automerge's packaging_tests):
 // `npm pack`, install the tarball into a scratch project outside the repository, and run the
 // README's first example unchanged in Node ESM, Node require(), Bun, Deno, workerd (a
-// Cloudflare Worker), Vite's build in Chromium, and a plain page with only an import map.
+// Cloudflare Worker, with its modules listed by hand and as wrangler bundles it), Vite's
+// build in Chromium, and a plain page with only an import map.
 // Each runtime's binary comes from npm (the root devDependencies); a runtime that cannot run
 // on this machine skips its test and says why.
 import { test, before, after } from "node:test";
@@ -85,16 +86,10 @@ async function freePort() {
   return port;
 }
 
-test("a Cloudflare Worker in workerd runs the README's first example through the workerd export", async (t) => {
-  const workerd = runtime("workerd");
-  if (workerd.missing) return t.skip(workerd.missing);
-  // What wrangler's bundler does with the `workerd` condition, done by hand: the worker
-  // imports the entry the package's exports map names for workerd, and every module that
-  // entry reaches is listed, the .wasm as a wasm module (workerd has no npm resolution).
-  const pkg = join(scratch.dir, "node_modules/elements-poller");
-  const entry = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports["."].workerd;
-  const { imports, body } = splitImports(example.code);
-  const worker = `${imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`))}
+/** The README's example as a Worker's fetch handler that answers with what it printed. */
+function workerSource(imports) {
+  const { body } = splitImports(example.code);
+  return `${imports}
 export default {
   async fetch() {
     const lines = [];
@@ -109,47 +104,86 @@ ${body}
   },
 };
 `;
-  writeFileSync(join(scratch.dir, "worker.js"), worker);
-  const modules = moduleGraph(join(pkg, entry)).map((file) => {
-    const name = relative(scratch.dir, file);
-    return `(name = ${JSON.stringify(name)}, ${file.endsWith(".wasm") ? "wasm" : "esModule"} = embed ${JSON.stringify(name)})`;
-  });
-  assert.ok(modules.some((m) => m.includes(".wasm")), "the workerd entry imports the wasm as a module");
+}
+
+/** Serves a Worker of `modules` ([name, file, kind]) in workerd and returns what `/` answers. */
+async function inWorkerd(bin, cwd, modules) {
   const port = await freePort();
+  const list = modules.map(([name, file, kind]) => `(name = ${JSON.stringify(name)}, ${kind} = embed ${JSON.stringify(file)})`);
   writeFileSync(
-    join(scratch.dir, "worker.capnp"),
+    join(cwd, "worker.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [(name = "main", worker = .worker)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js"), ${modules.join(", ")}],
+  modules = [${list.join(", ")}],
   compatibilityDate = "2025-09-01",
 );
 `,
   );
-  const child = spawn(workerd.bin, ["serve", "worker.capnp"], { cwd: scratch.dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, ["serve", "worker.capnp"], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   try {
-    let out;
-    for (let i = 0; i < 100 && out === undefined; i++) {
+    for (let i = 0; i < 100; i++) {
       if (child.exitCode !== null) break;
       try {
         const res = await fetch(`http://127.0.0.1:${port}/`);
-        out = await res.text();
+        const out = await res.text();
         assert.equal(res.status, 200, out);
+        return out;
       } catch (e) {
         if (e?.code === "ERR_ASSERTION") throw e;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    assert.ok(out !== undefined, `workerd answered (exit ${child.exitCode}): ${stderr}`);
-    assertPrints(out, `workerd ${workerd.version}`);
+    assert.fail(`workerd did not answer (exit ${child.exitCode}): ${stderr}`);
   } finally {
     child.kill();
   }
+}
+
+test("a Cloudflare Worker in workerd runs the README's first example through the workerd export", async (t) => {
+  const workerd = runtime("workerd");
+  if (workerd.missing) return t.skip(workerd.missing);
+  // Without a bundler: the worker imports the entry the package's exports map names for
+  // workerd, and every module that entry reaches is listed, the .wasm as a wasm module
+  // (workerd itself has no npm resolution).
+  const pkg = join(scratch.dir, "node_modules/elements-poller");
+  const entry = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports["."].workerd;
+  const { imports } = splitImports(example.code);
+  writeFileSync(join(scratch.dir, "worker.js"), workerSource(imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`))));
+  const modules = moduleGraph(join(pkg, entry)).map((file) => {
+    const name = relative(scratch.dir, file);
+    return [name, name, file.endsWith(".wasm") ? "wasm" : "esModule"];
+  });
+  assert.ok(modules.some(([name]) => name.endsWith(".wasm")), "the workerd entry imports the wasm as a module");
+  assertPrints(await inWorkerd(workerd.bin, scratch.dir, [["worker.js", "worker.js", "esModule"], ...modules]), `workerd ${workerd.version}`);
+});
+
+test("wrangler bundles a Worker that imports the package, and workerd runs it", async (t) => {
+  const workerd = runtime("workerd");
+  if (workerd.missing) return t.skip(workerd.missing);
+  const wrangler = runtime("wrangler");
+  if (wrangler.missing) return t.skip(wrangler.missing);
+  // As a Workers user writes it: `import ... from "elements-poller"`; wrangler's bundler picks
+  // the `workerd` condition and ships the .wasm as a module. `deploy --dry-run` bundles
+  // without an account or the network.
+  const app = join(scratch.dir, "wrangler-app");
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, "worker.js"), workerSource(splitImports(example.code).imports));
+  writeFileSync(join(app, "wrangler.toml"), 'name = "packaging"\nmain = "worker.js"\ncompatibility_date = "2025-09-01"\n');
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", HOME: app, XDG_CONFIG_HOME: join(app, ".config") };
+  const r = spawnSync(wrangler.bin, ["deploy", "--dry-run", "--outdir", "out"], { cwd: app, env, encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr || r.stdout);
+  const bundle = readFileSync(join(app, "out/worker.js"), "utf8");
+  const wasm = /from "\.\/([\w-]+\.wasm)"/.exec(bundle)?.[1];
+  assert.ok(wasm, "the bundle imports the wasm as a module");
+  assert.doesNotMatch(bundle, /new URL\("\.\.\/wasm/, "no URL to a .wasm file in a Worker");
+  const out = join(app, "out");
+  assertPrints(await inWorkerd(workerd.bin, out, [["worker.js", "worker.js", "esModule"], [wasm, wasm, "wasm"]]), `wrangler ${wrangler.version} + workerd`);
 });
 
 let browser;
