@@ -6,6 +6,7 @@
 //! clock, draws randomness or does I/O: `now` and seeds are arguments. [`wasm`] is the only
 //! module that knows about JavaScript.
 
+pub mod codes;
 pub mod config;
 pub mod cycle;
 pub mod datefmt;

@@ -435,6 +435,13 @@ pub fn config_schema() -> JsValue {
 }
 
 /// 1-based `{line, column, exact}` of the value at `path` in JSON `text`, or `null`.
+/// The JSON paths of a body's secret values: what the cURL form masks, and CLI excerpts
+/// hide. A body that cannot be read has none.
+#[wasm_bindgen(js_name = secretPaths)]
+pub fn secret_paths(input: &str) -> Vec<String> {
+    config::parse_body(input).map(|b| config::secret_paths(&serde_json::Value::Object(b))).unwrap_or_default()
+}
+
 #[wasm_bindgen(js_name = locateConfigPath)]
 pub fn locate_config_path(text: &str, path: &str) -> JsValue {
     config::locate_nearest(text, path).map(|l| to_js(&l)).unwrap_or(JsValue::NULL)

@@ -1,6 +1,6 @@
 // The public API over the wasm core. Each function normalizes its JS arguments, calls the
 // core, and turns the core's failures into PollerErrors. No logic of the domain lives here.
-import * as wasm from "../wasm/elements_poller.js";
+import { bindings, currentGeneration } from "./instance.js";
 import { PollerError, core } from "./errors.js";
 import { instanceIdentity } from "./identity.js";
 
@@ -16,7 +16,7 @@ export function parseDate(text, format, zone = "GMT") {
   expectString(text, "text");
   expectString(format, "format");
   expectString(zone, "zone");
-  return core(() => wasm.parseDate(text, format, zone));
+  return core(() => bindings().parseDate(text, format, zone));
 }
 
 /** Formats epoch milliseconds with a Java date pattern in `zone`. */
@@ -25,7 +25,7 @@ export function formatDate(ms, format, zone = "GMT") {
   if (typeof ms !== "number") throw new PollerError("argument.type", `ms must be epoch milliseconds (a number), not ${typeof ms}`);
   expectString(format, "format");
   expectString(zone, "zone");
-  return core(() => wasm.formatDate(ms, format, zone));
+  return core(() => bindings().formatDate(ms, format, zone));
 }
 
 /**
@@ -36,7 +36,7 @@ export function formatDate(ms, format, zone = "GMT") {
 export function lintDateFormat(pattern, zone) {
   expectString(pattern, "pattern");
   if (zone !== undefined) expectString(zone, "zone");
-  return core(() => wasm.lintDateFormat(pattern, zone ?? ""));
+  return core(() => bindings().lintDateFormat(pattern, zone ?? ""));
 }
 
 /**
@@ -50,7 +50,7 @@ export function validateConfig(input) {
   } catch (e) {
     return notJson(e.message);
   }
-  return core(() => wasm.validateConfig(text));
+  return core(() => bindings().validateConfig(text));
 }
 
 /** A body (object or JSON text) as JSON text for the core; throws PollerError if impossible. */
@@ -83,7 +83,7 @@ function instant(v, what) {
  * `event.poller.configuration` as an object; unknown keys kept.
  */
 export function normalizeConfig(input) {
-  return core(() => wasm.normalizeConfig(jsonText(input, "the body")));
+  return core(() => bindings().normalizeConfig(jsonText(input, "the body")));
 }
 
 /**
@@ -91,12 +91,16 @@ export function normalizeConfig(input) {
  * `{element, name, oauth: {key, secret, callbackUrl}, callbackUrl, refreshInterval, signatureKey?, resources}`.
  */
 export function buildInstance(spec) {
-  return core(() => wasm.buildInstance(jsonText(spec, "the spec")));
+  return core(() => bindings().buildInstance(jsonText(spec, "the spec")));
 }
 
-/** The seed's cURL form of `POST /instances`; secrets masked unless `reveal`. */
-export function renderCurl(body, { baseUrl, userSecret, organizationSecret, reveal = false } = {}) {
-  return core(() => wasm.renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
+/**
+ * The seed's cURL form of `POST /instances`; secrets masked unless `reveal`.
+ * @param {import("../types/index.js").RenderOptions & {reveal?: boolean}} [options]
+ */
+export function renderCurl(body, options = {}) {
+  const { baseUrl, userSecret, organizationSecret, reveal = false } = options;
+  return core(() => bindings().renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
 }
 
 /**
@@ -105,12 +109,16 @@ export function renderCurl(body, { baseUrl, userSecret, organizationSecret, reve
  * of any JSON type; the callback headers' values; a url's userinfo; inside JSON strings too.
  */
 export function redactSecrets(body, { remove = false } = {}) {
-  return core(() => wasm.redactSecrets(jsonText(body, "the body"), remove === true));
+  return core(() => bindings().redactSecrets(jsonText(body, "the body"), remove === true));
 }
 
-/** `{method, url, headers, body}` for `fetch`, creating the instance. */
-export function instanceRequest(body, { baseUrl, userSecret, organizationSecret } = {}) {
-  return core(() => wasm.instanceRequest(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true })));
+/**
+ * `{method, url, headers, body}` for `fetch`, creating the instance.
+ * @param {import("../types/index.js").RenderOptions} [options]
+ */
+export function instanceRequest(body, options = {}) {
+  const { baseUrl, userSecret, organizationSecret } = options;
+  return core(() => bindings().instanceRequest(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true })));
 }
 
 /**
@@ -118,33 +126,66 @@ export function instanceRequest(body, { baseUrl, userSecret, organizationSecret 
  * variables rendered one precision step below the floor, the watermark minus `lookback` and
  * `pollDelay`. Give a saved `state` (what `detectChanges` or a poll returned), or a
  * `watermark` (default: now).
+ * @param {{watermark?: number | string | Date, state?: object | string, now?: number | string | Date, lookback?: number}} [options]
  */
-export function renderPollUrl(resource, { watermark, state, now = Date.now(), lookback } = {}) {
+export function renderPollUrl(resource, options = {}) {
+  const { watermark, state, now = Date.now(), lookback } = options;
   if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object");
   const t = instant(now, "now");
   const saved = state != null ? stateText(state) : JSON.stringify({ v: 1, watermark: instant(watermark ?? t, "watermark"), from: null, seen: [] });
   const optionsJson = JSON.stringify(detectOptions({ now: t, lookback }));
-  return core(() => wasm.renderPollUrl(JSON.stringify(resource), saved, optionsJson));
+  return core(() => bindings().renderPollUrl(JSON.stringify(resource), saved, optionsJson));
 }
 
 /** 1-based `{line, column, exact}` of the value at a diagnostic's `path` in JSON `text`, or null. */
 export function locateConfigPath(text, path) {
   expectString(text, "text");
   expectString(path, "path");
-  return core(() => wasm.locateConfigPath(text, path));
+  return core(() => bindings().locateConfigPath(text, path));
+}
+
+/**
+ * The JSON paths of the secret values in a body (`configuration["oauth.api.secret"]`, ...):
+ * what `renderCurl` masks, for tools that show a body's text. None for a body that is not JSON.
+ */
+export function secretPaths(body) {
+  return core(() => bindings().secretPaths(jsonText(body, "the body")));
 }
 
 /** Ready resource pollers per element: `presets.infusionsoftrest.appointments`. */
-export const presets = Object.freeze(Object.fromEntries(wasm.presetElements().map((e) => [e, Object.freeze(wasm.presets(e))])));
+export const presets = lazyObject(() => Object.fromEntries(bindings().presetElements().map((e) => [e, Object.freeze(bindings().presets(e))])), { freeze: true });
 
 /** A JSON Schema (2020-12) of the `POST /instances` body, for editors. */
-export const configSchema = wasm.configSchema();
+export const configSchema = lazyObject(() => bindings().configSchema());
+
+/**
+ * An object read from the core on first use, not when this module is evaluated (the wasm
+ * may not be instantiated yet then: see instance.js). Every proxy trap fills the target
+ * first, so the object behaves as the plain (or frozen) object it stands for.
+ */
+function lazyObject(make, { freeze = false } = {}) {
+  const target = {};
+  let filled = false;
+  const fill = () => {
+    if (!filled) {
+      Object.assign(target, core(make));
+      if (freeze) Object.freeze(target);
+      filled = true;
+    }
+    return target;
+  };
+  const traps = ["get", "has", "ownKeys", "getOwnPropertyDescriptor", "set", "deleteProperty", "defineProperty", "isExtensible", "preventExtensions"];
+  return new Proxy(target, Object.fromEntries(traps.map((t) => [t, (_, ...args) => Reflect[t](fill(), ...args)])));
+}
 
 function notJson(message) {
   return { ok: false, diagnostics: [{ severity: "error", code: "config.not-json", path: "", message }] };
 }
 
-/** The detection options the core reads, from the JS names. */
+/**
+ * The detection options the core reads, from the JS names.
+ * @param {import("../types/index.js").DetectOptions & {elementKey?: string, instanceId?: string}} options
+ */
 function detectOptions({ startFrom = "now", now = Date.now(), lookback, recordsField, elementKey, instanceId, raw = false, maxSeen }) {
   expectString(startFrom, "startFrom");
   if (!Number.isFinite(now)) throw new PollerError("argument.now", "now must be epoch milliseconds");
@@ -164,11 +205,14 @@ function resourceText(resource) {
 /**
  * Change detection over one response body of one resource: `{events, state, stats, diagnostics}`.
  * `body` is the raw response bytes (a string is accepted too).
+ * @param {import("../types/index.js").DetectInput} input
+ * @returns {import("../types/index.js").DetectResult}
  */
-export function detectChanges({ resource, state = null, body, ...options } = {}) {
+export function detectChanges(input) {
+  const { resource, state = null, body, ...options } = input ?? /** @type {any} */ ({});
   const resourceJson = resourceText(resource);
   const optionsJson = JSON.stringify(detectOptions(options));
-  return withBody(body, (inner) => core(() => wasm.detectChanges(resourceJson, stateText(state), optionsJson, inner)));
+  return withBody(body, (inner) => core(() => bindings().detectChanges(resourceJson, stateText(state), optionsJson, inner)));
 }
 
 let liveOf; // a BodyBuffer's wasm object (throws once freed), for this module only
@@ -182,6 +226,7 @@ let liveOf; // a BodyBuffer's wasm object (throws once freed), for this module o
  */
 export class BodyBuffer {
   #inner;
+  #generation = currentGeneration(); // the instance whose memory holds the bytes
   static {
     liveOf = (b) => b.#live();
   }
@@ -189,14 +234,14 @@ export class BodyBuffer {
   /** An empty buffer; `capacity` (bytes) reserves room up front when the length is known. */
   constructor(capacity = 0) {
     if (!Number.isSafeInteger(capacity) || capacity < 0) throw new PollerError("argument.capacity", `capacity must be a byte count, not ${capacity}`);
-    this.#inner = new wasm.BodyBuffer(Math.min(capacity, 0xffff_ffff)); // wasm32 sizes are 32-bit
+    this.#inner = core(() => new (bindings().BodyBuffer)(Math.min(capacity, 0xffff_ffff))); // wasm32 sizes are 32-bit
   }
 
   /** A buffer holding `body` (bytes or text, UTF-8 encoded). */
   static from(body) {
     const b = new BodyBuffer();
     b.#inner.free();
-    b.#inner = wasm.BodyBuffer.fromBytes(bytesOf(body));
+    b.#inner = core(() => bindings().BodyBuffer.fromBytes(bytesOf(body)));
     return b;
   }
 
@@ -234,23 +279,30 @@ export class BodyBuffer {
     const bytes = bytesOf(chunk);
     const inner = this.#live();
     // The view is into wasm memory: it is filled before the next call into the module.
-    inner.spare(bytes.length).set(bytes);
-    inner.commit(bytes.length);
+    core(() => {
+      inner.spare(bytes.length).set(bytes);
+      inner.commit(bytes.length);
+    });
     return this;
   }
 
   /** The length in bytes. */
   get length() {
-    return this.#live().length;
+    const inner = this.#live();
+    return core(() => inner.length);
   }
 
   #live() {
     if (!this.#inner) throw new PollerError("argument.body", "this BodyBuffer was freed");
+    if (this.#generation !== currentGeneration()) {
+      throw new PollerError("internal", "this BodyBuffer's bytes were lost when the wasm core was restarted after an internal error: read the body again");
+    }
     return this.#inner;
   }
 
   /** Returns the buffer's wasm memory now rather than when it is garbage-collected. */
   free() {
+    // A buffer of a retired instance frees into a stub: nothing to return, nothing thrown.
     this.#inner?.free();
     this.#inner = undefined;
   }
@@ -266,10 +318,13 @@ function bytesOf(body) {
 /** Runs `f` with the wasm object of `body`, copying bytes or text into a buffer freed after. */
 function withBody(body, f) {
   if (body instanceof BodyBuffer) return f(liveOf(body));
-  const buffer = wasm.BodyBuffer.fromBytes(bytesOf(body));
+  const buffer = core(() => bindings().BodyBuffer.fromBytes(bytesOf(body)));
   try {
     return f(buffer);
   } finally {
+    // After a trap in `f` this buffer's instance is retired and the free is a no-op, so the
+    // trap's PollerError is what the caller sees (a live instance would refuse to free a
+    // value still borrowed by the trapped call).
     buffer.free();
   }
 }
@@ -290,17 +345,15 @@ function resourceOf(instance, resource) {
  */
 export class PollCycle {
   #inner;
+  #generation;
 
-  /**
-   * @param {{instance?: object, resource: object|string, state?: object|null, now?: number, baseUrl: string,
-   *   auth?: {user: string, organization: string, element: string}, seed?: number, startFrom?: string,
-   *   lookback?: number, recordsField?: string, raw?: boolean, retry?: {maxRetries?: number, baseMs?: number, maxMs?: number}}} options
-   */
-  constructor({ instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...options } = {}) {
+  /** @param {import("../types/index.js").PollCycleOptions} options */
+  constructor(options) {
+    const { instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...rest } = options ?? /** @type {any} */ ({});
     if (typeof baseUrl !== "string") throw new PollerError("argument.base-url", "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2");
     const identity = instanceIdentity(instance === undefined ? undefined : normalizeConfig(instance), { baseUrl, auth });
     const opts = {
-      detect: detectOptions({ ...identity, ...options }),
+      detect: detectOptions({ ...identity, ...rest }),
       baseUrl,
       auth,
       seed,
@@ -309,29 +362,41 @@ export class PollCycle {
       maxBackoffMs: retry.maxMs,
     };
     const resourceJson = resourceText(resourceOf(instance, resource));
-    this.#inner = core(() => new wasm.PollCycle(resourceJson, stateText(state), JSON.stringify(opts)));
+    this.#inner = core(() => new (bindings().PollCycle)(resourceJson, stateText(state), JSON.stringify(opts)));
+    this.#generation = currentGeneration();
+  }
+
+  #live() {
+    if (this.#generation !== currentGeneration()) {
+      throw new PollerError("internal", "this cycle was lost when the wasm core was restarted after an internal error: start a new one from the saved state");
+    }
+    return this.#inner;
   }
 
   /** @returns {{method: string, url: string, headers: Record<string, string>, delayMs: number} | null} */
   nextRequest() {
-    return core(() => this.#inner.nextRequest());
+    const inner = this.#live();
+    return core(() => inner.nextRequest());
   }
 
   /** @param {{status: number, headers?: Record<string, string> | Headers, body?: Uint8Array | string | BodyBuffer}} response */
   handleResponse({ status, headers = {}, body = new Uint8Array() }) {
     const h = typeof Headers !== "undefined" && headers instanceof Headers ? Object.fromEntries(headers) : headers;
     const headersJson = JSON.stringify(h);
-    withBody(body, (inner) => core(() => this.#inner.handleResponse(status, headersJson, inner)));
+    const cycle = this.#live();
+    withBody(body, (inner) => core(() => cycle.handleResponse(status, headersJson, inner)));
   }
 
   /** The stats read so far (`pages`, `records`, `events`, ...): progress while the cycle runs. */
   progress() {
-    return this.#inner.progress();
+    const inner = this.#live();
+    return core(() => inner.progress());
   }
 
   finish() {
-    const out = core(() => this.#inner.finish());
-    this.#inner.free();
+    const inner = this.#live();
+    const out = core(() => inner.finish());
+    inner.free();
     return out;
   }
 }
@@ -343,13 +408,19 @@ export class PollCycle {
  * `"standard"` the Standard Webhooks `webhook-id`, `webhook-timestamp` (seconds of `now`) and
  * `webhook-signature` (one `v1,<base64>` per key of `signatureKeys`); `"both"` all of them.
  */
-export function buildNotifications(events, { instance, callbackUrl, signatureKey, signatureKeys, signing, now = Date.now(), batchSize = 10, headers } = {}) {
+/**
+ * @param {import("../types/index.js").PollerEvent[]} events
+ * @param {import("../types/index.js").NotificationOptions} [options]
+ * @returns {import("../types/index.js").HttpRequest[]}
+ */
+export function buildNotifications(events, options = {}) {
+  const { instance, callbackUrl, signatureKey, signatureKeys, signing, now = Date.now(), batchSize = 10, headers } = options;
   if (!Array.isArray(events)) throw new PollerError("argument.events", "events must be the array detection returned");
   const body = instance === undefined ? undefined : normalizeConfig(instance);
   const url = callbackUrl ?? body?.configuration?.["event.notification.callback.url"];
   if (typeof url !== "string") throw new PollerError("argument.callback-url", "no callbackUrl, and the instance has no event.notification.callback.url");
   const opts = { ...instanceIdentity(body), callbackUrl: url, ...signingOptions({ instance: body, signatureKey, signatureKeys, signing, now }), batchSize };
-  const requests = core(() => wasm.buildNotifications(JSON.stringify(events), JSON.stringify(opts)));
+  const requests = core(() => bindings().buildNotifications(JSON.stringify(events), JSON.stringify(opts)));
   if (headers) for (const r of requests) Object.assign(r.headers, headers);
   return requests;
 }
@@ -386,7 +457,7 @@ export function signNotification(request, { instance, signatureKey, signatureKey
   if (typeof id !== "string") throw new PollerError("argument.request", "request has no webhook-id or Elements-Webhook-Id header: it is not a built notification");
   const body = instance === undefined ? undefined : normalizeConfig(instance);
   const opts = signingOptions({ instance: body, signatureKey, signatureKeys, signing, now });
-  return { ...request, headers: { ...headers, ...core(() => wasm.signNotification(request.body, id, JSON.stringify(opts))) } };
+  return { ...request, headers: { ...headers, ...core(() => bindings().signNotification(request.body, id, JSON.stringify(opts))) } };
 }
 
 function headerValue(headers, name) {
@@ -413,7 +484,7 @@ export function verifyNotification({ body, headers, key, keys, toleranceSeconds,
   if (scheme !== undefined) expectString(scheme, "scheme");
   const options = { keys: keyList(key, keys, "key") ?? [], toleranceSeconds, now: instant(now, "now"), scheme };
   const pairs = JSON.stringify(headerPairs(headers));
-  const out = core(() => wasm.verifyNotification(bytes, pairs, JSON.stringify(options)));
+  const out = core(() => bindings().verifyNotification(bytes, pairs, JSON.stringify(options)));
   return { message: JSON.parse(out.messageJson), id: out.id ?? undefined, timestamp: out.timestamp ?? undefined, scheme: out.scheme };
 }
 
@@ -441,7 +512,7 @@ function headerPairs(headers) {
 
 /** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */
 export function retrySchedule() {
-  return Array.from(wasm.retrySchedule());
+  return Array.from(core(() => bindings().retrySchedule()));
 }
 
 function expectString(v, name) {

@@ -94,7 +94,9 @@ function plainHeaders(headers) {
  */
 export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0 } = {}) {
   if (!Array.isArray(items)) throw new PollerError("delivery.invalid-item", "outboxOps takes an array of notifications");
-  return items.map((item, i) => {
+  // Items come from callers: checked here at run time, whatever their declared type.
+  return items.map((/** @type {any} */ item, i) => {
+    /** @type {any} */
     let value;
     if (item && Array.isArray(item.events)) {
       value = { v: 1, kind: "events", events: item.events };
@@ -236,6 +238,7 @@ export class Outbox {
    */
   async retryDead(key) {
     const entries = (await this.dead()).filter((e) => key === undefined || e.key === key);
+    /** @type {import("./stores.js").StoreOp[]} */
     const ops = [];
     for (const { key: k, ...e } of entries) {
       delete e.deadAt;
@@ -267,6 +270,7 @@ export class Outbox {
     return this.running;
   }
 
+  /** @param {DrainOptions} options */
   async drainLoop({
     fetch = globalThis.fetch, onEvents, onDelivery, onError, signal,
     now = this.now, sleep = defaultSleep, wait = true,

@@ -29,11 +29,27 @@ export function fromCore(e) {
   return new PollerError("internal", `internal error in the wasm core: ${e?.message ?? e}`, { cause: e });
 }
 
+let trapped = () => {};
+
+/** `instance.js` registers what to do when the core traps: retire the instance. */
+export function onTrap(f) {
+  trapped = f;
+}
+
+/** A trap leaves the instance in an unknown state (borrow flags set, the heap mid-change). */
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof RangeError && /call stack/i.test(e.message));
+}
+
 /** Calls into the core, turning its failures into `PollerError`s. */
 export function core(fn) {
   try {
     return fn();
   } catch (e) {
+    if (isTrap(e)) {
+      trapped();
+      throw new PollerError("internal", `internal error in the wasm core (${e.message}); the next call uses a fresh instance`, { cause: e });
+    }
     throw fromCore(e);
   }
 }

@@ -1,5 +1,6 @@
-// Node: instantiate the wasm synchronously, so importing the package is all a user does.
+// Node, Bun, Deno: the compiled core from the file's bytes, synchronously, so importing the
+// package is all a user does (and `require()` works: no top-level await in this graph).
 import { readFileSync } from "node:fs";
-import { initSync } from "../wasm/elements_poller.js";
+import { provideModule } from "./instance.js";
 
-initSync({ module: readFileSync(new URL("../wasm/elements_poller_bg.wasm", import.meta.url)) });
+provideModule(readFileSync(new URL("../wasm/elements_poller_bg.wasm", import.meta.url)));

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { PollerError } from "./errors.js";
 import { checkOps } from "./stores.js";
 
+/** @typedef {import("./stores.js").Store} Store */
+
 const FILE = "store.json";
 const LOCK = "store.lock";
 
@@ -41,7 +43,7 @@ function releaseAllOnExit() {
  * pid is no longer running (a killed process) is taken over. Without it, two processes would
  * each rewrite the whole file from their own copy and erase each other's keys.
  *
- * @implements {import("./stores.js").Store}
+ * @implements {Store}
  */
 export class FileStore {
   /** @param {string|{dir: string}} dir */

@@ -67,6 +67,7 @@ function attemptSigner(delivery, instance) {
 }
 
 function headersObject(headers) {
+  /** @type {Record<string, string>} */
   const out = {};
   headers.forEach((v, k) => {
     out[k] = v;
@@ -274,18 +275,21 @@ export class Poller extends EventTarget {
 
   async #cycle(resource, signal) {
     const started = performance.now();
+    let lastTransportError;
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
     try {
       const state = await this.#startState(resource.name, summary);
       const { instance, baseUrl, auth, clock, startFrom, lookback, seed, retry } = this.#o;
       const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry, instanceId: this.#instanceId });
       let failed = null; // the last retryable response, if the next request is its retry
+      lastTransportError = undefined;
       for (let req; (req = cycle.nextRequest()); ) {
         if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: withoutCredentials(req.url) });
         if (req.delayMs > 0) await sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
         const res = await this.#send(req, signal);
         failed = res.status === 0 || res.status === 429 || res.status >= 500 ? res : null;
+        lastTransportError = res.status === 0 ? res.error : undefined;
         try {
           cycle.handleResponse(res);
         } finally {
@@ -308,6 +312,10 @@ export class Poller extends EventTarget {
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       summary.error = e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
+      // "HTTP 0 after 5 retries" says less than why the last request never got an answer.
+      if (e?.code === "cycle.retries-exhausted" && lastTransportError) {
+        summary.error = new PollerError(e.code, `${lastTransportError} (${e.message})`, { cause: e });
+      }
       summary.error.message = withoutCredentials(summary.error.message);
       this.#emit("error", { resource: resource.name, error: summary.error });
     }
@@ -324,7 +332,7 @@ export class Poller extends EventTarget {
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       // fetch's message may quote the url, credentials included
-      return { status: 0, headers: {}, body: new BodyBuffer(), error: withoutCredentials(e?.message ?? String(e)) };
+      return { status: 0, headers: {}, body: new BodyBuffer(), error: withoutCredentials(transportError(e, req.url)) };
     }
   }
 
@@ -397,4 +405,20 @@ export class Poller extends EventTarget {
     this.#stopController?.abort(new PollerError("poller.stopped", "the poller was stopped"));
     this.#stopController = null;
   }
+}
+
+/**
+ * Why a request got no response, as a terminal user needs it: fetch says only "fetch failed"
+ * and keeps the system error (`ECONNREFUSED`, `ENOTFOUND`, ...) in its cause.
+ */
+export function transportError(e, url) {
+  const code = e?.cause?.code ?? e?.code;
+  if (typeof code !== "string" || !/^[A-Z][A-Z_]+$/.test(code)) return e?.message ?? String(e);
+  let host;
+  try {
+    host = new URL(url).host;
+  } catch {
+    host = url;
+  }
+  return `cannot connect to ${host} (${code})`;
 }

@@ -63,11 +63,6 @@ export interface DrainResult {
   nextAttemptAt?: number;
 }
 
-/** 2^(2·retry) seconds × scale, in ms. */
-/** Delay-seconds or an HTTP date, in ms; undefined if absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined;
-/** Store ops adding items to an outbox, for the transaction that saves the poller state. */
-export function outboxOps(items: Array<NotificationRequest | EventsItem>, options?: { prefix?: string; now?: number; seq?: number }): StoreOp[];
 
 export class Outbox {
   /**

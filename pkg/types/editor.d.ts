@@ -23,7 +23,9 @@
 import type { Diagnostic } from "./index.js";
 
 /** The body being edited: a `POST /instances` body. */
-export type InstanceBody = { [key: string]: unknown };
+/** The `POST /instances` body, as the main entry types it. */
+export type { InstanceBody } from "./index.js";
+import type { InstanceBody } from "./index.js";
 
 export interface PollerConfigChangeDetail {
   /** A copy of the body after the edit. */

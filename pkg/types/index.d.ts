@@ -1,8 +1,11 @@
 // Types of the package's main entry ("elements-poller"). Hand-written for the JS layer and
 // checked against usage by `tsc -p tests/types` in `npm test`.
 
-/** A stable dotted code, e.g. `date.parse.literal` or `config.placeholder`. */
-export type Code = string;
+import type { ErrorCode } from "./codes.js";
+export type { ErrorCode } from "./codes.js";
+
+/** A stable dotted code, e.g. `date.parse.literal` or `config.placeholder`: the core's catalogue (src/codes.rs). */
+export type Code = ErrorCode;
 
 export type Severity = "error" | "warning" | "info";
 
@@ -252,6 +255,9 @@ export function renderPollUrl(resource: ResourcePoller & { name?: string }, opti
 /** 1-based position of the value at a diagnostic's path in JSON text; `exact` is false when only a parent exists. */
 export function locateConfigPath(text: string, path: string): { line: number; column: number; exact: boolean } | null;
 
+/** The JSON paths of the secret values in a body (`configuration["oauth.api.secret"]`, `providerData.code`, ...): what `renderCurl` masks. */
+export function secretPaths(body: InstanceBody | string): string[];
+
 /** Ready resource pollers per element key. */
 export const presets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
 
@@ -440,13 +446,44 @@ export interface PollerOptions {
   onLostState?: "error" | "restart";
 }
 
+/** `addEventListener`'s options (the DOM's AddEventListenerOptions, which Node-only projects lack). */
+export interface ListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The `retry` event of a cycle: the request failed with a status the core retries. */
+export interface CycleRetry {
+  resource: string;
+  status: number;
+  /** Why a request got no response (status 0). */
+  error?: string;
+  delayMs: number;
+  url: string;
+}
+
+/** The `retry` event of a delivery attempt. */
+export interface DeliveryRetry {
+  resource?: undefined;
+  status?: undefined;
+  delayMs?: undefined;
+  error: PollerError & { code: "delivery.retry" };
+}
+
 export interface PollerEventMap {
   /** After each page read: the cycle's progress so far. */
   page: CustomEvent<{ resource: string; pages: number; records: number; events: number }>;
   /** `delivery` (with `delivery` or `onEvents`): what the outbox did; `pending` entries wait for a retry. */
   poll: CustomEvent<{ summaries: PollSummary[]; delivery?: { delivered: number; failedAttempts: number; dead: number; pending: number; nextAttemptAt?: number } }>;
   events: CustomEvent<{ resource: string; events: PollerEvent[] }>;
-  retry: CustomEvent<{ resource?: string; delayMs?: number; url?: string; error?: PollerError }>;
+  /**
+   * A retry is coming. A cycle's: `resource`, the failed `status` (0: no response at all, with
+   * `error` saying why, e.g. `cannot connect to host:443 (ECONNREFUSED)`), `delayMs`, `url`.
+   * A delivery's: `error`, the `delivery.retry` PollerError of the failed attempt.
+   */
+  retry: CustomEvent<CycleRetry | DeliveryRetry>;
   delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;
   error: CustomEvent<{ resource?: string; error: unknown }>;
   /** Said once, at the first poll: `delivery.unsigned` when the signature key is empty (notifications go out unsigned). */
@@ -467,6 +504,6 @@ export class Poller extends EventTarget {
   stop(): void;
   /** Notifications parked after their last retry. */
   deadLetters(): Promise<unknown[]>;
-  addEventListener<K extends keyof PollerEventMap>(type: K, listener: (ev: PollerEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof PollerEventMap>(type: K, listener: (ev: PollerEventMap[K]) => void, options?: boolean | ListenerOptions): void;
+  addEventListener(type: string, listener: ((ev: Event) => void) | { handleEvent(ev: Event): void } | null, options?: boolean | ListenerOptions): void;
 }

@@ -30,7 +30,8 @@ export class MemoryStore implements Store {
 
 /** Web Storage with a journal: a transaction interrupted by a crash is rolled forward on open. */
 export class LocalStorageStore implements Store {
-  constructor(options?: { storage?: Storage; prefix?: string });
+  /** `storage`: a Web Storage (`localStorage`), typed structurally so Node-only projects compile too. */
+  constructor(options?: { storage?: WebStorage; prefix?: string });
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
@@ -40,11 +41,26 @@ export class LocalStorageStore implements Store {
 
 /** IndexedDB; a transaction is one IndexedDB readwrite transaction. */
 export class IndexedDbStore implements Store {
-  constructor(options?: { name?: string; storeName?: string; indexedDB?: IDBFactory });
+  /** `indexedDB`: the browser's `IDBFactory` (typed structurally, so Node-only projects compile too). */
+  constructor(options?: { name?: string; storeName?: string; indexedDB?: IndexedDbFactory });
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
   keys(prefix?: string): Promise<string[]>;
   transaction(ops: StoreOp[]): Promise<void>;
   close(): void;
+}
+
+/** What IndexedDbStore uses of an `IDBFactory` (`globalThis.indexedDB`, or fake-indexeddb's). */
+export interface IndexedDbFactory {
+  open(name: string, version?: number): unknown;
+}
+
+/** What LocalStorageStore uses of a Web `Storage`. */
+export interface WebStorage {
+  readonly length: number;
+  key(index: number): string | null;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
 }

@@ -26,7 +26,7 @@ pub use locate::{EmbeddedLocation, Location, duplicate_keys, locate, locate_embe
 pub use model::{DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, ResourcePoller};
 pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
-pub use render::{DEFAULT_BASE_URL, InstanceRequest, MASK, RenderOptions, instance_request, render_curl};
+pub use render::{DEFAULT_BASE_URL, InstanceRequest, MASK, RenderOptions, instance_request, render_curl, secret_paths};
 pub use schema::schema;
 pub use secrets::{Redaction, is_secret_key, redact, url_for_display};
 pub use validate::{is_valid, validate, validate_value};

@@ -1,5 +1,6 @@
 //! The body as a cURL command (the seed's form) and as a fetch-ready request.
 
+use super::path::JsonPath;
 use super::secrets::{Redaction, redact};
 use crate::diag::Error;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,34 @@ pub struct InstanceRequest {
 fn instances_url(opts: &RenderOptions) -> String {
     let base = opts.base_url.as_deref().map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_BASE_URL);
     format!("{}/instances", base.trim_end_matches('/'))
+}
+
+/// The JSON paths of the values of `body` that masking hides, for tools that show a body's
+/// source text (the CLI's excerpts): what the cURL form masks, they mask too. A secret inside a
+/// JSON-encoded string (a `configuration` written as a string) gives the path of that string.
+pub fn secret_paths(body: &Value) -> Vec<String> {
+    fn diff(a: &Value, b: &Value, at: JsonPath, out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x {
+                    match y.get(k) {
+                        Some(w) => diff(v, w, at.key(k), out),
+                        None => out.push(at.key(k).as_str().to_owned()),
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                    diff(v, w, at.index(i), out);
+                }
+            }
+            _ if a != b => out.push(at.as_str().to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    diff(body, &redact(body, Redaction::Mask), JsonPath::root(), &mut out);
+    out
 }
 
 /// Quotes `s` for a POSIX shell: `'...'`, with each `'` written `'\''`. (The seed's own
@@ -87,4 +116,36 @@ pub fn instance_request(body: &Value, opts: &RenderOptions) -> Result<InstanceRe
     headers.insert("authorization".to_owned(), format!("User {user}, Organization {org}"));
     headers.insert("content-type".to_owned(), "application/json".to_owned());
     Ok(InstanceRequest { method: "POST".to_owned(), url: instances_url(opts), headers, body: serde_json::to_string(body).unwrap_or_default() })
+}
+
+#[cfg(test)]
+mod secret_path_tests {
+    use super::*;
+
+    /// Every value `masked` hides is at one of `secret_paths`, and nothing else is.
+    #[test]
+    fn secret_paths_are_what_masking_hides() {
+        let body = serde_json::json!({
+            "providerData": {"code": "c0de"},
+            "configuration": {"oauth.api.key": "k", "oauth.api.secret": "s3cret", "event.notification.signature.key": "sig", "event.notification.basic.password": "pw"},
+        });
+        let shown = masked(&body);
+        let text = serde_json::to_string(&shown).unwrap();
+        let paths = secret_paths(&body);
+        assert_eq!(paths.len(), 4);
+        for path in &paths {
+            let (line, column) = crate::config::locate(&text, path).unwrap_or_else(|| panic!("{path} is in the body"));
+            assert_eq!(line, 1);
+            assert!(text[column - 1..].starts_with(&format!("\"{MASK}\"")), "{path} is masked");
+        }
+        assert_eq!(text.matches(MASK).count(), 4, "nothing else is masked");
+        assert!(paths.contains(&r#"configuration["oauth.api.secret"]"#.to_owned()));
+        assert!(paths.contains(&"providerData.code".to_owned()));
+    }
+
+    #[test]
+    fn placeholders_and_empty_values_are_not_secrets() {
+        let body = serde_json::json!({"providerData": {"code": "<AUTHORIZATION_GRANT_CODE>"}, "configuration": {"oauth.api.secret": " "}});
+        assert!(secret_paths(&body).is_empty());
+    }
 }

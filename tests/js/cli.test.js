@@ -40,8 +40,8 @@ test("date format takes epoch ms or an ISO instant", () => {
 });
 
 test("date lint reports the week-year pitfall", () => {
-  const { code, out } = cli("date", "lint", "YYYY-MM-dd");
+  const { code, err } = cli("date", "lint", "YYYY-MM-dd");
   assert.equal(code, 0);
-  assert.match(out, /date-format\.week-year/);
-  assert.match(out, /hint: /);
+  assert.match(err, /date-format\.week-year/);
+  assert.match(err, /hint: /);
 });

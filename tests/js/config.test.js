@@ -112,13 +112,14 @@ test("configSchema describes the body", () => {
 
 test("CLI validate prints path, line, caret and hint; exits 1 on errors", () => {
   const path = new URL("../data/seed/example-body.json", import.meta.url).pathname;
-  const { code, out } = cli("validate", path);
+  const { code, out, err } = cli("validate", path);
   assert.equal(code, 1);
-  assert.match(out, /error\[config\.placeholder\]/);
-  assert.match(out, /example-body\.json:6:13 {2}providerData\.code/);
-  assert.match(out, /6 \| {5}"code": "<AUTHORIZATION_GRANT_CODE>"\n {2}\| {13}\^/);
-  assert.match(out, /= hint:/);
-  assert.ok(!out.includes("\x1b["), "no colour when not a TTY");
+  assert.equal(out, "", "human diagnostics go to stderr");
+  assert.match(err, /error\[config\.placeholder\]/);
+  assert.match(err, /example-body\.json:6:13 {2}providerData\.code/);
+  assert.match(err, /6 \| {5}"code": "<AUTHORIZATION_GRANT_CODE>"\n {2}\| {13}\^/);
+  assert.match(err, /= hint:/);
+  assert.ok(!err.includes("\x1b["), "no colour when not a TTY");
   const json = JSON.parse(cli("validate", "--json", path).out);
   assert.equal(json[0].ok, false);
 });

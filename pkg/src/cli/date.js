@@ -25,7 +25,9 @@ export async function dateCommand(argv, io) {
   if (sub === "lint") {
     if (arg === undefined) return usageError(io, "date lint needs a PATTERN");
     const diagnostics = lintDateFormat(arg, values.zone);
-    out(diagnostics, diagnostics.length ? diagnostics.map((d) => `${d.severity}[${d.code}]: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ""}`).join("\n") : "no problems found");
+    // Human diagnostics go to stderr, like validate's; --json output to stdout.
+    if (values.json) out(diagnostics);
+    else io.stderr.write((diagnostics.length ? diagnostics.map((d) => `${d.severity}[${d.code}]: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ""}`).join("\n") : "no problems found") + "\n");
     return diagnostics.some((d) => d.severity === "error") ? 1 : 0;
   }
   if (!values.format) return usageError(io, `date ${sub} needs --format PATTERN`);

@@ -1,5 +1,6 @@
 // The CLI's dispatcher. Each command lives in its own module and returns an exit code:
 // 0 success, 1 the input has errors (or the operation failed), 2 the command line is wrong.
+import { readFileSync } from "node:fs";
 import { dateCommand } from "./date.js";
 import { validateCommand } from "./validate.js";
 import { previewCommand } from "./preview.js";
@@ -17,12 +18,21 @@ const commands = {
 export function usage() {
   const lines = ["Usage: elements-poller <command> [options]", "", "Commands:"];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)}${c.summary}`);
-  lines.push("", "Run `elements-poller <command> --help` for a command's options.", "", "Exit codes: 0 ok, 1 errors in the input or a failed operation, 2 a wrong command line.");
+  lines.push("", "Run `elements-poller <command> --help` for a command's options; `elements-poller --version` prints the version.", "", "Exit codes: 0 ok, 1 errors in the input or a failed operation, 2 a wrong command line.");
   return lines.join("\n");
+}
+
+/** The package's version, from its package.json. */
+export function version() {
+  return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
 }
 
 export async function main(argv, io) {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout.write(`elements-poller ${version()}\n`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(usage() + "\n");
     return name ? 0 : 2;

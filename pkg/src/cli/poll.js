@@ -1,9 +1,9 @@
 // `elements-poller poll FILE --base-url URL --state DIR [--once] [--print|--deliver] [--json]`.
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
 import { Poller, validateConfig, normalizeConfig } from "../index.node.js";
 import { FileStore } from "../node.js";
 import { paint } from "./validate.js";
+import { readSource } from "./excerpt.js";
 
 const help = `Usage: elements-poller poll FILE --base-url URL --state DIR [--once] [--print | --deliver] [--json]
 
@@ -53,7 +53,7 @@ export async function pollCommand(argv, io) {
   const absent = Object.entries({ ELEMENTS_USER_SECRET: auth.user, ELEMENTS_ORGANIZATION_SECRET: auth.organization, ELEMENTS_ELEMENT_TOKEN: auth.element }).filter(([, v]) => !v).map(([k]) => k);
   if (absent.length) return usage(`missing credentials: set ${absent.join(", ")}`);
 
-  const text = readFileSync(positionals[0] === "-" ? 0 : positionals[0], "utf8");
+  const text = readSource(positionals[0]);
   const check = validateConfig(text);
   if (!check.ok) {
     for (const d of check.diagnostics.filter((d) => d.severity === "error")) io.stderr.write(`error[${d.code}] at ${d.path || "(body)"}: ${d.message}\n`);
@@ -90,14 +90,22 @@ export async function pollCommand(argv, io) {
     progress.set(resource, s);
     io.stderr.write(`\r\x1b[2K${c.dim(`${[...progress].map(([r, t]) => `${r}: ${t}`).join("  ")}`)}`);
   };
-  poller.addEventListener("retry", (e) => show(e.detail.resource ?? "delivery", `retry in ${e.detail.delayMs ?? "?"} ms (${e.detail.status ?? e.detail.error?.code ?? ""})`));
-  poller.addEventListener("page", (e) => show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`));
-  poller.addEventListener("error", (e) => {
+  poller.addEventListener("retry", (/** @type {CustomEvent} */ e) => {
+    const { resource, status, error, delayMs } = e.detail;
+    // A request that got no answer at all is said at once, on its own line: waiting through
+    // every retry to report "HTTP 0" hides the one fact the user needs.
+    if (status === 0 && typeof error === "string") {
+      io.stderr.write(`${tty ? "\r\x1b[2K" : ""}${c.yellow("warning")} ${resource}: ${error}; retry in ${delayMs} ms\n`);
+    }
+    show(resource ?? "delivery", `retry in ${delayMs ?? "?"} ms (${status ?? error?.code ?? ""})`);
+  });
+  poller.addEventListener("page", (/** @type {CustomEvent} */ e) => show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`));
+  poller.addEventListener("error", (/** @type {CustomEvent} */ e) => {
     failures++;
     const err = e.detail.error;
     io.stderr.write(`${tty ? "\r\x1b[2K" : ""}${c.red("error")}${e.detail.resource ? ` ${e.detail.resource}` : ""}: ${err?.code ? `[${err.code}] ` : ""}${err?.message ?? err}\n`);
   });
-  poller.addEventListener("poll", (e) => {
+  poller.addEventListener("poll", (/** @type {CustomEvent} */ e) => {
     const { summaries } = e.detail;
     if (tty) io.stderr.write("\r\x1b[2K");
     if (values.json) {

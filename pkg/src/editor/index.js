@@ -74,7 +74,7 @@ const KNOWN_CONF = new Set(CONF_ORDER);
 const KNOWN_POLLER = new Set(POLLER_ORDER);
 
 let uid = 0;
-const BaseElement = typeof HTMLElement === "undefined" ? class {} : HTMLElement;
+const BaseElement = /** @type {typeof HTMLElement} */ (typeof HTMLElement === "undefined" ? class {} : HTMLElement);
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -266,7 +266,7 @@ export class PollerConfigEditor extends BaseElement {
   }
 
   _render() {
-    const active = this._root.activeElement;
+    const active = /** @type {HTMLElement | null} */ (this._root.activeElement);
     const focusedPath = active?.dataset?.path;
     const caret = active && "selectionStart" in active ? active.selectionStart : null;
     this._fields = [];

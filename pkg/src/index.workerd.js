@@ -1,0 +1,3 @@
+import "./init.workerd.js";
+export * from "./api.js";
+export * from "./runtime.js";
