@@ -95,6 +95,8 @@ export type ErrorCode =
   | "events.no-callback"
   /** events are enabled without any resource poller */
   | "events.no-pollers"
+  /** an empty event.notification.signature.key: notifications would go unsigned */
+  | "events.signature-key.empty"
   /** event.vendor.type is not `polling` */
   | "events.vendor-type"
   /** event.poller.configuration is a string that is not JSON */
@@ -173,6 +175,18 @@ export type ErrorCode =
   | "cycle.unfinished"
   /** rows kept moving while the cycle paged, past its passes */
   | "cycle.unstable-listing"
+  /** no signing or verification key, an empty one, or a whsec_ key that is not base64 */
+  | "webhook.key"
+  /** a webhook request whose signature headers or body cannot be read */
+  | "webhook.malformed"
+  /** a verification scheme other than elements or standard */
+  | "webhook.scheme"
+  /** no signature, or none that matches the body and a key */
+  | "webhook.signature"
+  /** a signing value other than elements, standard or both */
+  | "webhook.signing"
+  /** a genuine Standard Webhooks signature outside the tolerance window */
+  | "webhook.timestamp"
   /** options that are not the JSON the core expects */
   | "options.invalid"
   /** response headers that are not an object of strings */
@@ -187,6 +201,8 @@ export type ErrorCode =
   | "argument.capacity"
   /** events is not an array */
   | "argument.events"
+  /** request headers that are neither a Headers nor an object of strings */
+  | "argument.headers"
   /** an instant that is neither epoch ms, a Date nor ISO text */
   | "argument.instant"
   /** lookback is not milliseconds >= 0 */
@@ -195,10 +211,14 @@ export type ErrorCode =
   | "argument.not-json"
   /** now is not epoch milliseconds */
   | "argument.now"
+  /** verifyNotification given no {body, headers} */
+  | "argument.request"
   /** a resource that is not a resource poller, or not in the instance */
   | "argument.resource"
   /** fromStream given neither a ReadableStream nor an async iterable */
   | "argument.stream"
+  /** toleranceSeconds is not a number of seconds >= 0 */
+  | "argument.tolerance"
   /** an argument of the wrong type */
   | "argument.type"
   /** auth is not {user, organization, element} */
@@ -215,10 +235,16 @@ export type ErrorCode =
   | "poller.delivery"
   /** no fetch function is available: pass one with {fetch} */
   | "poller.fetch"
+  /** onLostState is neither error nor restart */
+  | "poller.on-lost-state"
   /** rateLimit is not requests per second > 0 */
   | "poller.rate-limit"
   /** a resource that is not in the instance */
   | "poller.resource"
+  /** no saved state for a resource that has polled before (onLostState: restart to start again) */
+  | "poller.state-missing"
+  /** a saved state that is not a state (onLostState: restart to start again) */
+  | "poller.state-unreadable"
   /** the Poller was stopped */
   | "poller.stopped"
   /** a notification exhausted its retries and is parked as dead */
@@ -233,6 +259,10 @@ export type ErrorCode =
   | "delivery.retry"
   /** a delivery attempt timed out */
   | "delivery.timeout"
+  /** a warning: the signature key is empty, notifications go unsigned */
+  | "delivery.unsigned"
+  /** a FileStore used after close() */
+  | "store.closed"
   /** the store's data cannot be read back as what it wrote */
   | "store.corrupt"
   /** a key that is not a non-empty string */
@@ -243,6 +273,8 @@ export type ErrorCode =
   | "store.invalid-transaction"
   /** a value that is not a string */
   | "store.invalid-value"
+  /** another process holds the FileStore directory's lock */
+  | "store.locked"
   /** the store could not be read */
   | "store.read-failed"
   /** the storage the store needs is not available here */
@@ -251,6 +283,8 @@ export type ErrorCode =
   | "store.write-failed"
   /** an input file that is not UTF-8 text (binary, or another encoding) */
   | "cli.not-text"
+  /** a captured request for verify that is not {headers, body} JSON */
+  | "cli.request"
   /** the simulated hub refused a request (400) */
   | "hub.bad-request"
   /** the simulated hub has no such resource (404) */
