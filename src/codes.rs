@@ -86,6 +86,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("body.no-records", "the body has no records where recordsField says"),
     ("body.not-json", "the response body is not JSON"),
     ("record.bad-date", "a record's date that does not match its format"),
+    ("record.created-field.missing", "no record of a page has the configured created date field (every event would be UPDATED)"),
     ("record.missing-date", "a record without its updated date"),
     ("record.missing-id", "a record without a readable id"),
     ("record.not-object", "a record that is not a JSON object"),

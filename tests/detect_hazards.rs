@@ -255,3 +255,50 @@ fn lenient_resource_values() {
     assert_eq!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 5));
     assert_ne!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 6));
 }
+
+/// DESIGN section 5: indexed and quoted field paths are read the way validation accepts them,
+/// so an indexed created date is not silently "missing" (every event UPDATED).
+#[test]
+fn indexed_and_quoted_field_paths() {
+    let spec = Spec::from_resource(&json!({
+        "name": "contacts", "idField": "ids[1]",
+        "datesConfiguration": {"updatedDateField": "history[0].at", "createdDateField": "items[0]['created.at']"},
+        "createdCheckTolerance": 0
+    }))
+    .unwrap();
+    let body = format!(
+        r#"[{{"ids": ["x", 41], "history": [{{"at": "{u}"}}, {{"at": "{old}"}}], "items": [{{"created.at": "{u}"}}]}},
+            {{"ids": ["y", 42], "history": [{{"at": "{u2}"}}], "items": [{{"created.at": "{old}"}}]}}]"#,
+        u = iso_utc(T),
+        u2 = iso_utc(T + 5),
+        old = iso_utc(T - 60_000)
+    );
+    // Starting a second before T: the second record was created a minute before, so UPDATED.
+    let from = Options { start_from: iso_utc(T - 1_000), ..opts(0) };
+    let out = detect(&spec, None, body.as_bytes(), &from).unwrap();
+    let got: Vec<_> = out.events.iter().map(|e| (e.object_id.as_str(), e.instant, e.event_type)).collect();
+    assert_eq!(got, vec![("41", T, EventType::Created), ("42", T + 5, EventType::Updated)]);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    // A path the grammar cannot read is refused by the one reader, at its column.
+    let bad = Spec::from_resource(&json!({"name": "c", "idField": "ids[x]", "datesConfiguration": {"updatedDateField": "u"}})).unwrap_err();
+    assert_eq!((bad.code, bad.path.as_deref(), bad.column), ("poller.field-path.malformed", Some("idField"), Some(3)));
+}
+
+/// A configured created field that no record of a page has: one diagnostic for the page,
+/// naming the field and the first record's keys.
+#[test]
+fn a_created_field_no_record_has_is_reported_once_per_page() {
+    let misnamed = Spec::from_resource(&json!({
+        "name": "appointments", "idField": "id",
+        "datesConfiguration": {"updatedDateField": "modification_date", "createdDateField": "date_created"}
+    }))
+    .unwrap();
+    let b = body(&[(1, T, T), (2, T, T + 1), (3, T, T + 2)]);
+    let out = detect(&misnamed, None, &b, &opts(0)).unwrap();
+    assert_eq!(out.events.len(), 3);
+    let ds: Vec<_> = out.diagnostics.iter().filter(|d| d.code == "record.created-field.missing").collect();
+    assert_eq!(ds.len(), 1, "{:?}", out.diagnostics);
+    assert!(ds[0].message.contains("\"date_created\"") && ds[0].message.contains("creation_date, modification_date"), "{}", ds[0].message);
+    // With the field present on any record of the page, nothing is said.
+    assert!(detect(&spec(), None, &b, &opts(0)).unwrap().diagnostics.is_empty());
+}

@@ -143,6 +143,8 @@ export type ErrorCode =
   | "body.not-json"
   /** a record's date that does not match its format */
   | "record.bad-date"
+  /** no record of a page has the configured created date field (every event would be UPDATED) */
+  | "record.created-field.missing"
   /** a record without its updated date */
   | "record.missing-date"
   /** a record without a readable id */

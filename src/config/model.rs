@@ -253,11 +253,16 @@ impl ResourcePoller {
         // The date that drives detection is required; the other is optional.
         let updated = spec("updated", filter_by_updated_date)?;
         let created = spec("created", !filter_by_updated_date)?;
+        // The same codes as validation gives (`poller.poll-delay.negative`, ...): one reading.
         let uint = |key: &str, v: Option<&Value>, path: &str| -> Result<Option<u64>, Error> {
             match v {
                 None | Some(Value::Null) => Ok(None),
                 Some(v) => match read_int(v) {
                     Some(i) if i >= 0 => Ok(Some(i as u64)),
+                    Some(_) if key == "pollDelay" => Err(Error::new("poller.poll-delay.negative", "pollDelay cannot be negative").at_path(path)),
+                    Some(_) if key == "createdCheckTolerance" => {
+                        Err(Error::new("poller.created-check-tolerance.negative", "createdCheckTolerance cannot be negative").at_path(path))
+                    }
                     _ => Err(Error::new("config.type", format!("{key} must be a whole number ≥ 0")).at_path(path)),
                 },
             }

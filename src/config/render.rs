@@ -122,14 +122,14 @@ pub fn instance_request(body: &Value, opts: &RenderOptions) -> Result<InstanceRe
 mod secret_path_tests {
     use super::*;
 
-    /// Every value `masked` hides is at one of `secret_paths`, and nothing else is.
+    /// Every value masking hides is at one of `secret_paths`, and nothing else is.
     #[test]
     fn secret_paths_are_what_masking_hides() {
         let body = serde_json::json!({
             "providerData": {"code": "c0de"},
             "configuration": {"oauth.api.key": "k", "oauth.api.secret": "s3cret", "event.notification.signature.key": "sig", "event.notification.basic.password": "pw"},
         });
-        let shown = masked(&body);
+        let shown = redact(&body, Redaction::Mask);
         let text = serde_json::to_string(&shown).unwrap();
         let paths = secret_paths(&body);
         assert_eq!(paths.len(), 4);

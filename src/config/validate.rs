@@ -525,6 +525,35 @@ impl V {
     }
 
     fn poller(&mut self, name: &str, poller: &Value, p: &JsonPath) {
+        let errors = self.errors();
+        self.poller_keys(name, poller, p);
+        // Detection reads a poller with `ResourcePoller::from_value` only. Whatever it refuses
+        // must not validate: if the checks above said nothing, its error is the diagnostic.
+        if self.errors() == errors
+            && poller.is_object()
+            && let Err(e) = ResourcePoller::from_value(name, poller)
+        {
+            let at = match e.path.as_deref() {
+                Some(inner) if !inner.is_empty() => JsonPath::parse(inner).map_or_else(
+                    || p.clone(),
+                    |segs| {
+                        segs.iter().fold(p.clone(), |acc, s| match s {
+                            super::path::Segment::Key(k) => acc.key(k),
+                            super::path::Segment::Index(i) => acc.index(*i),
+                        })
+                    },
+                ),
+                _ => p.clone(),
+            };
+            self.push(Diagnostic::error(e.code, at, e.message));
+        }
+    }
+
+    fn errors(&self) -> usize {
+        self.out.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    fn poller_keys(&mut self, name: &str, poller: &Value, p: &JsonPath) {
         let Value::Object(m) = poller else {
             self.push(Diagnostic::error(
                 "poller.not-object",

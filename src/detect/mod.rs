@@ -317,6 +317,9 @@ pub struct Detector {
     diagnostics: Vec<Diagnostic>,
     poisoned: Option<Error>,
     id_buf: String,
+    /// This page's object records, and how many of them had the created date field (slot 2).
+    page_objects: usize,
+    page_created: usize,
 }
 
 impl Detector {
@@ -384,6 +387,8 @@ impl Detector {
             diagnostics: Vec::new(),
             poisoned: None,
             id_buf: String::new(),
+            page_objects: 0,
+            page_created: 0,
         })
     }
 
@@ -453,10 +458,14 @@ impl Detector {
         self.stats.pages += 1;
         // Taken for the scan (the records call back into `self`), not copied per page.
         let plan = std::mem::take(&mut self.plan);
+        (self.page_objects, self.page_created) = (0, 0);
         let res = scan::scan(body, &plan, |i, f| self.record(page, i, f));
         self.plan = plan;
         match res {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.check_created_field(page, body);
+                Ok(())
+            }
             Err(e) => {
                 let err = if e.is_syntax() || e.is_eof() {
                     Error::new("body.not-json", format!("the response body is not valid JSON: {e}"))
@@ -470,6 +479,30 @@ impl Detector {
         }
     }
 
+    /// A configured created field that no record of a page has is a configuration mistake
+    /// (every event would come out UPDATED): one diagnostic for the page, not silence.
+    fn check_created_field(&mut self, page: usize, body: &[u8]) {
+        let Some(created) = self.spec.created.as_ref().filter(|_| self.spec.filter_by_updated_date) else { return };
+        if self.page_objects == 0 || self.page_created > 0 {
+            return;
+        }
+        // The cold path: read the first record's keys to show what the records do have.
+        let records = self.opts.records_field.as_deref().and_then(|r| FieldPath::parse(r).ok()).unwrap_or_default();
+        let doc: Option<Value> = serde_json::from_slice(body).ok();
+        let first = doc.as_ref().and_then(|d| records.get(d)).and_then(Value::as_array).and_then(|a| a.iter().find_map(Value::as_object));
+        let keys = first.map(|m| m.keys().take(20).map(String::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        let prefix = self.opts.records_field.as_deref().unwrap_or("");
+        let where_ = if page > 0 { format!(" of page {}", page + 1) } else { String::new() };
+        self.diagnostics.push(
+            Diagnostic::warning(
+                "record.created-field.missing",
+                prefix,
+                format!("no record{where_} has the created date field {:?}; the first record has: {keys}", created.path),
+            )
+            .with_hint("check datesConfiguration.createdDateField: without a created date every event is UPDATED"),
+        );
+    }
+
     fn diag(&mut self, page: usize, i: usize, code: &'static str, msg: String) {
         self.stats.invalid += 1;
         let prefix = self.opts.records_field.as_deref().unwrap_or("");
@@ -481,6 +514,10 @@ impl Detector {
         self.stats.records += 1;
         if f.not_object {
             return self.diag(page, i, "record.not-object", "is not a JSON object".into());
+        }
+        self.page_objects += 1;
+        if f.slots[2] != Scalar::Missing {
+            self.page_created += 1;
         }
         if let Some(what) = unusable_id(&f.slots[0]) {
             let msg = format!("has {what} id at {:?}", self.spec.id_field);

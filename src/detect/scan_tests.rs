@@ -640,3 +640,90 @@ fn same_compares_keys_of_every_length() {
         assert!(!super::same(&a, &[a.as_slice(), b"x"].concat()), "{n} and one more");
     }
 }
+
+/// A record tree for the field-path property: objects and arrays of scalars, with keys that
+/// need the grammar's quoting.
+fn record_tree() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        "[a-z0-9 ]{0,6}".prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        any::<bool>().prop_map(Value::from),
+        Just(Value::Null),
+    ];
+    let key = prop::sample::select(vec!["a", "b", "id", "a.b", "x[0]", "it's", "ü", "created_at"]);
+    leaf.prop_recursive(4, 40, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..5).prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
+
+/// A path through `v` chosen by `picks` (each byte picks a member or an element), and at the
+/// end sometimes a step that leads nowhere, so missing values are covered too.
+fn path_through(v: &serde_json::Value, picks: &[u8]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut at = v;
+    for &p in picks {
+        match at {
+            serde_json::Value::Object(m) if !m.is_empty() => {
+                let (k, next) = m.iter().nth(p as usize % m.len()).unwrap();
+                out.push(Segment::Key(k.clone()));
+                at = next;
+            }
+            serde_json::Value::Array(a) if !a.is_empty() => {
+                let i = p as usize % a.len();
+                out.push(Segment::Index(i));
+                at = &a[i];
+            }
+            _ => {
+                if p % 3 == 0 {
+                    out.push(if p % 2 == 0 { Segment::Key("nowhere".into()) } else { Segment::Index(p as usize) });
+                }
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn reference(v: Option<&serde_json::Value>) -> Scalar<'static> {
+    use serde_json::Value;
+    match v {
+        None => Scalar::Missing,
+        Some(Value::String(s)) => Scalar::Str(Cow::Owned(s.clone())),
+        Some(Value::Number(n)) => {
+            n.as_u64().map(Scalar::UInt).or_else(|| n.as_i64().map(Scalar::Int)).unwrap_or_else(|| Scalar::Float(n.as_f64().unwrap()))
+        }
+        Some(Value::Bool(_)) => Scalar::Other("a boolean"),
+        Some(Value::Null) => Scalar::Other("null"),
+        Some(Value::Object(_)) => Scalar::Other("an object"),
+        Some(Value::Array(_)) => Scalar::Other("an array"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, .. ProptestConfig::default() })]
+
+    /// DESIGN section 5: whatever path the grammar accepts, the scanner reads the value that
+    /// `JSON.parse` (here serde_json) and the grammar would, indices and quoted names included.
+    #[test]
+    fn field_paths_read_what_the_grammar_names(record in record_tree(), picks in prop::collection::vec(any::<u8>(), 1..6)) {
+        let serde_json::Value::Object(_) = &record else { return Ok(()) };
+        let segments = path_through(&record, &picks);
+        prop_assume!(!segments.is_empty() && matches!(segments[0], Segment::Key(_)));
+        let path = crate::config::FieldPath::from_segments(segments.clone());
+        // What a user would write, read back by the one grammar.
+        let text = path.to_string();
+        let parsed = crate::config::FieldPath::parse(&text).map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
+        prop_assert_eq!(&parsed, &path, "{}", text);
+        let want = reference(parsed.get(&record));
+        let body = serde_json::to_vec(&serde_json::Value::Array(vec![record.clone()])).unwrap();
+        let p = Plan { records: vec![], fields: vec![(0, parsed.segments().to_vec())], raw: false };
+        let got = ours(&body, &p).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(same(&got[0].1[0], &want), "{} in {}\nwant {:?}\ngot {:?}", text, record, want, got[0].1[0]);
+    }
+}
