@@ -125,7 +125,40 @@ impl DateFormat {
 
 /// `2024-03-10T07:05:09.042Z`: an instant in UTC with milliseconds, as events carry it.
 pub fn iso_utc(ms: i64) -> String {
-    iso::format(ms, &Zone::UTC)
+    let mut buf = [0u8; 24];
+    match iso_utc_into(ms, &mut buf) {
+        Some(text) => text.to_owned(),
+        None => iso::format(ms, &Zone::UTC),
+    }
+}
+
+/// [`iso_utc`] written into `buf` without allocating, for years 0000-9999 (every other year
+/// needs a sign and more digits: `None`). Detection writes one per event.
+pub fn iso_utc_into(ms: i64, buf: &mut [u8; 24]) -> Option<&str> {
+    let days = ms.div_euclid(civil::MS_PER_DAY);
+    let tod = ms.rem_euclid(civil::MS_PER_DAY);
+    let (y, m, d) = civil::civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let mut put = |at: usize, v: u64, width: usize| {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, y as u64, 4);
+    put(5, m as u64, 2);
+    put(8, d as u64, 2);
+    put(11, (tod / 3_600_000) as u64, 2);
+    put(14, (tod / 60_000 % 60) as u64, 2);
+    put(17, (tod / 1000 % 60) as u64, 2);
+    put(20, (tod % 1000) as u64, 3);
+    for (at, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')] {
+        buf[at] = c;
+    }
+    std::str::from_utf8(buf).ok()
 }
 
 fn precision_of(items: &[Item]) -> i64 {
@@ -267,5 +300,29 @@ mod tests {
         assert_eq!((e.code, e.column), ("date-format.unknown-letter", Some(11)));
         assert_eq!(DateFormat::compile("XXXX").unwrap_err().code, "date-format.too-many-letters");
         assert_eq!(DateFormat::compile("").unwrap_err().code, "date-format.empty");
+    }
+}
+
+#[cfg(test)]
+mod iso_utc_tests {
+    use super::*;
+
+    /// The fast writer and the general formatter agree, at the edges of its range too.
+    #[test]
+    fn the_fixed_width_writer_agrees_with_the_formatter() {
+        let mut buf = [0u8; 24];
+        for ms in [0, 1, -1, 1_710_054_309_042, 253_402_300_799_999, -62_167_219_200_000, 951_782_400_000, 86_399_999] {
+            assert_eq!(iso_utc_into(ms, &mut buf).map(str::to_owned), Some(iso::format(ms, &Zone::UTC)), "{ms}");
+        }
+        assert_eq!(iso_utc_into(253_402_300_800_000, &mut buf), None, "year 10000");
+        assert_eq!(iso_utc(253_402_300_800_000), iso::format(253_402_300_800_000, &Zone::UTC));
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ms = (x % 253_402_300_800_000) as i64 - 62_167_219_200_000;
+            assert_eq!(iso_utc(ms), iso::format(ms, &Zone::UTC), "{ms}");
+        }
     }
 }

@@ -43,8 +43,7 @@ use crate::diag::{Diagnostic, Error};
 use scan::{Fields, Plan, Scalar};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The default bound of [`State::seen`].
 pub const DEFAULT_MAX_SEEN: usize = 10_000;
@@ -169,7 +168,7 @@ pub struct Event {
     pub date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub element_key: Option<String>,
-    /// sha256(instance, objectType, objectId, instant), 32 hex digits: the same version
+    /// XXH3-128 of (instance, objectType, objectId, instant), 32 hex digits ([`event_id`]): the same version
     /// always gets the same id, so consumers can dedupe repeats.
     pub event_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -344,12 +343,13 @@ impl Detector {
                 Start::Beginning => (None, None, None, &[][..], i64::MIN),
             },
         };
-        let floor = origin.unwrap_or(i64::MIN).max(watermark.map_or(i64::MIN, |h| h - window));
+        // Saturating: a saved state or options may hold any i64 (a hostile or corrupt one too).
+        let floor = origin.unwrap_or(i64::MIN).max(watermark.map_or(i64::MIN, |h| h.saturating_sub(window)));
         let created_floor = origin
-            .map_or(i64::MIN, |o| o - spec.created_check_tolerance_ms)
-            .max(watermark.map_or(i64::MIN, |h| h - keep))
-            .max(evicted.map_or(i64::MIN, |e| e + 1));
-        let mut seen: HashMap<String, Vec<i64>> = HashMap::with_capacity(seen_list.len());
+            .map_or(i64::MIN, |o| o.saturating_sub(spec.created_check_tolerance_ms))
+            .max(watermark.map_or(i64::MIN, |h| h.saturating_sub(keep)))
+            .max(evicted.map_or(i64::MIN, |e| e.saturating_add(1)));
+        let mut seen: HashMap<String, Vec<i64>> = HashMap::with_capacity_and_hasher(seen_list.len(), Default::default());
         for (id, at) in seen_list {
             seen.entry(id.clone()).or_default().push(*at);
         }
@@ -378,7 +378,7 @@ impl Detector {
             seen,
             pass_start: None,
             changed: false,
-            pass_read: HashMap::new(),
+            pass_read: HashMap::default(),
             unstable: false,
             max_read: None,
             cap: None,
@@ -678,18 +678,42 @@ fn id_text<'a>(v: &'a Scalar<'_>, buf: &'a mut String) -> &'a str {
     buf
 }
 
-/// The deterministic event id of a version: 32 hex digits of
-/// sha256(instance 0x1f objectType 0x1f objectId 0x1f epoch-ms).
+/// The deterministic event id of a version: 32 lowercase hex digits of XXH3-128 (seed 0) of
+/// `instance 0x1f objectType 0x1f objectId 0x1f epoch-ms` (the instant in decimal). A contract
+/// (CHANGELOG.md): the same version always gets the same id, in every release from 0.2 on.
 pub fn event_id(instance: &str, object_type: &str, object_id: &str, at: i64) -> String {
-    let mut h = Sha256::new();
-    for part in [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", at.to_string().as_bytes()] {
+    let mut digits = [0u8; 20];
+    let at_text = decimal(at, &mut digits);
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    for part in [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", at_text] {
         h.update(part);
     }
-    let d = h.finalize();
-    let mut s = String::with_capacity(32);
-    for b in &d[..16] {
-        s.push(char::from_digit((b >> 4) as u32, 16).unwrap());
-        s.push(char::from_digit((b & 15) as u32, 16).unwrap());
+    let d = h.digest128().to_be_bytes();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, b) in d.iter().enumerate() {
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 15) as usize];
     }
-    s
+    // Hex digits are ASCII.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `n` in decimal, written into `buf` without allocating.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }
