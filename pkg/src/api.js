@@ -212,7 +212,30 @@ export function detectChanges(input) {
   const { resource, state = null, body, ...options } = input ?? /** @type {any} */ ({});
   const resourceJson = resourceText(resource);
   const optionsJson = JSON.stringify(detectOptions(options));
-  return withBody(body, (inner) => core(() => bindings().detectChanges(resourceJson, stateText(state), optionsJson, inner)));
+  return outcome(withBody(body, (inner) => core(() => bindings().detectChanges(resourceJson, stateText(state), optionsJson, inner))));
+}
+
+/**
+ * `{events, state, stats, diagnostics}` from the core's compact form: the events arrive as
+ * columns (one string of ids and their ends, one of dates, one of eventIds, a byte per type)
+ * and become objects here, which costs far less than building each one across the boundary.
+ */
+function outcome(o) {
+  const { count, objectType, elementKey, types, ids, idEnds, dates, dateEnds, eventIds } = o;
+  const raw = o.raw === undefined ? undefined : JSON.parse(o.raw);
+  const events = new Array(count);
+  let id = 0;
+  let date = 0;
+  for (let i = 0; i < count; i++) {
+    const e = { eventType: types[i] === 0 ? "CREATED" : "UPDATED", objectType, objectId: ids.slice(id, idEnds[i]), date: dates.slice(date, dateEnds[i]) };
+    if (elementKey !== undefined) e.elementKey = elementKey;
+    e.eventId = eventIds.slice(32 * i, 32 * i + 32);
+    if (raw?.[i] != null) e.raw = raw[i];
+    events[i] = e;
+    id = idEnds[i];
+    date = dateEnds[i];
+  }
+  return { events, state: JSON.parse(o.state), stats: o.stats, diagnostics: o.diagnostics };
 }
 
 let liveOf; // a BodyBuffer's wasm object (throws once freed), for this module only
@@ -397,7 +420,7 @@ export class PollCycle {
     const inner = this.#live();
     const out = core(() => inner.finish());
     inner.free();
-    return out;
+    return outcome(out);
   }
 }
 

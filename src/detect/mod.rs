@@ -40,10 +40,10 @@ pub use dates::{DateKind, iso_utc};
 
 use crate::config::{DateSpec, FieldPath, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
+use rustc_hash::FxHashMap as HashMap;
 use scan::{Fields, Plan, Scalar};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use rustc_hash::FxHashMap as HashMap;
 
 /// The default bound of [`State::seen`].
 pub const DEFAULT_MAX_SEEN: usize = 10_000;
@@ -628,23 +628,26 @@ impl Detector {
         let advance = if self.unstable { None } else { self.max_read.map(|m| self.cap.map_or(m, |c| c.min(m))) };
         let watermark = self.watermark.max(advance);
         let low = watermark.map_or(i64::MIN, |h| h.saturating_sub(self.keep));
-        let mut seen: Vec<(String, i64)> = Vec::new();
-        for (id, ats) in self.seen {
-            for at in ats {
+        // Sorted and bounded by reference; only the entries kept are copied (a backfill reads
+        // many more versions than the bound keeps).
+        let mut kept: Vec<(&str, i64)> = Vec::new();
+        for (id, ats) in &self.seen {
+            for &at in ats {
                 if at >= low {
-                    seen.push((id.clone(), at));
+                    kept.push((id, at));
                 }
             }
         }
-        seen.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        kept.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
         let mut evicted = self.evicted;
         let mut stats = self.stats;
-        if seen.len() > self.opts.max_seen {
-            let n = seen.len() - self.opts.max_seen;
-            evicted = evicted.max(Some(seen[n - 1].1));
-            seen.drain(..n);
-            stats.evicted = n;
+        let mut first = 0;
+        if kept.len() > self.opts.max_seen {
+            first = kept.len() - self.opts.max_seen;
+            evicted = evicted.max(Some(kept[first - 1].1));
+            stats.evicted = first;
         }
+        let seen: Vec<(String, i64)> = kept[first..].iter().map(|&(id, at)| (id.to_owned(), at)).collect();
         stats.events = self.events.len();
         stats.unstable = self.unstable;
         stats.seen = seen.len();
