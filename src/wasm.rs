@@ -9,20 +9,38 @@ use crate::{config, cycle, datefmt::DateFormat, detect, notify, template, zone::
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
+mod exact;
+
+/// A core value as plain JS data. Integers beyond ±(2^53 − 1) become strings of their digits
+/// (see [`exact`]), so no input can make this fail; should it fail all the same, the caller
+/// gets an `internal` error rather than a trap.
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
     let s = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&s).expect("core values serialize to JS")
+    exact::Exact(v).serialize(&s).map_err(|e| internal(&e.to_string()))
+}
+
+/// Built by hand: it must not go through `to_js`, whose failure it reports.
+fn internal(message: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"code".into(), &"internal".into());
+    let _ = js_sys::Reflect::set(&o, &"message".into(), &format!("a result could not be converted to JavaScript: {message}").into());
+    o.into()
 }
 
 fn err(e: Error) -> JsValue {
-    to_js(&e)
+    to_js(&e).unwrap_or_else(|e| e)
 }
 
 #[wasm_bindgen(js_name = parseDate)]
 pub fn parse_date(text: &str, format: &str, zone: &str) -> Result<f64, JsValue> {
     let zone = Zone::parse(zone).map_err(err)?;
     let f = DateFormat::compile(format).map_err(err)?;
-    f.parse(text, &zone).map(|ms| ms as f64).map_err(err)
+    let ms = f.parse(text, &zone).map_err(err)?;
+    // A pattern reads years up to 99,999,999; a JS number holds only 2^53 exactly.
+    if ms.unsigned_abs() > exact::MAX_SAFE {
+        return Err(err(Error::new("date.parse.out-of-range", format!("{text:?} is beyond the instants a JavaScript number holds exactly"))));
+    }
+    Ok(ms as f64)
 }
 
 #[wasm_bindgen(js_name = formatDate)]
@@ -38,7 +56,7 @@ pub fn format_date(ms: f64, format: &str, zone: &str) -> Result<String, JsValue>
 /// The pattern's compile error and an unknown zone as error diagnostics, then the lints.
 /// `zone` empty when none is given: lints that depend on the zone are then skipped.
 #[wasm_bindgen(js_name = lintDateFormat)]
-pub fn lint_date_format(pattern: &str, zone: &str) -> JsValue {
+pub fn lint_date_format(pattern: &str, zone: &str) -> Result<JsValue, JsValue> {
     let as_diagnostic = |e: Error| {
         let mut d = crate::Diagnostic::error(e.code, "", e.message);
         d.hint = e.hint;
@@ -60,7 +78,7 @@ struct Validation {
 
 /// `input` is the body as JSON text; the wrapper stringifies objects.
 #[wasm_bindgen(js_name = validateConfig)]
-pub fn validate_config(input: &str) -> JsValue {
+pub fn validate_config(input: &str) -> Result<JsValue, JsValue> {
     let diagnostics = config::validate(input);
     let ok = !diagnostics.iter().any(|d| d.severity == crate::Severity::Error);
     to_js(&Validation { ok, diagnostics })
@@ -103,7 +121,30 @@ fn spec(resource: &str) -> Result<detect::Spec, JsValue> {
 }
 
 fn state(text: &str) -> Result<Option<detect::State>, JsValue> {
-    if text.is_empty() { Ok(None) } else { detect::State::from_json(text).map(Some).map_err(err) }
+    if text.is_empty() {
+        return Ok(None);
+    }
+    detect::State::from_json(text).or_else(|e| exact_instants(text).and_then(|t| detect::State::from_json(&t).ok()).ok_or(e)).map(Some).map_err(err)
+}
+
+/// A state whose instants `to_js` wrote as digit strings (beyond 2^53 − 1), with those strings
+/// read back as the integers they are; `None` when there is no such string to read.
+fn exact_instants(text: &str) -> Option<String> {
+    use serde_json::Value;
+    let number = |v: &mut Value| match v {
+        Value::String(s) => s.parse::<i64>().ok().map(|n| *v = n.into()).is_some(),
+        _ => false,
+    };
+    let mut state: Value = serde_json::from_str(text).ok()?;
+    let o = state.as_object_mut()?;
+    let mut changed = false;
+    for key in ["watermark", "from", "evicted"] {
+        changed |= o.get_mut(key).is_some_and(number);
+    }
+    for entry in o.get_mut("seen").and_then(Value::as_array_mut).into_iter().flatten() {
+        changed |= entry.get_mut(1).is_some_and(number);
+    }
+    changed.then(|| state.to_string())
 }
 
 /// A response body in wasm memory, written in place from JS. A fetch stream's chunks land here
@@ -176,7 +217,7 @@ impl BodyBuffer {
 pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body: &BodyBuffer) -> Result<JsValue, JsValue> {
     let opts: DetectOptions = options(options_json)?;
     let out = detect::detect(&spec(resource)?, state(state_json)?.as_ref(), body.body(), &opts.core()).map_err(err)?;
-    Ok(to_js(&out))
+    to_js(&out)
 }
 
 /// The cycle's options, with the detection options nested under `detect` (nesting rather
@@ -222,8 +263,8 @@ impl WasmPollCycle {
 
     /// `{method, url, headers, delayMs}`, or `null` when the cycle is over.
     #[wasm_bindgen(js_name = nextRequest)]
-    pub fn next_request(&mut self) -> JsValue {
-        let Some(req) = self.inner.as_mut().and_then(cycle::PollCycle::next_request) else { return JsValue::NULL };
+    pub fn next_request(&mut self) -> Result<JsValue, JsValue> {
+        let Some(req) = self.inner.as_mut().and_then(cycle::PollCycle::next_request) else { return Ok(JsValue::NULL) };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Out {
@@ -238,25 +279,26 @@ impl WasmPollCycle {
 
     /// `headers` is a JSON object of header names to values.
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, status: u16, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
+    /// `status` is any JS number: the core decides which are HTTP statuses (`cycle::http_status`).
+    pub fn handle_response(&mut self, status: f64, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
         let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
         let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
-            c.handle_response(cycle::Response { status, headers: &headers, body: body.body() });
+            c.handle_response(cycle::Response { status: cycle::http_status(status), headers: &headers, body: body.body() });
         }
         Ok(())
     }
 
     /// The stats read so far (`pages`, `records`, `events`, ...), for progress reports.
-    pub fn progress(&self) -> JsValue {
-        self.inner.as_ref().map_or(JsValue::NULL, |c| to_js(&c.progress()))
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        self.inner.as_ref().map_or(Ok(JsValue::NULL), |c| to_js(&c.progress()))
     }
 
     /// `{events, state, stats, diagnostics}`; throws the cycle's error. Callable once.
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         let c = self.inner.take().ok_or_else(|| err(Error::new("cycle.finished", "finish() was already called on this cycle")))?;
-        c.finish().map(|o| to_js(&o)).map_err(err)
+        to_js(&c.finish().map_err(err)?)
     }
 }
 
@@ -297,7 +339,7 @@ pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsVa
             body: r.body.unwrap_or_default(),
         })
         .collect();
-    Ok(to_js(&out))
+    to_js(&out)
 }
 
 /// Delivery retries in ms: 9 of them, the x-th after 2^(2x) seconds.
@@ -320,13 +362,13 @@ fn options<T: serde::de::DeserializeOwned + Default>(json: &str) -> Result<T, Js
 /// The canonical form of a body (JSON text in, plain JS object out).
 #[wasm_bindgen(js_name = normalizeConfig)]
 pub fn normalize_config(input: &str) -> Result<JsValue, JsValue> {
-    config::normalize(input).map(|v| to_js(&v)).map_err(err)
+    to_js(&config::normalize(input).map_err(err)?)
 }
 
 #[wasm_bindgen(js_name = buildInstance)]
 pub fn build_instance(spec: &str) -> Result<JsValue, JsValue> {
     let spec: serde_json::Value = serde_json::from_str(spec).map_err(|e| err(Error::new("build.spec", format!("the spec is not JSON: {e}"))))?;
-    config::build_instance(&spec).map(|v| to_js(&v)).map_err(err)
+    to_js(&config::build_instance(&spec).map_err(err)?)
 }
 
 #[wasm_bindgen(js_name = renderCurl)]
@@ -336,13 +378,13 @@ pub fn render_curl(input: &str, opts: &str) -> Result<String, JsValue> {
 
 #[wasm_bindgen(js_name = instanceRequest)]
 pub fn instance_request(input: &str, opts: &str) -> Result<JsValue, JsValue> {
-    config::instance_request(&body(input)?, &options(opts)?).map(|r| to_js(&r)).map_err(err)
+    to_js(&config::instance_request(&body(input)?, &options(opts)?).map_err(err)?)
 }
 
 /// The ready resource pollers of an element (`infusionsoftrest`), or `undefined`.
 #[wasm_bindgen]
-pub fn presets(element: &str) -> JsValue {
-    config::presets::all(element).map(|v| to_js(&v)).unwrap_or(JsValue::UNDEFINED)
+pub fn presets(element: &str) -> Result<JsValue, JsValue> {
+    config::presets::all(element).map_or(Ok(JsValue::UNDEFINED), |v| to_js(&v))
 }
 
 /// The element keys that have presets.
@@ -361,12 +403,12 @@ pub fn render_poll_url(resource: &str, watermark: f64, now: f64) -> Result<Strin
 }
 
 #[wasm_bindgen(js_name = configSchema)]
-pub fn config_schema() -> JsValue {
+pub fn config_schema() -> Result<JsValue, JsValue> {
     to_js(&config::schema())
 }
 
 /// 1-based `{line, column, exact}` of the value at `path` in JSON `text`, or `null`.
 #[wasm_bindgen(js_name = locateConfigPath)]
-pub fn locate_config_path(text: &str, path: &str) -> JsValue {
-    config::locate_nearest(text, path).map(|l| to_js(&l)).unwrap_or(JsValue::NULL)
+pub fn locate_config_path(text: &str, path: &str) -> Result<JsValue, JsValue> {
+    config::locate_nearest(text, path).map_or(Ok(JsValue::NULL), |l| to_js(&l))
 }

@@ -92,3 +92,66 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
         }
     }
 }
+
+/// Issue 13: an integer beyond 2^53 − 1 in a result trapped the module (serde-wasm-bindgen
+/// refused it and an `expect` panicked), on a body `validate_config` accepts, a far-future date
+/// or a saved state. Such integers come back as their digits, and read back in a state.
+#[wasm_bindgen_test]
+fn integers_beyond_two_to_the_53_come_back_as_their_digits() {
+    let body =
+        r#"{"name":"x","element":{"key":"infusionsoftrest"},"extra":{"big":12345678901234567890,"neg":-9007199254740993,"safe":9007199254740991}}"#;
+    let extra = field(&wasm::normalize_config(body).unwrap(), "extra");
+    assert_eq!(field(&extra, "big").as_string().unwrap(), "12345678901234567890");
+    assert_eq!(field(&extra, "neg").as_string().unwrap(), "-9007199254740993");
+    assert_eq!(field(&extra, "safe").as_f64().unwrap(), 9_007_199_254_740_991.0);
+
+    let resource = r#"{"name":"a","idField":"id","datesConfiguration":{"updatedDateField":"d"}}"#;
+    let far = "99999999-01-01T00:00:00.000Z";
+    let at =
+        elements_poller::datefmt::DateFormat::compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").unwrap().parse(far, &elements_poller::zone::Zone::UTC).unwrap();
+    let buf = wasm::BodyBuffer::from_bytes(format!(r#"[{{"id":1,"d":"{far}"}}]"#).into_bytes());
+    let opts = r#"{"startFrom":"beginning","now":1704067200000}"#;
+    let out = wasm::detect_changes(resource, "", opts, &buf).unwrap();
+    let state = field(&out, "state");
+    let seen = js_sys::Array::from(&field(&state, "seen"));
+    let entry = js_sys::Array::from(&seen.get(0));
+    assert_eq!(entry.get(1).as_string().unwrap(), at.to_string());
+    let saved: String = js_sys::JSON::stringify(&state).unwrap().into();
+    let again = wasm::detect_changes(resource, &saved, opts, &buf).unwrap();
+    assert_eq!(js_sys::Array::from(&field(&again, "events")).length(), 0, "the saved state knows the version");
+    // parseDate returns a JS number: such an instant is an error there, not a rounded number.
+    let e = wasm::parse_date(far, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "GMT").unwrap_err();
+    assert_eq!(field(&e, "code").as_string().unwrap(), "date.parse.out-of-range");
+}
+
+/// Issue 13: the status was a `u16`, so 65736 read as 200. Only whole numbers 100-599 are
+/// statuses; anything else is a transport failure (0).
+#[wasm_bindgen_test]
+fn statuses_beyond_http_are_transport_failures() {
+    let resource = r#"{"name":"a","url":"/hubs/crm/a","idField":"id","datesConfiguration":{"updatedDateField":"d"}}"#;
+    let body = wasm::BodyBuffer::from_bytes(br#"[{"id":1,"d":"2024-03-10T07:05:09.042Z"}]"#.to_vec());
+    let run = |status: f64| {
+        let mut c =
+            wasm::WasmPollCycle::new(resource, "", r#"{"baseUrl":"http://hub.invalid","maxRetries":0,"detect":{"startFrom":"beginning"}}"#).unwrap();
+        assert!(!c.next_request().unwrap().is_null());
+        c.handle_response(status, "{}", &body).unwrap();
+        assert!(c.next_request().unwrap().is_null());
+        c.finish()
+    };
+    assert!(run(200.0).is_ok());
+    for status in [65736.0, -65336.0, 4_294_967_496.0, 200.9, 0.0, f64::NAN, 99.0, 600.0] {
+        let e = run(status).unwrap_err();
+        assert_eq!(field(&e, "code").as_string().unwrap(), "cycle.retries-exhausted", "status {status}");
+    }
+}
+
+/// Issue 13: a url template of 1 MB took seconds; beyond 16 KB it is one clear error.
+#[wasm_bindgen_test]
+fn a_url_beyond_the_limit_is_one_error_everywhere() {
+    let url = format!("/hubs/crm/a?q={}", "${}".repeat(350_000));
+    let resource = format!(r#"{{"name":"a","url":"{url}","idField":"id","datesConfiguration":{{"updatedDateField":"d"}}}}"#);
+    let e = wasm::render_poll_url(&resource, 0.0, 0.0).unwrap_err();
+    assert_eq!(field(&e, "code").as_string().unwrap(), "poller.url.too-long");
+    let Err(e) = wasm::WasmPollCycle::new(&resource, "", r#"{"baseUrl":"http://hub.invalid"}"#) else { panic!("a PollCycle on a 1 MB url") };
+    assert_eq!(field(&e, "code").as_string().unwrap(), "poller.url.too-long");
+}

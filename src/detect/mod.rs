@@ -318,13 +318,14 @@ impl Detector {
                 (o, o, None, &[][..])
             }
         };
-        let window = opts.lookback_ms.max(0) + spec.poll_delay_ms;
-        let keep = window + spec.created_check_tolerance_ms;
-        let floor = origin.unwrap_or(i64::MIN).max(watermark.map_or(i64::MIN, |h| h - window));
+        // Saturating: a saved state or the options may hold any i64 (no overflow panic).
+        let window = opts.lookback_ms.max(0).saturating_add(spec.poll_delay_ms);
+        let keep = window.saturating_add(spec.created_check_tolerance_ms);
+        let floor = origin.unwrap_or(i64::MIN).max(watermark.map_or(i64::MIN, |h| h.saturating_sub(window)));
         let created_floor = origin
-            .map_or(i64::MIN, |o| o - spec.created_check_tolerance_ms)
-            .max(watermark.map_or(i64::MIN, |h| h - keep))
-            .max(evicted.map_or(i64::MIN, |e| e + 1));
+            .map_or(i64::MIN, |o| o.saturating_sub(spec.created_check_tolerance_ms))
+            .max(watermark.map_or(i64::MIN, |h| h.saturating_sub(keep)))
+            .max(evicted.map_or(i64::MIN, |e| e.saturating_add(1)));
         let mut seen: HashMap<String, Vec<i64>> = HashMap::with_capacity(seen_list.len());
         for (id, at) in seen_list {
             seen.entry(id.clone()).or_default().push(*at);
