@@ -25,7 +25,7 @@ fn parse_errors_are_plain_objects_with_code_and_column() {
 
 #[wasm_bindgen_test]
 fn validate_config_never_throws_on_garbage() {
-    let v = wasm::validate_config("{not json");
+    let v = wasm::validate_config("{not json").unwrap();
     assert_eq!(field(&v, "ok").as_bool(), Some(false));
     let diags = js_sys::Array::from(&field(&v, "diagnostics"));
     assert_eq!(field(&diags.get(0), "code").as_string().unwrap(), "config.not-json");

@@ -318,7 +318,7 @@ export class PollCycle {
 
   /** The stats read so far (`pages`, `records`, `events`, ...): progress while the cycle runs. */
   progress() {
-    return this.#inner.progress();
+    return core(() => this.#inner.progress());
   }
 
   finish() {
