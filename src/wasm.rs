@@ -177,16 +177,22 @@ impl BodyBuffer {
 
     /// `n` zeroed bytes at the end, as a view into wasm memory for JS to fill, then `commit`.
     /// The view is valid until the next call into the module (memory may grow and move).
-    pub fn spare(&mut self, n: usize) -> js_sys::Uint8Array {
+    /// A body the module's memory cannot hold is an error (`body.too-large`), not an abort:
+    /// the buffer keeps what it had.
+    pub fn spare(&mut self, n: usize) -> Result<js_sys::Uint8Array, JsValue> {
         self.bytes.truncate(self.bytes.len() - self.open);
+        self.open = 0;
         let at = self.bytes.len();
+        if self.bytes.try_reserve(n).is_err() {
+            return Err(err(Error::new("body.too-large", format!("a body of {at} + {n} bytes does not fit in the wasm module's memory"))));
+        }
         // Zeroed rather than left uninitialized: every byte of the Vec is then initialized
         // whatever JS writes, at the cost of a memset per chunk.
         self.bytes.resize(at + n, 0);
         self.open = n;
         // SAFETY: the view covers initialized bytes of `self.bytes`; JS uses it before its next
         // call into the module, the only thing that could move or free them.
-        unsafe { js_sys::Uint8Array::view(&self.bytes[at..]) }
+        Ok(unsafe { js_sys::Uint8Array::view(&self.bytes[at..]) })
     }
 
     /// Keeps the first `n` bytes of the last `spare` view as part of the body.

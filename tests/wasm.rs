@@ -39,13 +39,13 @@ fn detect_changes_reads_a_body_written_in_place() {
     let body = br#"[{"id":7,"modification_date":"2024-03-10T07:05:09.042Z"}]"#;
     let mut buf = wasm::BodyBuffer::new(4);
     for chunk in body.chunks(10) {
-        let view = buf.spare(chunk.len() + 5);
+        let view = buf.spare(chunk.len() + 5).unwrap();
         assert_eq!(view.length() as usize, chunk.len() + 5);
         view.subarray(0, chunk.len() as u32).copy_from(chunk);
         buf.commit(chunk.len()).unwrap();
     }
     assert_eq!(buf.length(), body.len());
-    let _ = buf.spare(3);
+    let _ = buf.spare(3).unwrap();
     assert_eq!(field(&buf.commit(4).unwrap_err(), "code").as_string().unwrap(), "body.commit");
     assert_eq!(buf.length(), body.len(), "a spare view that was not committed is not part of the body");
     let out = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &buf).unwrap();
@@ -154,4 +154,20 @@ fn a_url_beyond_the_limit_is_one_error_everywhere() {
     assert_eq!(field(&e, "code").as_string().unwrap(), "poller.url.too-long");
     let Err(e) = wasm::WasmPollCycle::new(&resource, "", r#"{"baseUrl":"http://hub.invalid"}"#) else { panic!("a PollCycle on a 1 MB url") };
     assert_eq!(field(&e, "code").as_string().unwrap(), "poller.url.too-long");
+}
+
+/// Issue 13: room the module's memory cannot give (a hostile server streaming more than wasm32
+/// can address) aborted the module; it is an error, and the buffer keeps its body.
+#[wasm_bindgen_test]
+fn a_body_beyond_the_memory_is_an_error_not_an_abort() {
+    let mut buf = wasm::BodyBuffer::from_bytes(b"[1]".to_vec());
+    for n in [usize::MAX, usize::MAX - 2, 1 << 31] {
+        let e = buf.spare(n).unwrap_err();
+        assert_eq!(field(&e, "code").as_string().unwrap(), "body.too-large", "spare({n})");
+        assert_eq!(buf.length(), 3);
+    }
+    let view = buf.spare(2).unwrap();
+    view.copy_from(b",2");
+    buf.commit(2).unwrap();
+    assert_eq!(buf.length(), 5);
 }

@@ -220,7 +220,7 @@ export class BodyBuffer {
     const bytes = bytesOf(chunk);
     const inner = this.#live();
     // The view is into wasm memory: it is filled before the next call into the module.
-    inner.spare(bytes.length).set(bytes);
+    core(() => inner.spare(bytes.length)).set(bytes);
     inner.commit(bytes.length);
     return this;
   }
