@@ -113,10 +113,8 @@ fn integers_beyond_two_to_the_53_come_back_as_their_digits() {
     let opts = r#"{"startFrom":"beginning","now":1704067200000}"#;
     let out = wasm::detect_changes(resource, "", opts, &buf).unwrap();
     let state = field(&out, "state");
-    let seen = js_sys::Array::from(&field(&state, "seen"));
-    let entry = js_sys::Array::from(&seen.get(0));
-    assert_eq!(entry.get(1).as_string().unwrap(), at.to_string());
     let saved: String = js_sys::JSON::stringify(&state).unwrap().into();
+    assert!(saved.contains(&format!("\"{at}\"")), "the instant as its digits in {saved}");
     let again = wasm::detect_changes(resource, &saved, opts, &buf).unwrap();
     assert_eq!(js_sys::Array::from(&field(&again, "events")).length(), 0, "the saved state knows the version");
     // parseDate returns a JS number: such an instant is an error there, not a rounded number.
