@@ -283,9 +283,9 @@ impl WasmPollCycle {
         to_js(&Out { method: req.method, url: req.url, headers, delay_ms: req.delay_ms })
     }
 
-    /// `headers` is a JSON object of header names to values.
+    /// `headers` is a JSON object of header names to values. `status` is any JS number: the
+    /// core decides which are HTTP statuses (`cycle::http_status`), the rest are transport failures.
     #[wasm_bindgen(js_name = handleResponse)]
-    /// `status` is any JS number: the core decides which are HTTP statuses (`cycle::http_status`).
     pub fn handle_response(&mut self, status: f64, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
         let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
