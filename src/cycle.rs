@@ -41,6 +41,13 @@ pub struct Response<'a> {
     pub body: &'a [u8],
 }
 
+/// The [`Response::status`] of a number a host reports: only whole numbers 100 to 599 are HTTP
+/// statuses. Anything else (0, a fraction, a negative number, 65736, NaN) is a transport
+/// failure, 0, and is never cut to 16 bits: 65736 must not read as 200.
+pub fn http_status(n: f64) -> u16 {
+    if (100.0..=599.0).contains(&n) && n.fract() == 0.0 { n as u16 } else { 0 }
+}
+
 /// Everything a cycle needs; `detect` carries `now`, `lookback_ms`, `start_from`,
 /// `element_key` / `instance` (hashed into event ids), `records_field` and `raw`.
 #[derive(Clone, Debug)]
@@ -259,7 +266,7 @@ impl PollCycle {
                 return (s * 1000.0).clamp(0.0, DAY as f64) as u64;
             }
             if let (Some(at), Some(d)) = (parse_http_date(v), date) {
-                return (at - d).clamp(0, DAY) as u64;
+                return at.saturating_sub(d).clamp(0, DAY) as u64;
             }
         }
         // Keap: wait for the exhausted window (throttle per second, quota per day) to expire.
@@ -277,7 +284,8 @@ impl PollCycle {
             return ms.clamp(0, DAY) as u64;
         }
         // Exponential backoff with "equal jitter": half the step fixed, half drawn.
-        let step = self.base_backoff_ms.saturating_mul(1u64 << (self.attempt - 1).min(30)).min(self.max_backoff_ms);
+        // At most a day, as every other delay: a host's huge `max_backoff_ms` is not a reason to wait longer.
+        let step = self.base_backoff_ms.saturating_mul(1u64 << (self.attempt - 1).min(30)).min(self.max_backoff_ms).min(DAY as u64);
         step / 2 + self.next_rand() % (step - step / 2 + 1)
     }
 
@@ -340,14 +348,15 @@ pub fn parse_http_date(v: &str) -> Option<i64> {
 fn parse_expiry(v: &str, date: Option<i64>) -> Option<i64> {
     if let Ok(n) = v.parse::<f64>() {
         return match (n, date) {
-            (n, Some(d)) if n > 1e11 => Some(n as i64 - d),
-            (n, Some(d)) if n > 1e9 => Some((n * 1000.0) as i64 - d),
+            // Saturating: any number may stand in the header, and `d` may be before 1970.
+            (n, Some(d)) if n > 1e11 => Some((n as i64).saturating_sub(d)),
+            (n, Some(d)) if n > 1e9 => Some(((n * 1000.0) as i64).saturating_sub(d)),
             (n, _) if n <= 1e9 => Some((n * 1000.0) as i64),
             _ => None,
         };
     }
     let at = chrono::DateTime::parse_from_rfc3339(v).ok().map(|d| d.timestamp_millis()).or_else(|| parse_http_date(v))?;
-    Some(at - date?)
+    Some(at.saturating_sub(date?))
 }
 
 fn join_url(base: &str, path: &str) -> String {

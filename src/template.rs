@@ -90,13 +90,78 @@ fn col(s: &str, byte: usize) -> usize {
     s.get(..byte).map_or(0, |p| p.chars().count())
 }
 
+/// The longest template read, in bytes. Servers refuse request lines of a few KB (nginx and
+/// Apache at 8 KB by default), so a longer url is a mistake (a pasted body, say); refusing it
+/// up front also bounds the work the console does on every keystroke.
+pub const MAX_URL_BYTES: usize = 16 * 1024;
+
+/// The longest zone a `${dateTimeZone:ZONE:FMT}` can name (IANA names are at most 32 bytes): a
+/// longer prefix is not tried, so a run of colons costs linear time, not a zone search each.
+const MAX_ZONE_BYTES: usize = 64;
+
+/// Unknown zones of one template that get a "did you mean" ([`Zone::unknown`] searches every
+/// name, ~0.5 ms): a url holding hundreds of them must not cost the console a pause per keystroke.
+const ZONE_SUGGESTIONS: usize = 8;
+
+/// Character columns of byte offsets, counted from the last offset asked for rather than from
+/// the start: a template with n variables costs O(n) to report, not O(n²).
+struct Columns<'a> {
+    s: &'a str,
+    byte: usize,
+    col: usize,
+}
+
+impl<'a> Columns<'a> {
+    fn new(s: &'a str) -> Self {
+        Columns { s, byte: 0, col: 0 }
+    }
+
+    /// The column of `byte`, a char boundary of the string.
+    fn at(&mut self, byte: usize) -> usize {
+        if byte >= self.byte {
+            self.col += self.s.get(self.byte..byte).map_or(0, |p| p.chars().count());
+        } else {
+            self.col -= self.s.get(byte..self.byte).map_or(0, |p| p.chars().count());
+        }
+        self.byte = byte;
+        self.col
+    }
+}
+
+/// The issue of a template longer than [`MAX_URL_BYTES`], at the column where it goes over.
+fn too_long(url: &str) -> Issue {
+    let mut at = MAX_URL_BYTES;
+    while !url.is_char_boundary(at) {
+        at -= 1;
+    }
+    Issue::error(
+        "poller.url.too-long",
+        col(url, at),
+        format!("the url is {} bytes long; at most {MAX_URL_BYTES} are read (servers refuse longer request lines)", url.len()),
+    )
+    .hint("a poll url is a path and a short query, e.g. /hubs/crm/contacts?where=last_updated>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'")
+}
+
 /// Parses a template. Structural problems (unknown, misspelled, unterminated variables, bad
 /// arguments) are returned as issues; the pieces still hold everything that did parse, with
 /// broken variables kept as literal text.
+///
+/// Linear time in the length of `url`, whatever it holds; [`check`] and [`render`] refuse a
+/// url longer than [`MAX_URL_BYTES`] before parsing it.
 pub fn parse(url: &str) -> (Template, Vec<Issue>) {
     let mut pieces = Vec::new();
+    // Where each literal piece starts in `url`: a literal is always one run of the url (broken
+    // variables stay in it as text), so a position in it is a position in the url.
+    let mut lit_starts = Vec::new();
     let mut issues = Vec::new();
     let mut lit = String::new();
+    let mut lit_start = 0;
+    let mut cols = Columns::new(url);
+    // The first `}` (and `${`) at or after an offset at most `i` (`i + 2`), searched again only
+    // once passed: each byte is searched over once, so even `${${${...` stays linear.
+    let mut close = url.find('}');
+    let mut open = url.find("${");
+    let mut suggestions = ZONE_SUGGESTIONS;
     let mut i = 0;
     while i < url.len() {
         let rest = &url[i..];
@@ -107,32 +172,35 @@ pub fn parse(url: &str) -> (Template, Vec<Issue>) {
             i += ch.len_utf8();
             continue;
         }
-        let close = rest.find('}');
-        let nested = rest[2..].find("${").map(|p| p + 2);
-        let end = match (close, nested) {
+        if close.is_some_and(|c| c < i) {
+            close = url[i..].find('}').map(|p| p + i);
+        }
+        if open.is_some_and(|o| o < i + 2) {
+            open = url[i + 2..].find("${").map(|p| p + i + 2);
+        }
+        let end = match (close, open) {
             (Some(c), Some(n)) if n < c => None,
-            (c, _) => c,
+            (c, _) => c.map(|c| c - i),
         };
         let Some(end) = end else {
+            let c = cols.at(i);
             issues.push(
-                Issue::error(
-                    "poller.url.unterminated-variable",
-                    col(url, i),
-                    format!("the variable at column {} has no closing }}", col(url, i) + 1),
-                )
-                .hint("close it with }, e.g. ${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}"),
+                Issue::error("poller.url.unterminated-variable", c, format!("the variable at column {} has no closing }}", c + 1))
+                    .hint("close it with }, e.g. ${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}"),
             );
             lit.push_str("${");
             i += 2;
             continue;
         };
         let body = &rest[2..end];
-        match parse_var(body, url, i) {
+        match parse_var(body, cols.at(i), &mut suggestions) {
             Ok(var) => {
                 if !lit.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut lit)));
+                    lit_starts.push(lit_start);
                 }
                 pieces.push(Piece::Var { var, start: i, end: i + end + 1 });
+                lit_start = i + end + 1;
             }
             Err(issue) => {
                 issues.push(issue);
@@ -143,28 +211,25 @@ pub fn parse(url: &str) -> (Template, Vec<Issue>) {
     }
     if !lit.is_empty() {
         pieces.push(Piece::Literal(lit));
+        lit_starts.push(lit_start);
     }
     // `{gmtDate:...}` without the `$` renders literally: almost certainly a typo.
-    for piece in &pieces {
-        if let Piece::Literal(l) = piece {
-            for name in VARIABLES {
-                let needle = format!("{{{name}");
-                for (pos, _) in l.match_indices(&needle) {
-                    let before = l[..pos].chars().last();
-                    let after = l[pos + needle.len()..].chars().next();
-                    if before != Some('$')
-                        && matches!(after, Some(':') | Some('}'))
-                        && let Some(p) = url.find(&l[pos..])
-                    {
-                        let mut is = Issue::error(
-                            "poller.url.missing-dollar",
-                            col(url, p),
-                            format!("{{{name}...}} is missing its $ and will be sent literally"),
-                        )
-                        .hint(format!("write ${{{name}...}}"));
-                        is.severity = Severity::Warning;
-                        issues.push(is);
-                    }
+    let literals = pieces.iter().filter_map(|p| if let Piece::Literal(l) = p { Some(l) } else { None });
+    for (l, start) in literals.zip(lit_starts) {
+        for name in VARIABLES {
+            let needle = format!("{{{name}");
+            for (pos, _) in l.match_indices(&needle) {
+                let before = l[..pos].chars().next_back();
+                let after = l[pos + needle.len()..].chars().next();
+                if before != Some('$') && matches!(after, Some(':') | Some('}')) {
+                    let mut is = Issue::error(
+                        "poller.url.missing-dollar",
+                        cols.at(start + pos),
+                        format!("{{{name}...}} is missing its $ and will be sent literally"),
+                    )
+                    .hint(format!("write ${{{name}...}}"));
+                    is.severity = Severity::Warning;
+                    issues.push(is);
                 }
             }
         }
@@ -172,14 +237,14 @@ pub fn parse(url: &str) -> (Template, Vec<Issue>) {
     (Template { pieces }, issues)
 }
 
-/// `body` is the text between `${` and `}`; `at` the byte offset of the `$` in `url`.
+/// `body` is the text between `${` and `}`; `c` the column of the `$` in the url; `suggestions`
+/// how many unknown zones may still get a "did you mean".
 /// Issues about the variable point at its `$`, issues about its arguments at the argument.
-fn parse_var(body: &str, url: &str, at: usize) -> Result<Var, Issue> {
+fn parse_var(body: &str, c: usize, suggestions: &mut usize) -> Result<Var, Issue> {
     let (name, args) = match body.split_once(':') {
         Some((n, a)) => (n, Some(a)),
         None => (body, None),
     };
-    let c = col(url, at);
     let args_col = c + 2 + name.chars().count() + 1;
     match (name, args) {
         ("gmtDate", Some(f)) if !f.is_empty() => Ok(Var::GmtDate { format: f.to_owned() }),
@@ -199,8 +264,8 @@ fn parse_var(body: &str, url: &str, at: usize) -> Result<Var, Issue> {
             // The zone may itself contain colons (`-8:00`): take the longest prefix ending at a
             // colon that names a zone.
             let mut best = None;
-            for (p, _) in a.match_indices(':') {
-                if Zone::parse(&a[..p]).is_ok() && p + 1 < a.len() {
+            for (p, _) in a.match_indices(':').take_while(|(p, _)| *p <= MAX_ZONE_BYTES) {
+                if p + 1 < a.len() && Zone::lookup(&a[..p]).is_some() {
                     best = Some(p);
                 }
             }
@@ -208,7 +273,12 @@ fn parse_var(body: &str, url: &str, at: usize) -> Result<Var, Issue> {
                 Some(p) => Ok(Var::DateTimeZone { zone: a[..p].to_owned(), format: a[p + 1..].to_owned() }),
                 None => match a.split_once(':') {
                     Some((z, f)) if !f.is_empty() => {
-                        let e = Zone::parse(z).err().unwrap_or_else(|| Error::new("zone.unknown", format!("unknown time zone {z:?}")));
+                        let e = if *suggestions > 0 {
+                            *suggestions -= 1;
+                            Zone::unknown(z)
+                        } else {
+                            Error::new("zone.unknown", format!("unknown time zone {z:?}"))
+                        };
                         let mut is = Issue::error(e.code, args_col, e.message);
                         is.hint = e.hint;
                         Err(is)
@@ -234,7 +304,11 @@ fn parse_var(body: &str, url: &str, at: usize) -> Result<Var, Issue> {
 /// Every problem of a template: structure, then each variable's date format (compile errors
 /// and lints of the date engine) and zone, with columns in the url.
 pub fn check(url: &str) -> Vec<Issue> {
+    if url.len() > MAX_URL_BYTES {
+        return vec![too_long(url)];
+    }
     let (t, mut issues) = parse(url);
+    let mut cols = Columns::new(url);
     for piece in &t.pieces {
         let Piece::Var { var, start, .. } = piece else { continue };
         let (name_len, format, zone) = match var {
@@ -244,7 +318,7 @@ pub fn check(url: &str) -> Vec<Issue> {
             Var::Epoch(_) => continue,
         };
         let Some(format) = format else { continue };
-        let fcol = col(url, *start) + 2 + name_len + 1;
+        let fcol = cols.at(*start) + 2 + name_len + 1;
         match DateFormat::compile(format) {
             Err(e) => {
                 let mut is = Issue::error(e.code, fcol + e.column.unwrap_or(0), format!("in the url's date format: {}", e.message));
@@ -301,6 +375,9 @@ pub fn render(url: &str, ms: i64, defaults: &DateDefaults) -> Result<String, Err
 
 /// [`render`] with a choice of [`Rounding`].
 pub fn render_with(url: &str, ms: i64, defaults: &DateDefaults, rounding: Rounding) -> Result<String, Error> {
+    if url.len() > MAX_URL_BYTES {
+        return Err(too_long(url).into_error());
+    }
     let (t, issues) = parse(url);
     if let Some(is) = issues.into_iter().find(|i| i.severity == Severity::Error) {
         return Err(is.into_error());
@@ -470,6 +547,66 @@ mod tests {
         assert_eq!(is[0].hint.as_deref(), Some("did you mean ${gmtDate:yyyy}?"));
         assert!(check(&format!("/x?a=${{gmtDate:{ISO}}}")).is_empty());
         assert_eq!(check("/x?a={gmtDate:yyyy}")[0].code, "poller.url.missing-dollar");
+    }
+
+    /// Columns are counted incrementally now (issue 13: they were counted from the start for
+    /// every variable, O(n²)): every one must still be the character column of its `$`,
+    /// non-ASCII text before it included, and a missing `$` is reported where it stands, not
+    /// at the first place its text occurs.
+    #[test]
+    fn columns_of_many_variables_and_repeated_typos() {
+        let unit = "é${}ü{gmtDate:y}";
+        let url: String = unit.repeat(300);
+        let is = check(&url);
+        let naive = |b: usize| url[..b].chars().count();
+        let unknown: Vec<usize> = url.match_indices("${}").map(|(b, _)| naive(b)).collect();
+        let missing: Vec<usize> = url.match_indices("{gmtDate").map(|(b, _)| naive(b)).collect();
+        let got = |code| is.iter().filter(|i| i.code == code).map(|i| i.column).collect::<Vec<_>>();
+        assert_eq!(got("poller.url.unknown-variable"), unknown);
+        assert_eq!(got("poller.url.missing-dollar"), missing);
+        // Unterminated runs: each `${` reported at its own column.
+        let open = "${".repeat(1000);
+        let cols: Vec<usize> = check(&open).iter().map(|i| i.column).collect();
+        assert_eq!(cols, (0..1000).map(|k| 2 * k).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_url_beyond_the_limit_is_one_clear_error() {
+        let big = "${}".repeat(MAX_URL_BYTES);
+        let is = check(&big);
+        assert_eq!(is.len(), 1);
+        assert_eq!((is[0].code, is[0].column), ("poller.url.too-long", MAX_URL_BYTES));
+        assert!(is[0].message.contains(&format!("{} bytes", big.len())), "{}", is[0].message);
+        let e = render(&big, T, &DateDefaults::default()).unwrap_err();
+        assert_eq!(e.code, "poller.url.too-long");
+        // Exactly at the limit it is read (and rendered) as usual.
+        let edge = format!("/x?a={}", "b".repeat(MAX_URL_BYTES - 5));
+        assert_eq!(edge.len(), MAX_URL_BYTES);
+        assert!(check(&edge).is_empty());
+        assert_eq!(render(&edge, T, &DateDefaults::default()).unwrap(), edge);
+        // Over the limit by a multi-byte character: the column is still a character column.
+        let wide = format!("/{}", "é".repeat(MAX_URL_BYTES / 2));
+        assert_eq!(check(&wide)[0].column, 1 + (MAX_URL_BYTES - 1) / 2);
+    }
+
+    #[test]
+    fn date_time_zone_with_a_run_of_colons() {
+        let url = format!("/x?t=${{dateTimeZone:{}}}", ":".repeat(10_000));
+        assert_eq!(check(&url)[0].code, "zone.unknown");
+        assert_eq!(render("/x?t=${dateTimeZone:America/Argentina/ComodRivadavia:HH}", T, &DateDefaults::default()).unwrap(), "/x?t=04");
+    }
+
+    /// Each "did you mean" searches every zone name: the first few unknown zones of a url get
+    /// one, the rest the plain error (a url of hundreds of them took ~0.4 s a check).
+    #[test]
+    fn unknown_zones_beyond_the_first_few_get_no_suggestion_search() {
+        let url = "/x?t=${dateTimeZone:Amerika/New_York:HH}".repeat(20);
+        let is = check(&url);
+        assert_eq!(is.len(), 20);
+        assert!(is.iter().all(|i| i.code == "zone.unknown"));
+        let suggested = is.iter().filter(|i| i.message.contains("did you mean America/New_York")).count();
+        assert_eq!(suggested, ZONE_SUGGESTIONS);
+        assert!(is[..ZONE_SUGGESTIONS].iter().all(|i| i.message.contains("did you mean")), "the first ones, in order");
     }
 
     #[test]

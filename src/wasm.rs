@@ -9,20 +9,38 @@ use crate::{config, cycle, datefmt::DateFormat, detect, notify, zone::Zone};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
+mod exact;
+
+/// A core value as plain JS data. Integers beyond ±(2^53 − 1) become strings of their digits
+/// (see [`exact`]), so no input can make this fail; should it fail all the same, the caller
+/// gets an `internal` error rather than a trap.
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
     let s = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&s).expect("core values serialize to JS")
+    exact::Exact(v).serialize(&s).map_err(|e| internal(&e.to_string()))
+}
+
+/// Built by hand: it must not go through `to_js`, whose failure it reports.
+fn internal(message: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"code".into(), &"internal".into());
+    let _ = js_sys::Reflect::set(&o, &"message".into(), &format!("a result could not be converted to JavaScript: {message}").into());
+    o.into()
 }
 
 fn err(e: Error) -> JsValue {
-    to_js(&e)
+    to_js(&e).unwrap_or_else(|e| e)
 }
 
 #[wasm_bindgen(js_name = parseDate)]
 pub fn parse_date(text: &str, format: &str, zone: &str) -> Result<f64, JsValue> {
     let zone = Zone::parse(zone).map_err(err)?;
     let f = DateFormat::compile(format).map_err(err)?;
-    f.parse(text, &zone).map(|ms| ms as f64).map_err(err)
+    let ms = f.parse(text, &zone).map_err(err)?;
+    // A pattern reads years up to 99,999,999; a JS number holds only 2^53 exactly.
+    if ms.unsigned_abs() > exact::MAX_SAFE {
+        return Err(err(Error::new("date.parse.out-of-range", format!("{text:?} is beyond the instants a JavaScript number holds exactly"))));
+    }
+    Ok(ms as f64)
 }
 
 #[wasm_bindgen(js_name = formatDate)]
@@ -38,7 +56,7 @@ pub fn format_date(ms: f64, format: &str, zone: &str) -> Result<String, JsValue>
 /// The pattern's compile error and an unknown zone as error diagnostics, then the lints.
 /// `zone` empty when none is given: lints that depend on the zone are then skipped.
 #[wasm_bindgen(js_name = lintDateFormat)]
-pub fn lint_date_format(pattern: &str, zone: &str) -> JsValue {
+pub fn lint_date_format(pattern: &str, zone: &str) -> Result<JsValue, JsValue> {
     let as_diagnostic = |e: Error| {
         let mut d = crate::Diagnostic::error(e.code, "", e.message);
         d.hint = e.hint;
@@ -60,7 +78,7 @@ struct Validation {
 
 /// `input` is the body as JSON text; the wrapper stringifies objects.
 #[wasm_bindgen(js_name = validateConfig)]
-pub fn validate_config(input: &str) -> JsValue {
+pub fn validate_config(input: &str) -> Result<JsValue, JsValue> {
     let diagnostics = config::validate(input);
     let ok = !diagnostics.iter().any(|d| d.severity == crate::Severity::Error);
     to_js(&Validation { ok, diagnostics })
@@ -103,7 +121,30 @@ fn spec(resource: &str) -> Result<detect::Spec, JsValue> {
 }
 
 fn state(text: &str) -> Result<Option<detect::State>, JsValue> {
-    if text.is_empty() { Ok(None) } else { detect::State::from_json(text).map(Some).map_err(err) }
+    if text.is_empty() {
+        return Ok(None);
+    }
+    detect::State::from_json(text).or_else(|e| exact_instants(text).and_then(|t| detect::State::from_json(&t).ok()).ok_or(e)).map(Some).map_err(err)
+}
+
+/// A state whose instants `to_js` wrote as digit strings (beyond 2^53 − 1), with those strings
+/// read back as the integers they are; `None` when there is no such string to read.
+fn exact_instants(text: &str) -> Option<String> {
+    use serde_json::Value;
+    let number = |v: &mut Value| match v {
+        Value::String(s) => s.parse::<i64>().ok().map(|n| *v = n.into()).is_some(),
+        _ => false,
+    };
+    let mut state: Value = serde_json::from_str(text).ok()?;
+    let o = state.as_object_mut()?;
+    let mut changed = false;
+    for key in ["watermark", "from", "evicted"] {
+        changed |= o.get_mut(key).is_some_and(number);
+    }
+    for entry in o.get_mut("seen").and_then(Value::as_array_mut).into_iter().flatten() {
+        changed |= entry.get_mut(1).is_some_and(number);
+    }
+    changed.then(|| state.to_string())
 }
 
 /// A response body in wasm memory, written in place from JS. A fetch stream's chunks land here
@@ -136,16 +177,22 @@ impl BodyBuffer {
 
     /// `n` zeroed bytes at the end, as a view into wasm memory for JS to fill, then `commit`.
     /// The view is valid until the next call into the module (memory may grow and move).
-    pub fn spare(&mut self, n: usize) -> js_sys::Uint8Array {
+    /// A body the module's memory cannot hold is an error (`body.too-large`), not an abort:
+    /// the buffer keeps what it had.
+    pub fn spare(&mut self, n: usize) -> Result<js_sys::Uint8Array, JsValue> {
         self.bytes.truncate(self.bytes.len() - self.open);
+        self.open = 0;
         let at = self.bytes.len();
+        if self.bytes.try_reserve(n).is_err() {
+            return Err(err(Error::new("body.too-large", format!("a body of {at} + {n} bytes does not fit in the wasm module's memory"))));
+        }
         // Zeroed rather than left uninitialized: every byte of the Vec is then initialized
         // whatever JS writes, at the cost of a memset per chunk.
         self.bytes.resize(at + n, 0);
         self.open = n;
         // SAFETY: the view covers initialized bytes of `self.bytes`; JS uses it before its next
         // call into the module, the only thing that could move or free them.
-        unsafe { js_sys::Uint8Array::view(&self.bytes[at..]) }
+        Ok(unsafe { js_sys::Uint8Array::view(&self.bytes[at..]) })
     }
 
     /// Keeps the first `n` bytes of the last `spare` view as part of the body.
@@ -174,7 +221,7 @@ impl BodyBuffer {
 /// An outcome for JS in one compact form: the events as columns (`pkg/src/api.js` builds the
 /// objects), the state as JSON text, the small stats and diagnostics as objects. Building each
 /// event object field by field through serde-wasm-bindgen cost more than finding the event.
-fn outcome_to_js(o: &detect::Outcome) -> JsValue {
+fn outcome_to_js(o: &detect::Outcome) -> Result<JsValue, JsValue> {
     let n = o.events.len();
     let mut types = Vec::with_capacity(n);
     let (mut ids, mut dates, mut event_ids) = (String::new(), String::with_capacity(24 * n), String::with_capacity(32 * n));
@@ -212,15 +259,22 @@ fn outcome_to_js(o: &detect::Outcome) -> JsValue {
     set("dates", JsValue::from_str(&dates));
     set("dateEnds", js_sys::Uint32Array::from(&date_ends[..]).into());
     set("eventIds", JsValue::from_str(&event_ids));
+    // JSON text for `JSON.parse`, integers beyond 2^53 written as exact digit strings (as
+    // `to_js` writes them), so nothing is rounded on its way to JS.
     // `raw: true`: the records' JSON, one array (null where a record's text was unreadable).
     if o.events.iter().any(|e| e.raw.is_some()) {
         let raw: Vec<Option<&serde_json::Value>> = o.events.iter().map(|e| e.raw.as_ref()).collect();
-        set("raw", JsValue::from_str(&serde_json::to_string(&raw).unwrap_or_else(|_| "[]".into())));
+        set("raw", JsValue::from_str(&json_text(&raw)?));
     }
-    set("state", JsValue::from_str(&o.state.to_json()));
-    set("stats", to_js(&o.stats));
-    set("diagnostics", to_js(&o.diagnostics));
-    out.into()
+    set("state", JsValue::from_str(&json_text(&o.state)?));
+    set("stats", to_js(&o.stats)?);
+    set("diagnostics", to_js(&o.diagnostics)?);
+    Ok(out.into())
+}
+
+/// A value as JSON text through [`exact::Exact`].
+fn json_text<T: Serialize + ?Sized>(v: &T) -> Result<String, JsValue> {
+    serde_json::to_string(&exact::Exact(v)).map_err(|e| internal(&e.to_string()))
 }
 
 /// `resource`, `state` (empty on a first run) and `options` are JSON text.
@@ -228,7 +282,7 @@ fn outcome_to_js(o: &detect::Outcome) -> JsValue {
 pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body: &BodyBuffer) -> Result<JsValue, JsValue> {
     let opts: DetectOptions = options(options_json)?;
     let out = detect::detect(&spec(resource)?, state(state_json)?.as_ref(), body.body(), &opts.core()).map_err(err)?;
-    Ok(outcome_to_js(&out))
+    outcome_to_js(&out)
 }
 
 /// The cycle's options, with the detection options nested under `detect` (nesting rather
@@ -274,8 +328,8 @@ impl WasmPollCycle {
 
     /// `{method, url, headers, delayMs}`, or `null` when the cycle is over.
     #[wasm_bindgen(js_name = nextRequest)]
-    pub fn next_request(&mut self) -> JsValue {
-        let Some(req) = self.inner.as_mut().and_then(cycle::PollCycle::next_request) else { return JsValue::NULL };
+    pub fn next_request(&mut self) -> Result<JsValue, JsValue> {
+        let Some(req) = self.inner.as_mut().and_then(cycle::PollCycle::next_request) else { return Ok(JsValue::NULL) };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Out {
@@ -288,27 +342,28 @@ impl WasmPollCycle {
         to_js(&Out { method: req.method, url: req.url, headers, delay_ms: req.delay_ms })
     }
 
-    /// `headers` is a JSON object of header names to values.
+    /// `headers` is a JSON object of header names to values. `status` is any JS number: the
+    /// core decides which are HTTP statuses (`cycle::http_status`), the rest are transport failures.
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, status: u16, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
+    pub fn handle_response(&mut self, status: f64, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
         let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
         let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
-            c.handle_response(cycle::Response { status, headers: &headers, body: body.body() });
+            c.handle_response(cycle::Response { status: cycle::http_status(status), headers: &headers, body: body.body() });
         }
         Ok(())
     }
 
     /// The stats read so far (`pages`, `records`, `events`, ...), for progress reports.
-    pub fn progress(&self) -> JsValue {
-        self.inner.as_ref().map_or(JsValue::NULL, |c| to_js(&c.progress()))
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        self.inner.as_ref().map_or(Ok(JsValue::NULL), |c| to_js(&c.progress()))
     }
 
     /// `{events, state, stats, diagnostics}`; throws the cycle's error. Callable once.
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         let c = self.inner.take().ok_or_else(|| err(Error::new("cycle.finished", "finish() was already called on this cycle")))?;
-        c.finish().map(|o| outcome_to_js(&o)).map_err(err)
+        outcome_to_js(&c.finish().map_err(err)?)
     }
 }
 
@@ -363,7 +418,7 @@ pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsVa
             body: r.body.unwrap_or_default(),
         })
         .collect();
-    Ok(to_js(&out))
+    to_js(&out)
 }
 
 /// The signature headers of one delivery attempt of a built notification (its `body` and
@@ -374,7 +429,7 @@ pub fn sign_notification(body: &str, id: &str, options_json: &str) -> Result<JsV
     let n = options::<NotifyOptions>(options_json)?.core()?;
     let headers = notify::signature_headers(n.signing, &n.keys().map_err(err)?, id, n.now_ms, body.as_bytes());
     let headers: serde_json::Map<String, serde_json::Value> = headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-    Ok(to_js(&headers))
+    to_js(&headers)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -408,7 +463,7 @@ pub fn verify_notification(body: &[u8], headers_json: &str, options_json: &str) 
         scheme: notify::Scheme,
     }
     let message_json = serde_json::to_string(&v.message).expect("a JSON value serializes");
-    Ok(to_js(&Out { message_json, id: v.id, timestamp: v.timestamp.map(|t| t as f64), scheme: v.scheme }))
+    to_js(&Out { message_json, id: v.id, timestamp: v.timestamp.map(|t| t as f64), scheme: v.scheme })
 }
 
 /// Delivery retries in ms: 9 of them, the x-th after 2^(2x) seconds.
@@ -431,13 +486,13 @@ fn options<T: serde::de::DeserializeOwned + Default>(json: &str) -> Result<T, Js
 /// The canonical form of a body (JSON text in, plain JS object out).
 #[wasm_bindgen(js_name = normalizeConfig)]
 pub fn normalize_config(input: &str) -> Result<JsValue, JsValue> {
-    config::normalize(input).map(|v| to_js(&v)).map_err(err)
+    to_js(&config::normalize(input).map_err(err)?)
 }
 
 #[wasm_bindgen(js_name = buildInstance)]
 pub fn build_instance(spec: &str) -> Result<JsValue, JsValue> {
     let spec: serde_json::Value = serde_json::from_str(spec).map_err(|e| err(Error::new("build.spec", format!("the spec is not JSON: {e}"))))?;
-    config::build_instance(&spec).map(|v| to_js(&v)).map_err(err)
+    to_js(&config::build_instance(&spec).map_err(err)?)
 }
 
 #[wasm_bindgen(js_name = renderCurl)]
@@ -447,20 +502,20 @@ pub fn render_curl(input: &str, opts: &str) -> Result<String, JsValue> {
 
 #[wasm_bindgen(js_name = instanceRequest)]
 pub fn instance_request(input: &str, opts: &str) -> Result<JsValue, JsValue> {
-    config::instance_request(&body(input)?, &options(opts)?).map(|r| to_js(&r)).map_err(err)
+    to_js(&config::instance_request(&body(input)?, &options(opts)?).map_err(err)?)
 }
 
 /// The body with its secrets masked (`remove`: left out), by the rule `renderCurl` masks with.
 #[wasm_bindgen(js_name = redactSecrets)]
 pub fn redact_secrets(input: &str, remove: bool) -> Result<JsValue, JsValue> {
     let how = if remove { config::Redaction::Remove } else { config::Redaction::Mask };
-    Ok(to_js(&config::redact(&body(input)?, how)))
+    to_js(&config::redact(&body(input)?, how))
 }
 
 /// The ready resource pollers of an element (`infusionsoftrest`), or `undefined`.
 #[wasm_bindgen]
-pub fn presets(element: &str) -> JsValue {
-    config::presets::all(element).map(|v| to_js(&v)).unwrap_or(JsValue::UNDEFINED)
+pub fn presets(element: &str) -> Result<JsValue, JsValue> {
+    config::presets::all(element).map_or(Ok(JsValue::UNDEFINED), |v| to_js(&v))
 }
 
 /// The element keys that have presets.
@@ -482,7 +537,7 @@ pub fn render_poll_url(resource: &str, state_json: &str, options_json: &str) -> 
 }
 
 #[wasm_bindgen(js_name = configSchema)]
-pub fn config_schema() -> JsValue {
+pub fn config_schema() -> Result<JsValue, JsValue> {
     to_js(&config::schema())
 }
 
@@ -495,6 +550,6 @@ pub fn secret_paths(input: &str) -> Vec<String> {
 }
 
 #[wasm_bindgen(js_name = locateConfigPath)]
-pub fn locate_config_path(text: &str, path: &str) -> JsValue {
-    config::locate_nearest(text, path).map(|l| to_js(&l)).unwrap_or(JsValue::NULL)
+pub fn locate_config_path(text: &str, path: &str) -> Result<JsValue, JsValue> {
+    config::locate_nearest(text, path).map_or(Ok(JsValue::NULL), |l| to_js(&l))
 }

@@ -25,7 +25,7 @@ fn parse_errors_are_plain_objects_with_code_and_column() {
 
 #[wasm_bindgen_test]
 fn validate_config_never_throws_on_garbage() {
-    let v = wasm::validate_config("{not json");
+    let v = wasm::validate_config("{not json").unwrap();
     assert_eq!(field(&v, "ok").as_bool(), Some(false));
     let diags = js_sys::Array::from(&field(&v, "diagnostics"));
     assert_eq!(field(&diags.get(0), "code").as_string().unwrap(), "config.not-json");
@@ -39,19 +39,30 @@ fn detect_changes_reads_a_body_written_in_place() {
     let body = br#"[{"id":7,"modification_date":"2024-03-10T07:05:09.042Z"}]"#;
     let mut buf = wasm::BodyBuffer::new(4);
     for chunk in body.chunks(10) {
-        let view = buf.spare(chunk.len() + 5);
+        let view = buf.spare(chunk.len() + 5).unwrap();
         assert_eq!(view.length() as usize, chunk.len() + 5);
         view.subarray(0, chunk.len() as u32).copy_from(chunk);
         buf.commit(chunk.len()).unwrap();
     }
     assert_eq!(buf.length(), body.len());
-    let _ = buf.spare(3);
+    let _ = buf.spare(3).unwrap();
     assert_eq!(field(&buf.commit(4).unwrap_err(), "code").as_string().unwrap(), "body.commit");
     assert_eq!(buf.length(), body.len(), "a spare view that was not committed is not part of the body");
     let out = wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &buf).unwrap();
-    let events = js_sys::Array::from(&field(&out, "events"));
-    assert_eq!(events.length(), 1);
-    assert_eq!(field(&events.get(0), "objectId").as_string().unwrap(), "7");
+    assert_eq!(object_ids(&out), vec!["7".to_owned()]);
+}
+
+/// The objectIds of an outcome in the binding's column form: one string and its ends, counted
+/// in UTF-16 code units as JS `slice` counts them.
+fn object_ids(out: &JsValue) -> Vec<String> {
+    let ids: Vec<u16> = field(out, "ids").as_string().unwrap().encode_utf16().collect();
+    let ends = js_sys::Uint32Array::from(field(out, "idEnds")).to_vec();
+    let mut at = 0;
+    ends.iter().map(|&end| {
+        let s = String::from_utf16(&ids[at..end as usize]).unwrap();
+        at = end as usize;
+        s
+    }).collect()
 }
 
 /// The scanner's simd128 loads only run in wasm: strings of every length around the 16-byte
@@ -67,9 +78,8 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
             let out =
                 wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &wasm::BodyBuffer::from_bytes(body.as_bytes().to_vec()))
                     .unwrap();
-            let events = js_sys::Array::from(&field(&out, "events"));
             let want: String = serde_json::from_str(&format!("\"{pad}\"")).unwrap();
-            assert_eq!(field(&events.get(0), "objectId").as_string().unwrap(), want, "{body}");
+            assert_eq!(object_ids(&out), vec![want], "{body}");
             let cut = &body.as_bytes()[..10 + n];
             let err =
                 wasm::detect_changes(resource, "", r#"{"startFrom":"beginning","now":0}"#, &wasm::BodyBuffer::from_bytes(cut.to_vec())).unwrap_err();
@@ -112,4 +122,79 @@ fn notifications_sign_and_verify_across_the_binding() {
     assert_eq!(field(&stale, "code").as_string().unwrap(), "webhook.timestamp");
     let bad = wasm::sign_notification(body, "e1", r#"{"signatureKey":"k","signing":"svix"}"#).unwrap_err();
     assert_eq!(field(&bad, "code").as_string().unwrap(), "webhook.signing");
+/// Issue 13: an integer beyond 2^53 − 1 in a result trapped the module (serde-wasm-bindgen
+/// refused it and an `expect` panicked), on a body `validate_config` accepts, a far-future date
+/// or a saved state. Such integers come back as their digits, and read back in a state.
+#[wasm_bindgen_test]
+fn integers_beyond_two_to_the_53_come_back_as_their_digits() {
+    let body =
+        r#"{"name":"x","element":{"key":"infusionsoftrest"},"extra":{"big":12345678901234567890,"neg":-9007199254740993,"safe":9007199254740991}}"#;
+    let extra = field(&wasm::normalize_config(body).unwrap(), "extra");
+    assert_eq!(field(&extra, "big").as_string().unwrap(), "12345678901234567890");
+    assert_eq!(field(&extra, "neg").as_string().unwrap(), "-9007199254740993");
+    assert_eq!(field(&extra, "safe").as_f64().unwrap(), 9_007_199_254_740_991.0);
+
+    let resource = r#"{"name":"a","idField":"id","datesConfiguration":{"updatedDateField":"d"}}"#;
+    let far = "99999999-01-01T00:00:00.000Z";
+    let at =
+        elements_poller::datefmt::DateFormat::compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").unwrap().parse(far, &elements_poller::zone::Zone::UTC).unwrap();
+    let buf = wasm::BodyBuffer::from_bytes(format!(r#"[{{"id":1,"d":"{far}"}}]"#).into_bytes());
+    let opts = r#"{"startFrom":"beginning","now":1704067200000}"#;
+    let out = wasm::detect_changes(resource, "", opts, &buf).unwrap();
+    // The state crosses as JSON text (pkg/src/api.js parses it), its instants exact.
+    let saved: String = field(&out, "state").as_string().unwrap();
+    assert!(saved.contains(&format!("\"{at}\"")), "the instant as its digits in {saved}");
+    let again = wasm::detect_changes(resource, &saved, opts, &buf).unwrap();
+    assert_eq!(field(&again, "count").as_f64(), Some(0.0), "the saved state knows the version");
+    // parseDate returns a JS number: such an instant is an error there, not a rounded number.
+    let e = wasm::parse_date(far, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "GMT").unwrap_err();
+    assert_eq!(field(&e, "code").as_string().unwrap(), "date.parse.out-of-range");
+}
+
+/// Issue 13: the status was a `u16`, so 65736 read as 200. Only whole numbers 100-599 are
+/// statuses; anything else is a transport failure (0).
+#[wasm_bindgen_test]
+fn statuses_beyond_http_are_transport_failures() {
+    let resource = r#"{"name":"a","url":"/hubs/crm/a","idField":"id","datesConfiguration":{"updatedDateField":"d"}}"#;
+    let body = wasm::BodyBuffer::from_bytes(br#"[{"id":1,"d":"2024-03-10T07:05:09.042Z"}]"#.to_vec());
+    let run = |status: f64| {
+        let mut c =
+            wasm::WasmPollCycle::new(resource, "", r#"{"baseUrl":"http://hub.invalid","maxRetries":0,"detect":{"startFrom":"beginning"}}"#).unwrap();
+        assert!(!c.next_request().unwrap().is_null());
+        c.handle_response(status, "{}", &body).unwrap();
+        assert!(c.next_request().unwrap().is_null());
+        c.finish()
+    };
+    assert!(run(200.0).is_ok());
+    for status in [65736.0, -65336.0, 4_294_967_496.0, 200.9, 0.0, f64::NAN, 99.0, 600.0] {
+        let e = run(status).unwrap_err();
+        assert_eq!(field(&e, "code").as_string().unwrap(), "cycle.retries-exhausted", "status {status}");
+    }
+}
+
+/// Issue 13: a url template of 1 MB took seconds; beyond 16 KB it is one clear error.
+#[wasm_bindgen_test]
+fn a_url_beyond_the_limit_is_one_error_everywhere() {
+    let url = format!("/hubs/crm/a?q={}", "${}".repeat(350_000));
+    let resource = format!(r#"{{"name":"a","url":"{url}","idField":"id","datesConfiguration":{{"updatedDateField":"d"}}}}"#);
+    let e = wasm::render_poll_url(&resource, "", "").unwrap_err();
+    assert_eq!(field(&e, "code").as_string().unwrap(), "poller.url.too-long");
+    let Err(e) = wasm::WasmPollCycle::new(&resource, "", r#"{"baseUrl":"http://hub.invalid"}"#) else { panic!("a PollCycle on a 1 MB url") };
+    assert_eq!(field(&e, "code").as_string().unwrap(), "poller.url.too-long");
+}
+
+/// Issue 13: room the module's memory cannot give (a hostile server streaming more than wasm32
+/// can address) aborted the module; it is an error, and the buffer keeps its body.
+#[wasm_bindgen_test]
+fn a_body_beyond_the_memory_is_an_error_not_an_abort() {
+    let mut buf = wasm::BodyBuffer::from_bytes(b"[1]".to_vec());
+    for n in [usize::MAX, usize::MAX - 2, 1 << 31] {
+        let e = buf.spare(n).unwrap_err();
+        assert_eq!(field(&e, "code").as_string().unwrap(), "body.too-large", "spare({n})");
+        assert_eq!(buf.length(), 3);
+    }
+    let view = buf.spare(2).unwrap();
+    view.copy_from(b",2");
+    buf.commit(2).unwrap();
+    assert_eq!(buf.length(), 5);
 }

@@ -91,7 +91,7 @@ export interface PollerEvent {
   raw?: unknown;
 }
 
-/** Versioned JSON; store it as it is and hand it back on the next poll. */
+/** Versioned JSON; store it as it is and hand it back on the next poll. Instants beyond 2^53 - 1 ms are strings of their digits. */
 export type DetectionState = { v: number; [key: string]: unknown };
 
 export interface DetectStats {
@@ -198,7 +198,10 @@ export interface InstanceBody {
   [key: string]: unknown;
 }
 
-/** The canonical form of a body: native JSON values, the poller configuration as an object. Throws `PollerError` if it is not a JSON object. */
+/**
+ * The canonical form of a body: native JSON values, the poller configuration as an object. Throws `PollerError` if it is not a JSON object.
+ * An integer a JS number cannot hold exactly (beyond ±(2^53 - 1)) comes back as a string of its digits, here and in every result.
+ */
 export function normalizeConfig(input: InstanceBody | string): InstanceBody;
 
 export interface InstanceSpec {
@@ -312,7 +315,7 @@ export class PollCycle {
   constructor(options: PollCycleOptions);
   /** The request to send, or null when the cycle is over. */
   nextRequest(): CycleRequest | null;
-  /** Status 0 means the request failed in transport (retried like a 5xx). */
+  /** Only whole numbers 100-599 are HTTP statuses; 0, or any other number, means the request failed in transport (retried like a 5xx). */
   handleResponse(response: { status: number; headers?: Record<string, string> | Headers; body?: Uint8Array | string | BodyBuffer }): void;
   /** The stats read so far: progress while the cycle runs. */
   progress(): DetectStats;
