@@ -58,11 +58,13 @@ fn object_ids(out: &JsValue) -> Vec<String> {
     let ids: Vec<u16> = field(out, "ids").as_string().unwrap().encode_utf16().collect();
     let ends = js_sys::Uint32Array::from(field(out, "idEnds")).to_vec();
     let mut at = 0;
-    ends.iter().map(|&end| {
-        let s = String::from_utf16(&ids[at..end as usize]).unwrap();
-        at = end as usize;
-        s
-    }).collect()
+    ends.iter()
+        .map(|&end| {
+            let s = String::from_utf16(&ids[at..end as usize]).unwrap();
+            at = end as usize;
+            s
+        })
+        .collect()
 }
 
 /// The scanner's simd128 loads only run in wasm: strings of every length around the 16-byte
@@ -122,6 +124,8 @@ fn notifications_sign_and_verify_across_the_binding() {
     assert_eq!(field(&stale, "code").as_string().unwrap(), "webhook.timestamp");
     let bad = wasm::sign_notification(body, "e1", r#"{"signatureKey":"k","signing":"svix"}"#).unwrap_err();
     assert_eq!(field(&bad, "code").as_string().unwrap(), "webhook.signing");
+}
+
 /// Issue 13: an integer beyond 2^53 − 1 in a result trapped the module (serde-wasm-bindgen
 /// refused it and an `expect` panicked), on a body `validate_config` accepts, a far-future date
 /// or a saved state. Such integers come back as their digits, and read back in a state.

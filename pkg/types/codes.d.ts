@@ -53,6 +53,8 @@ export type ErrorCode =
   | "poller.url.missing-dollar"
   /** a resource url that is not a path relative to the element */
   | "poller.url.not-relative"
+  /** a url template beyond 16 KB */
+  | "poller.url.too-long"
   /** a `${...}` variable that is not known */
   | "poller.url.unknown-variable"
   /** a `${` with no closing `}` */
@@ -141,6 +143,8 @@ export type ErrorCode =
   | "body.no-records"
   /** the response body is not JSON */
   | "body.not-json"
+  /** wasm memory cannot hold the body (BodyBuffer.spare / write) */
+  | "body.too-large"
   /** a record's date that does not match its format */
   | "record.bad-date"
   /** no record of a page has the configured created date field (every event would be UPDATED) */
