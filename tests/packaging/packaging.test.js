@@ -11,7 +11,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
-import { firstExample, splitImports, scratchProject, runtime, serveStatic, moduleGraph, root } from "./scratch.mjs";
+import { firstExample, readmeExample, splitImports, scratchProject, runtime, serveStatic, moduleGraph, root } from "./scratch.mjs";
 
 const example = firstExample();
 let scratch;
@@ -87,8 +87,8 @@ async function freePort() {
 }
 
 /** The README's example as a Worker's fetch handler that answers with what it printed. */
-function workerSource(imports) {
-  const { body } = splitImports(example.code);
+function workerSource(imports, code = example.code) {
+  const { body } = splitImports(code);
   return `${imports}
 export default {
   async fetch() {
@@ -161,6 +161,28 @@ test("a Cloudflare Worker in workerd runs the README's first example through the
   });
   assert.ok(modules.some(([name]) => name.endsWith(".wasm")), "the workerd entry imports the wasm as a module");
   assertPrints(await inWorkerd(workerd.bin, scratch.dir, [["worker.js", "worker.js", "esModule"], ...modules]), `workerd ${workerd.version}`);
+});
+
+// Issue 16: verifyNotification works in Workers. The README's fetch-style receiver, unchanged,
+// as a Worker: it signs with buildNotifications, verifies with key rotation, refuses a replay.
+test("a Cloudflare Worker in workerd verifies notifications: the README's fetch-style receiver", async (t) => {
+  const workerd = runtime("workerd");
+  if (workerd.missing) return t.skip(workerd.missing);
+  const receiver = readmeExample("In a fetch-style handler");
+  assert.ok(receiver.expected.length >= 2, "the receiver example shows what it prints");
+  const pkg = join(scratch.dir, "node_modules/elements-poller");
+  const entry = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports["."].workerd;
+  const { imports } = splitImports(receiver.code);
+  writeFileSync(
+    join(scratch.dir, "receiver.js"),
+    workerSource(imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`)), receiver.code),
+  );
+  const modules = moduleGraph(join(pkg, entry)).map((file) => {
+    const name = relative(scratch.dir, file);
+    return [name, name, file.endsWith(".wasm") ? "wasm" : "esModule"];
+  });
+  const out = await inWorkerd(workerd.bin, scratch.dir, [["receiver.js", "receiver.js", "esModule"], ...modules]);
+  for (const line of receiver.expected) assert.ok(out.includes(line), `workerd should print ${line}\n--- it printed:\n${out}`);
 });
 
 test("wrangler bundles a Worker that imports the package, and workerd runs it", async (t) => {

@@ -20,6 +20,16 @@ export function firstExample() {
   return { code, expected };
 }
 
+/** The README's ```js block that follows the line starting with `after`, and its `// ->` lines. */
+export function readmeExample(after) {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const at = readme.indexOf(after);
+  if (at < 0) throw new Error(`the README has no line ${JSON.stringify(after)}`);
+  const code = readme.slice(at).match(/```js\n([\s\S]*?)```/)[1];
+  const expected = [...code.matchAll(/\/\/ -> (.*)/g)].map((m) => m[1].trim());
+  return { code, expected };
+}
+
 /** The example split into its import lines and the rest (to run inside a function). */
 export function splitImports(code) {
   const lines = code.split("\n");
