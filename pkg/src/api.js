@@ -472,8 +472,11 @@ const SIGNATURE_HEADERS = new Set(["elements-webhook-signature", "webhook-id", "
  * The request of a built notification signed for one delivery attempt at `now`: with
  * Standard Webhooks a retry carries the attempt's timestamp (receivers reject old ones) and
  * the same `webhook-id`. Options as `buildNotifications`' signing options.
+ * @param {{headers?: Record<string, string>, body: string, [k: string]: unknown}} request
+ * @param {import("../types/index.js").SigningOptions} [options]
  */
-export function signNotification(request, { instance, signatureKey, signatureKeys, signing, now = Date.now() } = {}) {
+export function signNotification(request, options = {}) {
+  const { instance, signatureKey, signatureKeys, signing, now = Date.now() } = options;
   if (!request || typeof request.body !== "string") throw new PollerError("argument.request", "request must be a notification {url, headers, body: string}");
   const headers = Object.fromEntries(Object.entries(request.headers ?? {}).filter(([k]) => !SIGNATURE_HEADERS.has(k.toLowerCase())));
   const id = headerValue(request.headers, "webhook-id") ?? headerValue(request.headers, "elements-webhook-id");
@@ -495,8 +498,11 @@ function headerValue(headers, name) {
  * for Standard Webhooks also that `webhook-timestamp` is within `toleranceSeconds` (300) of
  * `now`. Returns `{message, id, timestamp, scheme}`; throws a PollerError: `webhook.signature`,
  * `webhook.timestamp`, `webhook.malformed`, `webhook.key`.
+ * @param {import("../types/index.js").VerifyOptions} options
+ * @returns {import("../types/index.js").VerifiedNotification}
  */
-export function verifyNotification({ body, headers, key, keys, toleranceSeconds, now = Date.now(), scheme } = {}) {
+export function verifyNotification(options) {
+  const { body, headers, key, keys, toleranceSeconds, now = Date.now(), scheme } = options ?? /** @type {any} */ ({});
   if (body !== null && typeof body === "object" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
     throw new PollerError("argument.body", "body must be the raw request bytes (Uint8Array, Buffer or string), not parsed JSON: re-serialized JSON is not the bytes that were signed");
   }
@@ -505,9 +511,9 @@ export function verifyNotification({ body, headers, key, keys, toleranceSeconds,
     throw new PollerError("argument.tolerance", "toleranceSeconds must be seconds ≥ 0");
   }
   if (scheme !== undefined) expectString(scheme, "scheme");
-  const options = { keys: keyList(key, keys, "key") ?? [], toleranceSeconds, now: instant(now, "now"), scheme };
+  const coreOptions = { keys: keyList(key, keys, "key") ?? [], toleranceSeconds, now: instant(now, "now"), scheme };
   const pairs = JSON.stringify(headerPairs(headers));
-  const out = core(() => bindings().verifyNotification(bytes, pairs, JSON.stringify(options)));
+  const out = core(() => bindings().verifyNotification(bytes, pairs, JSON.stringify(coreOptions)));
   return { message: JSON.parse(out.messageJson), id: out.id ?? undefined, timestamp: out.timestamp ?? undefined, scheme: out.scheme };
 }
 

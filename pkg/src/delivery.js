@@ -167,7 +167,7 @@ function withTimeout(signal, ms) {
 export class Outbox {
   /**
    * @param {import("./stores.js").Store} store
-   * @param {{prefix?: string, schedule?: number[], scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number}} [options]
+   * @param {{prefix?: string, schedule?: number[], scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number, sign?: (request: any, now: number) => any}} [options]
    *   `schedule` is the wait before each retry in ms: the core's `retrySchedule()` (2^(2x) s,
    *   nine retries) unless given; `maxRetries` defaults to its length. `scale` multiplies the
    *   schedule and Retry-After waits (1 in production; tests use e.g. 0.001); `timeoutMs` bounds

@@ -52,7 +52,8 @@ export async function verifyCommand(argv, io) {
 
   const file = positionals[0] ?? "-";
   const { headers, body } = readRequest(readFileSync(file === "-" ? 0 : file, "utf8"), file);
-  const v = verifyNotification({ body, headers, keys, toleranceSeconds, now, scheme: values.scheme });
+  // The core checks the scheme's value (webhook.scheme).
+  const v = verifyNotification({ body, headers, keys, toleranceSeconds, now, scheme: /** @type {any} */ (values.scheme) });
   if (values.json) {
     io.stdout.write(JSON.stringify(v) + "\n");
   } else {
