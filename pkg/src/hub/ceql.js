@@ -106,7 +106,8 @@ function tokenize(src) {
 const KEYWORDS = new Set(["AND", "OR", "NOT", "LIKE", "IN", "IS", "NULL", "TRUE", "FALSE"]);
 
 /**
- * @typedef {{type: "and"|"or", left: Node, right: Node}
+ * @typedef {{type: "and", left: Node, right: Node}
+ *   | {type: "or", left: Node, right: Node}
  *   | {type: "not", expr: Node}
  *   | {type: "cmp", field: string, op: string, value: unknown}
  *   | {type: "like", field: string, pattern: string, negated: boolean}
@@ -324,5 +325,5 @@ export function compileWhere(node, dateFields) {
       };
     }
   }
-  throw new Error(`unknown node ${node.type}`);
+  throw new Error(`unknown node ${/** @type {any} */ (node).type}`);
 }

@@ -39,7 +39,7 @@
  * @property {WebhookFaults} [webhook]
  */
 
-/** @returns {Required<Omit<Faults, "next"|"webhook">> & {next: FaultStep[], webhook: {failure: number, status: number, next: Array<{status: number, retryAfter?: number}>}}} */
+/** @returns {Required<Omit<Faults, "next"|"webhook">> & {next: FaultStep[], webhook: {failure: number, status: number, next: Array<{status: number, retryAfter?: number, count: number}>}}} */
 export function emptyFaults() {
   return {
     throttle: 0, serverError: 0, truncate: 0, latencyMs: 0, retryAfter: 1, serverErrorStatus: 503,
@@ -115,6 +115,7 @@ export class FaultPlan {
     let latency = 0;
     if (Array.isArray(s.latencyMs)) latency = s.latencyMs[0] + Math.floor(this.rand() * (s.latencyMs[1] - s.latencyMs[0] + 1));
     else latency = s.latencyMs || 0;
+    /** @type {FaultStep} */
     let step;
     if (s.next.length) {
       step = { ...s.next[0] };

@@ -208,6 +208,7 @@ export function createHubSimulator(opts = {}) {
     }
 
     const where = url.searchParams.get("where");
+    /** @type {(record: any) => boolean} */
     let pred = () => true;
     if (where !== null && where.trim() !== "") {
       try {
@@ -454,8 +455,8 @@ export async function startHubSimulator(opts = {}) {
     server.once("error", reject);
     server.listen(port, host, () => { server.off("error", reject); resolve(); });
   });
-  const addr = server.address();
-  const h = addr.family === "IPv6" || addr.family === 6 ? `[${addr.address}]` : addr.address;
+  const addr = /** @type {import("node:net").AddressInfo} */ (server.address());
+  const h = addr.family === "IPv6" || String(addr.family) === "6" ? `[${addr.address}]` : addr.address;
   sim.setBaseUrl(`http://${h}:${addr.port}`);
   let closing;
   return Object.assign(sim, {
@@ -534,7 +535,7 @@ function decodeToken(token) {
 
 /** Errors of the simulator's own API: a PollerError (`hub.not-found`, `hub.bad-request`) with the HTTP status. */
 function hubError(status, message) {
-  const e = new PollerError(status === 404 ? "hub.not-found" : "hub.bad-request", message);
+  const e = /** @type {PollerError & {hubStatus?: number}} */ (new PollerError(status === 404 ? "hub.not-found" : "hub.bad-request", message));
   e.hubStatus = status;
   return e;
 }
