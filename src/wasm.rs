@@ -96,6 +96,7 @@ struct DetectOptions {
     instance: Option<String>,
     raw: bool,
     max_seen: Option<usize>,
+    max_clock_skew: Option<f64>,
 }
 
 impl DetectOptions {
@@ -110,6 +111,7 @@ impl DetectOptions {
             instance: self.instance,
             raw: self.raw,
             max_seen: self.max_seen.unwrap_or(d.max_seen),
+            max_clock_skew_ms: self.max_clock_skew.map_or(d.max_clock_skew_ms, |m| m.max(0.0) as i64),
             provider_now: None,
         }
     }

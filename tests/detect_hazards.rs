@@ -302,3 +302,40 @@ fn a_created_field_no_record_has_is_reported_once_per_page() {
     // With the field present on any record of the page, nothing is said.
     assert!(detect(&spec(), None, &b, &opts(0)).unwrap().diagnostics.is_empty());
 }
+
+/// Issue 13: one record far in the future (the default pattern reads year 99999999) with no
+/// `Date` header moved the watermark there, and every later change was skipped. It is emitted
+/// once with a diagnostic; the watermark stays where time is plausible; later changes come out.
+#[test]
+fn a_far_future_record_never_moves_the_watermark() {
+    let far = elements_poller::datefmt::DateFormat::compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+        .unwrap()
+        .parse("99999999-01-01T00:00:00.000Z", &elements_poller::zone::Zone::UTC)
+        .unwrap();
+    let now = Options { now: T + 1_000, ..opts(0) };
+    // Written as the issue's hub wrote it (iso_utc would write the year with a sign).
+    let far_record = |b: Vec<u8>| {
+        let s = String::from_utf8(b).unwrap();
+        s.replacen('[', &format!(r#"[{{"id":2,"creation_date":"{}","modification_date":"99999999-01-01T00:00:00.000Z"}},"#, iso_utc(T)), 1)
+            .into_bytes()
+    };
+    let b = far_record(body(&[(1, T, T)]));
+    let first = detect(&spec(), None, &b, &now).unwrap();
+    assert_eq!(first.events.len(), 2, "both emitted: {:?}", first.diagnostics);
+    assert_eq!(first.events[0].instant, far);
+    assert_eq!(first.stats.future, 1);
+    assert!(first.diagnostics.iter().any(|d| d.code == "record.future-date"), "{:?}", first.diagnostics);
+    assert_eq!(first.state.watermark, Some(T), "the watermark stays where time is plausible");
+    // The next poll: the far-future version is not emitted again, nor said again; a change made
+    // since is emitted.
+    let later = far_record(body(&[(1, T, T), (3, T + 500, T + 500)]));
+    let second = detect(&spec(), Some(&first.state), &later, &Options { now: T + 60_000, ..now.clone() }).unwrap();
+    assert_eq!(ids(&second), vec![("3".into(), T + 500)]);
+    assert!(second.diagnostics.is_empty(), "{:?}", second.diagnostics);
+    // A provider clock a few hours ahead is within the allowance (a day by default): it moves it.
+    let ahead = detect(&spec(), None, &body(&[(4, T, T + 3 * 3_600_000)]), &now).unwrap();
+    assert_eq!((ahead.stats.future, ahead.state.watermark), (0, Some(T + 3 * 3_600_000)));
+    // The allowance is the caller's: an hour makes that record implausible.
+    let strict = Options { max_clock_skew_ms: 3_600_000, ..now.clone() };
+    assert_eq!(detect(&spec(), None, &body(&[(4, T, T + 3 * 3_600_000)]), &strict).unwrap().stats.future, 1);
+}

@@ -186,11 +186,12 @@ function notJson(message) {
  * The detection options the core reads, from the JS names.
  * @param {import("../types/index.js").DetectOptions & {elementKey?: string, instanceId?: string}} options
  */
-function detectOptions({ startFrom = "now", now = Date.now(), lookback, recordsField, elementKey, instanceId, raw = false, maxSeen }) {
+function detectOptions({ startFrom = "now", now = Date.now(), lookback, recordsField, elementKey, instanceId, raw = false, maxSeen, maxClockSkew }) {
   expectString(startFrom, "startFrom");
   if (!Number.isFinite(now)) throw new PollerError("argument.now", "now must be epoch milliseconds");
   if (lookback !== undefined && !(lookback >= 0)) throw new PollerError("argument.lookback", "lookback must be milliseconds ≥ 0");
-  return { startFrom, now, lookback, recordsField, elementKey, instance: instanceId, raw, maxSeen };
+  if (maxClockSkew !== undefined && !(maxClockSkew >= 0)) throw new PollerError("argument.max-clock-skew", "maxClockSkew must be milliseconds ≥ 0");
+  return { startFrom, now, lookback, recordsField, elementKey, instance: instanceId, raw, maxSeen, maxClockSkew };
 }
 
 function stateText(state) {

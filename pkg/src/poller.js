@@ -114,6 +114,7 @@ export class Poller extends EventTarget {
     rateLimit = 10,
     startFrom = "now",
     lookback = 0,
+    maxClockSkew,
     seed = 0,
     retry,
     id,
@@ -146,7 +147,7 @@ export class Poller extends EventTarget {
     this.#instanceId = instanceIdentity(body, { id, baseUrl, auth }).instanceId;
     // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
     const send = (url, init) => fetch(url, init);
-    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, seed, retry, onLostState };
+    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, maxClockSkew, seed, retry, onLostState };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
     // An empty key is no key (the core signs nothing with it): a mistake that is silent otherwise.
@@ -279,8 +280,8 @@ export class Poller extends EventTarget {
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
     try {
       const state = await this.#startState(resource.name, summary);
-      const { instance, baseUrl, auth, clock, startFrom, lookback, seed, retry } = this.#o;
-      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, retry, instanceId: this.#instanceId });
+      const { instance, baseUrl, auth, clock, startFrom, lookback, maxClockSkew, seed, retry } = this.#o;
+      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, maxClockSkew, retry, instanceId: this.#instanceId });
       let failed = null; // the last retryable response, if the next request is its retry
       lastTransportError = undefined;
       for (let req; (req = cycle.nextRequest()); ) {
@@ -301,7 +302,9 @@ export class Poller extends EventTarget {
         }
       }
       const { events, state: next, stats } = cycle.finish();
-      Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length });
+      // `future`: versions stamped beyond our clock plus maxClockSkew, emitted but kept out of
+      // the watermark (a diagnostic of the cycle names each).
+      Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length, future: stats.future ?? 0 });
       await this.#store.transaction([
         { op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) },
         { op: "set", key: this.#polledKey(resource.name), value: "1" },

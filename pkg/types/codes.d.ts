@@ -149,6 +149,8 @@ export type ErrorCode =
   | "record.bad-date"
   /** no record of a page has the configured created date field (every event would be UPDATED) */
   | "record.created-field.missing"
+  /** a record stamped beyond our clock plus maxClockSkew: emitted, kept out of the watermark */
+  | "record.future-date"
   /** a record without its updated date */
   | "record.missing-date"
   /** a record without a readable id */
@@ -213,6 +215,8 @@ export type ErrorCode =
   | "argument.instant"
   /** lookback is not milliseconds >= 0 */
   | "argument.lookback"
+  /** maxClockSkew is not milliseconds >= 0 */
+  | "argument.max-clock-skew"
   /** an argument that cannot be turned into JSON */
   | "argument.not-json"
   /** now is not epoch milliseconds */

@@ -115,6 +115,10 @@ export interface DetectStats {
   retries: number;
   passes: number;
   unstable: boolean;
+  /** Read by a first poll and remembered without an event (the baseline). */
+  baseline: number;
+  /** Stamped beyond `now` plus `maxClockSkew`: emitted, kept out of the watermark. */
+  future: number;
 }
 
 export interface DetectOptions {
@@ -133,6 +137,8 @@ export interface DetectOptions {
   raw?: boolean;
   /** The bound of the state's seen set (default 10,000). */
   maxSeen?: number;
+  /** How far ahead of `now` a provider's clock may plausibly be, ms (default a day). A version stamped later is emitted once with a `record.future-date` diagnostic and never moves the watermark. */
+  maxClockSkew?: number;
 }
 
 export interface DetectInput extends DetectOptions {
@@ -403,6 +409,8 @@ export interface PollSummary {
   records: number;
   events: number;
   durationMs: number;
+  /** Versions stamped beyond our clock plus `maxClockSkew`: emitted, kept out of the watermark. */
+  future?: number;
   error?: PollerError;
   /** The resource's state was lost and `onLostState: "restart"` started it again. */
   restarted?: true;
@@ -432,6 +440,8 @@ export interface PollerOptions {
   rateLimit?: number;
   startFrom?: string;
   lookback?: number;
+  /** See `DetectOptions.maxClockSkew` (default a day). */
+  maxClockSkew?: number;
   seed?: number;
   retry?: RetryOptions;
   /**

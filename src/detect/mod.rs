@@ -194,6 +194,8 @@ pub struct Stats {
     pub deferred: usize,
     /// Read by a first poll and remembered without an event (the baseline, DESIGN section 6).
     pub baseline: usize,
+    /// Stamped beyond `now` plus `max_clock_skew_ms`: emitted, kept out of the watermark.
+    pub future: usize,
     /// Records with a per-record diagnostic.
     pub invalid: usize,
     pub pages: usize,
@@ -236,7 +238,14 @@ pub struct Options {
     pub max_seen: usize,
     /// The provider's clock when it answered (its `Date` header), the cap of the watermark.
     pub provider_now: Option<i64>,
+    /// How far past `now` a provider's clock may plausibly be (default [`DEFAULT_MAX_CLOCK_SKEW_MS`]).
+    /// A version stamped later is emitted once, with a diagnostic, but never moves the
+    /// watermark: one bad date must not make every later poll ask for the far future.
+    pub max_clock_skew_ms: i64,
 }
+
+/// The default of [`Options::max_clock_skew_ms`]: a day.
+pub const DEFAULT_MAX_CLOCK_SKEW_MS: i64 = 86_400_000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -250,6 +259,7 @@ impl Default for Options {
             raw: false,
             max_seen: DEFAULT_MAX_SEEN,
             provider_now: None,
+            max_clock_skew_ms: DEFAULT_MAX_CLOCK_SKEW_MS,
         }
     }
 }
@@ -582,7 +592,10 @@ impl Detector {
             self.stats.old += 1;
             return;
         }
-        self.max_read = Some(self.max_read.map_or(at, |m| m.max(at)));
+        let future = at > self.opts.now.saturating_add(self.opts.max_clock_skew_ms.max(0));
+        if !future {
+            self.max_read = Some(self.max_read.map_or(at, |m| m.max(at)));
+        }
         let first = match self.seen.get_mut(id) {
             Some(list) if list.contains(&at) => {
                 self.stats.repeated += 1;
@@ -597,6 +610,23 @@ impl Detector {
                 true
             }
         };
+        if future {
+            // Emitted once (it stays in `seen`: it is newer than any watermark), said so, and
+            // kept out of the watermark.
+            self.stats.future += 1;
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "record.future-date",
+                    self.opts.records_field.as_deref().unwrap_or(""),
+                    format!(
+                        "record {id:?} is stamped {}, beyond our clock plus {} h: it is emitted, and the watermark does not move to it",
+                        iso_utc(at),
+                        self.opts.max_clock_skew_ms / 3_600_000
+                    ),
+                )
+                .with_hint("a bad date at the provider, or a clock far ahead: raise maxClockSkew if the provider's clock really is that far ahead"),
+            );
+        }
         if at < self.emit_from {
             // The baseline: remembered in `seen`, so that a later poll does not emit it.
             self.stats.baseline += 1;
