@@ -106,3 +106,21 @@ fn valid_cases_normalize_and_revalidate_identically() {
         assert_eq!(config::normalize(&again).unwrap(), n, "{name}: normalize is idempotent");
     }
 }
+
+/// DESIGN section 5, one reader: whatever validation accepts, the reader detection uses reads.
+#[test]
+fn whatever_validates_the_reader_reads() {
+    let mut checked = 0;
+    for (name, case) in cases() {
+        let text = input(&case);
+        if elements_poller::config::validate(&text).iter().any(|d| d.severity == elements_poller::Severity::Error) {
+            continue;
+        }
+        let pollers = elements_poller::config::pollers(&text).unwrap_or_else(|e| panic!("{name}: validates, but the reader refuses it: {e}"));
+        for p in pollers {
+            elements_poller::detect::Spec::from_poller(&p).unwrap_or_else(|e| panic!("{name}: {}: detection refuses it: {e}", p.name));
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} pollers were checked");
+}

@@ -335,6 +335,11 @@ fn a_far_future_record_never_moves_the_watermark() {
     // A provider clock a few hours ahead is within the allowance (a day by default): it moves it.
     let ahead = detect(&spec(), None, &body(&[(4, T, T + 3 * 3_600_000)]), &now).unwrap();
     assert_eq!((ahead.stats.future, ahead.state.watermark), (0, Some(T + 3 * 3_600_000)));
+    // In a "now" baseline the far-future version is remembered, not emitted: no diagnostic
+    // says it was, and it moves nothing.
+    let base = detect(&spec(), None, &b, &Options { start_from: "now".into(), ..now.clone() }).unwrap();
+    assert_eq!((base.events.len(), base.stats.future, base.state.watermark), (0, 0, Some(T + 1_000)));
+    assert!(base.diagnostics.iter().all(|d| d.code != "record.future-date"), "{:?}", base.diagnostics);
     // The allowance is the caller's: an hour makes that record implausible.
     let strict = Options { max_clock_skew_ms: 3_600_000, ..now.clone() };
     assert_eq!(detect(&spec(), None, &body(&[(4, T, T + 3 * 3_600_000)]), &strict).unwrap().stats.future, 1);

@@ -610,6 +610,13 @@ impl Detector {
                 true
             }
         };
+        if at < self.emit_from {
+            // The baseline: remembered in `seen`, so that a later poll does not emit it. (A
+            // far-future version here is not emitted, so it gets no "emitted" diagnostic; it
+            // is kept out of the watermark all the same.)
+            self.stats.baseline += 1;
+            return;
+        }
         if future {
             // Emitted once (it stays in `seen`: it is newer than any watermark), said so, and
             // kept out of the watermark.
@@ -626,11 +633,6 @@ impl Detector {
                 )
                 .with_hint("a bad date at the provider, or a clock far ahead: raise maxClockSkew if the provider's clock really is that far ahead"),
             );
-        }
-        if at < self.emit_from {
-            // The baseline: remembered in `seen`, so that a later poll does not emit it.
-            self.stats.baseline += 1;
-            return;
         }
         let event_type = if first && created.is_some_and(|c| c >= self.created_floor) { EventType::Created } else { EventType::Updated };
         match event_type {
