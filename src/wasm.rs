@@ -224,39 +224,49 @@ impl BodyBuffer {
 /// objects), the state as JSON text, the small stats and diagnostics as objects. Building each
 /// event object field by field through serde-wasm-bindgen cost more than finding the event.
 fn outcome_to_js(o: &detect::Outcome) -> Result<JsValue, JsValue> {
-    let n = o.events.len();
-    let mut types = Vec::with_capacity(n);
-    let (mut ids, mut dates, mut event_ids) = (String::new(), String::with_capacity(24 * n), String::with_capacity(32 * n));
-    // Ends in UTF-16 code units: what JS `slice` counts.
-    let (mut id_ends, mut date_ends) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut id_at, mut date_at) = (0u32, 0u32);
-    let utf16 = |s: &str| if s.is_ascii() { s.len() as u32 } else { s.encode_utf16().count() as u32 };
-    for e in &o.events {
-        types.push(match e.event_type {
+    let ev = &o.events;
+    let n = ev.len();
+    let types: Vec<u8> = ev
+        .types()
+        .iter()
+        .map(|t| match t {
             detect::EventType::Created => 0u8,
             detect::EventType::Updated => 1u8,
-        });
-        ids.push_str(&e.object_id);
-        id_at += utf16(&e.object_id);
-        id_ends.push(id_at);
-        dates.push_str(&e.date);
-        date_at += utf16(&e.date);
-        date_ends.push(date_at);
-        event_ids.push_str(&e.event_id);
+        })
+        .collect();
+    // Ends in UTF-16 code units: what JS `slice` counts (the byte ends when every id is ASCII).
+    let id_ends: Vec<u32> = if ev.ids().is_ascii() {
+        ev.id_ends().to_vec()
+    } else {
+        let mut at = 0u32;
+        (0..n)
+            .map(|i| {
+                at += ev.object_id(i).encode_utf16().count() as u32;
+                at
+            })
+            .collect()
+    };
+    // Dates and eventIds are written here, straight into their columns: nowhere else are they
+    // text. A date is 24 code units unless its year is outside 0000-9999.
+    let (mut dates, mut date_ends, mut event_ids) = (String::with_capacity(24 * n), Vec::with_capacity(n), String::with_capacity(32 * n));
+    for i in 0..n {
+        detect::push_date(ev.instant(i), &mut dates);
+        date_ends.push(dates.len() as u32);
+        detect::push_hex(ev.hash(i), &mut event_ids);
     }
     let out = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = js_sys::Reflect::set(&out, &JsValue::from_str(k), &v);
     };
     set("count", JsValue::from(n as u32));
-    if let Some(e) = o.events.first() {
-        set("objectType", JsValue::from_str(&e.object_type));
-        if let Some(k) = &e.element_key {
+    if n > 0 {
+        set("objectType", JsValue::from_str(ev.object_type()));
+        if let Some(k) = ev.element_key() {
             set("elementKey", JsValue::from_str(k));
         }
     }
     set("types", js_sys::Uint8Array::from(&types[..]).into());
-    set("ids", JsValue::from_str(&ids));
+    set("ids", JsValue::from_str(ev.ids()));
     set("idEnds", js_sys::Uint32Array::from(&id_ends[..]).into());
     set("dates", JsValue::from_str(&dates));
     set("dateEnds", js_sys::Uint32Array::from(&date_ends[..]).into());
@@ -264,8 +274,8 @@ fn outcome_to_js(o: &detect::Outcome) -> Result<JsValue, JsValue> {
     // JSON text for `JSON.parse`, integers beyond 2^53 written as exact digit strings (as
     // `to_js` writes them), so nothing is rounded on its way to JS.
     // `raw: true`: the records' JSON, one array (null where a record's text was unreadable).
-    if o.events.iter().any(|e| e.raw.is_some()) {
-        let raw: Vec<Option<&serde_json::Value>> = o.events.iter().map(|e| e.raw.as_ref()).collect();
+    if ev.has_raw() {
+        let raw: Vec<Option<&serde_json::Value>> = (0..n).map(|i| ev.raw(i)).collect();
         set("raw", JsValue::from_str(&json_text(&raw)?));
     }
     set("state", JsValue::from_str(&json_text(&o.state)?));

@@ -103,14 +103,16 @@ fn provider_clock_skew_does_not_matter_only_record_instants_do() {
 fn created_then_updated_classification() {
     let start = Options { start_from: iso_utc(T), ..opts(0) };
     let (a, st) = poll(&None, &body(&[(1, T - 9_000, T + 1), (2, T + 2, T + 2), (3, T + 3, T + 7)]), &start);
-    let types: Vec<_> = a.events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
+    let a_events = a.events.to_vec();
+    let types: Vec<_> = a_events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
     assert_eq!(
         types,
         vec![("1", EventType::Updated), ("2", EventType::Created), ("3", EventType::Created)],
         "3 was created after the start, updated before we saw it"
     );
     let (b, _) = poll(&st, &body(&[(2, T + 2, T + 20), (4, T + 21, T + 21)]), &start);
-    let types: Vec<_> = b.events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
+    let b_events = b.events.to_vec();
+    let types: Vec<_> = b_events.iter().map(|e| (e.object_id.as_str(), e.event_type)).collect();
     assert_eq!(types, vec![("2", EventType::Updated), ("4", EventType::Created)]);
     assert!(a.events.iter().all(|e| e.date == iso_utc(e.instant) && e.event_id.len() == 32));
 }
@@ -130,7 +132,8 @@ fn start_from_now_and_instant() {
     let later = body(&[(1, T - 10, T - 10), (2, T + 10, T + 10), (3, T - 1_500, T - 1_500), (4, T, T), (2, T + 10, T + 20)]);
     let next = Options { now: T + 60_000, ..now.clone() };
     let second = detect(&spec(), Some(&first.state), &later, &next).unwrap();
-    let types: Vec<_> = second.events.iter().map(|e| (e.object_id.as_str(), e.instant, e.event_type)).collect();
+    let second_events = second.events.to_vec();
+    let types: Vec<_> = second_events.iter().map(|e| (e.object_id.as_str(), e.instant, e.event_type)).collect();
     assert_eq!(types, vec![("3", T - 1_500, EventType::Created), ("4", T, EventType::Created), ("2", T + 20, EventType::Updated)]);
     // Beyond the allowance a version is older than the start: outside the contract.
     let too_old = body(&[(5, T - 2_001, T - 2_001)]);
@@ -199,8 +202,8 @@ fn dotted_paths_numeric_formats_and_a_records_field() {
     let o = Options { records_field: Some("contacts".into()), raw: true, element_key: Some("hubspotcrm".into()), ..opts(0) };
     let out = detect(&s, None, b.as_bytes(), &o).unwrap();
     assert_eq!(ids(&out), vec![("a1".into(), T), ("5".into(), T + 1)]);
-    assert_eq!(out.events[0].raw.as_ref().unwrap()["vid"], "a1");
-    let ev = serde_json::to_value(&out.events[0]).unwrap();
+    assert_eq!(out.events.raw(0).unwrap()["vid"], "a1");
+    let ev = serde_json::to_value(out.events.get(0).unwrap()).unwrap();
     assert_eq!(ev["eventType"], "CREATED");
     assert_eq!(ev["elementKey"], "hubspotcrm");
     assert_eq!(ev["date"], iso_utc(T));
@@ -256,6 +259,18 @@ fn lenient_resource_values() {
     assert_ne!(detect::event_id("i", "t", "1", 5), detect::event_id("i", "t", "1", 6));
 }
 
+/// `eventId` is a contract (CHANGELOG.md): pinned digits, and the one-shot hash of a short
+/// version equals the streamed hash a long one takes.
+#[test]
+fn event_ids_are_pinned_and_both_paths_agree() {
+    assert_eq!(detect::event_id("inst-1", "appointments", "42", 1_704_067_200_123), "c545854982b8c926c3573c3e24862ebf");
+    for id in ["1".to_owned(), "é".repeat(40), "x".repeat(500)] {
+        let text = format!("inst\x1fcontacts\x1f{id}\x1f-17");
+        let want = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
+        assert_eq!(detect::event_id("inst", "contacts", &id, -17), want, "{} bytes", id.len());
+    }
+}
+
 /// DESIGN section 5: indexed and quoted field paths are read the way validation accepts them,
 /// so an indexed created date is not silently "missing" (every event UPDATED).
 #[test]
@@ -276,7 +291,8 @@ fn indexed_and_quoted_field_paths() {
     // Starting a second before T: the second record was created a minute before, so UPDATED.
     let from = Options { start_from: iso_utc(T - 1_000), ..opts(0) };
     let out = detect(&spec, None, body.as_bytes(), &from).unwrap();
-    let got: Vec<_> = out.events.iter().map(|e| (e.object_id.as_str(), e.instant, e.event_type)).collect();
+    let out_events = out.events.to_vec();
+    let got: Vec<_> = out_events.iter().map(|e| (e.object_id.as_str(), e.instant, e.event_type)).collect();
     assert_eq!(got, vec![("41", T, EventType::Created), ("42", T + 5, EventType::Updated)]);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     // A path the grammar cannot read is refused by the one reader, at its column.
@@ -322,7 +338,7 @@ fn a_far_future_record_never_moves_the_watermark() {
     let b = far_record(body(&[(1, T, T)]));
     let first = detect(&spec(), None, &b, &now).unwrap();
     assert_eq!(first.events.len(), 2, "both emitted: {:?}", first.diagnostics);
-    assert_eq!(first.events[0].instant, far);
+    assert_eq!(first.events.instant(0), far);
     assert_eq!(first.stats.future, 1);
     assert!(first.diagnostics.iter().any(|d| d.code == "record.future-date"), "{:?}", first.diagnostics);
     assert_eq!(first.state.watermark, Some(T), "the watermark stays where time is plausible");
@@ -343,4 +359,21 @@ fn a_far_future_record_never_moves_the_watermark() {
     // The allowance is the caller's: an hour makes that record implausible.
     let strict = Options { max_clock_skew_ms: 3_600_000, ..now.clone() };
     assert_eq!(detect(&spec(), None, &body(&[(4, T, T + 3 * 3_600_000)]), &strict).unwrap().stats.future, 1);
+}
+
+/// Numeric ids become their digits (written by hand, not by `fmt`): at the edges of i64 and
+/// u64, negative, and a whole float.
+#[test]
+fn numeric_ids_become_their_digits() {
+    let date = iso_utc(T - 1);
+    let ids_in = ["0", "-5", "9223372036854775807", "-9223372036854775808", "18446744073709551615", "1000.0", "-3e2", "\"x-1\""];
+    let recs: Vec<String> = ids_in.iter().map(|id| format!(r#"{{"id":{id},"creation_date":"{date}","modification_date":"{date}"}}"#)).collect();
+    let out = detect(&spec(), None, format!("[{}]", recs.join(",")).as_bytes(), &opts(0)).unwrap();
+    let got: Vec<String> = out.events.iter().map(|e| e.object_id).collect();
+    assert_eq!(
+        got,
+        ["0", "-5", "9223372036854775807", "-9223372036854775808", "18446744073709551615", "1000", "-300", "x-1"],
+        "{:?}",
+        out.diagnostics
+    );
 }

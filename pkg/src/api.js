@@ -228,9 +228,13 @@ function outcome(o) {
   let id = 0;
   let date = 0;
   for (let i = 0; i < count; i++) {
-    const e = { eventType: types[i] === 0 ? "CREATED" : "UPDATED", objectType, objectId: ids.slice(id, idEnds[i]), date: dates.slice(date, dateEnds[i]) };
-    if (elementKey !== undefined) e.elementKey = elementKey;
-    e.eventId = eventIds.slice(32 * i, 32 * i + 32);
+    const eventType = types[i] === 0 ? "CREATED" : "UPDATED";
+    const objectId = ids.slice(id, idEnds[i]);
+    const at = dates.slice(date, dateEnds[i]);
+    const eventId = eventIds.slice(32 * i, 32 * i + 32);
+    // Each object made whole by one literal (one hidden class, no transitions), in the order
+    // the core serializes an event.
+    const e = elementKey === undefined ? { eventType, objectType, objectId, date: at, eventId } : { eventType, objectType, objectId, date: at, elementKey, eventId };
     if (raw?.[i] != null) e.raw = raw[i];
     events[i] = e;
     id = idEnds[i];

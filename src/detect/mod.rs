@@ -34,9 +34,11 @@
 //! idempotent for consumers that dedupe on `eventId`), never lost.
 
 mod dates;
+mod events;
 mod scan;
 
 pub use dates::{DateKind, iso_utc};
+pub use events::{Events, push_date, push_hex};
 
 use crate::config::{DateSpec, FieldPath, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
@@ -213,7 +215,8 @@ pub struct Stats {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
-    pub events: Vec<Event>,
+    /// By column (see [`Events`]): a backfill makes one per record.
+    pub events: Events,
     pub state: State,
     pub stats: Stats,
     pub diagnostics: Vec<Diagnostic>,
@@ -310,7 +313,7 @@ pub struct Detector {
     created_floor: i64,
     keep: i64,
     /// objectId -> instants emitted (the state's `seen` plus this cycle's events).
-    seen: HashMap<String, Vec<i64>>,
+    seen: HashMap<String, Versions>,
     /// The provider's clock at the start of the current pass, when it has several pages.
     pass_start: Option<i64>,
     /// This pass read a record updated since it started (see [`Detector::begin_pass`]).
@@ -321,7 +324,7 @@ pub struct Detector {
     unstable: bool,
     max_read: Option<i64>,
     cap: Option<i64>,
-    events: Vec<Event>,
+    events: Events,
     stats: Stats,
     diagnostics: Vec<Diagnostic>,
     poisoned: Option<Error>,
@@ -359,9 +362,14 @@ impl Detector {
             .map_or(i64::MIN, |o| o.saturating_sub(spec.created_check_tolerance_ms))
             .max(watermark.map_or(i64::MIN, |h| h.saturating_sub(keep)))
             .max(evicted.map_or(i64::MIN, |e| e.saturating_add(1)));
-        let mut seen: HashMap<String, Vec<i64>> = HashMap::with_capacity_and_hasher(seen_list.len(), Default::default());
+        let mut seen: HashMap<String, Versions> = HashMap::with_capacity_and_hasher(seen_list.len(), Default::default());
         for (id, at) in seen_list {
-            seen.entry(id.clone()).or_default().push(*at);
+            match seen.get_mut(id.as_str()) {
+                Some(v) => v.push(*at),
+                None => {
+                    seen.insert(id.clone(), Versions::One(*at));
+                }
+            }
         }
         let segments = |p: &FieldPath| p.segments().to_vec();
         let mut fields = vec![(0, segments(&spec.id_path)), (1, segments(&spec.driving().segments))];
@@ -392,7 +400,7 @@ impl Detector {
             unstable: false,
             max_read: None,
             cap: None,
-            events: Vec::new(),
+            events: Events::new(&spec.name, opts.element_key.as_deref()),
             stats: Stats::default(),
             diagnostics: Vec::new(),
             poisoned: None,
@@ -606,7 +614,7 @@ impl Detector {
                 false
             }
             None => {
-                self.seen.insert(id.to_owned(), vec![at]);
+                self.seen.insert(id.to_owned(), Versions::One(at));
                 true
             }
         };
@@ -640,16 +648,9 @@ impl Detector {
             EventType::Updated => self.stats.updated += 1,
         }
         let instance = self.opts.instance.as_deref().or(self.opts.element_key.as_deref()).unwrap_or("");
-        self.events.push(Event {
-            event_type,
-            object_type: self.spec.name.clone(),
-            object_id: id.to_owned(),
-            date: iso_utc(at),
-            element_key: self.opts.element_key.clone(),
-            event_id: event_id(instance, &self.spec.name, id, at),
-            raw: f.raw.and_then(|r| serde_json::from_str(r.get()).ok()),
-            instant: at,
-        });
+        let hash = event_hash(instance, &self.spec.name, id, at);
+        let raw = self.opts.raw.then(|| f.raw.and_then(|r| serde_json::from_str(r.get()).ok()));
+        self.events.push(event_type, id, at, hash, raw);
     }
 
     /// Commits: the new watermark, the pruned and bounded `seen`, the events.
@@ -660,30 +661,59 @@ impl Detector {
         let advance = if self.unstable { None } else { self.max_read.map(|m| self.cap.map_or(m, |c| c.min(m))) };
         let watermark = self.watermark.max(advance);
         let low = watermark.map_or(i64::MIN, |h| h.saturating_sub(self.keep));
-        // Sorted and bounded by reference; only the entries kept are copied (a backfill reads
-        // many more versions than the bound keeps).
-        let mut kept: Vec<(&str, i64)> = Vec::new();
-        for (id, ats) in &self.seen {
-            for &at in ats {
-                if at >= low {
-                    kept.push((id, at));
+        // The map's ids move into the state: an id is copied only when it has several
+        // versions kept (a backfill keeps one version of every record).
+        let mut seen: Vec<(String, i64)> = Vec::with_capacity(self.seen.len());
+        for (id, versions) in self.seen {
+            match versions {
+                Versions::One(at) if at >= low => seen.push((id, at)),
+                Versions::One(_) => {}
+                Versions::Many(ats) => {
+                    let kept: Vec<i64> = ats.into_iter().filter(|&at| at >= low).collect();
+                    if let Some((&last, rest)) = kept.split_last() {
+                        seen.extend(rest.iter().map(|&at| (id.clone(), at)));
+                        seen.push((id, last));
+                    }
                 }
             }
         }
-        kept.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
+        seen.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         let mut evicted = self.evicted;
         let mut stats = self.stats;
-        let mut first = 0;
-        if kept.len() > self.opts.max_seen {
-            first = kept.len() - self.opts.max_seen;
-            evicted = evicted.max(Some(kept[first - 1].1));
+        if seen.len() > self.opts.max_seen {
+            let first = seen.len() - self.opts.max_seen;
+            evicted = evicted.max(Some(seen[first - 1].1));
             stats.evicted = first;
+            seen.drain(..first);
         }
-        let seen: Vec<(String, i64)> = kept[first..].iter().map(|&(id, at)| (id.to_owned(), at)).collect();
         stats.events = self.events.len();
         stats.unstable = self.unstable;
         stats.seen = seen.len();
         Ok(Outcome { events: self.events, state: State { v: 1, watermark, from: self.origin, evicted, seen }, stats, diagnostics: self.diagnostics })
+    }
+}
+
+/// The instants of one object in `seen`: nearly always one, so one needs no allocation of
+/// its own (a backfill holds one entry per record).
+#[derive(Debug)]
+enum Versions {
+    One(i64),
+    Many(Vec<i64>),
+}
+
+impl Versions {
+    fn contains(&self, at: &i64) -> bool {
+        match self {
+            Versions::One(v) => v == at,
+            Versions::Many(vs) => vs.contains(at),
+        }
+    }
+
+    fn push(&mut self, at: i64) {
+        match self {
+            Versions::One(v) => *self = Versions::Many(vec![*v, at]),
+            Versions::Many(vs) => vs.push(at),
+        }
     }
 }
 
@@ -701,15 +731,18 @@ fn unusable_id(v: &Scalar<'_>) -> Option<String> {
 
 /// The objectId of a usable id (see [`unusable_id`]): a string as it is, a number as digits.
 fn id_text<'a>(v: &'a Scalar<'_>, buf: &'a mut String) -> &'a str {
-    use std::fmt::Write;
     buf.clear();
-    let _ = match v {
+    let mut digits = [0u8; 20];
+    // Digits written by hand, not by `fmt` (a tenth of a backfill when every id is a number).
+    let text = match v {
         Scalar::Str(s) => return s,
-        Scalar::Int(n) => write!(buf, "{n}"),
-        Scalar::UInt(n) => write!(buf, "{n}"),
-        Scalar::Float(x) => write!(buf, "{}", *x as i64),
-        _ => Ok(()),
+        Scalar::Int(n) => decimal(*n, &mut digits),
+        Scalar::UInt(n) => unsigned_decimal(*n, &mut digits),
+        Scalar::Float(x) => decimal(*x as i64, &mut digits),
+        _ => return buf,
     };
+    // ASCII digits and a sign.
+    buf.push_str(std::str::from_utf8(text).expect("digits are ASCII"));
     buf
 }
 
@@ -717,27 +750,49 @@ fn id_text<'a>(v: &'a Scalar<'_>, buf: &'a mut String) -> &'a str {
 /// `instance 0x1f objectType 0x1f objectId 0x1f epoch-ms` (the instant in decimal). A contract
 /// (CHANGELOG.md): the same version always gets the same id, in every release from 0.2 on.
 pub fn event_id(instance: &str, object_type: &str, object_id: &str, at: i64) -> String {
+    let mut s = String::with_capacity(32);
+    push_hex(event_hash(instance, object_type, object_id, at), &mut s);
+    s
+}
+
+/// The XXH3-128 hash whose hex digits are [`event_id`].
+pub fn event_hash(instance: &str, object_type: &str, object_id: &str, at: i64) -> u128 {
     let mut digits = [0u8; 20];
     let at_text = decimal(at, &mut digits);
+    let parts = [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", at_text];
+    // The one-shot hash of the parts laid end to end (the same digest as streaming them, at
+    // a fraction of the cost); streamed only when they do not fit the stack buffer.
+    let mut buf = [0u8; 192];
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if len <= buf.len() {
+        let mut at = 0;
+        for p in parts {
+            buf[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        return xxhash_rust::xxh3::xxh3_128(&buf[..len]);
+    }
     let mut h = xxhash_rust::xxh3::Xxh3Default::new();
-    for part in [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", at_text] {
-        h.update(part);
+    for p in parts {
+        h.update(p);
     }
-    let d = h.digest128().to_be_bytes();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 32];
-    for (i, b) in d.iter().enumerate() {
-        out[2 * i] = HEX[(b >> 4) as usize];
-        out[2 * i + 1] = HEX[(b & 15) as usize];
-    }
-    // Hex digits are ASCII.
-    String::from_utf8_lossy(&out).into_owned()
+    h.digest128()
 }
 
 /// `n` in decimal, written into `buf` without allocating.
 fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let len = unsigned_decimal(n.unsigned_abs(), buf).len();
+    let mut i = buf.len() - len;
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// `v` in decimal at the end of `buf` (20 digits hold any `u64`).
+fn unsigned_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    let mut v = n.unsigned_abs();
     loop {
         i -= 1;
         buf[i] = b'0' + (v % 10) as u8;
@@ -745,10 +800,6 @@ fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
         if v == 0 {
             break;
         }
-    }
-    if n < 0 {
-        i -= 1;
-        buf[i] = b'-';
     }
     &buf[i..]
 }

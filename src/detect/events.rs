@@ -1,0 +1,226 @@
+//! The events of one detection, stored by column.
+//!
+//! A backfill makes an event of every record, so what an event costs is what a backfill costs.
+//! An [`Event`] owns five strings; built per event, those allocations (and their frees) took
+//! more time than finding the events. Here every event is a few fixed-size entries in shared
+//! columns: its objectId appended to one string, its instant, its type and its 128-bit
+//! `eventId` hash. The date text and the hex digits are written only when someone reads them:
+//! the wasm binding writes them straight into the columns it hands to JS.
+
+use super::{Event, EventType};
+use crate::datefmt::{iso_utc, iso_utc_into};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+use serde_json::Value;
+
+/// Events by column: `len`, `get`, `iter`, or the columns themselves for a host that
+/// builds its own objects (see `src/wasm.rs`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Events {
+    object_type: String,
+    element_key: Option<String>,
+    types: Vec<EventType>,
+    instants: Vec<i64>,
+    /// Every objectId, one after another; `id_ends[i]` is where the i-th ends (bytes).
+    ids: String,
+    id_ends: Vec<u32>,
+    hashes: Vec<u128>,
+    /// Empty unless the records' JSON was asked for (`raw`); then one per event.
+    raw: Vec<Option<Value>>,
+}
+
+impl Events {
+    /// No events yet, all of one objectType (and elementKey).
+    pub fn new(object_type: &str, element_key: Option<&str>) -> Events {
+        Events { object_type: object_type.to_owned(), element_key: element_key.map(str::to_owned), ..Events::default() }
+    }
+
+    pub(crate) fn push(&mut self, event_type: EventType, id: &str, instant: i64, hash: u128, raw: Option<Option<Value>>) {
+        self.types.push(event_type);
+        self.instants.push(instant);
+        self.ids.push_str(id);
+        // wasm32: the body, hence every id in it, is below 4 GiB.
+        self.id_ends.push(self.ids.len() as u32);
+        self.hashes.push(hash);
+        if let Some(r) = raw {
+            self.raw.push(r);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// The objectType every event here carries (the resource's name).
+    pub fn object_type(&self) -> &str {
+        &self.object_type
+    }
+
+    pub fn element_key(&self) -> Option<&str> {
+        self.element_key.as_deref()
+    }
+
+    pub fn event_type(&self, i: usize) -> EventType {
+        self.types[i]
+    }
+
+    pub fn object_id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.id_ends[i - 1] as usize };
+        &self.ids[start..self.id_ends[i] as usize]
+    }
+
+    /// The version's instant, epoch ms.
+    pub fn instant(&self, i: usize) -> i64 {
+        self.instants[i]
+    }
+
+    /// The XXH3-128 hash that [`event_id`](Events::event_id) writes in hex.
+    pub fn hash(&self, i: usize) -> u128 {
+        self.hashes[i]
+    }
+
+    /// The `eventId`: 32 lowercase hex digits (see [`super::event_id`]).
+    pub fn event_id(&self, i: usize) -> String {
+        let mut s = String::with_capacity(32);
+        push_hex(self.hashes[i], &mut s);
+        s
+    }
+
+    /// The record's JSON, when `raw` was asked for (`None` also where it was unreadable).
+    pub fn raw(&self, i: usize) -> Option<&Value> {
+        self.raw.get(i).and_then(Option::as_ref)
+    }
+
+    /// Whether the records' JSON was kept.
+    pub fn has_raw(&self) -> bool {
+        !self.raw.is_empty()
+    }
+
+    /// All objectIds, concatenated; `id_ends` says where each ends.
+    pub fn ids(&self) -> &str {
+        &self.ids
+    }
+
+    /// Byte offsets in [`ids`](Events::ids) where each objectId ends.
+    pub fn id_ends(&self) -> &[u32] {
+        &self.id_ends
+    }
+
+    pub fn types(&self) -> &[EventType] {
+        &self.types
+    }
+
+    pub fn instants(&self) -> &[i64] {
+        &self.instants
+    }
+
+    /// The i-th event as an owned value.
+    pub fn get(&self, i: usize) -> Option<Event> {
+        (i < self.len()).then(|| Event {
+            event_type: self.types[i],
+            object_type: self.object_type.clone(),
+            object_id: self.object_id(i).to_owned(),
+            date: iso_utc(self.instants[i]),
+            element_key: self.element_key.clone(),
+            event_id: self.event_id(i),
+            raw: self.raw(i).cloned(),
+            instant: self.instants[i],
+        })
+    }
+
+    /// Each event as an owned value, in the order found.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Event> + '_ {
+        (0..self.len()).map(|i| self.get(i).expect("in range"))
+    }
+
+    pub fn to_vec(&self) -> Vec<Event> {
+        self.iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Events {
+    type Item = Event;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = Event> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl IntoIterator for Events {
+    type Item = Event;
+    type IntoIter = std::vec::IntoIter<Event>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.to_vec().into_iter()
+    }
+}
+
+/// As a sequence of [`Event`] objects, the shape `notify` and the hosts read.
+impl Serialize for Events {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for e in self {
+            seq.serialize_element(&e)?;
+        }
+        seq.end()
+    }
+}
+
+/// `h` as 32 lowercase hex digits, appended.
+pub fn push_hex(h: u128, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 32];
+    for (i, b) in h.to_be_bytes().iter().enumerate() {
+        buf[2 * i] = HEX[(b >> 4) as usize];
+        buf[2 * i + 1] = HEX[(b & 15) as usize];
+    }
+    // Hex digits are ASCII.
+    out.push_str(std::str::from_utf8(&buf).expect("hex is ASCII"));
+}
+
+/// The event's `date` (ISO UTC, ms), appended without allocating for years 0000-9999.
+pub fn push_date(ms: i64, out: &mut String) {
+    let mut buf = [0u8; 24];
+    match iso_utc_into(ms, &mut buf) {
+        Some(text) => out.push_str(text),
+        None => out.push_str(&iso_utc(ms)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_give_back_each_event_as_pushed() {
+        let mut ev = Events::new("contacts", Some("infusionsoftrest"));
+        ev.push(EventType::Created, "a", 1_000, 0xab, None);
+        ev.push(EventType::Updated, "é-2", -1, u128::MAX, None);
+        ev.push(EventType::Updated, "", 253_402_300_800_000, 1, None);
+        assert_eq!(ev.len(), 3);
+        assert_eq!((ev.object_id(0), ev.object_id(1), ev.object_id(2)), ("a", "é-2", ""));
+        let e = ev.get(1).unwrap();
+        assert_eq!((e.event_type, e.object_type.as_str(), e.element_key.as_deref()), (EventType::Updated, "contacts", Some("infusionsoftrest")));
+        assert_eq!((e.date.as_str(), e.instant), ("1969-12-31T23:59:59.999Z", -1));
+        assert_eq!(e.event_id, "f".repeat(32));
+        assert_eq!(ev.event_id(0), format!("{:032x}", 0xab));
+        // Year 10000: the slow path of the date writer.
+        assert_eq!(ev.get(2).unwrap().date, iso_utc(253_402_300_800_000));
+        assert!(ev.get(3).is_none());
+        let json = serde_json::to_value(&ev).unwrap();
+        assert_eq!(json[0]["objectId"], "a");
+        assert_eq!(json.as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn dates_written_in_place_match_the_formatter() {
+        let mut s = String::new();
+        for ms in [i64::MIN / 4, -62_167_219_200_001, 0, 1_704_067_200_123, 253_402_300_799_999, 253_402_300_800_000] {
+            s.clear();
+            push_date(ms, &mut s);
+            assert_eq!(s, iso_utc(ms), "{ms}");
+        }
+    }
+}
