@@ -88,3 +88,49 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Edit distance on lower-cased characters, counting a swap of neighbours as one edit
+/// (optimal string alignment): `nmae` is one edit from `name`.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * w + j] = if i == 0 {
+                j
+            } else if j == 0 {
+                i
+            } else {
+                let mut v = (d[(i - 1) * w + j - 1] + usize::from(a[i - 1] != b[j - 1])).min(d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible misspelling.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates.iter().map(|c| (distance(word, c), *c)).filter(|(d, c)| *d <= limit && *c != word).min_by_key(|(d, _)| *d).map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(distance("nmae", "name"), 1, "a swap of neighbours is one edit");
+        assert_eq!(distance("Name", "name"), 0);
+        assert_eq!(closest("gmtdate", &["gmtDate", "date"]), Some("gmtDate"));
+        assert_eq!(closest("epoc", &["gmtDate", "epoch"]), Some("epoch"));
+        assert_eq!(closest("xyz", &["gmtDate", "epoch"]), None);
+        assert_eq!(closest("date", &["date"]), None, "the word itself is no suggestion");
+    }
+}

@@ -1,9 +1,9 @@
 //! Notification envelopes: batches of at most `batch_size` events, signed with HMAC-SHA256,
 //! and the delivery retry schedule. Sans-IO: this builds requests, the host sends them.
 
-use crate::cycle::Request;
 use crate::detect::Event;
 use crate::diag::Error;
+use crate::http::Request;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -112,7 +112,7 @@ pub fn build_notifications(events: &[Event], opts: &NotifyOptions) -> Result<Vec
             let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned()), ("Elements-Webhook-Id".to_owned(), id.clone())];
             // Signed over the exact bytes sent: the receiver verifies before parsing.
             headers.extend(signature_headers(opts.signing, &keys, &id, opts.now_ms, body.as_bytes()));
-            Request { method: "POST".into(), url: opts.callback_url.clone(), headers, body: Some(body), delay_ms: 0 }
+            Request { method: "POST".into(), url: opts.callback_url.clone(), headers, body: Some(body) }
         })
         .collect();
     Ok(requests)

@@ -5,7 +5,7 @@
 //! hand-written wrapper in `pkg/src` turns into `PollerError`s.
 
 use crate::diag::Error;
-use crate::{config, cycle, datefmt::DateFormat, detect, notify, zone::Zone};
+use crate::{config, cycle, datefmt::DateFormat, detect, http, notify, zone::Zone};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -340,19 +340,19 @@ impl WasmPollCycle {
             headers: serde_json::Map<String, serde_json::Value>,
             delay_ms: u64,
         }
-        let headers = req.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-        to_js(&Out { method: req.method, url: req.url, headers, delay_ms: req.delay_ms })
+        let headers = req.http.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms })
     }
 
     /// `headers` is a JSON object of header names to values. `status` is any JS number: the
-    /// core decides which are HTTP statuses (`cycle::http_status`), the rest are transport failures.
+    /// core decides which are HTTP statuses (`http::status`), the rest are transport failures.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, status: f64, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
         let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
         let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
-            c.handle_response(cycle::Response { status: cycle::http_status(status), headers: &headers, body: body.body() });
+            c.handle_response(http::Response { status: http::status(status), headers: &headers, body: body.body() });
         }
         Ok(())
     }

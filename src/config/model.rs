@@ -8,13 +8,9 @@ use super::field::FieldPath;
 use crate::datefmt::DateFormat;
 use crate::diag::Error;
 use crate::zone::Zone;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// The date format when a poller names none (the seed's format).
-pub const DEFAULT_DATE_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
-/// The zone when a poller names none (the platform's documented default).
-pub const DEFAULT_ZONE: &str = "GMT";
+pub use crate::datefmt::{DEFAULT_DATE_FORMAT, DEFAULT_ZONE};
 /// The hub's page size when a poller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 200;
 /// The hub's largest page.
@@ -135,12 +131,11 @@ pub fn poller_configuration(v: &Value) -> Result<Map<String, Value>, Option<serd
 }
 
 /// One date field of a poller: where it is in a record and how to read it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateSpec {
     /// Field path in a record (`modification_date`, `properties.lastmodifieddate`), as written.
     pub field: String,
     /// `field`, parsed once by the reader: what detection reads.
-    #[serde(skip)]
     pub path: FieldPath,
     /// A date pattern or a named format (`milliseconds`, `timestamp`, `seconds`, `iso8601`).
     pub format: String,
@@ -148,13 +143,7 @@ pub struct DateSpec {
     pub zone: String,
 }
 
-impl DateSpec {
-    pub fn compile(&self) -> Result<(DateFormat, Zone), Error> {
-        Ok((DateFormat::compile(&self.format)?, Zone::parse(&self.zone)?))
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dates {
     /// Required unless `filterByUpdatedDate` is false.
     pub updated: Option<DateSpec>,
@@ -162,10 +151,8 @@ pub struct Dates {
     pub created: Option<DateSpec>,
 }
 
-/// One resource poller, read leniently, with every default applied. Serializes in camelCase
-/// (`idField`, `pollDelaySecs`, ...) for the JS side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One resource poller, read leniently, with every default applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourcePoller {
     /// The key in `event.poller.configuration` (the event's `objectType`).
     pub name: String,
@@ -173,7 +160,6 @@ pub struct ResourcePoller {
     pub url: Option<String>,
     pub id_field: String,
     /// `id_field`, parsed once by the reader.
-    #[serde(skip)]
     pub id_path: FieldPath,
     pub dates: Dates,
     /// Default [`DEFAULT_PAGE_SIZE`].
