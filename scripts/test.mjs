@@ -1,13 +1,23 @@
-// `npm test`: every test, on a fresh clone too. Installs what is missing, builds, then runs
-// the Rust tests (native and wasm in Node), the Node tests on the built package, the type
+// `npm test`: every test, on a fresh clone too. Installs what is missing, runs the cheap
+// checks first (formatting, lints, docs: seconds, where the tests take minutes), builds, then
+// runs the Rust tests (native and wasm in Node), the Node tests on the built package, the type
 // check, the packaging tests (the tarball in every runtime) and the browser tests in Debian's
-// Chromium.
+// Chromium. Any failure stops the run.
 import { run, step } from "./run.mjs";
 import { ensureNodeModules, ensureChromium } from "./ensure.mjs";
 import { buildPackage } from "./build.mjs";
 import { buildConsole } from "./start.mjs";
 
 ensureNodeModules();
+
+step("cheap checks: rustfmt, clippy, rustdoc (missing docs are errors), ESLint, Prettier");
+run("cargo", ["fmt", "--check"]);
+run("cargo", ["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+// `#![warn(missing_docs)]` in lib.rs; -D warnings makes it (and a broken doc link) fail here.
+run("cargo", ["doc", "--no-deps", "--quiet"], { env: { ...process.env, RUSTDOCFLAGS: "-D warnings" } });
+run("npx", ["eslint", "--max-warnings=0", "."]);
+run("npx", ["prettier", "--check", "--log-level=warn", "**/*.{js,mjs,cjs}"]);
+
 ensureChromium();
 buildPackage();
 

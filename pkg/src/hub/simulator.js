@@ -199,7 +199,6 @@ export function createHubSimulator(opts = {}) {
     if (f.fault === "serverError") return fail(f.status, "The provider returned an error: Service Unavailable");
 
     const now = clock();
-    let rows;
     if (m[2] !== undefined) {
       const v = t.visible(now).find((x) => String(x.record[t.schema.idField]) === decodeURIComponent(m[2]));
       if (!v) return fail(404, `No ${t.name} record with id ${m[2]}`);
@@ -236,7 +235,7 @@ export function createHubSimulator(opts = {}) {
       offset = decodeToken(token);
       if (offset === undefined) return fail(400, `Invalid nextPage token '${token}'`);
     }
-    rows = t.visible(now).filter((v) => pred(v.record));
+    const rows = t.visible(now).filter((v) => pred(v.record));
     rows.sort((a, b) => a.updated - b.updated || a.record[t.schema.idField] - b.record[t.schema.idField]);
     const page = rows.slice(offset, offset + pageSize).map((v) => v.record);
     const headers = {
