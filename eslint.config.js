@@ -22,7 +22,10 @@ export default [
     linterOptions: { reportUnusedDisableDirectives: "error" },
     rules: {
       // `_name` marks a parameter or binding kept for its position (a callback's signature).
-      "no-unused-vars": ["error", { args: "after-used", argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "no-unused-vars": [
+        "error",
+        { args: "after-used", argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       // `==` only against null, where it means "null or undefined".
       eqeqeq: ["error", "always", { null: "ignore" }],
       "no-var": "error",
