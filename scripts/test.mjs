@@ -4,7 +4,7 @@
 // check, the packaging tests (the tarball in every runtime) and the browser tests in Debian's
 // Chromium. Any failure stops the run.
 import { run, step } from "./run.mjs";
-import { ensureNodeModules, ensureChromium } from "./ensure.mjs";
+import { ensureNodeModules, ensureChromium, ensureWasmTarget } from "./ensure.mjs";
 import { buildPackage } from "./build.mjs";
 import { buildConsole } from "./start.mjs";
 
@@ -13,8 +13,13 @@ ensureNodeModules();
 step("cheap checks: rustfmt, clippy, rustdoc (missing docs are errors), ESLint, Prettier");
 run("cargo", ["fmt", "--check"]);
 run("cargo", ["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+// The binding layer compiles only for wasm32 with the `wasm` feature: lint it there too.
+ensureWasmTarget();
+run("cargo", "clippy --target wasm32-unknown-unknown --features wasm --lib --quiet -- -D warnings".split(" "));
 // `#![warn(missing_docs)]` in lib.rs; -D warnings makes it (and a broken doc link) fail here.
-run("cargo", ["doc", "--no-deps", "--quiet"], { env: { ...process.env, RUSTDOCFLAGS: "-D warnings" } });
+run("cargo", ["doc", "--no-deps", "--quiet", "--features", "wasm"], {
+  env: { ...process.env, RUSTDOCFLAGS: "-D warnings" },
+});
 run("npx", ["eslint", "--max-warnings=0", "."]);
 run("npx", ["prettier", "--check", "--log-level=warn", "**/*.{js,mjs,cjs}"]);
 

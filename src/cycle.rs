@@ -12,12 +12,16 @@ use crate::template::{self, DateDefaults, Rounding};
 /// The Cloud Elements hub credentials: `Authorization: User <u>, Organization <o>, Element <e>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Auth {
+    /// The user secret.
     pub user: String,
+    /// The organization secret.
     pub organization: String,
+    /// The element instance token.
     pub element: String,
 }
 
 impl Auth {
+    /// The `Authorization` header value.
     pub fn header(&self) -> String {
         format!("User {}, Organization {}, Element {}", self.user, self.organization, self.element)
     }
@@ -36,12 +40,15 @@ pub struct Request {
 /// `element_key` / `instance` (hashed into event ids), `records_field` and `raw`.
 #[derive(Clone, Debug)]
 pub struct CycleOptions {
+    /// The resource, read once ([`Spec::from_resource`]).
     pub spec: Spec,
     /// The state saved by the last successful cycle; `None` on a first run.
     pub state: Option<State>,
+    /// `now`, lookback, `startFrom` and the other detection options.
     pub detect: detect::Options,
     /// e.g. `https://api.cloud-elements.com/elements/api-v2`; the resource url is appended.
     pub base_url: String,
+    /// Sent as `Authorization` on every request; `None` for a hub that needs none (tests, the simulator).
     pub auth: Option<Auth>,
     /// Seeds the backoff jitter.
     pub seed: u64,
@@ -49,10 +56,12 @@ pub struct CycleOptions {
     pub max_retries: u32,
     /// The first backoff step; doubles per retry up to `max_backoff_ms`.
     pub base_backoff_ms: u64,
+    /// The longest backoff step (a day at most, whatever this says).
     pub max_backoff_ms: u64,
 }
 
 impl CycleOptions {
+    /// The defaults: no auth, seed 0, 5 retries, backoff from 1 s doubling to 60 s.
     pub fn new(spec: Spec, state: Option<State>, detect: detect::Options, base_url: impl Into<String>) -> Self {
         CycleOptions {
             spec,
@@ -163,6 +172,7 @@ pub const MAX_PASSES: usize = 4;
 const MAX_PAGES: usize = 100_000;
 
 impl PollCycle {
+    /// Starts a cycle: reads the state, renders the first url. Fails on a resource detection cannot read (its url, dates or state).
     pub fn new(opts: CycleOptions) -> Result<PollCycle, Error> {
         let detector = Detector::new(&opts.spec, opts.state.as_ref(), &opts.detect)?;
         let rendered = render_poll_url(&opts.spec, detector.floor())?;

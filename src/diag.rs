@@ -7,37 +7,48 @@
 use serde::Serialize;
 use std::fmt;
 
+/// How bad a diagnostic is: only errors make a document invalid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The document cannot be used as it is.
     Error,
+    /// Usable, but probably not what was meant.
     Warning,
+    /// Worth knowing; nothing is wrong.
     Info,
 }
 
 /// One problem found in a user's document, addressed by its JSON path.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnostic {
+    /// Error, warning or info.
     pub severity: Severity,
     /// Stable and dotted, e.g. `date-format.week-year`.
     pub code: &'static str,
     /// JSON path in the user's document; empty for the root.
     pub path: String,
+    /// What is wrong, in a sentence.
     pub message: String,
+    /// How to fix it, when there is a likely fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic of any severity.
     pub fn new(severity: Severity, code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic { severity, code, path: path.into(), message: message.into(), hint: None }
     }
+    /// An error at `path`.
     pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, path, message)
     }
+    /// A warning at `path`.
     pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, path, message)
     }
+    /// Adds how to fix it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -47,7 +58,9 @@ impl Diagnostic {
 /// A failed operation. Reaches JS as `PollerError` with the same fields.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Error {
+    /// Stable and dotted (`src/codes.rs` lists every one): what callers match on.
     pub code: &'static str,
+    /// What went wrong, in a sentence.
     pub message: String,
     /// Character column (0-based) where parsing stopped, for parse errors.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,22 +68,27 @@ pub struct Error {
     /// JSON path of the offending value, where there is a document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// How to fix it, when there is a likely fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
 
 impl Error {
+    /// An error with no position.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Error { code, message: message.into(), column: None, path: None, hint: None }
     }
+    /// Where in the text it failed.
     pub fn at_column(mut self, column: usize) -> Self {
         self.column = Some(column);
         self
     }
+    /// Which value in the document.
     pub fn at_path(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
     }
+    /// Adds how to fix it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

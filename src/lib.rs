@@ -3,8 +3,10 @@
 //! Cloud Elements style polling, as a sans-IO core: Java date patterns ([`datefmt`], [`zone`]),
 //! instance configuration ([`config`]), the little of HTTP it speaks ([`http`]), date-watermark change detection ([`detect`]), the
 //! poll cycle ([`cycle`]) and signed notifications ([`notify`]). The core never reads a
-//! clock, draws randomness or does I/O: `now` and seeds are arguments. [`wasm`] is the only
+//! clock, draws randomness or does I/O: `now` and seeds are arguments. `wasm` (behind the `wasm` feature) is the only
 //! module that knows about JavaScript.
+
+#![warn(missing_docs)]
 
 pub mod codes;
 pub mod config;

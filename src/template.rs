@@ -9,7 +9,7 @@
 //! | `${epoch}`, `${epoch:ms}` | epoch milliseconds; `${epoch:s}` seconds; `${epoch:us}` microseconds |
 //!
 //! A variable ends at the first `}`. [`check`] reports every problem of a template with its
-//! column; [`render`] and [`render_poll_url`] produce the url, with each rendered value
+//! column; [`render`] and `cycle::render_poll_url` produce the url, with each rendered value
 //! percent-encoded for where it sits (path or query) so that e.g. the `+` of `+05:30` reaches
 //! the server as `%2B` and not as a space.
 
@@ -21,36 +21,53 @@ use crate::zone::Zone;
 /// The variable names the platform knows.
 pub const VARIABLES: [&str; 4] = ["gmtDate", "date", "dateTimeZone", "epoch"];
 
+/// The unit of `${epoch:...}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EpochUnit {
+    /// `${epoch:s}`.
     Seconds,
+    /// `${epoch}`, `${epoch:ms}`.
     Millis,
+    /// `${epoch:us}`.
     Micros,
 }
 
+/// One `${...}` variable, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Var {
+    /// `${gmtDate:FMT}`: `FMT` in GMT.
     GmtDate {
+        /// The date pattern or named format.
         format: String,
     },
     /// `format` is `None` for bare `${date}`.
     Date {
+        /// The date pattern; `None` for bare `${date}`.
         format: Option<String>,
     },
+    /// `${dateTimeZone:ZONE:FMT}`: `FMT` in `ZONE`.
     DateTimeZone {
+        /// The zone name (may contain colons: `-8:00`).
         zone: String,
+        /// The date pattern.
         format: String,
     },
+    /// `${epoch...}`: a number in this unit.
     Epoch(EpochUnit),
 }
 
+/// A piece of a template, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
+    /// Text copied to the url (encoded where it must be).
     Literal(String),
     /// `start..end` are the byte offsets of `${...}` in the template.
     Var {
+        /// What it renders.
         var: Var,
+        /// Byte offset of its `$` in the url.
         start: usize,
+        /// Byte offset just past its `}`.
         end: usize,
     },
 }
@@ -58,10 +75,15 @@ pub enum Piece {
 /// One problem in a template. `column` is the 0-based character column in the url.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Issue {
+    /// Errors make the template unusable; warnings are lints of its date formats.
     pub severity: Severity,
+    /// Stable and dotted (`src/codes.rs`).
     pub code: &'static str,
+    /// 0-based character column in the url.
     pub column: usize,
+    /// What is wrong, in a sentence.
     pub message: String,
+    /// How to fix it, when there is a likely fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -84,6 +106,7 @@ impl Issue {
 /// A parsed template: literal text and variables, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
+    /// Literals and variables, in url order.
     pub pieces: Vec<Piece>,
 }
 
@@ -346,7 +369,9 @@ pub fn check(url: &str) -> Vec<Issue> {
 /// The format and zone bare `${date}` uses.
 #[derive(Clone, Debug)]
 pub struct DateDefaults {
+    /// The driving field's date format.
     pub format: String,
+    /// The driving field's zone.
     pub zone: String,
 }
 
