@@ -185,6 +185,20 @@ function withTimeout(signal, ms) {
 
 /** A durable, ordered outbox over any `Store`. */
 export class Outbox {
+  // The house convention: internals are `#private` (the store layout, the clock, the drain in
+  // flight are no caller's to touch); `schedule`, `scale` and `maxRetries` stay readable, the
+  // policy in force.
+  #store;
+  #prefix;
+  #queuePrefix;
+  #deadPrefix;
+  #timeoutMs;
+  #now;
+  #sign;
+  #lastNow;
+  #seq;
+  /** @type {Promise<DrainResult>|undefined} */
+  #running;
   /**
    * @param {import("./stores.js").Store} store
    * @param {{prefix?: string, schedule?: number[], scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number, sign?: (request: any, now: number) => any}} [options]
@@ -207,20 +221,18 @@ export class Outbox {
       sign,
     } = {},
   ) {
-    this.store = store;
-    this.prefix = prefix;
-    this.queuePrefix = prefix + "q/";
-    this.deadPrefix = prefix + "dead/";
+    this.#store = store;
+    this.#prefix = prefix;
+    this.#queuePrefix = prefix + "q/";
+    this.#deadPrefix = prefix + "dead/";
     this.scale = scale;
     this.schedule = schedule;
     this.maxRetries = Math.min(maxRetries, schedule.length);
-    this.timeoutMs = timeoutMs;
-    this.now = now;
-    this.sign = sign;
-    this.lastNow = -Infinity;
-    this.seq = 0;
-    /** @type {Promise<DrainResult>|undefined} */
-    this.running = undefined;
+    this.#timeoutMs = timeoutMs;
+    this.#now = now;
+    this.#sign = sign;
+    this.#lastNow = -Infinity;
+    this.#seq = 0;
   }
 
   /**
@@ -228,13 +240,13 @@ export class Outbox {
    * @param {Array<NotificationRequest|EventsItem>} items
    * @param {{now?: number}} [options]
    */
-  ops(items, { now = this.now() } = {}) {
-    if (now > this.lastNow) {
-      this.lastNow = now;
-      this.seq = 0;
+  ops(items, { now = this.#now() } = {}) {
+    if (now > this.#lastNow) {
+      this.#lastNow = now;
+      this.#seq = 0;
     }
-    const ops = outboxOps(items, { prefix: this.prefix, now: this.lastNow, seq: this.seq });
-    this.seq += items.length;
+    const ops = outboxOps(items, { prefix: this.#prefix, now: this.#lastNow, seq: this.#seq });
+    this.#seq += items.length;
     return ops;
   }
 
@@ -244,14 +256,14 @@ export class Outbox {
    */
   async enqueue(items, options) {
     const ops = this.ops(items, options);
-    await this.store.transaction(ops);
+    await this.#store.transaction(ops);
     return ops.map((o) => o.key);
   }
 
-  async list(prefix) {
+  async #list(prefix) {
     const out = [];
-    for (const key of await this.store.keys(prefix)) {
-      const raw = await this.store.get(key);
+    for (const key of await this.#store.keys(prefix)) {
+      const raw = await this.#store.get(key);
       if (raw === undefined) continue;
       try {
         out.push({ key, ...JSON.parse(raw) });
@@ -264,12 +276,12 @@ export class Outbox {
 
   /** @returns {Promise<OutboxEntry[]>} entries waiting for delivery, in delivery order */
   pending() {
-    return this.list(this.queuePrefix);
+    return this.#list(this.#queuePrefix);
   }
 
   /** @returns {Promise<OutboxEntry[]>} entries parked after their last retry failed */
   dead() {
-    return this.list(this.deadPrefix);
+    return this.#list(this.#deadPrefix);
   }
 
   /**
@@ -288,12 +300,12 @@ export class Outbox {
         { op: "delete", key: k },
         {
           op: "set",
-          key: this.queuePrefix + k.slice(this.deadPrefix.length),
+          key: this.#queuePrefix + k.slice(this.#deadPrefix.length),
           value: JSON.stringify({ ...e, attempts: 0, nextAttemptAt: 0 }),
         },
       );
     }
-    await this.store.transaction(ops);
+    await this.#store.transaction(ops);
     return entries.length;
   }
 
@@ -302,9 +314,9 @@ export class Outbox {
    * @param {string} key
    */
   async discardDead(key) {
-    if (!key.startsWith(this.deadPrefix))
+    if (!key.startsWith(this.#deadPrefix))
       throw new PollerError("delivery.not-dead", `${key} is not a dead outbox entry`);
-    await this.store.delete(key);
+    await this.#store.delete(key);
   }
 
   /**
@@ -315,21 +327,21 @@ export class Outbox {
    * @returns {Promise<DrainResult>}
    */
   drain(options = {}) {
-    if (this.running) return this.running;
-    this.running = this.drainLoop(options).finally(() => {
-      this.running = undefined;
+    if (this.#running) return this.#running;
+    this.#running = this.#drainLoop(options).finally(() => {
+      this.#running = undefined;
     });
-    return this.running;
+    return this.#running;
   }
 
   /** @param {DrainOptions} options */
-  async drainLoop({
+  async #drainLoop({
     fetch = globalThis.fetch,
     onEvents,
     onDelivery,
     onError,
     signal,
-    now = this.now,
+    now = this.#now,
     sleep = defaultSleep,
     wait = true,
   }) {
@@ -343,13 +355,13 @@ export class Outbox {
     };
     for (;;) {
       signal?.throwIfAborted();
-      const keys = await this.store.keys(this.queuePrefix);
+      const keys = await this.#store.keys(this.#queuePrefix);
       if (keys.length === 0) return result;
       const key = keys[0];
-      let entry = await this.read(key);
+      let entry = await this.#read(key);
       if (!entry) continue;
       if (entry.corrupt) {
-        await this.park(
+        await this.#park(
           key,
           {
             kind: "corrupt",
@@ -374,14 +386,14 @@ export class Outbox {
         if (!wait) return { ...result, pending: keys.length, nextAttemptAt: entry.nextAttemptAt };
         await sleep(due, signal);
         signal?.throwIfAborted();
-        entry = await this.read(key); // it may have been delivered or requeued meanwhile
+        entry = await this.#read(key); // it may have been delivered or requeued meanwhile
         if (!entry || entry.corrupt) continue;
       }
 
       const attemptAt = now();
-      const outcome = await this.attempt(entry, { fetch, onEvents, signal, key, now });
+      const outcome = await this.#attempt(entry, { fetch, onEvents, signal, key, now });
       if (outcome.ok) {
-        await this.store.delete(key);
+        await this.#store.delete(key);
         result.delivered++;
         try {
           onDelivery?.({ key, entry: { key, ...entry }, status: outcome.status, attempts: entry.attempts + 1 });
@@ -398,7 +410,7 @@ export class Outbox {
       const what =
         entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
       if (entry.attempts > this.maxRetries) {
-        await this.park(key, entry, now());
+        await this.#park(key, entry, now());
         result.dead++;
         report(
           Object.assign(
@@ -408,7 +420,7 @@ export class Outbox {
             ),
             {
               key,
-              entry: { key: this.deadPrefix + key.slice(this.queuePrefix.length), ...entry },
+              entry: { key: this.#deadPrefix + key.slice(this.#queuePrefix.length), ...entry },
               attempts: entry.attempts,
               status: outcome.status,
             },
@@ -419,7 +431,7 @@ export class Outbox {
       let delay = this.schedule[entry.attempts - 1] * this.scale;
       if (outcome.retryAfterMs !== undefined) delay = Math.max(delay, outcome.retryAfterMs * this.scale);
       entry.nextAttemptAt = now() + delay;
-      await this.store.set(key, JSON.stringify(entry));
+      await this.#store.set(key, JSON.stringify(entry));
       report(
         Object.assign(
           new PollerError(
@@ -432,8 +444,8 @@ export class Outbox {
     }
   }
 
-  async read(key) {
-    const raw = await this.store.get(key);
+  async #read(key) {
+    const raw = await this.#store.get(key);
     if (raw === undefined) return undefined;
     try {
       const e = JSON.parse(raw);
@@ -444,16 +456,16 @@ export class Outbox {
     }
   }
 
-  async park(key, entry, at) {
+  async #park(key, entry, at) {
     entry.deadAt = at;
-    await this.store.transaction([
+    await this.#store.transaction([
       { op: "delete", key },
-      { op: "set", key: this.deadPrefix + key.slice(this.queuePrefix.length), value: JSON.stringify(entry) },
+      { op: "set", key: this.#deadPrefix + key.slice(this.#queuePrefix.length), value: JSON.stringify(entry) },
     ]);
   }
 
   /** One delivery attempt. @returns {Promise<{ok: boolean, status?: number, error?: string, retryAfterMs?: number}>} */
-  async attempt(entry, { fetch, onEvents, signal, key, now = this.now }) {
+  async #attempt(entry, { fetch, onEvents, signal, key, now = this.#now }) {
     if (entry.kind === "events") {
       if (typeof onEvents !== "function") {
         throw new PollerError(
@@ -469,9 +481,9 @@ export class Outbox {
         return { ok: false, error: `onEvents threw: ${e?.message ?? e}` };
       }
     }
-    const t = withTimeout(signal, this.timeoutMs);
+    const t = withTimeout(signal, this.#timeoutMs);
     try {
-      const { method, url, headers, body } = this.sign ? this.sign(entry.request, now()) : entry.request;
+      const { method, url, headers, body } = this.#sign ? this.#sign(entry.request, now()) : entry.request;
       const res = await fetch(url, { method, headers, body, signal: t.signal });
       let text = "";
       try {
