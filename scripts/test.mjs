@@ -1,13 +1,28 @@
-// `npm test`: every test, on a fresh clone too. Installs what is missing, builds, then runs
-// the Rust tests (native and wasm in Node), the Node tests on the built package, the type
+// `npm test`: every test, on a fresh clone too. Installs what is missing, runs the cheap
+// checks first (formatting, lints, docs: seconds, where the tests take minutes), builds, then
+// runs the Rust tests (native and wasm in Node), the Node tests on the built package, the type
 // check, the packaging tests (the tarball in every runtime) and the browser tests in Debian's
-// Chromium.
+// Chromium. Any failure stops the run.
 import { run, step } from "./run.mjs";
-import { ensureNodeModules, ensureChromium } from "./ensure.mjs";
+import { ensureNodeModules, ensureChromium, ensureWasmTarget } from "./ensure.mjs";
 import { buildPackage } from "./build.mjs";
 import { buildConsole } from "./start.mjs";
 
 ensureNodeModules();
+
+step("cheap checks: rustfmt, clippy, rustdoc (missing docs are errors), ESLint, Prettier");
+run("cargo", ["fmt", "--check"]);
+run("cargo", ["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"]);
+// The binding layer compiles only for wasm32 with the `wasm` feature: lint it there too.
+ensureWasmTarget();
+run("cargo", "clippy --target wasm32-unknown-unknown --features wasm --lib --quiet -- -D warnings".split(" "));
+// `#![warn(missing_docs)]` in lib.rs; -D warnings makes it (and a broken doc link) fail here.
+run("cargo", ["doc", "--no-deps", "--quiet", "--features", "wasm"], {
+  env: { ...process.env, RUSTDOCFLAGS: "-D warnings" },
+});
+run("npx", ["eslint", "--max-warnings=0", "."]);
+run("npx", ["prettier", "--check", "--log-level=warn", "**/*.{js,mjs,cjs}"]);
+
 ensureChromium();
 buildPackage();
 
@@ -19,14 +34,18 @@ run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--features", "wasm"
 
 step("type check of the package's .d.ts against its usage");
 run("npx", ["tsc", "-p", "tests/types/tsconfig.json"]);
-step("type check in a Node-only project (lib es2022, @types/node), and of the package's JS against its JSDoc (checkJs)");
+step(
+  "type check in a Node-only project (lib es2022, @types/node), and of the package's JS against its JSDoc (checkJs)",
+);
 run("npx", ["tsc", "-p", "tests/types/node-only/tsconfig.json"]);
 run("npx", ["tsc", "-p", "tests/types/checkjs/tsconfig.json"]);
 
 step("Node tests on the built package");
 run("node", ["--test", "--test-concurrency=1", "tests/js/"]);
 
-step("packaging tests: the packed tarball in Node (ESM, require), Bun, Deno, workerd, Vite and a plain page in Chromium");
+step(
+  "packaging tests: the packed tarball in Node (ESM, require), Bun, Deno, workerd, Vite and a plain page in Chromium",
+);
 run("node", ["--test", "--test-concurrency=1", "tests/packaging/"]);
 
 buildConsole();

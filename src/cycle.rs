@@ -6,58 +6,49 @@
 use crate::config::ResourcePoller;
 use crate::detect::{self, Detector, Outcome, Spec, State};
 use crate::diag::Error;
+use crate::http::{self, Response, header};
 use crate::template::{self, DateDefaults, Rounding};
 
 /// The Cloud Elements hub credentials: `Authorization: User <u>, Organization <o>, Element <e>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Auth {
+    /// The user secret.
     pub user: String,
+    /// The organization secret.
     pub organization: String,
+    /// The element instance token.
     pub element: String,
 }
 
 impl Auth {
+    /// The `Authorization` header value.
     pub fn header(&self) -> String {
         format!("User {}, Organization {}, Element {}", self.user, self.organization, self.element)
     }
 }
 
-/// An HTTP request for the host to perform after waiting `delay_ms`.
+/// A poll request for the host to perform after waiting `delay_ms`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<String>,
+    /// What to send.
+    pub http: http::Request,
     /// Wait this long before sending (0 for the first request and for next pages).
     pub delay_ms: u64,
-}
-
-/// What the host got back. Header names are matched case-insensitively.
-#[derive(Clone, Copy, Debug)]
-pub struct Response<'a> {
-    pub status: u16,
-    pub headers: &'a [(String, String)],
-    pub body: &'a [u8],
-}
-
-/// The [`Response::status`] of a number a host reports: only whole numbers 100 to 599 are HTTP
-/// statuses. Anything else (0, a fraction, a negative number, 65736, NaN) is a transport
-/// failure, 0, and is never cut to 16 bits: 65736 must not read as 200.
-pub fn http_status(n: f64) -> u16 {
-    if (100.0..=599.0).contains(&n) && n.fract() == 0.0 { n as u16 } else { 0 }
 }
 
 /// Everything a cycle needs; `detect` carries `now`, `lookback_ms`, `start_from`,
 /// `element_key` / `instance` (hashed into event ids), `records_field` and `raw`.
 #[derive(Clone, Debug)]
 pub struct CycleOptions {
+    /// The resource, read once ([`Spec::from_resource`]).
     pub spec: Spec,
     /// The state saved by the last successful cycle; `None` on a first run.
     pub state: Option<State>,
+    /// `now`, lookback, `startFrom` and the other detection options.
     pub detect: detect::Options,
     /// e.g. `https://api.cloud-elements.com/elements/api-v2`; the resource url is appended.
     pub base_url: String,
+    /// Sent as `Authorization` on every request; `None` for a hub that needs none (tests, the simulator).
     pub auth: Option<Auth>,
     /// Seeds the backoff jitter.
     pub seed: u64,
@@ -65,10 +56,12 @@ pub struct CycleOptions {
     pub max_retries: u32,
     /// The first backoff step; doubles per retry up to `max_backoff_ms`.
     pub base_backoff_ms: u64,
+    /// The longest backoff step (a day at most, whatever this says).
     pub max_backoff_ms: u64,
 }
 
 impl CycleOptions {
+    /// The defaults: no auth, seed 0, 5 retries, backoff from 1 s doubling to 60 s.
     pub fn new(spec: Spec, state: Option<State>, detect: detect::Options, base_url: impl Into<String>) -> Self {
         CycleOptions {
             spec,
@@ -106,6 +99,43 @@ enum Phase {
 ///    the error. Deliver the events, then save the state; on error keep the old state (the
 ///    next cycle reads the same window again and repeats nothing that was not delivered).
 ///
+/// A host's loop (compiled, not run: the four host functions are the host's own I/O):
+///
+/// ```no_run
+/// use elements_poller::cycle::{CycleOptions, PollCycle};
+/// use elements_poller::detect::{self, Event, Spec, State};
+/// use elements_poller::http::{Request, Response};
+///
+/// fn send(_request: &Request) -> (u16, Vec<(String, String)>, Vec<u8>) {
+///     todo!("the host's HTTP client: status (0 for a transport failure), headers, body")
+/// }
+/// fn sleep_ms(_ms: u64) {
+///     todo!("the host's timer")
+/// }
+/// fn deliver(_events: &[Event]) {
+///     todo!("the host's notifications")
+/// }
+/// fn save(_state: &State) {
+///     todo!("the host's store")
+/// }
+///
+/// fn poll_once(resource: &serde_json::Value, state: Option<State>, now: i64) -> Result<(), elements_poller::Error> {
+///     let spec = Spec::from_resource(resource)?;
+///     let opts = detect::Options { now, ..detect::Options::default() };
+///     let mut cycle = PollCycle::new(CycleOptions::new(spec, state, opts, "https://api.cloud-elements.com/elements/api-v2"))?;
+///     while let Some(request) = cycle.next_request() {
+///         sleep_ms(request.delay_ms);
+///         let (status, headers, body) = send(&request.http);
+///         cycle.handle_response(Response { status, headers: &headers, body: &body });
+///     }
+///     // On an error the old state is kept: the next cycle reads the same window again.
+///     let outcome = cycle.finish()?;
+///     deliver(&outcome.events);
+///     save(&outcome.state);
+///     Ok(())
+/// }
+/// ```
+///
 /// Responses: 2xx pages are read and `elements-next-page-token` followed; 401/403 fail with
 /// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried after `Retry-After`, the Keap throttle/quota
 /// expiry headers, or exponential backoff with seeded jitter, up to `max_retries`
@@ -142,6 +172,7 @@ pub const MAX_PASSES: usize = 4;
 const MAX_PAGES: usize = 100_000;
 
 impl PollCycle {
+    /// Starts a cycle: reads the state, renders the first url. Fails on a resource detection cannot read (its url, dates or state).
     pub fn new(opts: CycleOptions) -> Result<PollCycle, Error> {
         let detector = Detector::new(&opts.spec, opts.state.as_ref(), &opts.detect)?;
         let rendered = render_poll_url(&opts.spec, detector.floor())?;
@@ -178,9 +209,9 @@ impl PollCycle {
                 let mut url = format!("{}{}pageSize={}", self.url, if self.url.contains('?') { '&' } else { '?' }, self.page_size);
                 if let Some(t) = &self.token {
                     url.push_str("&nextPage=");
-                    url.push_str(&encode_component(t));
+                    url.push_str(&http::encode_component(t));
                 }
-                let req = Request { method: "GET".into(), url, headers: self.headers.clone(), body: None, delay_ms: *delay };
+                let req = Request { http: http::Request { method: "GET".into(), url, headers: self.headers.clone(), body: None }, delay_ms: *delay };
                 self.requests += 1;
                 self.phase = Phase::Waiting(req.clone());
                 Some(req)
@@ -195,7 +226,7 @@ impl PollCycle {
         if !matches!(self.phase, Phase::Waiting(_)) {
             return;
         }
-        let date = header(resp.headers, "date").and_then(parse_http_date);
+        let date = header(resp.headers, "date").and_then(http::parse_date);
         self.last_date = date;
         if let Some(d) = date {
             // The provider's clock at (or before) the start of this cycle's reads: the
@@ -265,7 +296,7 @@ impl PollCycle {
             if let Ok(s) = v.parse::<f64>() {
                 return (s * 1000.0).clamp(0.0, DAY as f64) as u64;
             }
-            if let (Some(at), Some(d)) = (parse_http_date(v), date) {
+            if let (Some(at), Some(d)) = (http::parse_date(v), date) {
                 return at.saturating_sub(d).clamp(0, DAY) as u64;
             }
         }
@@ -334,15 +365,6 @@ impl PollCycle {
     }
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-}
-
-/// RFC 7231 dates (`Sun, 06 Nov 1994 08:49:37 GMT`) to epoch ms.
-pub fn parse_http_date(v: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc2822(v.trim()).ok().map(|d| d.timestamp_millis())
-}
-
 /// A Keap expiry: an instant (ISO or HTTP date, or epoch s / ms) relative to the response
 /// `Date`, or a bare small number taken as seconds to wait.
 fn parse_expiry(v: &str, date: Option<i64>) -> Option<i64> {
@@ -355,7 +377,7 @@ fn parse_expiry(v: &str, date: Option<i64>) -> Option<i64> {
             _ => None,
         };
     }
-    let at = chrono::DateTime::parse_from_rfc3339(v).ok().map(|d| d.timestamp_millis()).or_else(|| parse_http_date(v))?;
+    let at = chrono::DateTime::parse_from_rfc3339(v).ok().map(|d| d.timestamp_millis()).or_else(|| http::parse_date(v))?;
     Some(at.saturating_sub(date?))
 }
 
@@ -364,19 +386,6 @@ fn join_url(base: &str, path: &str) -> String {
         return path.to_owned();
     }
     format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The resource url for a floor: the one rule for what a poll sends, used by the cycle and by
@@ -400,32 +409,6 @@ pub fn poll_url(resource: &ResourcePoller, state: Option<&State>, opts: &detect:
     render_poll_url(&spec, floor)
 }
 
-/// Decodes `%XX` escapes and `+`: what a hub (or the simulator) does with a query value.
-pub fn decode_component(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,15 +423,10 @@ mod tests {
     fn renders_one_precision_step_below_the_floor() {
         let s = spec("/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
         let u = render_poll_url(&s, Some(1_710_054_309_042)).unwrap();
-        assert_eq!(decode_component(u.split_once("where=").unwrap().1), "modification_date>='2024-03-10T07:05:08Z'");
+        assert_eq!(http::decode_component(u.split_once("where=").unwrap().1), "modification_date>='2024-03-10T07:05:08Z'");
         let s2 = Spec { url: Some("/x?since=${epoch:s}&d=${date}".into()), ..s.clone() };
         let u = render_poll_url(&s2, Some(1_000_000)).unwrap();
         assert_eq!(u, "/x?since=999&d=1970-01-01T00%3A16%3A39.999Z".replace("%3A", ":"));
         assert!(render_poll_url(&Spec { url: Some("/x?${nope}".into()), ..s }, None).is_err());
-    }
-
-    #[test]
-    fn decodes_what_it_encodes() {
-        assert_eq!(decode_component(&encode_component("a b'>=&%/é")), "a b'>=&%/é");
     }
 }

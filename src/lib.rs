@@ -1,10 +1,12 @@
 //! # elements-poller
 //!
 //! Cloud Elements style polling, as a sans-IO core: Java date patterns ([`datefmt`], [`zone`]),
-//! instance configuration ([`config`]), date-watermark change detection ([`detect`]), the
+//! instance configuration ([`config`]), the little of HTTP it speaks ([`http`]), date-watermark change detection ([`detect`]), the
 //! poll cycle ([`cycle`]) and signed notifications ([`notify`]). The core never reads a
-//! clock, draws randomness or does I/O: `now` and seeds are arguments. [`wasm`] is the only
+//! clock, draws randomness or does I/O: `now` and seeds are arguments. `wasm` (behind the `wasm` feature) is the only
 //! module that knows about JavaScript.
+
+#![warn(missing_docs)]
 
 pub mod codes;
 pub mod config;
@@ -12,6 +14,7 @@ pub mod cycle;
 pub mod datefmt;
 pub mod detect;
 pub mod diag;
+pub mod http;
 pub mod notify;
 pub mod template;
 pub mod zone;

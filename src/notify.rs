@@ -1,19 +1,22 @@
 //! Notification envelopes: batches of at most `batch_size` events, signed with HMAC-SHA256,
 //! and the delivery retry schedule. Sans-IO: this builds requests, the host sends them.
 
-use crate::cycle::Request;
 use crate::detect::Event;
 use crate::diag::Error;
+use crate::http::Request;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// How notifications are built and signed; see [`NotifyOptions::new`] for the defaults.
 #[derive(Clone, Debug)]
 pub struct NotifyOptions {
     /// The element instance id (or name) the events came from.
     pub instance_id: Option<String>,
+    /// `element.key`: the envelope's `elementKey`.
     pub element_key: Option<String>,
+    /// Where the notifications are POSTed.
     pub callback_url: String,
     /// `event.notification.signature.key`: when set, each request is signed.
     pub signature_key: Option<String>,
@@ -29,6 +32,7 @@ pub struct NotifyOptions {
 }
 
 impl NotifyOptions {
+    /// Unsigned Elements notifications to `callback_url`, 10 events each, at time 0 (set `now_ms`).
     pub fn new(callback_url: impl Into<String>) -> Self {
         NotifyOptions {
             instance_id: None,
@@ -112,7 +116,7 @@ pub fn build_notifications(events: &[Event], opts: &NotifyOptions) -> Result<Vec
             let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned()), ("Elements-Webhook-Id".to_owned(), id.clone())];
             // Signed over the exact bytes sent: the receiver verifies before parsing.
             headers.extend(signature_headers(opts.signing, &keys, &id, opts.now_ms, body.as_bytes()));
-            Request { method: "POST".into(), url: opts.callback_url.clone(), headers, body: Some(body), delay_ms: 0 }
+            Request { method: "POST".into(), url: opts.callback_url.clone(), headers, body: Some(body) }
         })
         .collect();
     Ok(requests)
@@ -136,6 +140,7 @@ pub enum Signing {
 }
 
 impl Signing {
+    /// `elements`, `standard` or `both` (the JS option's words); anything else is `webhook.signing`.
     pub fn parse(text: &str) -> Result<Signing, Error> {
         match text {
             "elements" => Ok(Signing::Elements),
@@ -169,6 +174,7 @@ impl std::fmt::Debug for Key {
 }
 
 impl Key {
+    /// A key as a user writes it; an empty key is refused (it would sign with nothing).
     pub fn parse(text: &str) -> Result<Key, Error> {
         let bytes = match text.strip_prefix(WHSEC) {
             // The message never quotes the key: it is a secret.
@@ -240,11 +246,14 @@ pub fn signature_headers(signing: Signing, keys: &[Key], id: &str, now_ms: i64, 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
+    /// `Elements-Webhook-Signature` over the body.
     Elements,
+    /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
     Standard,
 }
 
 impl Scheme {
+    /// `elements` or `standard`; anything else is `webhook.scheme`.
     pub fn parse(text: &str) -> Result<Scheme, Error> {
         match text {
             "elements" => Ok(Scheme::Elements),
@@ -280,6 +289,7 @@ pub struct Verified {
     pub id: Option<String>,
     /// `webhook-timestamp` (seconds), Standard Webhooks only.
     pub timestamp: Option<i64>,
+    /// Which scheme's signature matched.
     pub scheme: Scheme,
 }
 

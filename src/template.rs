@@ -9,47 +9,65 @@
 //! | `${epoch}`, `${epoch:ms}` | epoch milliseconds; `${epoch:s}` seconds; `${epoch:us}` microseconds |
 //!
 //! A variable ends at the first `}`. [`check`] reports every problem of a template with its
-//! column; [`render`] and [`render_poll_url`] produce the url, with each rendered value
+//! column; [`render`] and `cycle::render_poll_url` produce the url, with each rendered value
 //! percent-encoded for where it sits (path or query) so that e.g. the `+` of `+05:30` reaches
 //! the server as `%2B` and not as a space.
 
 use crate::datefmt::{self, DateFormat};
-use crate::diag::{Error, Severity};
+use crate::diag::{Error, Severity, closest};
+use crate::http;
 use crate::zone::Zone;
 
 /// The variable names the platform knows.
 pub const VARIABLES: [&str; 4] = ["gmtDate", "date", "dateTimeZone", "epoch"];
 
+/// The unit of `${epoch:...}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EpochUnit {
+    /// `${epoch:s}`.
     Seconds,
+    /// `${epoch}`, `${epoch:ms}`.
     Millis,
+    /// `${epoch:us}`.
     Micros,
 }
 
+/// One `${...}` variable, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Var {
+    /// `${gmtDate:FMT}`: `FMT` in GMT.
     GmtDate {
+        /// The date pattern or named format.
         format: String,
     },
     /// `format` is `None` for bare `${date}`.
     Date {
+        /// The date pattern; `None` for bare `${date}`.
         format: Option<String>,
     },
+    /// `${dateTimeZone:ZONE:FMT}`: `FMT` in `ZONE`.
     DateTimeZone {
+        /// The zone name (may contain colons: `-8:00`).
         zone: String,
+        /// The date pattern.
         format: String,
     },
+    /// `${epoch...}`: a number in this unit.
     Epoch(EpochUnit),
 }
 
+/// A piece of a template, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
+    /// Text copied to the url (encoded where it must be).
     Literal(String),
     /// `start..end` are the byte offsets of `${...}` in the template.
     Var {
+        /// What it renders.
         var: Var,
+        /// Byte offset of its `$` in the url.
         start: usize,
+        /// Byte offset just past its `}`.
         end: usize,
     },
 }
@@ -57,10 +75,15 @@ pub enum Piece {
 /// One problem in a template. `column` is the 0-based character column in the url.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Issue {
+    /// Errors make the template unusable; warnings are lints of its date formats.
     pub severity: Severity,
+    /// Stable and dotted (`src/codes.rs`).
     pub code: &'static str,
+    /// 0-based character column in the url.
     pub column: usize,
+    /// What is wrong, in a sentence.
     pub message: String,
+    /// How to fix it, when there is a likely fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -83,6 +106,7 @@ impl Issue {
 /// A parsed template: literal text and variables, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
+    /// Literals and variables, in url order.
     pub pieces: Vec<Piece>,
 }
 
@@ -345,13 +369,15 @@ pub fn check(url: &str) -> Vec<Issue> {
 /// The format and zone bare `${date}` uses.
 #[derive(Clone, Debug)]
 pub struct DateDefaults {
+    /// The driving field's date format.
     pub format: String,
+    /// The driving field's zone.
     pub zone: String,
 }
 
 impl Default for DateDefaults {
     fn default() -> Self {
-        DateDefaults { format: crate::config::DEFAULT_DATE_FORMAT.to_owned(), zone: crate::config::DEFAULT_ZONE.to_owned() }
+        DateDefaults { format: datefmt::DEFAULT_DATE_FORMAT.to_owned(), zone: datefmt::DEFAULT_ZONE.to_owned() }
     }
 }
 
@@ -432,14 +458,6 @@ fn render_var(var: &Var, ms: i64, defaults: &DateDefaults, rounding: Rounding) -
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-fn push_pct(b: u8, out: &mut String) {
-    out.push('%');
-    out.push(HEX[(b >> 4) as usize] as char);
-    out.push(HEX[(b & 15) as usize] as char);
-}
-
 /// Literal url text: characters that are legal where they stand are kept (the user's `&`, `=`,
 /// `'`, `+` keep their meaning), the rest (space, `<`, `>`, `"`, `#` in the query, non-ASCII)
 /// are encoded. `%` is kept here and fixed up by [`fix_percent`].
@@ -450,7 +468,7 @@ fn encode_literal(ch: char, in_query: bool, out: &mut String) {
     } else {
         let mut buf = [0u8; 4];
         for b in ch.encode_utf8(&mut buf).bytes() {
-            push_pct(b, out);
+            http::push_escape(b, out);
         }
     }
 }
@@ -458,13 +476,7 @@ fn encode_literal(ch: char, in_query: bool, out: &mut String) {
 /// A rendered value is data: everything but unreserved characters and `:` is encoded, so `+`,
 /// `&`, `=`, `%`, `/` and spaces inside a date cannot change the url's structure.
 fn encode_value(v: &str, out: &mut String) {
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            push_pct(b, out);
-        }
-    }
+    http::encode_into(v, b":", out);
 }
 
 /// A `%` that does not start a `%XX` escape is a literal percent sign: encode it as `%25`.
@@ -480,37 +492,6 @@ fn fix_percent(s: &str) -> String {
         }
     }
     out
-}
-
-/// Edit distance on lower-cased characters, counting a swap of neighbours as one edit
-/// (optimal string alignment): `nmae` is one edit from `name`.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        for j in 0..=b.len() {
-            d[i * w + j] = if i == 0 {
-                j
-            } else if j == 0 {
-                i
-            } else {
-                let mut v = (d[(i - 1) * w + j - 1] + usize::from(a[i - 1] != b[j - 1])).min(d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1);
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                    v = v.min(d[(i - 2) * w + j - 2] + 1);
-                }
-                v
-            };
-        }
-    }
-    d[a.len() * w + b.len()]
-}
-
-/// The candidate closest to `word`, if it is close enough to be a plausible misspelling.
-pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).clamp(1, 3);
-    candidates.iter().map(|c| (distance(word, c), *c)).filter(|(d, c)| *d <= limit && *c != word).min_by_key(|(d, _)| *d).map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! hand-written wrapper in `pkg/src` turns into `PollerError`s.
 
 use crate::diag::Error;
-use crate::{config, cycle, datefmt::DateFormat, detect, notify, zone::Zone};
+use crate::{config, cycle, datefmt::DateFormat, detect, http, notify, zone::Zone};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -31,6 +31,8 @@ fn err(e: Error) -> JsValue {
     to_js(&e).unwrap_or_else(|e| e)
 }
 
+/// `text` read with `format` in `zone`, as epoch ms; beyond what a JS number holds exactly is
+/// `date.parse.out-of-range`.
 #[wasm_bindgen(js_name = parseDate)]
 pub fn parse_date(text: &str, format: &str, zone: &str) -> Result<f64, JsValue> {
     let zone = Zone::parse(zone).map_err(err)?;
@@ -43,6 +45,7 @@ pub fn parse_date(text: &str, format: &str, zone: &str) -> Result<f64, JsValue> 
     Ok(ms as f64)
 }
 
+/// Epoch ms `ms` in `format` and `zone`; a fraction, NaN or infinity is `date.instant.invalid`.
 #[wasm_bindgen(js_name = formatDate)]
 pub fn format_date(ms: f64, format: &str, zone: &str) -> Result<String, JsValue> {
     if !ms.is_finite() || ms.fract() != 0.0 {
@@ -326,6 +329,8 @@ pub struct WasmPollCycle {
 
 #[wasm_bindgen(js_class = PollCycle)]
 impl WasmPollCycle {
+    /// A cycle over one resource (JSON text), from a saved state (empty: none), with the
+    /// detection and cycle options (JSON text).
     #[wasm_bindgen(constructor)]
     pub fn new(resource: &str, state_json: &str, options_json: &str) -> Result<WasmPollCycle, JsValue> {
         let o: CycleOptions = options(options_json)?;
@@ -350,19 +355,19 @@ impl WasmPollCycle {
             headers: serde_json::Map<String, serde_json::Value>,
             delay_ms: u64,
         }
-        let headers = req.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-        to_js(&Out { method: req.method, url: req.url, headers, delay_ms: req.delay_ms })
+        let headers = req.http.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms })
     }
 
     /// `headers` is a JSON object of header names to values. `status` is any JS number: the
-    /// core decides which are HTTP statuses (`cycle::http_status`), the rest are transport failures.
+    /// core decides which are HTTP statuses (`http::status`), the rest are transport failures.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, status: f64, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
         let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
         let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
-            c.handle_response(cycle::Response { status: cycle::http_status(status), headers: &headers, body: body.body() });
+            c.handle_response(http::Response { status: http::status(status), headers: &headers, body: body.body() });
         }
         Ok(())
     }
@@ -501,17 +506,20 @@ pub fn normalize_config(input: &str) -> Result<JsValue, JsValue> {
     to_js(&config::normalize(input).map_err(err)?)
 }
 
+/// A `POST /instances` body from a short spec (JSON text); `build.*` errors name the spec's key.
 #[wasm_bindgen(js_name = buildInstance)]
 pub fn build_instance(spec: &str) -> Result<JsValue, JsValue> {
     let spec: serde_json::Value = serde_json::from_str(spec).map_err(|e| err(Error::new("build.spec", format!("the spec is not JSON: {e}"))))?;
     to_js(&config::build_instance(&spec).map_err(err)?)
 }
 
+/// The body as a cURL command, secrets masked unless `reveal`.
 #[wasm_bindgen(js_name = renderCurl)]
 pub fn render_curl(input: &str, opts: &str) -> Result<String, JsValue> {
     Ok(config::render_curl(&body(input)?, &options(opts)?))
 }
 
+/// The `POST /instances` request (`{method, url, headers, body}`) that creates the instance.
 #[wasm_bindgen(js_name = instanceRequest)]
 pub fn instance_request(input: &str, opts: &str) -> Result<JsValue, JsValue> {
     to_js(&config::instance_request(&body(input)?, &options(opts)?).map_err(err)?)
@@ -548,12 +556,12 @@ pub fn render_poll_url(resource: &str, state_json: &str, options_json: &str) -> 
     cycle::poll_url(&poller, state(state_json)?.as_ref(), &opts.core()).map_err(err)
 }
 
+/// The JSON Schema of a `POST /instances` body, for editors.
 #[wasm_bindgen(js_name = configSchema)]
 pub fn config_schema() -> Result<JsValue, JsValue> {
     to_js(&config::schema())
 }
 
-/// 1-based `{line, column, exact}` of the value at `path` in JSON `text`, or `null`.
 /// The JSON paths of a body's secret values: what the cURL form masks, and CLI excerpts
 /// hide. A body that cannot be read has none.
 #[wasm_bindgen(js_name = secretPaths)]
@@ -561,6 +569,8 @@ pub fn secret_paths(input: &str) -> Vec<String> {
     config::parse_body(input).map(|b| config::secret_paths(&serde_json::Value::Object(b))).unwrap_or_default()
 }
 
+/// 1-based `{line, column, exact}` of the value at `path` in JSON `text` (its nearest
+/// ancestor when it is missing, `exact` false), or `null`.
 #[wasm_bindgen(js_name = locateConfigPath)]
 pub fn locate_config_path(text: &str, path: &str) -> Result<JsValue, JsValue> {
     config::locate_nearest(text, path).map_or(Ok(JsValue::NULL), |l| to_js(&l))

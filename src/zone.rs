@@ -9,6 +9,7 @@
 use crate::diag::Error;
 use std::sync::OnceLock;
 
+/// A time zone: what turns an instant into local time and back. Small and `Copy`: IANA rules are shared in one table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Zone {
     /// A fixed offset east of UTC, in seconds. `GMT` is `Fixed(0)`.
@@ -204,9 +205,14 @@ impl Rules {
 }
 
 impl Zone {
+    /// UTC, spelled `UTC` by `z`.
     pub const UTC: Zone = Zone::Utc;
+    /// GMT, offset 0, spelled `GMT` by `z`.
     pub const GMT: Zone = Zone::Fixed(0);
 
+    /// A zone by name: `GMT`, `UTC`, `Z`, an offset (`+05:30`,
+    /// `GMT+05:30`), a Java short id or an IANA name; an unknown name is `zone.unknown` with
+    /// the closest names.
     pub fn parse(name: &str) -> Result<Zone, Error> {
         Zone::lookup(name).ok_or_else(|| Zone::unknown(name))
     }

@@ -351,7 +351,7 @@ fn the_preview_renders_what_the_cycle_sends() {
         let preview = cycle::poll_url(&r, state.as_ref(), &opts).unwrap();
         let spec = detect::Spec::from_poller(&r).unwrap();
         let mut c = cycle::PollCycle::new(cycle::CycleOptions::new(spec, state, opts, "")).unwrap();
-        let sent = c.next_request().unwrap().url;
+        let sent = c.next_request().unwrap().http.url;
         assert_eq!(sent.split("&pageSize=").next().unwrap(), preview);
     }
 }

@@ -1,7 +1,8 @@
 //! The poll cycle's driving contract: requests, paging, retries, failures.
 
-use elements_poller::cycle::{Auth, CycleOptions, PollCycle, Request, Response, decode_component};
+use elements_poller::cycle::{Auth, CycleOptions, PollCycle, Request};
 use elements_poller::detect::{self, Spec, State, iso_utc};
+use elements_poller::http::{Response, decode_component};
 use serde_json::json;
 
 const T: i64 = 1_710_054_309_042; // 2024-03-10T07:05:09.042Z
@@ -49,20 +50,20 @@ fn answer(c: &mut PollCycle, status: u16, headers: &[(String, String)], body: &[
 fn pages_then_finishes_with_events_and_state() {
     let mut c = cycle(None, 1);
     let r: Request = c.next_request().unwrap();
-    assert_eq!(r.method, "GET");
+    assert_eq!(r.http.method, "GET");
     assert_eq!(r.delay_ms, 0);
-    assert!(r.url.starts_with("https://api.cloud-elements.com/elements/api-v2/hubs/crm/appointments?where="), "{}", r.url);
+    assert!(r.http.url.starts_with("https://api.cloud-elements.com/elements/api-v2/hubs/crm/appointments?where="), "{}", r.http.url);
     assert_eq!(
-        decode_component(r.url.split("where=").nth(1).unwrap().split('&').next().unwrap()),
+        decode_component(r.http.url.split("where=").nth(1).unwrap().split('&').next().unwrap()),
         "modification_date>='1969-12-31T23:59:59Z'",
         "from the beginning"
     );
-    assert!(r.url.ends_with("&pageSize=2"));
-    assert!(r.headers.contains(&("Authorization".into(), "User U, Organization O, Element E".into())));
+    assert!(r.http.url.ends_with("&pageSize=2"));
+    assert!(r.http.headers.contains(&("Authorization".into(), "User U, Organization O, Element E".into())));
     assert_eq!(c.next_request().unwrap(), r, "the same request until it is answered");
     answer(&mut c, 200, &h(&[("Date", DATE), ("elements-next-page-token", "abc/=")]), &page(&[1, 2]));
     let r2 = c.next_request().unwrap();
-    assert!(r2.url.ends_with("&pageSize=2&nextPage=abc%2F%3D"), "{}", r2.url);
+    assert!(r2.http.url.ends_with("&pageSize=2&nextPage=abc%2F%3D"), "{}", r2.http.url);
     answer(&mut c, 200, &h(&[("Date", DATE)]), &page(&[3]));
     assert!(c.next_request().is_none() && c.is_over());
     let out = c.finish().unwrap();
@@ -73,7 +74,7 @@ fn pages_then_finishes_with_events_and_state() {
     // The next cycle renders its where clause from the watermark, one step below.
     let mut next = cycle(Some(out.state), 1);
     let r = next.next_request().unwrap();
-    assert!(decode_component(&r.url).contains("modification_date>='2024-03-10T07:05:08Z'"), "{}", decode_component(&r.url));
+    assert!(decode_component(&r.http.url).contains("modification_date>='2024-03-10T07:05:08Z'"), "{}", decode_component(&r.http.url));
 }
 
 #[test]
@@ -173,7 +174,7 @@ fn a_listing_that_shifts_while_paging_is_read_again() {
     );
     answer(&mut c, 200, &h(&[("Date", DATE)]), moved.as_bytes());
     let again = c.next_request().expect("a second pass");
-    assert!(!again.url.contains("nextPage"));
+    assert!(!again.http.url.contains("nextPage"));
     answer(&mut c, 200, &h(&[("Date", DATE), ("elements-next-page-token", "o2")]), &page(&[2, 3]));
     c.next_request().unwrap();
     answer(&mut c, 200, &h(&[("Date", DATE)]), &page(&[4]));

@@ -2,8 +2,9 @@
 //! state, the options, a response's headers). Native tests run with overflow checks, so an
 //! overflow here is a panic, as it is in the fuzz targets; in the release wasm it silently
 //! wrapped (a floor from the far future, every record "old").
-use elements_poller::cycle::{CycleOptions, PollCycle, Response, http_status};
+use elements_poller::cycle::{CycleOptions, PollCycle};
 use elements_poller::detect::{self, Options, Spec, State};
+use elements_poller::http::{Response, status as http_status};
 use serde_json::json;
 
 fn spec() -> Spec {

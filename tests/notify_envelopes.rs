@@ -24,7 +24,7 @@ fn events(n: usize) -> Vec<Event> {
         .collect()
 }
 
-fn header<'a>(r: &'a elements_poller::cycle::Request, name: &str) -> Option<&'a str> {
+fn header<'a>(r: &'a elements_poller::http::Request, name: &str) -> Option<&'a str> {
     r.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 

@@ -4,7 +4,8 @@
 //! its bounds; a state it finishes with survives a round trip through its JSON.
 #![no_main]
 
-use elements_poller::cycle::{CycleOptions, PollCycle, Response, http_status};
+use elements_poller::cycle::{CycleOptions, PollCycle};
+use elements_poller::http::{Response, status as http_status};
 use elements_poller::detect::{Options, Spec, State};
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;

@@ -93,7 +93,8 @@ function plainHeaders(headers) {
  * @returns {import("./stores.js").StoreOp[]}
  */
 export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0 } = {}) {
-  if (!Array.isArray(items)) throw new PollerError("delivery.invalid-item", "outboxOps takes an array of notifications");
+  if (!Array.isArray(items))
+    throw new PollerError("delivery.invalid-item", "outboxOps takes an array of notifications");
   // Items come from callers: checked here at run time, whatever their declared type.
   return items.map((/** @type {any} */ item, i) => {
     /** @type {any} */
@@ -102,12 +103,16 @@ export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0
       value = { v: 1, kind: "events", events: item.events };
     } else if (item && typeof item.url === "string" && typeof item.body === "string") {
       value = {
-        v: 1, kind: "webhook",
+        v: 1,
+        kind: "webhook",
         request: { method: item.method ?? "POST", url: item.url, headers: plainHeaders(item.headers), body: item.body },
       };
     } else {
-      throw new PollerError("delivery.invalid-item",
-        `Outbox item ${i} is neither a notification {method, url, headers, body: string} nor {events: [...]}`, { path: `[${i}]` });
+      throw new PollerError(
+        "delivery.invalid-item",
+        `Outbox item ${i} is neither a notification {method, url, headers, body: string} nor {events: [...]}`,
+        { path: `[${i}]` },
+      );
     }
     if (item.meta !== undefined) value.meta = item.meta;
     Object.assign(value, { enqueuedAt: now, attempts: 0, nextAttemptAt: 0 });
@@ -120,8 +125,17 @@ export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0
 function defaultSleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, Math.max(0, ms));
-    const onAbort = () => { clearTimeout(t); reject(signal.reason); };
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -135,7 +149,13 @@ function withTimeout(signal, ms) {
     if (signal.aborted) ctrl.abort(signal.reason);
     else signal.addEventListener("abort", onAbort, { once: true });
   }
-  return { signal: ctrl.signal, done() { clearTimeout(t); signal?.removeEventListener("abort", onAbort); } };
+  return {
+    signal: ctrl.signal,
+    done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 /**
@@ -165,6 +185,20 @@ function withTimeout(signal, ms) {
 
 /** A durable, ordered outbox over any `Store`. */
 export class Outbox {
+  // The house convention: internals are `#private` (the store layout, the clock, the drain in
+  // flight are no caller's to touch); `schedule`, `scale` and `maxRetries` stay readable, the
+  // policy in force.
+  #store;
+  #prefix;
+  #queuePrefix;
+  #deadPrefix;
+  #timeoutMs;
+  #now;
+  #sign;
+  #lastNow;
+  #seq;
+  /** @type {Promise<DrainResult>|undefined} */
+  #running;
   /**
    * @param {import("./stores.js").Store} store
    * @param {{prefix?: string, schedule?: number[], scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number, sign?: (request: any, now: number) => any}} [options]
@@ -175,21 +209,30 @@ export class Outbox {
    *   attempt (Standard Webhooks signs the attempt's time): the key stays in memory, never in
    *   the store.
    */
-  constructor(store, { prefix = "outbox/", schedule = retrySchedule(), scale = 1, maxRetries = schedule.length, timeoutMs = 30000, now = Date.now, sign } = {}) {
-    this.store = store;
-    this.prefix = prefix;
-    this.queuePrefix = prefix + "q/";
-    this.deadPrefix = prefix + "dead/";
+  constructor(
+    store,
+    {
+      prefix = "outbox/",
+      schedule = retrySchedule(),
+      scale = 1,
+      maxRetries = schedule.length,
+      timeoutMs = 30000,
+      now = Date.now,
+      sign,
+    } = {},
+  ) {
+    this.#store = store;
+    this.#prefix = prefix;
+    this.#queuePrefix = prefix + "q/";
+    this.#deadPrefix = prefix + "dead/";
     this.scale = scale;
     this.schedule = schedule;
     this.maxRetries = Math.min(maxRetries, schedule.length);
-    this.timeoutMs = timeoutMs;
-    this.now = now;
-    this.sign = sign;
-    this.lastNow = -Infinity;
-    this.seq = 0;
-    /** @type {Promise<DrainResult>|undefined} */
-    this.running = undefined;
+    this.#timeoutMs = timeoutMs;
+    this.#now = now;
+    this.#sign = sign;
+    this.#lastNow = -Infinity;
+    this.#seq = 0;
   }
 
   /**
@@ -197,10 +240,13 @@ export class Outbox {
    * @param {Array<NotificationRequest|EventsItem>} items
    * @param {{now?: number}} [options]
    */
-  ops(items, { now = this.now() } = {}) {
-    if (now > this.lastNow) { this.lastNow = now; this.seq = 0; }
-    const ops = outboxOps(items, { prefix: this.prefix, now: this.lastNow, seq: this.seq });
-    this.seq += items.length;
+  ops(items, { now = this.#now() } = {}) {
+    if (now > this.#lastNow) {
+      this.#lastNow = now;
+      this.#seq = 0;
+    }
+    const ops = outboxOps(items, { prefix: this.#prefix, now: this.#lastNow, seq: this.#seq });
+    this.#seq += items.length;
     return ops;
   }
 
@@ -210,25 +256,33 @@ export class Outbox {
    */
   async enqueue(items, options) {
     const ops = this.ops(items, options);
-    await this.store.transaction(ops);
+    await this.#store.transaction(ops);
     return ops.map((o) => o.key);
   }
 
-  async list(prefix) {
+  async #list(prefix) {
     const out = [];
-    for (const key of await this.store.keys(prefix)) {
-      const raw = await this.store.get(key);
+    for (const key of await this.#store.keys(prefix)) {
+      const raw = await this.#store.get(key);
       if (raw === undefined) continue;
-      try { out.push({ key, ...JSON.parse(raw) }); } catch { out.push({ key, kind: "corrupt", raw }); }
+      try {
+        out.push({ key, ...JSON.parse(raw) });
+      } catch {
+        out.push({ key, kind: "corrupt", raw });
+      }
     }
     return out;
   }
 
   /** @returns {Promise<OutboxEntry[]>} entries waiting for delivery, in delivery order */
-  pending() { return this.list(this.queuePrefix); }
+  pending() {
+    return this.#list(this.#queuePrefix);
+  }
 
   /** @returns {Promise<OutboxEntry[]>} entries parked after their last retry failed */
-  dead() { return this.list(this.deadPrefix); }
+  dead() {
+    return this.#list(this.#deadPrefix);
+  }
 
   /**
    * Moves dead entries back to the queue (at their original place in the order) with a
@@ -242,9 +296,16 @@ export class Outbox {
     const ops = [];
     for (const { key: k, ...e } of entries) {
       delete e.deadAt;
-      ops.push({ op: "delete", key: k }, { op: "set", key: this.queuePrefix + k.slice(this.deadPrefix.length), value: JSON.stringify({ ...e, attempts: 0, nextAttemptAt: 0 }) });
+      ops.push(
+        { op: "delete", key: k },
+        {
+          op: "set",
+          key: this.#queuePrefix + k.slice(this.#deadPrefix.length),
+          value: JSON.stringify({ ...e, attempts: 0, nextAttemptAt: 0 }),
+        },
+      );
     }
-    await this.store.transaction(ops);
+    await this.#store.transaction(ops);
     return entries.length;
   }
 
@@ -253,8 +314,9 @@ export class Outbox {
    * @param {string} key
    */
   async discardDead(key) {
-    if (!key.startsWith(this.deadPrefix)) throw new PollerError("delivery.not-dead", `${key} is not a dead outbox entry`);
-    await this.store.delete(key);
+    if (!key.startsWith(this.#deadPrefix))
+      throw new PollerError("delivery.not-dead", `${key} is not a dead outbox entry`);
+    await this.#store.delete(key);
   }
 
   /**
@@ -265,29 +327,58 @@ export class Outbox {
    * @returns {Promise<DrainResult>}
    */
   drain(options = {}) {
-    if (this.running) return this.running;
-    this.running = this.drainLoop(options).finally(() => { this.running = undefined; });
-    return this.running;
+    if (this.#running) return this.#running;
+    this.#running = this.#drainLoop(options).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
   }
 
   /** @param {DrainOptions} options */
-  async drainLoop({
-    fetch = globalThis.fetch, onEvents, onDelivery, onError, signal,
-    now = this.now, sleep = defaultSleep, wait = true,
+  async #drainLoop({
+    fetch = globalThis.fetch,
+    onEvents,
+    onDelivery,
+    onError,
+    signal,
+    now = this.#now,
+    sleep = defaultSleep,
+    wait = true,
   }) {
     const result = { delivered: 0, failedAttempts: 0, dead: 0, pending: 0 };
-    const report = (err) => { try { onError?.(err); } catch { /* a failing handler must not break the outbox */ } };
+    const report = (err) => {
+      try {
+        onError?.(err);
+      } catch {
+        /* a failing handler must not break the outbox */
+      }
+    };
     for (;;) {
       signal?.throwIfAborted();
-      const keys = await this.store.keys(this.queuePrefix);
+      const keys = await this.#store.keys(this.#queuePrefix);
       if (keys.length === 0) return result;
       const key = keys[0];
-      let entry = await this.read(key);
+      let entry = await this.#read(key);
       if (!entry) continue;
       if (entry.corrupt) {
-        await this.park(key, { kind: "corrupt", raw: entry.raw, attempts: 0, enqueuedAt: now(), nextAttemptAt: 0, lastError: "unreadable outbox entry" }, now());
+        await this.#park(
+          key,
+          {
+            kind: "corrupt",
+            raw: entry.raw,
+            attempts: 0,
+            enqueuedAt: now(),
+            nextAttemptAt: 0,
+            lastError: "unreadable outbox entry",
+          },
+          now(),
+        );
         result.dead++;
-        report(Object.assign(new PollerError("delivery.dead", `Outbox entry ${key} is not readable JSON; parked as dead`), { key }));
+        report(
+          Object.assign(new PollerError("delivery.dead", `Outbox entry ${key} is not readable JSON; parked as dead`), {
+            key,
+          }),
+        );
         continue;
       }
       const due = entry.nextAttemptAt - now();
@@ -295,16 +386,20 @@ export class Outbox {
         if (!wait) return { ...result, pending: keys.length, nextAttemptAt: entry.nextAttemptAt };
         await sleep(due, signal);
         signal?.throwIfAborted();
-        entry = await this.read(key); // it may have been delivered or requeued meanwhile
+        entry = await this.#read(key); // it may have been delivered or requeued meanwhile
         if (!entry || entry.corrupt) continue;
       }
 
       const attemptAt = now();
-      const outcome = await this.attempt(entry, { fetch, onEvents, signal, key, now });
+      const outcome = await this.#attempt(entry, { fetch, onEvents, signal, key, now });
       if (outcome.ok) {
-        await this.store.delete(key);
+        await this.#store.delete(key);
         result.delivered++;
-        try { onDelivery?.({ key, entry: { key, ...entry }, status: outcome.status, attempts: entry.attempts + 1 }); } catch { /* ignore */ }
+        try {
+          onDelivery?.({ key, entry: { key, ...entry }, status: outcome.status, attempts: entry.attempts + 1 });
+        } catch {
+          /* ignore */
+        }
         continue;
       }
       result.failedAttempts++;
@@ -312,27 +407,45 @@ export class Outbox {
       entry.lastAttemptAt = attemptAt;
       entry.lastError = outcome.error;
       if (outcome.status !== undefined) entry.lastStatus = outcome.status;
-      const what = entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
+      const what =
+        entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
       if (entry.attempts > this.maxRetries) {
-        await this.park(key, entry, now());
+        await this.#park(key, entry, now());
         result.dead++;
-        report(Object.assign(
-          new PollerError("delivery.dead", `Delivery of ${key} (${what}) failed ${entry.attempts} times (last: ${outcome.error}); parked as dead`),
-          { key, entry: { key: this.deadPrefix + key.slice(this.queuePrefix.length), ...entry }, attempts: entry.attempts, status: outcome.status }));
+        report(
+          Object.assign(
+            new PollerError(
+              "delivery.dead",
+              `Delivery of ${key} (${what}) failed ${entry.attempts} times (last: ${outcome.error}); parked as dead`,
+            ),
+            {
+              key,
+              entry: { key: this.#deadPrefix + key.slice(this.#queuePrefix.length), ...entry },
+              attempts: entry.attempts,
+              status: outcome.status,
+            },
+          ),
+        );
         continue;
       }
       let delay = this.schedule[entry.attempts - 1] * this.scale;
       if (outcome.retryAfterMs !== undefined) delay = Math.max(delay, outcome.retryAfterMs * this.scale);
       entry.nextAttemptAt = now() + delay;
-      await this.store.set(key, JSON.stringify(entry));
-      report(Object.assign(
-        new PollerError("delivery.retry", `Delivery of ${key} (${what}) failed (${outcome.error}); retry ${entry.attempts} of ${this.maxRetries} in ${delay} ms`),
-        { key, entry: { key, ...entry }, attempts: entry.attempts, status: outcome.status, retryInMs: delay }));
+      await this.#store.set(key, JSON.stringify(entry));
+      report(
+        Object.assign(
+          new PollerError(
+            "delivery.retry",
+            `Delivery of ${key} (${what}) failed (${outcome.error}); retry ${entry.attempts} of ${this.maxRetries} in ${delay} ms`,
+          ),
+          { key, entry: { key, ...entry }, attempts: entry.attempts, status: outcome.status, retryInMs: delay },
+        ),
+      );
     }
   }
 
-  async read(key) {
-    const raw = await this.store.get(key);
+  async #read(key) {
+    const raw = await this.#store.get(key);
     if (raw === undefined) return undefined;
     try {
       const e = JSON.parse(raw);
@@ -343,19 +456,22 @@ export class Outbox {
     }
   }
 
-  async park(key, entry, at) {
+  async #park(key, entry, at) {
     entry.deadAt = at;
-    await this.store.transaction([
+    await this.#store.transaction([
       { op: "delete", key },
-      { op: "set", key: this.deadPrefix + key.slice(this.queuePrefix.length), value: JSON.stringify(entry) },
+      { op: "set", key: this.#deadPrefix + key.slice(this.#queuePrefix.length), value: JSON.stringify(entry) },
     ]);
   }
 
   /** One delivery attempt. @returns {Promise<{ok: boolean, status?: number, error?: string, retryAfterMs?: number}>} */
-  async attempt(entry, { fetch, onEvents, signal, key, now = this.now }) {
+  async #attempt(entry, { fetch, onEvents, signal, key, now = this.#now }) {
     if (entry.kind === "events") {
       if (typeof onEvents !== "function") {
-        throw new PollerError("delivery.no-consumer", `Outbox entry ${key} holds events for an in-process consumer: pass drain({onEvents})`);
+        throw new PollerError(
+          "delivery.no-consumer",
+          `Outbox entry ${key} holds events for an in-process consumer: pass drain({onEvents})`,
+        );
       }
       try {
         await onEvents(entry.events, { key, attempts: entry.attempts, meta: entry.meta });
@@ -365,12 +481,16 @@ export class Outbox {
         return { ok: false, error: `onEvents threw: ${e?.message ?? e}` };
       }
     }
-    const t = withTimeout(signal, this.timeoutMs);
+    const t = withTimeout(signal, this.#timeoutMs);
     try {
-      const { method, url, headers, body } = this.sign ? this.sign(entry.request, now()) : entry.request;
+      const { method, url, headers, body } = this.#sign ? this.#sign(entry.request, now()) : entry.request;
       const res = await fetch(url, { method, headers, body, signal: t.signal });
       let text = "";
-      try { text = await res.text(); } catch { /* the status is what counts */ }
+      try {
+        text = await res.text();
+      } catch {
+        /* the status is what counts */
+      }
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
       return {
         ok: false,
@@ -381,7 +501,12 @@ export class Outbox {
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       // fetch's messages can quote the url, credentials and all
-      return { ok: false, error: withoutCredentials(`${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`) };
+      return {
+        ok: false,
+        error: withoutCredentials(
+          `${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`,
+        ),
+      };
     } finally {
       t.done();
     }

@@ -48,7 +48,7 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
     for k in s.keys() {
         if !SPEC_KEYS.contains(&k.as_str()) {
             let mut e = err("build.unknown-key", root.key(k), format!("unknown spec key {k:?}"));
-            if let Some(c) = crate::template::closest(k, &SPEC_KEYS) {
+            if let Some(c) = crate::diag::closest(k, &SPEC_KEYS) {
                 e = e.with_hint(format!("did you mean {c:?}?"));
             }
             return Err(e);

@@ -16,7 +16,9 @@ use std::fmt;
 /// One step of a path: an object member or an array element.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Segment {
+    /// A member name, as the record spells it.
     Key(String),
+    /// An array index, `[n]`.
     Index(usize),
 }
 
@@ -117,14 +119,17 @@ impl FieldPath {
         FieldPath { segments: keys.into_iter().map(|k| Segment::Key(k.into())).collect() }
     }
 
+    /// A path from segments already split (the scanner's plan, tests): no parsing, no checks.
     pub fn from_segments(segments: Vec<Segment>) -> FieldPath {
         FieldPath { segments }
     }
 
+    /// The steps the scanner walks, in order.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
     }
 
+    /// True for the empty path: the record itself (or a top-level records array).
     pub fn is_empty(&self) -> bool {
         self.segments.is_empty()
     }

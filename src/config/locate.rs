@@ -13,7 +13,9 @@ use serde::Serialize;
 /// A position in the source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Location {
+    /// 1-based line, as editors number them.
     pub line: usize,
+    /// 1-based column in characters (not bytes), so an editor's caret lands on it.
     pub column: usize,
     /// False when only an ancestor of the path exists (e.g. a required key that is missing).
     pub exact: bool,

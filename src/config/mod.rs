@@ -29,7 +29,7 @@ pub use path::{JsonPath, Segment};
 pub use render::{DEFAULT_BASE_URL, InstanceRequest, MASK, RenderOptions, instance_request, render_curl, secret_paths};
 pub use schema::schema;
 pub use secrets::{Redaction, is_secret_key, redact, url_for_display};
-pub use validate::{is_valid, validate, validate_value};
+pub use validate::{validate, validate_value};
 
 use crate::diag::Error;
 use serde_json::Value;

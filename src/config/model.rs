@@ -8,13 +8,9 @@ use super::field::FieldPath;
 use crate::datefmt::DateFormat;
 use crate::diag::Error;
 use crate::zone::Zone;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// The date format when a poller names none (the seed's format).
-pub const DEFAULT_DATE_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
-/// The zone when a poller names none (the platform's documented default).
-pub const DEFAULT_ZONE: &str = "GMT";
+pub use crate::datefmt::{DEFAULT_DATE_FORMAT, DEFAULT_ZONE};
 /// The hub's page size when a poller names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 200;
 /// The hub's largest page.
@@ -23,22 +19,39 @@ pub const MAX_PAGE_SIZE: u32 = 5000;
 pub const DEFAULT_CREATED_CHECK_TOLERANCE_SECS: u64 = 10;
 
 // Keys of `configuration`.
+/// The OAuth client id of the element.
 pub const OAUTH_API_KEY: &str = "oauth.api.key";
+/// The OAuth client secret of the element (a secret).
 pub const OAUTH_API_SECRET: &str = "oauth.api.secret";
+/// Where the provider sends the OAuth code.
 pub const OAUTH_CALLBACK_URL: &str = "oauth.callback.url";
+/// Whether the platform sends event notifications for the instance.
 pub const EVENTS_ENABLED: &str = "event.notification.enabled";
+/// How events are found: `polling` (this crate) or `webhooks`.
 pub const VENDOR_TYPE: &str = "event.vendor.type";
+/// Where notifications are POSTed.
 pub const CALLBACK_URL: &str = "event.notification.callback.url";
+/// Minutes between polls.
 pub const REFRESH_INTERVAL: &str = "event.poller.refresh_interval";
+/// The resource pollers, by name: an object or that object as JSON text.
 pub const POLLER_CONFIGURATION: &str = "event.poller.configuration";
+/// The legacy list of poller urls: a pipe-delimited string or an array of strings.
 pub const POLLER_URLS: &str = "event.poller.urls";
+/// The platform's list of objects with events; validated as a string, passed through.
 pub const EVENT_OBJECTS: &str = "event.objects";
+/// The key notifications are signed with (a secret).
 pub const SIGNATURE_KEY: &str = "event.notification.signature.key";
+/// Extra headers sent with each notification (their values are secrets).
 pub const CALLBACK_HEADERS: &str = "event.notification.callback.headers";
+/// Basic auth user for the callback.
 pub const BASIC_USERNAME: &str = "event.notification.basic.username";
+/// Basic auth password for the callback (a secret).
 pub const BASIC_PASSWORD: &str = "event.notification.basic.password";
+/// Whether each event carries the record's JSON (`raw`).
 pub const RAW_ENABLED: &str = "event.raw.enabled";
+/// A platform setting for routing notifications; validated as a string, passed through.
 pub const INSTANCE_FINDER: &str = "event.notification.instance.finder";
+/// A platform subscription id; validated as a string, passed through.
 pub const SUBSCRIPTION_ID: &str = "event.notification.subscription.id";
 
 /// Every `configuration` key this crate knows (used to suggest fixes for misspellings).
@@ -135,12 +148,11 @@ pub fn poller_configuration(v: &Value) -> Result<Map<String, Value>, Option<serd
 }
 
 /// One date field of a poller: where it is in a record and how to read it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateSpec {
     /// Field path in a record (`modification_date`, `properties.lastmodifieddate`), as written.
     pub field: String,
     /// `field`, parsed once by the reader: what detection reads.
-    #[serde(skip)]
     pub path: FieldPath,
     /// A date pattern or a named format (`milliseconds`, `timestamp`, `seconds`, `iso8601`).
     pub format: String,
@@ -148,13 +160,8 @@ pub struct DateSpec {
     pub zone: String,
 }
 
-impl DateSpec {
-    pub fn compile(&self) -> Result<(DateFormat, Zone), Error> {
-        Ok((DateFormat::compile(&self.format)?, Zone::parse(&self.zone)?))
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The poller's two date fields; which one drives detection is `filter_by_updated_date`'s choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dates {
     /// Required unless `filterByUpdatedDate` is false.
     pub updated: Option<DateSpec>,
@@ -162,19 +169,18 @@ pub struct Dates {
     pub created: Option<DateSpec>,
 }
 
-/// One resource poller, read leniently, with every default applied. Serializes in camelCase
-/// (`idField`, `pollDelaySecs`, ...) for the JS side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One resource poller, read leniently, with every default applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourcePoller {
     /// The key in `event.poller.configuration` (the event's `objectType`).
     pub name: String,
     /// Required to poll; detection over a body you already have does without it.
     pub url: Option<String>,
+    /// Field path of the record's id, as written (`id`, `properties.id`).
     pub id_field: String,
     /// `id_field`, parsed once by the reader.
-    #[serde(skip)]
     pub id_path: FieldPath,
+    /// The updated and created date fields.
     pub dates: Dates,
     /// Default [`DEFAULT_PAGE_SIZE`].
     pub page_size: u32,

@@ -13,21 +13,26 @@
 
 use std::fmt;
 
+/// A rendered JSON path into the user's document, built step by step as validation descends.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JsonPath(String);
 
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Segment {
+    /// An object member.
     Key(String),
+    /// An array element.
     Index(usize),
 }
 
 impl JsonPath {
+    /// The document itself: the empty path.
     pub fn root() -> Self {
         JsonPath(String::new())
     }
 
+    /// This path and then member `key`: `.key` when it is an identifier, else `["key"]`.
     pub fn key(&self, key: &str) -> Self {
         let ident = !key.is_empty()
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
@@ -47,10 +52,12 @@ impl JsonPath {
         JsonPath(s)
     }
 
+    /// This path and then element `i`: `[i]`.
     pub fn index(&self, i: usize) -> Self {
         JsonPath(format!("{}[{i}]", self.0))
     }
 
+    /// The path as a user reads it (a diagnostic's `path`).
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -17,7 +17,9 @@ pub use super::secrets::MASK;
 pub struct RenderOptions {
     /// Default [`DEFAULT_BASE_URL`]; a trailing `/` is ignored.
     pub base_url: Option<String>,
+    /// The `User` secret of the `Authorization` header (masked in cURL unless `reveal`).
     pub user_secret: Option<String>,
+    /// The `Organization` secret of the `Authorization` header (masked likewise).
     pub organization_secret: Option<String>,
     /// cURL only: show secrets instead of [`MASK`].
     pub reveal: bool,
@@ -26,7 +28,9 @@ pub struct RenderOptions {
 /// `{method, url, headers, body}`: pass to `fetch(url, {method, headers, body})`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InstanceRequest {
+    /// Always `POST`: the platform creates an instance from this body.
     pub method: String,
+    /// `{base_url}/instances`.
     pub url: String,
     /// Lower-case header names.
     pub headers: BTreeMap<String, String>,

@@ -9,7 +9,7 @@
 //! hold JSON (a `configuration` written as a JSON string) are read and redacted inside.
 
 use super::model::{CALLBACK_HEADERS, SECRET_KEYS, is_placeholder};
-use crate::template::closest;
+use crate::diag::closest;
 use serde_json::Value;
 
 /// What a masked secret shows.

@@ -29,8 +29,8 @@ use super::model::*;
 use super::normalize::{kind, parse_body, poller_urls};
 use super::path::JsonPath;
 use crate::datefmt::{self, DateFormat};
-use crate::diag::{Diagnostic, Severity};
-use crate::template::{self, closest};
+use crate::diag::{Diagnostic, Severity, closest};
+use crate::template;
 use crate::zone::Zone;
 use serde_json::{Map, Value};
 
@@ -64,11 +64,6 @@ pub fn validate_value(body: &Value) -> Vec<Diagnostic> {
         Value::String(s) => validate(s),
         other => vec![Diagnostic::error("config.not-object", "", format!("the body must be a JSON object, not {}", kind(other)))],
     }
-}
-
-/// True when no diagnostic is an error.
-pub fn is_valid(diagnostics: &[Diagnostic]) -> bool {
-    !diagnostics.iter().any(|d| d.severity == Severity::Error)
 }
 
 fn validate_body(body: &Map<String, Value>) -> Vec<Diagnostic> {
@@ -762,7 +757,7 @@ impl V {
             if !k.eq_ignore_ascii_case("where") {
                 continue;
             }
-            let clause = percent_decode(val);
+            let clause = crate::http::decode_component(val);
             let compared = compared_fields(&clause);
             if compared.is_empty() {
                 continue;
@@ -792,25 +787,6 @@ impl V {
 }
 
 const VENDOR_TYPE_CODE: &str = "events.vendor-type";
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// The fields compared with a `${...}` variable in a CEQL clause: `field OP '${...}'`.
 fn compared_fields(clause: &str) -> Vec<String> {

@@ -28,6 +28,12 @@ use crate::diag::Error;
 use crate::zone::Zone;
 use pattern::{F, Item};
 
+/// The date format when a poller names none (the seed's format). It lives here, below
+/// `template` and `config`, because both need it: bare `${date}` renders with it.
+pub const DEFAULT_DATE_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+/// The zone when a poller names none (the platform's documented default).
+pub const DEFAULT_ZONE: &str = "GMT";
+
 /// Epoch milliseconds JavaScript's `Date` can hold; numbers beyond are rejected.
 const MAX_MS: i64 = 8_640_000_000_000_000;
 

@@ -12,11 +12,14 @@ pub use crate::datefmt::iso_utc;
 /// A date field's format and zone, compiled once per cycle.
 #[derive(Clone, Debug)]
 pub struct DateKind {
+    /// The compiled pattern or named format.
     pub format: DateFormat,
+    /// The zone a date without an offset is read in.
     pub zone: Zone,
 }
 
 impl DateKind {
+    /// Compiles `format` and reads `zone`: the errors a poller's date configuration can have, found before any record is read.
     pub fn new(format: &str, zone: &str) -> Result<DateKind, Error> {
         Ok(DateKind { format: DateFormat::compile(format.trim())?, zone: Zone::parse(zone)? })
     }

@@ -46,10 +46,12 @@ impl Events {
         }
     }
 
+    /// How many events.
     pub fn len(&self) -> usize {
         self.types.len()
     }
 
+    /// No events.
     pub fn is_empty(&self) -> bool {
         self.types.is_empty()
     }
@@ -59,14 +61,17 @@ impl Events {
         &self.object_type
     }
 
+    /// The elementKey every event here carries, if the host gave one.
     pub fn element_key(&self) -> Option<&str> {
         self.element_key.as_deref()
     }
 
+    /// CREATED or UPDATED, of the i-th event.
     pub fn event_type(&self, i: usize) -> EventType {
         self.types[i]
     }
 
+    /// The i-th event's objectId (the record's id as text).
     pub fn object_id(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.id_ends[i - 1] as usize };
         &self.ids[start..self.id_ends[i] as usize]
@@ -109,10 +114,12 @@ impl Events {
         &self.id_ends
     }
 
+    /// Every event's type, in order.
     pub fn types(&self) -> &[EventType] {
         &self.types
     }
 
+    /// Every event's instant (epoch ms), in order.
     pub fn instants(&self) -> &[i64] {
         &self.instants
     }
@@ -136,6 +143,7 @@ impl Events {
         (0..self.len()).map(|i| self.get(i).expect("in range"))
     }
 
+    /// Every event as an owned value (tests, and hosts that want plain structs).
     pub fn to_vec(&self) -> Vec<Event> {
         self.iter().collect()
     }

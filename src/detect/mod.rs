@@ -53,30 +53,43 @@ pub const DEFAULT_MAX_SEEN: usize = 10_000;
 /// What detection needs to know about one resource poller.
 #[derive(Clone, Debug)]
 pub struct Spec {
+    /// The poller's name: the events' `objectType`.
     pub name: String,
     /// As written, for messages; `id_path` is what is read.
     pub id_field: String,
+    /// `id_field`, parsed once: what the scanner reads.
     pub id_path: FieldPath,
+    /// The updated date field, if configured.
     pub updated: Option<DateField>,
+    /// The created date field, if configured.
     pub created: Option<DateField>,
     /// `false`: the created date drives detection (one event per object).
     pub filter_by_updated_date: bool,
     /// Drop records created after `now` (they are read again on a later poll).
     pub filter_by_current_date: bool,
+    /// `createdCheckTolerance` in ms: an object seen first whose created date is up to this much
+    /// before the floor still counts as CREATED (clocks and indexing lag).
     pub created_check_tolerance_ms: i64,
+    /// `pollDelay` in ms: how far behind `now` the floor stays, for providers that index late.
     pub poll_delay_ms: i64,
+    /// Records per page (`pageSize`).
     pub page_size: u32,
+    /// The resource url template; `None` when detecting over a body already in hand.
     pub url: Option<String>,
 }
 
+/// One date field of a [`Spec`], compiled.
 #[derive(Clone, Debug)]
 pub struct DateField {
     /// As written, for messages; `segments` is what is read.
     pub path: String,
+    /// `path`, parsed once: what the scanner reads.
     pub segments: FieldPath,
+    /// The compiled format and zone.
     pub kind: DateKind,
     /// The format text as configured, for rendering the where clause.
     pub format: String,
+    /// The zone as configured, for rendering the where clause.
     pub zone: String,
 }
 
@@ -92,6 +105,7 @@ impl Spec {
         Spec::from_poller(&ResourcePoller::from_value(&name, resource)?)
     }
 
+    /// The [`Spec`] of a poller already read by `config` (the cycle's and `poll_url`'s path); compiles its date formats.
     pub fn from_poller(p: &ResourcePoller) -> Result<Spec, Error> {
         let field = |d: &Option<DateSpec>, which: &str| -> Result<Option<DateField>, Error> {
             let Some(d) = d else { return Ok(None) };
@@ -122,6 +136,7 @@ impl Spec {
 /// Persisted between polls as JSON (`{"v":1,...}`); round-trips through any string store.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct State {
+    /// The state format's version: 1. Another version is refused rather than misread.
     pub v: u32,
     /// Epoch ms: the watermark `H`; `None` until something was read on a `beginning` start.
     pub watermark: Option<i64>,
@@ -139,6 +154,7 @@ pub struct State {
 }
 
 impl State {
+    /// Reads a saved state; refuses one that is not JSON of this shape or of another version.
     pub fn from_json(text: &str) -> Result<State, Error> {
         let s: State = serde_json::from_str(text).map_err(|e| Error::new("state.invalid", format!("the saved state is not valid: {e}")))?;
         if s.v != 1 {
@@ -146,15 +162,19 @@ impl State {
         }
         Ok(s)
     }
+    /// The state as JSON text, what a host saves.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("state serializes")
     }
 }
 
+/// Whether a version is an object's first (created after the watermark) or a later one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
+    /// The object's first emission, created after the watermark.
     Created,
+    /// Any other version.
     Updated,
 }
 
@@ -163,16 +183,21 @@ pub enum EventType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
+    /// CREATED or UPDATED.
     pub event_type: EventType,
+    /// The poller's name.
     pub object_type: String,
+    /// The record's id, as text.
     pub object_id: String,
     /// The version's instant (the updated date, or the created date when it drives), ISO UTC ms.
     pub date: String,
+    /// `element.key`, when the host gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub element_key: Option<String>,
     /// XXH3-128 of (instance, objectType, objectId, instant), 32 hex digits ([`event_id`]): the same version
     /// always gets the same id, so consumers can dedupe repeats.
     pub event_id: String,
+    /// The record's JSON, when `raw` was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<Value>,
     /// The version's instant in epoch ms (not serialized; `date` carries it).
@@ -180,13 +205,17 @@ pub struct Event {
     pub instant: i64,
 }
 
+/// What a detection or a cycle read and decided, for the summary and for tests.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// Array elements read, over all pages.
     pub records: usize,
+    /// Events emitted.
     pub events: usize,
+    /// Of them, CREATED.
     pub created: usize,
+    /// Of them, UPDATED.
     pub updated: usize,
     /// Below the floor: older than the watermark minus lookback.
     pub old: usize,
@@ -200,12 +229,15 @@ pub struct Stats {
     pub future: usize,
     /// Records with a per-record diagnostic.
     pub invalid: usize,
+    /// Pages read.
     pub pages: usize,
     /// Entries in the new state's `seen`, and how many the bound dropped this time.
     pub seen: usize,
+    /// Entries the bound dropped from `seen` this time.
     pub evicted: usize,
     /// Requests sent and retries made by a [`crate::cycle::PollCycle`] (0 for `detect`).
     pub requests: usize,
+    /// Of the requests, retries after 429, 5xx or a transport failure.
     pub retries: usize,
     /// Passes over the listing (more than one when rows moved while paging).
     pub passes: usize,
@@ -213,12 +245,16 @@ pub struct Stats {
     pub unstable: bool,
 }
 
+/// What one detection or cycle produced: deliver `events`, then save `state`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
-    /// By column (see [`Events`]): a backfill makes one per record.
+    /// New versions, in the order read, by column (see [`Events`]): a backfill makes one per record.
     pub events: Events,
+    /// The state to save once the events are delivered.
     pub state: State,
+    /// What was read and decided.
     pub stats: Stats,
+    /// Warnings about records and the listing; none is fatal.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -233,11 +269,13 @@ pub struct Options {
     pub lookback_ms: i64,
     /// Dotted path of the records array; `None` for a top-level array.
     pub records_field: Option<String>,
+    /// `element.key` for the events; also the instance when `instance` is `None`.
     pub element_key: Option<String>,
     /// The instance (id or name) hashed into `eventId`; defaults to `element_key`.
     pub instance: Option<String>,
     /// Put each record's JSON in its event's `raw`.
     pub raw: bool,
+    /// The bound of `seen` ([`DEFAULT_MAX_SEEN`]).
     pub max_seen: usize,
     /// The provider's clock when it answered (its `Date` header), the cap of the watermark.
     pub provider_now: Option<i64>,
@@ -335,6 +373,7 @@ pub struct Detector {
 }
 
 impl Detector {
+    /// Starts detection over one resource: the floor from the state (or `start_from`), the `seen` set, the compiled fields.
     pub fn new(spec: &Spec, state: Option<&State>, opts: &Options) -> Result<Detector, Error> {
         let window = opts.lookback_ms.max(0).saturating_add(spec.poll_delay_ms);
         let keep = window.saturating_add(spec.created_check_tolerance_ms);

@@ -10,9 +10,10 @@
 
 #![allow(dead_code)]
 
-use elements_poller::cycle::{self, CycleOptions, PollCycle, Request, Response};
+use elements_poller::cycle::{self, CycleOptions, PollCycle, Request};
 use elements_poller::datefmt::DateFormat;
 use elements_poller::detect::{self, EventType, Spec, State};
+use elements_poller::http::{self, Response};
 use elements_poller::zone::Zone;
 use std::collections::HashMap;
 
@@ -299,13 +300,13 @@ impl Provider {
         if self.rng.chance(self.cfg.p_5xx) {
             return (self.rng.pick(&[500, 502, 503, 504]), vec![date], b"upstream error".to_vec());
         }
-        let query = req.url.split_once('?').map_or("", |(_, q)| q);
+        let query = req.http.url.split_once('?').map_or("", |(_, q)| q);
         let mut floor: Option<(bool, i64)> = None;
         let mut page_size = 200usize;
         let mut token: Option<String> = None;
         for pair in query.split('&') {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = cycle::decode_component(v);
+            let v = http::decode_component(v);
             match k {
                 "where" => {
                     let rest = v.strip_prefix("modification_date").expect("where on the updated field");
@@ -534,7 +535,7 @@ impl Driver for NaiveDriver {
             url.push_str("&nextPage=");
             url.push_str(&encode(t));
         }
-        Some(Request { method: "GET".into(), url, headers: vec![], body: None, delay_ms: std::mem::take(&mut self.delay) })
+        Some(Request { http: http::Request { method: "GET".into(), url, headers: vec![], body: None }, delay_ms: std::mem::take(&mut self.delay) })
     }
     fn handle_response(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
         if status != 200 {
@@ -641,7 +642,7 @@ pub fn run(cfg: &Config, poller: &dyn Poller) -> (Outcome, Provider) {
                 println!(
                     "  t={} {} -> {status} {}",
                     clock - T0,
-                    cycle::decode_component(req.url.split_once('?').map_or("", |q| q.1)),
+                    http::decode_component(req.http.url.split_once('?').map_or("", |q| q.1)),
                     String::from_utf8_lossy(&body).chars().take(400).collect::<String>()
                 );
             }

@@ -21,7 +21,10 @@ export function readSource(file) {
     if (nul >= 0) throw new Error(`a NUL byte at offset ${nul}`);
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (e) {
-    throw new PollerError("cli.not-text", `${file === "-" ? "standard input" : file} is not UTF-8 text (${e.message.replace(/^The encoded data was not valid for encoding utf-8$/, "invalid UTF-8")}): expected a JSON file`);
+    throw new PollerError(
+      "cli.not-text",
+      `${file === "-" ? "standard input" : file} is not UTF-8 text (${e.message.replace(/^The encoded data was not valid for encoding utf-8$/, "invalid UTF-8")}): expected a JSON file`,
+    );
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
@@ -106,5 +109,7 @@ function isLowSurrogate(c) {
 
 /** One visible character per character, so the caret stays aligned. */
 function visible(s) {
+  // Control characters are what this replaces: the pattern names them on purpose.
+  // eslint-disable-next-line no-control-regex
   return s.replace(/\t/g, " ").replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, "\ufffd");
 }

@@ -10,12 +10,34 @@ import { pathOf, isWithin, getAt, setAt, reorder } from "./paths.js";
 const PC = "event.poller.configuration";
 const BODY_ORDER = ["element", "providerData", "configuration", "tags", "name"];
 const CONF_ORDER = [
-  "oauth.api.key", "oauth.api.secret", "oauth.callback.url",
-  "event.notification.enabled", "event.vendor.type", "event.notification.callback.url",
-  "event.poller.refresh_interval", "event.notification.signature.key", PC,
+  "oauth.api.key",
+  "oauth.api.secret",
+  "oauth.callback.url",
+  "event.notification.enabled",
+  "event.vendor.type",
+  "event.notification.callback.url",
+  "event.poller.refresh_interval",
+  "event.notification.signature.key",
+  PC,
 ];
-const POLLER_ORDER = ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"];
-const DATES_ORDER = ["updatedDateField", "updatedDateFormat", "updatedDateTimezone", "createdDateField", "createdDateFormat", "createdDateTimezone"];
+const POLLER_ORDER = [
+  "url",
+  "idField",
+  "datesConfiguration",
+  "pageSize",
+  "pollDelay",
+  "filterByUpdatedDate",
+  "filterByCurrentDate",
+  "createdCheckTolerance",
+];
+const DATES_ORDER = [
+  "updatedDateField",
+  "updatedDateFormat",
+  "updatedDateTimezone",
+  "createdDateField",
+  "createdDateFormat",
+  "createdDateTimezone",
+];
 const ORDERS = { "": BODY_ORDER, configuration: CONF_ORDER };
 
 /** Fields of the instance, grouped; `seg` is the path in the body. */
@@ -23,10 +45,22 @@ const GROUPS = [
   {
     title: "Instance",
     fields: [
-      { label: "Element key", seg: ["element", "key"], mono: true, list: true, help: "The element to connect, e.g. infusionsoftrest." },
+      {
+        label: "Element key",
+        seg: ["element", "key"],
+        mono: true,
+        list: true,
+        help: "The element to connect, e.g. infusionsoftrest.",
+      },
       { label: "Instance name", seg: ["name"], help: "How the instance is named in Cloud Elements." },
       { label: "Tags", seg: ["tags"], kind: "tags", help: "Comma-separated." },
-      { label: "Authorization grant code", seg: ["providerData", "code"], secret: true, mono: true, help: "providerData.code: the code from the OAuth redirect." },
+      {
+        label: "Authorization grant code",
+        seg: ["providerData", "code"],
+        secret: true,
+        mono: true,
+        help: "providerData.code: the code from the OAuth redirect.",
+      },
     ],
   },
   {
@@ -34,29 +68,84 @@ const GROUPS = [
     fields: [
       { label: "API key (client id)", seg: ["configuration", "oauth.api.key"], mono: true },
       { label: "API secret", seg: ["configuration", "oauth.api.secret"], secret: true, mono: true },
-      { label: "Callback URL", seg: ["configuration", "oauth.callback.url"], mono: true, type: "url", help: "The redirect URL registered with the provider." },
+      {
+        label: "Callback URL",
+        seg: ["configuration", "oauth.callback.url"],
+        mono: true,
+        type: "url",
+        help: "The redirect URL registered with the provider.",
+      },
     ],
   },
   {
     title: "Events",
     fields: [
-      { label: "Events enabled", group: "Notifications", seg: ["configuration", "event.notification.enabled"], kind: "bool", help: "Send events to the callback URL when records change." },
-      { label: "Vendor type", seg: ["configuration", "event.vendor.type"], kind: "select", options: [["", "(not set)"], ["polling", "polling"], ["webhooks", "webhooks"]] },
-      { label: "Event callback URL", seg: ["configuration", "event.notification.callback.url"], mono: true, type: "url", help: "Where the events are sent.", wide: true },
-      { label: "Refresh interval (minutes)", seg: ["configuration", "event.poller.refresh_interval"], kind: "num", help: "How often the poller runs." },
-      { label: "Signature key", seg: ["configuration", "event.notification.signature.key"], secret: true, mono: true, help: "Signs notifications (HMAC-SHA256)." },
+      {
+        label: "Events enabled",
+        group: "Notifications",
+        seg: ["configuration", "event.notification.enabled"],
+        kind: "bool",
+        help: "Send events to the callback URL when records change.",
+      },
+      {
+        label: "Vendor type",
+        seg: ["configuration", "event.vendor.type"],
+        kind: "select",
+        options: [
+          ["", "(not set)"],
+          ["polling", "polling"],
+          ["webhooks", "webhooks"],
+        ],
+      },
+      {
+        label: "Event callback URL",
+        seg: ["configuration", "event.notification.callback.url"],
+        mono: true,
+        type: "url",
+        help: "Where the events are sent.",
+        wide: true,
+      },
+      {
+        label: "Refresh interval (minutes)",
+        seg: ["configuration", "event.poller.refresh_interval"],
+        kind: "num",
+        help: "How often the poller runs.",
+      },
+      {
+        label: "Signature key",
+        seg: ["configuration", "event.notification.signature.key"],
+        secret: true,
+        mono: true,
+        help: "Signs notifications (HMAC-SHA256).",
+      },
     ],
   },
 ];
 
 /** Fields of one resource poller, relative to it. */
 const RESOURCE_FIELDS = [
-  { label: "URL", seg: ["url"], mono: true, wide: true, help: "The hub URL to poll, e.g. /hubs/crm/appointments; ${gmtDate:FORMAT} inserts the watermark." },
+  {
+    label: "URL",
+    seg: ["url"],
+    mono: true,
+    wide: true,
+    help: "The hub URL to poll, e.g. /hubs/crm/appointments; ${gmtDate:FORMAT} inserts the watermark.",
+  },
   { label: "ID field", seg: ["idField"], mono: true, help: "Path of the record's id; may be dotted (user.id)." },
   { sub: "Updated date" },
   { label: "Updated date field", seg: ["datesConfiguration", "updatedDateField"], mono: true },
-  { label: "Updated date format", seg: ["datesConfiguration", "updatedDateFormat"], mono: true, help: "Java pattern, or milliseconds / timestamp / iso8601." },
-  { label: "Updated date time zone", seg: ["datesConfiguration", "updatedDateTimezone"], mono: true, help: "GMT, UTC, -08:00, PST or an IANA name." },
+  {
+    label: "Updated date format",
+    seg: ["datesConfiguration", "updatedDateFormat"],
+    mono: true,
+    help: "Java pattern, or milliseconds / timestamp / iso8601.",
+  },
+  {
+    label: "Updated date time zone",
+    seg: ["datesConfiguration", "updatedDateTimezone"],
+    mono: true,
+    help: "GMT, UTC, -08:00, PST or an IANA name.",
+  },
   { sub: "Created date" },
   { label: "Created date field", seg: ["datesConfiguration", "createdDateField"], mono: true },
   { label: "Created date format", seg: ["datesConfiguration", "createdDateFormat"], mono: true },
@@ -125,7 +214,10 @@ function coerce(kind, raw) {
   }
   if (kind === "tri") return raw === "" ? undefined : raw === "true";
   if (kind === "tags") {
-    const tags = raw.split(",").map((t) => t.trim()).filter(Boolean);
+    const tags = raw
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     return tags.length ? tags : undefined;
   }
   if (kind === "select") return raw === "" ? undefined : raw;
@@ -141,80 +233,94 @@ function orderFor(segments) {
 }
 
 export class PollerConfigEditor extends BaseElement {
+  // Internals are `#private`, the house convention: a page sees the element's documented
+  // properties and methods only.
+  #root;
+  #body;
+  #rawText;
+  #error;
+  #fields;
+  #diagnostics;
+  #ok;
+  #id;
+  #summary;
+  #form;
+  #rerender;
+
   static get observedAttributes() {
     return ["value", "element"];
   }
 
   constructor() {
     super();
-    this._root = this.attachShadow({ mode: "open" });
+    this.#root = this.attachShadow({ mode: "open" });
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(css);
-    this._root.adoptedStyleSheets = [sheet];
-    this._body = null;
-    this._error = null;
-    this._fields = [];
-    this._diagnostics = [];
-    this._ok = false;
-    this._id = `pce${++uid}`;
-    this._summary = el("section", { className: "summary", part: "summary", "aria-label": "Checks" });
-    this._form = el("div", { className: "form" });
-    this._root.append(el("div", { className: "root", part: "root" }, this._summary, this._form));
+    this.#root.adoptedStyleSheets = [sheet];
+    this.#body = null;
+    this.#error = null;
+    this.#fields = [];
+    this.#diagnostics = [];
+    this.#ok = false;
+    this.#id = `pce${++uid}`;
+    this.#summary = el("section", { className: "summary", part: "summary", "aria-label": "Checks" });
+    this.#form = el("div", { className: "form" });
+    this.#root.append(el("div", { className: "root", part: "root" }, this.#summary, this.#form));
   }
 
   connectedCallback() {
-    if (!this._body && !this._error) this._setValue(this.getAttribute("value") ?? null);
+    if (!this.#body && !this.#error) this.#setValue(this.getAttribute("value") ?? null);
   }
 
   attributeChangedCallback(name, old, value) {
     if (old === value) return;
-    if (name === "value") this._setValue(value);
+    if (name === "value") this.#setValue(value);
     if (name === "element" && value) this.element = value;
   }
 
   /** The body being edited (a copy), or null when the last value set was not a JSON object. */
   get value() {
-    return this._body ? structuredClone(this._body) : null;
+    return this.#body ? structuredClone(this.#body) : null;
   }
   set value(v) {
-    this._setValue(v);
+    this.#setValue(v);
   }
 
   /** The element key of the body (`element.key`); setting it re-renders the preset list. */
   get element() {
-    return this._body?.element?.key ?? this.getAttribute("element") ?? "";
+    return this.#body?.element?.key ?? this.getAttribute("element") ?? "";
   }
   set element(key) {
-    if (!this._body) this._setValue(null);
-    if (this._body) {
-      setAt(this._body, ["element", "key"], key, []);
-      if (!Object.hasOwn(this._body, "element")) reorder(this._body, BODY_ORDER);
-      this._render();
+    if (!this.#body) this.#setValue(null);
+    if (this.#body) {
+      setAt(this.#body, ["element", "key"], key, []);
+      if (!Object.hasOwn(this.#body, "element")) reorder(this.#body, BODY_ORDER);
+      this.#render();
     }
   }
 
   /** The diagnostics of the current value. */
   get diagnostics() {
-    return this._diagnostics.map((d) => ({ ...d }));
+    return this.#diagnostics.map((d) => ({ ...d }));
   }
   /** True when no diagnostic is an error. */
   get ok() {
-    return this._ok;
+    return this.#ok;
   }
   /** The JSON parse error of the last value set, if any. */
   get parseError() {
-    return this._error;
+    return this.#error;
   }
 
   /** Validates again and returns `{ok, diagnostics}`. */
   validate() {
-    this._validate(false);
-    return { ok: this._ok, diagnostics: this.diagnostics };
+    this.#validate(false);
+    return { ok: this.#ok, diagnostics: this.diagnostics };
   }
 
   /** Moves focus to the field that holds `path` (or its nearest enclosing field). Returns false if none. */
   focusPath(path) {
-    const f = this._fieldFor(path);
+    const f = this.#fieldFor(path);
     if (!f) return false;
     f.focus.scrollIntoView?.({ block: "center" });
     f.focus.focus({ preventScroll: true });
@@ -223,81 +329,89 @@ export class PollerConfigEditor extends BaseElement {
 
   /** Adds a resource poller: a preset of the element when `poller` is omitted. Returns its name. */
   addResource(name, poller) {
-    if (!this._body) this._setValue(null);
-    const presets = this._presets();
+    if (!this.#body) this.#setValue(null);
+    const presets = this.#presets();
     const base = poller ?? presets?.[name] ?? { url: "", idField: "id", datesConfiguration: {} };
-    const conf = (this._body.configuration ??= {});
-    if (!Object.hasOwn(this._body, "configuration")) reorder(this._body, BODY_ORDER);
+    const conf = (this.#body.configuration ??= {});
+    if (!Object.hasOwn(this.#body, "configuration")) reorder(this.#body, BODY_ORDER);
     if (typeof conf[PC] !== "object" || conf[PC] === null) {
       conf[PC] = {};
       reorder(conf, CONF_ORDER);
     }
-    let unique = name, n = 2;
+    let unique = name,
+      n = 2;
     while (Object.hasOwn(conf[PC], unique)) unique = `${name}_${n++}`;
     conf[PC][unique] = structuredClone(base);
-    this._render();
-    this._emit();
+    this.#render();
+    this.#emit();
     return unique;
   }
 
-  _presets() {
+  #presets() {
     const all = ep.presets;
     if (!all || typeof all !== "object") return undefined;
     return all[this.element] ?? null;
   }
 
-  _setValue(v) {
+  #setValue(v) {
     if (v === null || v === undefined || v === "") {
       const key = this.getAttribute("element") || "infusionsoftrest";
-      this._body = { element: { key }, configuration: {} };
-      this._error = null;
+      this.#body = { element: { key }, configuration: {} };
+      this.#error = null;
     } else {
       const r = toBody(v);
-      this._body = r.body ?? null;
+      this.#body = r.body ?? null;
       const key = this.getAttribute("element");
-      if (this._body && key && !this._body.element?.key) {
-        setAt(this._body, ["element", "key"], key, []);
-        reorder(this._body, BODY_ORDER);
+      if (this.#body && key && !this.#body.element?.key) {
+        setAt(this.#body, ["element", "key"], key, []);
+        reorder(this.#body, BODY_ORDER);
       }
-      this._error = r.error ?? null;
-      this._rawText = typeof v === "string" ? v : null;
+      this.#error = r.error ?? null;
+      this.#rawText = typeof v === "string" ? v : null;
     }
-    this._render();
+    this.#render();
   }
 
-  _render() {
-    const active = /** @type {HTMLElement | null} */ (this._root.activeElement);
+  #render() {
+    const active = /** @type {HTMLElement | null} */ (this.#root.activeElement);
     const focusedPath = active?.dataset?.path;
     const caret = active && "selectionStart" in active ? active.selectionStart : null;
-    this._fields = [];
-    this._form.replaceChildren();
-    if (this._error) {
-      this._form.append(el("p", { className: "parse-error", role: "alert", text: this._error }));
-      this._validate(false);
+    this.#fields = [];
+    this.#form.replaceChildren();
+    if (this.#error) {
+      this.#form.append(el("p", { className: "parse-error", role: "alert", text: this.#error }));
+      this.#validate(false);
       return;
     }
-    const body = this._body;
-    const list = el("datalist", { id: `${this._id}-elements` });
+    const body = this.#body;
+    const list = el("datalist", { id: `${this.#id}-elements` });
     for (const k of Object.keys(ep.presets ?? {})) list.append(el("option", { value: k }));
-    this._form.append(list);
+    this.#form.append(list);
     const wrap = el("div", { className: "root" });
     for (const g of GROUPS) {
       const grid = el("div", { className: "grid" });
-      for (const f of g.fields) grid.append(this._field(f, f.seg));
+      for (const f of g.fields) grid.append(this.#field(f, f.seg));
       wrap.append(el("fieldset", { part: "section" }, el("legend", { text: g.title }), grid));
     }
-    wrap.append(this._resourcesSection(body));
-    const extra = this._extraKeys(body);
+    wrap.append(this.#resourcesSection(body));
+    const extra = this.#extraKeys(body);
     if (extra.length) {
       wrap.append(
-        el("div", { className: "extra", part: "extra" },
+        el(
+          "div",
+          { className: "extra", part: "extra" },
           el("span", { text: "Kept as they are (no field here, written back unchanged): " }),
-          el("ul", {}, extra.map((p) => el("li", {}, el("code", { text: p }))))),
+          el(
+            "ul",
+            {},
+            extra.map((p) => el("li", {}, el("code", { text: p }))),
+          ),
+        ),
       );
     }
-    this._form.append(wrap);
-    this._validate(false);
-    const again = focusedPath && this._fields.find((f) => f.path === focusedPath)?.focus;
+    this.#form.append(wrap);
+    this.#validate(false);
+    const again = focusedPath && this.#fields.find((f) => f.path === focusedPath)?.focus;
     if (again) {
       again.focus({ preventScroll: true });
       if (caret !== null && again.type !== "checkbox" && typeof again.setSelectionRange === "function") {
@@ -310,7 +424,7 @@ export class PollerConfigEditor extends BaseElement {
     }
   }
 
-  _extraKeys(body) {
+  #extraKeys(body) {
     const out = [];
     for (const k of Object.keys(body)) if (!KNOWN_BODY.has(k)) out.push(pathOf([k]));
     const conf = body.configuration;
@@ -319,112 +433,192 @@ export class PollerConfigEditor extends BaseElement {
       const pc = conf[PC];
       if (pc && typeof pc === "object") {
         for (const [name, p] of Object.entries(pc)) {
-          if (p && typeof p === "object") for (const k of Object.keys(p)) if (!KNOWN_POLLER.has(k)) out.push(pathOf(["configuration", PC, name, k]));
+          if (p && typeof p === "object")
+            for (const k of Object.keys(p)) if (!KNOWN_POLLER.has(k)) out.push(pathOf(["configuration", PC, name, k]));
         }
       }
     }
     return out;
   }
 
-  _resourcesSection(body) {
+  #resourcesSection(body) {
     const fs = el("fieldset", { part: "section resources" }, el("legend", { text: "Resources to poll" }));
     const pcPath = pathOf(["configuration", PC]);
     const pc = body.configuration?.[PC];
-    const presets = this._presets();
+    const presets = this.#presets();
     const toolbar = el("div", { className: "toolbar" });
     if (presets === undefined) {
-      toolbar.append(el("p", { className: "notice", text: "Presets are not available in this build of elements-poller (it has no `presets` export): add resources by hand." }));
+      toolbar.append(
+        el("p", {
+          className: "notice",
+          text: "Presets are not available in this build of elements-poller (it has no `presets` export): add resources by hand.",
+        }),
+      );
     } else if (presets === null) {
-      toolbar.append(el("p", { className: "help", text: `No presets for the element "${this.element}": add resources by hand.` }));
+      toolbar.append(
+        el("p", { className: "help", text: `No presets for the element "${this.element}": add resources by hand.` }),
+      );
     } else {
-      const id = `${this._id}-preset`;
+      const id = `${this.#id}-preset`;
       const select = el("select", { id, name: "preset" });
       for (const name of Object.keys(presets)) select.append(el("option", { value: name, text: name }));
       toolbar.append(
         el("div", { className: "field" }, el("label", { for: id, text: `Preset resource of ${this.element}` }), select),
-        el("button", { type: "button", className: "primary", text: "Add preset", onclick: () => this._userAdd(select.value) }),
+        el("button", {
+          type: "button",
+          className: "primary",
+          text: "Add preset",
+          onclick: () => this.#userAdd(select.value),
+        }),
       );
     }
-    toolbar.append(el("button", { type: "button", text: "Add a resource by hand", onclick: () => this._userAdd("resource", { url: "", idField: "id", datesConfiguration: {} }) }));
+    toolbar.append(
+      el("button", {
+        type: "button",
+        text: "Add a resource by hand",
+        onclick: () => this.#userAdd("resource", { url: "", idField: "id", datesConfiguration: {} }),
+      }),
+    );
     fs.append(toolbar);
-    const diagBox = el("div", { className: "fdiags", id: `${this._id}-pc-diags` });
+    const diagBox = el("div", { className: "fdiags", id: `${this.#id}-pc-diags` });
     fs.append(diagBox);
-    this._fields.push({ path: pcPath, focus: toolbar.querySelector("select, button"), box: diagBox, container: true });
+    this.#fields.push({ path: pcPath, focus: toolbar.querySelector("select, button"), box: diagBox, container: true });
     if (pc !== undefined && (pc === null || typeof pc !== "object" || Array.isArray(pc))) {
-      fs.append(el("p", { className: "notice", text: "event.poller.configuration is not an object (nor JSON text holding one); fix it in the JSON, or remove it by adding a resource." }));
+      fs.append(
+        el("p", {
+          className: "notice",
+          text: "event.poller.configuration is not an object (nor JSON text holding one); fix it in the JSON, or remove it by adding a resource.",
+        }),
+      );
       return fs;
     }
     const names = pc ? Object.keys(pc) : [];
     const list = el("div", { className: "resources" });
-    if (!names.length) list.append(el("p", { className: "empty", text: "No resources yet: add a preset or one by hand. Each resource is polled on its own." }));
-    for (const name of names) list.append(this._resource(name, pc[name]));
+    if (!names.length)
+      list.append(
+        el("p", {
+          className: "empty",
+          text: "No resources yet: add a preset or one by hand. Each resource is polled on its own.",
+        }),
+      );
+    for (const name of names) list.append(this.#resource(name, pc[name]));
     fs.append(list);
     return fs;
   }
 
-  _resource(name, poller) {
+  #resource(name, poller) {
     const base = ["configuration", PC, name];
     const path = pathOf(base);
-    const nameId = `${this._id}-r-${uid++}`;
-    const nameInput = el("input", { id: nameId, value: name, className: "mono", dataset: { path: `${path}#name` }, autocomplete: "off", spellcheck: "false" });
-    nameInput.addEventListener("change", () => this._rename(name, nameInput.value.trim()));
-    const remove = el("button", { type: "button", className: "danger", text: "Remove", "aria-label": `Remove resource ${name}`, onclick: () => this._removeResource(name) });
+    const nameId = `${this.#id}-r-${uid++}`;
+    const nameInput = el("input", {
+      id: nameId,
+      value: name,
+      className: "mono",
+      dataset: { path: `${path}#name` },
+      autocomplete: "off",
+      spellcheck: "false",
+    });
+    nameInput.addEventListener("change", () => this.#rename(name, nameInput.value.trim()));
+    const remove = el("button", {
+      type: "button",
+      className: "danger",
+      text: "Remove",
+      "aria-label": `Remove resource ${name}`,
+      onclick: () => this.#removeResource(name),
+    });
     const diagBox = el("div", { className: "fdiags", id: `${nameId}-diags` });
     nameInput.setAttribute("aria-describedby", diagBox.id);
-    const fs = el("fieldset", { className: "resource", part: "resource", dataset: { resource: name } },
+    const fs = el(
+      "fieldset",
+      { className: "resource", part: "resource", dataset: { resource: name } },
       el("legend", { text: name }),
-      el("div", { className: "resource-head" },
-        el("div", { className: "field" }, el("label", { for: nameId, text: "Resource name (the events' objectType)" }), nameInput),
-        remove),
-      diagBox);
-    this._fields.push({ path, focus: nameInput, box: diagBox, container: true, input: nameInput });
+      el(
+        "div",
+        { className: "resource-head" },
+        el(
+          "div",
+          { className: "field" },
+          el("label", { for: nameId, text: "Resource name (the events' objectType)" }),
+          nameInput,
+        ),
+        remove,
+      ),
+      diagBox,
+    );
+    this.#fields.push({ path, focus: nameInput, box: diagBox, container: true, input: nameInput });
     const grid = el("div", { className: "grid" });
     if (!poller || typeof poller !== "object") {
       grid.append(el("p", { className: "notice", text: "This resource is not an object; fix it in the JSON." }));
     } else {
       for (const f of RESOURCE_FIELDS) {
         if (f.sub) grid.append(el("p", { className: "subhead", text: f.sub }));
-        else grid.append(this._field(f, [...base, ...f.seg]));
+        else grid.append(this.#field(f, [...base, ...f.seg]));
       }
     }
     fs.append(grid);
     return fs;
   }
 
-  _field(f, segments) {
+  #field(f, segments) {
     const path = pathOf(segments);
-    const id = `${this._id}-f-${uid++}`;
-    const value = getAt(this._body, segments);
+    const id = `${this.#id}-f-${uid++}`;
+    const value = getAt(this.#body, segments);
     const kind = f.kind ?? "text";
     const diagBox = el("div", { className: "fdiags", id: `${id}-diags` });
     const helpId = f.help ? `${id}-help` : undefined;
     let input;
-    const common = { id, name: path, dataset: { path }, "aria-describedby": [helpId, diagBox.id].filter(Boolean).join(" ") };
+    const common = {
+      id,
+      name: path,
+      dataset: { path },
+      "aria-describedby": [helpId, diagBox.id].filter(Boolean).join(" "),
+    };
     if (kind === "bool") {
       input = el("input", { ...common, type: "checkbox", checked: value === true || value === "true" });
-      input.addEventListener("change", () => this._write(segments, input.checked));
-      const wrap = el("div", { className: `field${f.wide ? " wide" : ""}`, part: "field" },
+      input.addEventListener("change", () => this.#write(segments, input.checked));
+      const wrap = el(
+        "div",
+        { className: `field${f.wide ? " wide" : ""}`, part: "field" },
         el("span", { className: "label", "aria-hidden": "true", text: f.group ?? "" }),
         el("label", { className: "check", for: id }, input, el("span", { text: f.label })),
         f.help ? el("p", { className: "help", id: helpId, text: f.help }) : null,
-        diagBox);
-      this._fields.push({ path, focus: input, box: diagBox, input });
+        diagBox,
+      );
+      this.#fields.push({ path, focus: input, box: diagBox, input });
       return wrap;
     }
     if (kind === "select" || kind === "tri") {
-      const options = kind === "tri" ? [["", "default"], ["true", "true"], ["false", "false"]] : f.options;
+      const options =
+        kind === "tri"
+          ? [
+              ["", "default"],
+              ["true", "true"],
+              ["false", "false"],
+            ]
+          : f.options;
       input = el("select", common);
-      const current = kind === "tri" ? (value === true || value === "true" ? "true" : value === false || value === "false" ? "false" : "") : display(value);
+      const current =
+        kind === "tri"
+          ? value === true || value === "true"
+            ? "true"
+            : value === false || value === "false"
+              ? "false"
+              : ""
+          : display(value);
       let found = false;
       for (const [v, t] of options) {
         const o = el("option", { value: v, text: t });
-        if (v === current) { o.selected = true; found = true; }
+        if (v === current) {
+          o.selected = true;
+          found = true;
+        }
         input.append(o);
       }
       if (!found && current !== "") input.append(el("option", { value: current, text: current, selected: true }));
-      input.addEventListener("change", () => this._write(segments, coerce(kind, input.value)));
+      input.addEventListener("change", () => this.#write(segments, coerce(kind, input.value)));
     } else {
-      const text = kind === "tags" ? (Array.isArray(value) ? value.map(display).join(", ") : display(value)) : display(value);
+      const text =
+        kind === "tags" ? (Array.isArray(value) ? value.map(display).join(", ") : display(value)) : display(value);
       input = el("input", {
         ...common,
         type: f.secret ? "password" : "text",
@@ -433,13 +627,18 @@ export class PollerConfigEditor extends BaseElement {
         autocomplete: "off",
         spellcheck: "false",
         inputmode: kind === "num" ? "numeric" : f.type === "url" ? "url" : undefined,
-        list: f.list ? `${this._id}-elements` : undefined,
+        list: f.list ? `${this.#id}-elements` : undefined,
       });
-      input.addEventListener("input", () => this._write(segments, coerce(kind, input.value)));
+      input.addEventListener("input", () => this.#write(segments, coerce(kind, input.value)));
     }
     let control = input;
     if (f.secret) {
-      const toggle = el("button", { type: "button", text: "Show", "aria-pressed": "false", "aria-label": `Show ${f.label}` });
+      const toggle = el("button", {
+        type: "button",
+        text: "Show",
+        "aria-pressed": "false",
+        "aria-label": `Show ${f.label}`,
+      });
       toggle.addEventListener("click", () => {
         const show = input.type === "password";
         input.type = show ? "text" : "password";
@@ -448,127 +647,160 @@ export class PollerConfigEditor extends BaseElement {
       });
       control = el("div", { className: "secret" }, input, toggle);
     }
-    this._fields.push({ path, focus: input, box: diagBox, input });
-    return el("div", { className: `field${f.wide ? " wide" : ""}`, part: "field", dataset: { field: path } },
+    this.#fields.push({ path, focus: input, box: diagBox, input });
+    return el(
+      "div",
+      { className: `field${f.wide ? " wide" : ""}`, part: "field", dataset: { field: path } },
       el("label", { for: id, text: f.label }),
       control,
       f.help ? el("p", { className: "help", id: helpId, text: f.help }) : null,
-      diagBox);
+      diagBox,
+    );
   }
 
-  _write(segments, value) {
-    const topNew = !Object.hasOwn(this._body, segments[0]);
-    setAt(this._body, segments, value, orderFor(segments));
-    if (topNew) reorder(this._body, BODY_ORDER);
-    this._validate(true);
-    if (pathOf(segments) === "element.key") this._renderKeepFocus();
+  #write(segments, value) {
+    const topNew = !Object.hasOwn(this.#body, segments[0]);
+    setAt(this.#body, segments, value, orderFor(segments));
+    if (topNew) reorder(this.#body, BODY_ORDER);
+    this.#validate(true);
+    if (pathOf(segments) === "element.key") this.#renderKeepFocus();
   }
 
-  _renderKeepFocus() {
-    clearTimeout(this._rerender);
-    this._rerender = setTimeout(() => this._render(), 400);
+  #renderKeepFocus() {
+    clearTimeout(this.#rerender);
+    this.#rerender = setTimeout(() => this.#render(), 400);
   }
 
-  _userAdd(name, poller) {
+  #userAdd(name, poller) {
     const added = this.addResource(name, poller);
-    const f = this._fields.find((x) => x.path === pathOf(["configuration", PC, added]));
+    const f = this.#fields.find((x) => x.path === pathOf(["configuration", PC, added]));
     f?.focus.scrollIntoView?.({ block: "nearest" });
     f?.focus.focus({ preventScroll: true });
   }
 
-  _rename(from, to) {
-    const pc = this._body.configuration[PC];
-    if (!to || to === from) return this._render();
+  #rename(from, to) {
+    const pc = this.#body.configuration[PC];
+    if (!to || to === from) return this.#render();
     if (Object.hasOwn(pc, to)) {
-      this._render();
+      this.#render();
       return;
     }
     const entries = Object.entries(pc).map(([k, v]) => [k === from ? to : k, v]);
     for (const k of Object.keys(pc)) delete pc[k];
     for (const [k, v] of entries) pc[k] = v;
-    this._render();
-    this._fields.find((x) => x.path === pathOf(["configuration", PC, to]))?.focus.focus();
-    this._emit();
+    this.#render();
+    this.#fields.find((x) => x.path === pathOf(["configuration", PC, to]))?.focus.focus();
+    this.#emit();
   }
 
-  _removeResource(name) {
-    delete this._body.configuration[PC][name];
-    this._render();
-    this._emit();
-    this._fields.find((x) => x.path === pathOf(["configuration", PC]))?.focus.focus();
+  #removeResource(name) {
+    delete this.#body.configuration[PC][name];
+    this.#render();
+    this.#emit();
+    this.#fields.find((x) => x.path === pathOf(["configuration", PC]))?.focus.focus();
   }
 
   /** The field holding `path`: the deepest field at or above it, else the first field inside it (a missing object). */
-  _fieldFor(path) {
+  #fieldFor(path) {
     let best = null;
-    for (const f of this._fields) {
+    for (const f of this.#fields) {
       if (isWithin(path, f.path) && (!best || f.path.length > best.path.length)) best = f;
     }
     if (best && best.path !== "") return best;
-    return (path !== "" && this._fields.find((f) => isWithin(f.path, path))) || best;
+    return (path !== "" && this.#fields.find((f) => isWithin(f.path, path))) || best;
   }
 
-  _validate(emit) {
+  #validate(emit) {
     let result;
-    if (this._error) result = ep.validateConfig(this._rawText ?? "");
-    else result = ep.validateConfig(this._body);
-    this._diagnostics = result.diagnostics;
-    this._ok = result.ok && !this._error;
-    for (const f of this._fields) {
+    if (this.#error) result = ep.validateConfig(this.#rawText ?? "");
+    else result = ep.validateConfig(this.#body);
+    this.#diagnostics = result.diagnostics;
+    this.#ok = result.ok && !this.#error;
+    for (const f of this.#fields) {
       f.box.replaceChildren();
       if (f.input) {
         f.input.removeAttribute("aria-invalid");
         f.input.classList.remove("has-warning");
       }
     }
-    for (const d of this._diagnostics) {
-      const f = this._error ? null : this._fieldFor(d.path);
+    for (const d of this.#diagnostics) {
+      const f = this.#error ? null : this.#fieldFor(d.path);
       if (!f) continue;
-      const sub = f.path !== d.path && !isWithin(d.path, f.path) ? "" : d.path === f.path ? "" : ` (at ${d.path.slice(f.path.length).replace(/^\./, "")})`;
+      const sub =
+        f.path !== d.path && !isWithin(d.path, f.path)
+          ? ""
+          : d.path === f.path
+            ? ""
+            : ` (at ${d.path.slice(f.path.length).replace(/^\./, "")})`;
       f.box.append(
-        el("p", { className: `fdiag ${d.severity}`, dataset: { code: d.code, path: d.path } },
+        el(
+          "p",
+          { className: `fdiag ${d.severity}`, dataset: { code: d.code, path: d.path } },
           el("span", { className: "sev", text: d.severity }),
           el("span", { text: `${d.message}${sub} ` }),
           el("code", { className: "code", text: d.code }),
-          d.hint ? el("span", { className: "hint", text: `Hint: ${d.hint}` }) : null),
+          d.hint ? el("span", { className: "hint", text: `Hint: ${d.hint}` }) : null,
+        ),
       );
       if (f.input) {
         if (d.severity === "error") f.input.setAttribute("aria-invalid", "true");
         else f.input.classList.add("has-warning");
       }
     }
-    this._renderSummary();
-    if (emit) this._emit();
+    this.#renderSummary();
+    if (emit) this.#emit();
   }
 
-  _renderSummary() {
-    const ds = this._diagnostics;
+  #renderSummary() {
+    const ds = this.#diagnostics;
     const n = (s) => ds.filter((d) => d.severity === s).length;
-    const errors = n("error"), warnings = n("warning"), infos = n("info");
+    const errors = n("error"),
+      warnings = n("warning"),
+      infos = n("info");
     const plural = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
     const status = el("p", { className: "status", role: "status", "aria-live": "polite", part: "status" });
     if (!ds.length) {
       status.textContent = "No problems found.";
       status.classList.add("ok");
     } else {
-      status.textContent = [plural(errors, "error"), plural(warnings, "warning"), infos ? plural(infos, "note") : null].filter(Boolean).join(", ");
+      status.textContent = [plural(errors, "error"), plural(warnings, "warning"), infos ? plural(infos, "note") : null]
+        .filter(Boolean)
+        .join(", ");
       status.classList.add(errors ? "bad" : "warn");
     }
-    const list = el("ul", { className: "diag-list", part: "diagnostics", "aria-label": "Problems (select one to go to its field)" });
+    const list = el("ul", {
+      className: "diag-list",
+      part: "diagnostics",
+      "aria-label": "Problems (select one to go to its field)",
+    });
     for (const d of ds) {
-      const btn = el("button", { type: "button" },
+      const btn = el(
+        "button",
+        { type: "button" },
         el("span", { className: "sev", text: d.severity }),
         el("span", { text: d.message }),
         el("span", { className: "where", text: `${d.code} at ${d.path || "(the whole body)"}` }),
-        d.hint ? el("span", { className: "where", text: `Hint: ${d.hint}` }) : null);
+        d.hint ? el("span", { className: "where", text: `Hint: ${d.hint}` }) : null,
+      );
       btn.addEventListener("click", () => this.focusPath(d.path));
       list.append(el("li", { className: d.severity, dataset: { code: d.code, path: d.path } }, btn));
     }
-    this._summary.replaceChildren(el("h3", { text: "Checks" }), status, ds.length ? list : el("p", { className: "help", text: "Every change is checked here as you type; nothing is sent anywhere." }));
+    this.#summary.replaceChildren(
+      el("h3", { text: "Checks" }),
+      status,
+      ds.length
+        ? list
+        : el("p", { className: "help", text: "Every change is checked here as you type; nothing is sent anywhere." }),
+    );
   }
 
-  _emit() {
-    this.dispatchEvent(new CustomEvent("change", { bubbles: true, detail: { value: this.value, diagnostics: this.diagnostics, ok: this._ok } }));
+  #emit() {
+    this.dispatchEvent(
+      new CustomEvent("change", {
+        bubbles: true,
+        detail: { value: this.value, diagnostics: this.diagnostics, ok: this.#ok },
+      }),
+    );
   }
 }
 
