@@ -218,8 +218,9 @@ export class PollerConfigEditor extends BaseElement {
     if (!this._body) this._setValue(null);
     const presets = this._presets();
     const base = poller ?? presets?.[name] ?? { url: "", idField: "id", datesConfiguration: {} };
+    const had = Object.hasOwn(this._body, "configuration");
     const conf = (this._body.configuration ??= {});
-    if (!Object.hasOwn(this._body, "configuration")) reorder(this._body, keys().body);
+    if (!had) reorder(this._body, keys().body);
     if (typeof conf[PC] !== "object" || conf[PC] === null) {
       conf[PC] = {};
       reorder(conf, CONF_ORDER);
