@@ -1,6 +1,8 @@
 // A local Cloud Elements hub for the Infusionsoft element: the hub "find" API with CEQL,
 // paging headers and auth; a control API to create and update records, inject faults and
-// read what the webhook receiver got. Node-only (node:http, node:crypto).
+// read what the webhook receiver got. Node-only (node:http, node:crypto). This module is the
+// HTTP side (routes, credentials, the fault's latency, the request log); what the hub answers
+// to a read is listing.js's, pure.
 
 import { createServer } from "node:http";
 import { parseInstant } from "./ceql.js";
