@@ -28,10 +28,13 @@ function sleep(ms, signal) {
       clearTimeout(timer);
       reject(signal.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -47,7 +50,7 @@ class RateLimiter {
     const at = Math.max(performance.now(), this.next);
     this.next = at + this.interval;
     // Timers may fire a little early: wait until the slot has really come.
-    for (let wait; (wait = at - performance.now()) > 0; ) await sleep(Math.ceil(wait), signal);
+    for (let wait; (wait = at - performance.now()) > 0;) await sleep(Math.ceil(wait), signal);
   }
 }
 
@@ -122,17 +125,30 @@ export class Poller extends EventTarget {
   } = {}) {
     super();
     if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl)) {
-      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`);
+      throw new PollerError(
+        "poller.base-url",
+        `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`,
+      );
     }
     if (!auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string")) {
-      throw new PollerError("poller.auth", "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token");
+      throw new PollerError(
+        "poller.auth",
+        "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token",
+      );
     }
     if (typeof fetch !== "function") throw new PollerError("poller.fetch", "no fetch: pass one with {fetch}");
     if (onEvents && delivery) throw new PollerError("poller.consumer", "give either onEvents or delivery, not both");
-    if (delivery && typeof delivery.callbackUrl !== "string") throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
-    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
-    if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
-    if (onLostState !== "error" && onLostState !== "restart") throw new PollerError("poller.on-lost-state", `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`);
+    if (delivery && typeof delivery.callbackUrl !== "string")
+      throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
+    if (!(Number.isInteger(concurrency) && concurrency >= 1))
+      throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
+    if (!(rateLimit > 0))
+      throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
+    if (onLostState !== "error" && onLostState !== "restart")
+      throw new PollerError(
+        "poller.on-lost-state",
+        `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`,
+      );
 
     const body = normalizeConfig(instance);
     // A bad key or signing scheme fails here, not after the first cycle has read its events.
@@ -140,20 +156,45 @@ export class Poller extends EventTarget {
     const configured = body.configuration?.["event.poller.configuration"] ?? {};
     const names = resources ?? Object.keys(configured);
     this.#resources = names.map((name) => {
-      if (!configured[name]) throw new PollerError("poller.resource", `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${Object.keys(configured).join(", ") || "nothing"})`);
+      if (!configured[name])
+        throw new PollerError(
+          "poller.resource",
+          `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${Object.keys(configured).join(", ") || "nothing"})`,
+        );
       return { ...configured[name], name };
     });
     // The same rule PollCycle hashes eventIds with: passed to it below, so the two agree.
     this.#instanceId = instanceIdentity(body, { id, baseUrl, auth }).instanceId;
     // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
     const send = (url, init) => fetch(url, init);
-    this.#o = { instance: body, baseUrl, auth, fetch: send, clock, signal, onEvents, delivery, concurrency, startFrom, lookback, maxClockSkew, seed, retry, onLostState };
+    this.#o = {
+      instance: body,
+      baseUrl,
+      auth,
+      fetch: send,
+      clock,
+      signal,
+      onEvents,
+      delivery,
+      concurrency,
+      startFrom,
+      lookback,
+      maxClockSkew,
+      seed,
+      retry,
+      onLostState,
+    };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit);
     // An empty key is no key (the core signs nothing with it): a mistake that is silent otherwise.
     const signatureKey = delivery?.signatureKey ?? body.configuration?.["event.notification.signature.key"];
     this.#unsigned = Boolean(delivery) && signatureKey === "";
-    this.#outbox = new Outbox(store, { prefix: `${this.#prefix()}outbox/`, now: clock, scale: delivery?.retryScale ?? 1, sign: attemptSigner(delivery, body) });
+    this.#outbox = new Outbox(store, {
+      prefix: `${this.#prefix()}outbox/`,
+      now: clock,
+      scale: delivery?.retryScale ?? 1,
+      sign: attemptSigner(delivery, body),
+    });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
   }
 
@@ -202,7 +243,11 @@ export class Poller extends EventTarget {
     }
     // `null` (or any non-object) would silently restart from "now": an error, not a first poll.
     if (state === null || typeof state !== "object" || Array.isArray(state)) {
-      throw new PollerError("poller.state-unreadable", `the saved state of ${name} (store key ${key}) is not a detection state; pass onLostState: "restart" to start it again`, { path: key });
+      throw new PollerError(
+        "poller.state-unreadable",
+        `the saved state of ${name} (store key ${key}) is not a detection state; pass onLostState: "restart" to start it again`,
+        { path: key },
+      );
     }
     return state;
   }
@@ -217,7 +262,8 @@ export class Poller extends EventTarget {
     try {
       state = await this.state(name);
     } catch (e) {
-      if (!(e instanceof PollerError && e.code === "poller.state-unreadable") || this.#o.onLostState !== "restart") throw e;
+      if (!(e instanceof PollerError && e.code === "poller.state-unreadable") || this.#o.onLostState !== "restart")
+        throw e;
       summary.restarted = true;
       return null;
     }
@@ -231,7 +277,11 @@ export class Poller extends EventTarget {
       return null;
     }
     const key = this.#stateKey(name);
-    throw new PollerError("poller.state-missing", `${name} has polled before but its state (store key ${key}) is missing; pass onLostState: "restart" to start it again`, { path: key });
+    throw new PollerError(
+      "poller.state-missing",
+      `${name} has polled before but its state (store key ${key}) is missing; pass onLostState: "restart" to start it again`,
+      { path: key },
+    );
   }
 
   /**
@@ -251,7 +301,8 @@ export class Poller extends EventTarget {
       this.#unsigned = false;
       this.#emit("warning", {
         code: "delivery.unsigned",
-        message: "the signature key is empty: notifications are sent without an Elements-Webhook-Signature (set event.notification.signature.key, or delivery.signatureKey)",
+        message:
+          "the signature key is empty: notifications are sent without an Elements-Webhook-Signature (set event.notification.signature.key, or delivery.signatureKey)",
       });
     }
     const signal = this.#signal();
@@ -260,7 +311,7 @@ export class Poller extends EventTarget {
     const queue = [...this.#resources];
     const summaries = [];
     const worker = async () => {
-      for (let r; (r = queue.shift()); ) summaries.push(await this.#cycle(r, signal));
+      for (let r; (r = queue.shift());) summaries.push(await this.#cycle(r, signal));
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, queue.length) }, worker));
     summaries.sort((a, b) => this.resources.indexOf(a.resource) - this.resources.indexOf(b.resource));
@@ -281,11 +332,31 @@ export class Poller extends EventTarget {
     try {
       const state = await this.#startState(resource.name, summary);
       const { instance, baseUrl, auth, clock, startFrom, lookback, maxClockSkew, seed, retry } = this.#o;
-      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, maxClockSkew, retry, instanceId: this.#instanceId });
+      const cycle = new PollCycle({
+        instance,
+        resource,
+        state,
+        now: clock(),
+        baseUrl,
+        auth,
+        seed,
+        startFrom,
+        lookback,
+        maxClockSkew,
+        retry,
+        instanceId: this.#instanceId,
+      });
       let failed = null; // the last retryable response, if the next request is its retry
       lastTransportError = undefined;
-      for (let req; (req = cycle.nextRequest()); ) {
-        if (failed) this.#emit("retry", { resource: resource.name, status: failed.status, error: failed.error, delayMs: req.delayMs, url: withoutCredentials(req.url) });
+      for (let req; (req = cycle.nextRequest());) {
+        if (failed)
+          this.#emit("retry", {
+            resource: resource.name,
+            status: failed.status,
+            error: failed.error,
+            delayMs: req.delayMs,
+            url: withoutCredentials(req.url),
+          });
         if (req.delayMs > 0) await sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
         const res = await this.#send(req, signal);
@@ -304,7 +375,12 @@ export class Poller extends EventTarget {
       const { events, state: next, stats } = cycle.finish();
       // `future`: versions stamped beyond our clock plus maxClockSkew, emitted but kept out of
       // the watermark (a diagnostic of the cycle names each).
-      Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length, future: stats.future ?? 0 });
+      Object.assign(summary, {
+        pages: stats.pages ?? 0,
+        records: stats.records ?? 0,
+        events: events.length,
+        future: stats.future ?? 0,
+      });
       await this.#store.transaction([
         { op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) },
         { op: "set", key: this.#polledKey(resource.name), value: "1" },
@@ -314,7 +390,8 @@ export class Poller extends EventTarget {
       if (events.length) this.#emit("events", { resource: resource.name, events });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      summary.error = e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
+      summary.error =
+        e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
       // "HTTP 0 after 5 retries" says less than why the last request never got an answer.
       if (e?.code === "cycle.retries-exhausted" && lastTransportError) {
         summary.error = new PollerError(e.code, `${lastTransportError} (${e.message})`, { cause: e });
@@ -343,7 +420,13 @@ export class Poller extends EventTarget {
     const { delivery, onEvents, instance } = this.#o;
     if (events.length === 0 || (!delivery && !onEvents)) return [];
     if (delivery) {
-      const requests = buildNotifications(events, { instance, callbackUrl: delivery.callbackUrl, ...signingOf(delivery), now: this.#o.clock(), headers: delivery.headers });
+      const requests = buildNotifications(events, {
+        instance,
+        callbackUrl: delivery.callbackUrl,
+        ...signingOf(delivery),
+        now: this.#o.clock(),
+        headers: delivery.headers,
+      });
       return this.#outbox.ops(requests);
     }
     return this.#outbox.ops([{ events }]);
@@ -367,9 +450,12 @@ export class Poller extends EventTarget {
     });
     clearTimeout(this.#retryTimer);
     if (this.#running && result.nextAttemptAt !== undefined) {
-      this.#retryTimer = setTimeout(() => {
-        this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error }));
-      }, Math.max(0, result.nextAttemptAt - this.#o.clock()));
+      this.#retryTimer = setTimeout(
+        () => {
+          this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error }));
+        },
+        Math.max(0, result.nextAttemptAt - this.#o.clock()),
+      );
     }
     return result;
   }

@@ -16,9 +16,13 @@ function inOrder(list, order) {
 
 test("the body's keys are the schema's, in the order buildInstance writes them", () => {
   const body = buildInstance({
-    element: "infusionsoftrest", name: "Keap polling", code: "grant", tags: ["docs"],
+    element: "infusionsoftrest",
+    name: "Keap polling",
+    code: "grant",
+    tags: ["docs"],
     oauth: { key: "client-id", secret: "client-secret", callbackUrl: "https://example.com/oauth" },
-    callbackUrl: "https://example.com/events", resources: ["contacts"],
+    callbackUrl: "https://example.com/events",
+    resources: ["contacts"],
   });
   assert.deepEqual(Object.keys(body), keys.body, "every key, in the builder's order");
   assert.deepEqual([...keys.body].sort(), Object.keys(configSchema.properties).sort());
@@ -29,21 +33,43 @@ test("a resource poller's keys and its dates' are the schema's, in the order the
     assert.ok(inOrder(Object.keys(poller), keys.poller), `${name}: ${Object.keys(poller)} in ${keys.poller}`);
     assert.ok(inOrder(Object.keys(poller.datesConfiguration), keys.dates), `${name}'s datesConfiguration`);
   }
-  for (const k of ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"]) {
+  for (const k of [
+    "url",
+    "idField",
+    "datesConfiguration",
+    "pageSize",
+    "pollDelay",
+    "filterByUpdatedDate",
+    "filterByCurrentDate",
+    "createdCheckTolerance",
+  ]) {
     assert.ok(keys.poller.includes(k), k);
   }
-  for (const k of ["updatedDateField", "updatedDateFormat", "updatedDateTimezone", "createdDateField", "createdDateFormat", "createdDateTimezone"]) {
+  for (const k of [
+    "updatedDateField",
+    "updatedDateFormat",
+    "updatedDateTimezone",
+    "createdDateField",
+    "createdDateFormat",
+    "createdDateTimezone",
+  ]) {
     assert.ok(keys.dates.includes(k), k);
   }
 });
 
 test("a deprecated spelling is not a key the editor knows: it is kept and listed as one without a field", () => {
-  const alias = Object.entries(configSchema.$defs.poller.properties).filter(([, p]) => p.deprecated).map(([k]) => k);
+  const alias = Object.entries(configSchema.$defs.poller.properties)
+    .filter(([, p]) => p.deprecated)
+    .map(([k]) => k);
   assert.deepEqual(alias, ["filterByUpdateDate"]);
   assert.ok(!keys.poller.includes("filterByUpdateDate"));
 });
 
 test("a schema without some level gives no keys there, never a throw", () => {
   assert.deepEqual(keysOf(undefined), { body: [], poller: [], dates: [] });
-  assert.deepEqual(keysOf({ properties: { a: {} }, $defs: { poller: { properties: null } } }), { body: ["a"], poller: [], dates: [] });
+  assert.deepEqual(keysOf({ properties: { a: {} }, $defs: { poller: { properties: null } } }), {
+    body: ["a"],
+    poller: [],
+    dates: [],
+  });
 });

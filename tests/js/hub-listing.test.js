@@ -3,7 +3,17 @@
 // HTTP through the simulator.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { hubRead, hubFilter, hubPaging, pageOf, spoiled, throttleHeaders, visibleRows, encodeToken, decodeToken } from "../../pkg/src/hub/listing.js";
+import {
+  hubRead,
+  hubFilter,
+  hubPaging,
+  pageOf,
+  spoiled,
+  throttleHeaders,
+  visibleRows,
+  encodeToken,
+  decodeToken,
+} from "../../pkg/src/hub/listing.js";
 import { ResourceTable, prng } from "../../pkg/src/hub/records.js";
 
 const T0 = Date.UTC(2024, 0, 10, 12, 0, 0);
@@ -18,7 +28,12 @@ function tasks() {
     t.create({ created: updated - MIN, updated, at: T0 - 20 * MIN, fields: { title: `task ${i}`, priority: i % 3 } });
   }
   // shares the updated instant of the third record: the page order falls back on the id
-  t.create({ created: T0 - 30 * MIN, updated: T0 - 8 * MIN, at: T0 - 20 * MIN, fields: { title: "twin", priority: 9 } });
+  t.create({
+    created: T0 - 30 * MIN,
+    updated: T0 - 8 * MIN,
+    at: T0 - 20 * MIN,
+    fields: { title: "twin", priority: 9 },
+  });
   // written now, visible in a minute (a lagging search index)
   t.create({ created: T0, at: T0, visibleAt: T0 + MIN, fields: { title: "late", priority: 1 } });
   return t;
@@ -41,7 +56,11 @@ describe("the where clause", () => {
 
   test("and, or, like, in and nested fields", () => {
     assert.deepEqual(titles(read(t, { where: "priority = 0 or title like 'tw%'" })), ["task 0", "twin", "task 3"]);
-    assert.deepEqual(titles(read(t, { where: "priority in (1, 2) and not title = 'task 1'" })), ["task 2", "task 4", "task 5"]);
+    assert.deepEqual(titles(read(t, { where: "priority in (1, 2) and not title = 'task 1'" })), [
+      "task 2",
+      "task 4",
+      "task 5",
+    ]);
     const some = t.latest()[0].record;
     assert.equal(read(t, { where: `contact.id = ${some.contact.id} and id = ${some.id}` }).body[0].id, some.id);
   });
@@ -130,7 +149,10 @@ describe("visibility and single records", () => {
     const one = hubRead(t, { id: String(late.id), params: new URLSearchParams() }, at({ now: T0 + MIN }));
     assert.equal(one.status, 200);
     assert.equal(one.body.title, "late");
-    assert.deepEqual(visibleRows(t, T0 + MIN, (r) => r.title === "late").map((r) => r.id), [late.id]);
+    assert.deepEqual(
+      visibleRows(t, T0 + MIN, (r) => r.title === "late").map((r) => r.id),
+      [late.id],
+    );
   });
 
   test("an unknown id is a 404 naming it", () => {
@@ -156,7 +178,10 @@ describe("faults", () => {
     assert.equal(r.headers["x-keap-product-throttle-available"], "0");
     assert.equal(r.headers["x-keap-product-throttle-expiry-time"], new Date(T0 + 12000).toISOString());
     assert.deepEqual(r.body, { requestId: "sim-1-000001", message: "Request Throttled" });
-    assert.deepEqual(throttleHeaders(7, T0 + 5000), Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== "date")));
+    assert.deepEqual(
+      throttleHeaders(7, T0 + 5000),
+      Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== "date")),
+    );
   });
 
   test("a server error answers its status before the query is even read", () => {

@@ -23,7 +23,8 @@ export function setupImport({ ep, selectTab, editor, publish }) {
     const { ok, diagnostics } = ep.validateConfig(text);
     const errors = diagnostics.filter((d) => d.severity === "error").length;
     const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-    summary.textContent = ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+    summary.textContent =
+      ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
     summary.className = ok ? "ok" : "bad";
     for (const d of diagnostics) {
       let at = null;
@@ -35,7 +36,8 @@ export function setupImport({ ep, selectTab, editor, publish }) {
         }
       }
       const item = diagnosticItem(d, at ? () => selectInText(importInput, at) : undefined);
-      if (at) item.querySelector(".where").append(` · line ${at.line}, column ${at.column}${at.exact ? "" : " (nearest)"}`);
+      if (at)
+        item.querySelector(".where").append(` · line ${at.line}, column ${at.column}${at.exact ? "" : " (nearest)"}`);
       list.append(item);
     }
     let parses = false;
@@ -55,8 +57,15 @@ export function setupImport({ ep, selectTab, editor, publish }) {
     renderImportChecks();
     importNote.textContent = note ?? "";
   }
-  $("load-seed").addEventListener("click", () => loadImportText(seedExample, "The example body of the Infusionsoft REST events documentation."));
-  $("load-platform").addEventListener("click", () => loadImportText(platformExample, "An instance as the platform returns it: string values and the poller configuration as a JSON string."));
+  $("load-seed").addEventListener("click", () =>
+    loadImportText(seedExample, "The example body of the Infusionsoft REST events documentation."),
+  );
+  $("load-platform").addEventListener("click", () =>
+    loadImportText(
+      platformExample,
+      "An instance as the platform returns it: string values and the poller configuration as a JSON string.",
+    ),
+  );
   importApply.addEventListener("click", () => {
     editor.value = importInput.value;
     publish();

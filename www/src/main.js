@@ -26,7 +26,9 @@ function onConfig(fn) {
 function resources() {
   const pc = config.value?.configuration?.[PC];
   if (!pc || typeof pc !== "object") return [];
-  return Object.entries(pc).filter(([, p]) => p && typeof p === "object").map(([name, p]) => ({ name, ...p }));
+  return Object.entries(pc)
+    .filter(([, p]) => p && typeof p === "object")
+    .map(([name, p]) => ({ name, ...p }));
 }
 
 function publish() {
@@ -66,7 +68,8 @@ const badge = $("status-badge");
 onConfig(({ diagnostics }) => {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  badge.textContent = errors || warnings ? `${plural(errors, "error")}, ${plural(warnings, "warning")}` : "Configuration OK";
+  badge.textContent =
+    errors || warnings ? `${plural(errors, "error")}, ${plural(warnings, "warning")}` : "Configuration OK";
   badge.className = `badge ${errors ? "bad" : warnings ? "warn" : "ok"}`;
 });
 badge.addEventListener("click", () => {
@@ -86,11 +89,14 @@ function save() {
   if (!config.value) return;
   try {
     const keep = remember.checked;
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({
-      rememberSecrets: keep,
-      body: keep ? config.value : withoutSecrets(config.value),
-      curl: keep ? { user: $("curl-user").value, org: $("curl-org").value } : undefined,
-    }));
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({
+        rememberSecrets: keep,
+        body: keep ? config.value : withoutSecrets(config.value),
+        curl: keep ? { user: $("curl-user").value, org: $("curl-org").value } : undefined,
+      }),
+    );
   } catch {
     /* storage full or disabled: the console still works */
   }

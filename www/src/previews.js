@@ -25,7 +25,10 @@ export function setupPreviews({ ep, onConfig, resources, fillResourceSelect, edi
       out.textContent = "The body is not a JSON object yet.";
       return;
     }
-    const opts = { baseUrl: $("curl-base").value.trim() || undefined, reveal: reveal.getAttribute("aria-pressed") === "true" };
+    const opts = {
+      baseUrl: $("curl-base").value.trim() || undefined,
+      reveal: reveal.getAttribute("aria-pressed") === "true",
+    };
     if ($("curl-user").value) opts.userSecret = $("curl-user").value;
     if ($("curl-org").value) opts.organizationSecret = $("curl-org").value;
     try {
@@ -67,8 +70,13 @@ export function setupPreviews({ ep, onConfig, resources, fillResourceSelect, edi
 
   $("json-download").addEventListener("click", () => {
     if (!config.value) return;
-    const url = URL.createObjectURL(new Blob([JSON.stringify(config.value, null, 2) + "\n"], { type: "application/json" }));
-    const a = el("a", { href: url, download: `${String(config.value.name || "instance").replace(/[^\w.-]+/g, "-")}.json` });
+    const url = URL.createObjectURL(
+      new Blob([JSON.stringify(config.value, null, 2) + "\n"], { type: "application/json" }),
+    );
+    const a = el("a", {
+      href: url,
+      download: `${String(config.value.name || "instance").replace(/[^\w.-]+/g, "-")}.json`,
+    });
     document.body.append(a);
     a.click();
     a.remove();
@@ -82,7 +90,10 @@ export function setupPreviews({ ep, onConfig, resources, fillResourceSelect, edi
     if (!r) return;
     const d = r.datesConfiguration ?? {};
     const fieldName = d.updatedDateField || "modification_date";
-    const format = d.updatedDateFormat && !["milliseconds", "timestamp", "seconds", "iso8601"].includes(d.updatedDateFormat) ? d.updatedDateFormat : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+    const format =
+      d.updatedDateFormat && !["milliseconds", "timestamp", "seconds", "iso8601"].includes(d.updatedDateFormat)
+        ? d.updatedDateFormat
+        : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
     const base = String(r.url ?? "").split("?")[0];
     r.url = `${base}?where=${fieldName}>='\${gmtDate:${format}}'`;
     editor.value = body;

@@ -25,5 +25,7 @@ export function keysOf(schema) {
 function names(node) {
   const props = node?.properties;
   if (!props || typeof props !== "object") return [];
-  return Object.entries(props).filter(([, p]) => !p?.deprecated).map(([k]) => k);
+  return Object.entries(props)
+    .filter(([, p]) => !p?.deprecated)
+    .map(([k]) => k);
 }

@@ -58,7 +58,9 @@ export function visibleRows(table, now, filter) {
  */
 export function pageOf(rows, offset, size) {
   const items = rows.slice(offset, offset + size);
-  return offset + size < rows.length ? { items, total: rows.length, next: offset + size } : { items, total: rows.length };
+  return offset + size < rows.length
+    ? { items, total: rows.length, next: offset + size }
+    : { items, total: rows.length };
 }
 
 /**
@@ -108,8 +110,10 @@ export function spoiled(reply, fault) {
 export function hubRead(table, query, at) {
   const { fault } = at;
   const date = { date: new Date(at.dateMs).toUTCString() };
-  if (fault.fault === "throttle") return hubFailure(at, 429, "Request Throttled", throttleHeaders(fault.retryAfter, at.dateMs));
-  if (fault.fault === "serverError") return hubFailure(at, fault.status ?? 503, "The provider returned an error: Service Unavailable");
+  if (fault.fault === "throttle")
+    return hubFailure(at, 429, "Request Throttled", throttleHeaders(fault.retryAfter, at.dateMs));
+  if (fault.fault === "serverError")
+    return hubFailure(at, fault.status ?? 503, "The provider returned an error: Service Unavailable");
 
   if (query.id !== undefined) {
     const v = table.visible(at.now).find((x) => String(x.record[table.schema.idField]) === query.id);
@@ -141,7 +145,11 @@ export function hubRead(table, query, at) {
  * @returns {Reply}
  */
 export function hubFailure(at, status, message, extra = {}) {
-  return { status, headers: { date: new Date(at.dateMs).toUTCString(), ...extra }, body: { requestId: at.requestId, message } };
+  return {
+    status,
+    headers: { date: new Date(at.dateMs).toUTCString(), ...extra },
+    body: { requestId: at.requestId, message },
+  };
 }
 
 /**
