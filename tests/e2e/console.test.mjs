@@ -220,6 +220,66 @@ test("breaking a date format shows the error at its field; fixing it clears it",
   }
 });
 
+test("the editor writes keys in the order of the core's schema and lists those it has no field for", async () => {
+  const { server, page, errors } = await open();
+  try {
+    const editor = page.locator("poller-config-editor");
+    const value = () => page.evaluate(() => document.getElementById("editor").value);
+    await page.evaluate(() => {
+      document.getElementById("editor").value = {
+        element: { key: "infusionsoftrest" },
+        tags: ["a"],
+        name: "Later",
+        extra: 1,
+      };
+    });
+    await editor.getByRole("button", { name: "Add a resource by hand" }).click();
+    // a new configuration goes where buildInstance writes it: before tags and name
+    assert.deepEqual(Object.keys(await value()), ["element", "configuration", "tags", "name", "extra"]);
+    await editor.getByLabel("Authorization grant code", { exact: true }).fill("grant-code-1");
+    assert.deepEqual(Object.keys(await value()), ["element", "providerData", "configuration", "tags", "name", "extra"]);
+    // configuration keys in the form's order, the resources last
+    await editor.getByLabel("Signature key", { exact: true }).fill("sig");
+    await editor.getByLabel("API key (client id)", { exact: true }).fill("client-id");
+    assert.deepEqual(Object.keys((await value()).configuration), [
+      "oauth.api.key",
+      "event.notification.signature.key",
+      "event.poller.configuration",
+    ]);
+
+    await page.evaluate(() => {
+      document.getElementById("editor").value = {
+        element: { key: "infusionsoftrest" },
+        name: "n",
+        extra: 1,
+        configuration: {
+          "event.raw.enabled": true,
+          "event.poller.configuration": {
+            r: {
+              url: "/hubs/crm/r",
+              idField: "id",
+              pageSize: 5,
+              filterByUpdateDate: true,
+              custom: 1,
+              datesConfiguration: { updatedDateField: "u" },
+            },
+          },
+        },
+      };
+    });
+    // (normalizeConfig reads the misspelled filterByUpdateDate as filterByUpdatedDate: a field)
+    assert.deepEqual(await editor.locator(".extra li").allTextContents(), [
+      "extra",
+      'configuration["event.raw.enabled"]',
+      'configuration["event.poller.configuration"].r.custom',
+    ]);
+    assert.equal(await byPath(page, `${PC}.r.pageSize`).inputValue(), "5");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test(
   "building a configuration from presets",
   { skip: ep.presets ? false : "presets is not exported by this build of elements-poller" },

@@ -1,10 +1,8 @@
-// DOM helpers: every node is built with createElement / textContent (no innerHTML).
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  apply(node, props);
-  for (const c of children.flat()) if (c != null && c !== false) node.append(c);
-  return node;
-}
+// DOM helpers: every node is built with createElement / textContent (no innerHTML). `el` is
+// the editor's own (one helper for the package and the console).
+import { el } from "elements-poller/editor/dom";
+
+export { el };
 
 const SVG = "http://www.w3.org/2000/svg";
 export function svg(tag, attrs = {}, ...children) {
@@ -12,18 +10,6 @@ export function svg(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
   for (const c of children.flat()) if (c != null && c !== false) node.append(c);
   return node;
-}
-
-function apply(node, props) {
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "className") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (k in node && typeof v !== "string") node[k] = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
 }
 
 export const $ = (id) => document.getElementById(id);

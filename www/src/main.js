@@ -1,28 +1,29 @@
 // The admin console: tabs around <poller-config-editor> and the panels that use its value.
+// This module owns the value (published to every onConfig listener), the tabs, the status badge
+// and what is saved in the browser; each panel is a setupX(context) module.
 import * as ep from "elements-poller";
 import "elements-poller/editor";
-import { $, el, copyText, plural, diagnosticItem } from "./dom.js";
+import { $, el, plural } from "./dom.js";
+import { setupPreviews } from "./previews.js";
+import { setupImport } from "./import.js";
 import { setupDates } from "./dates.js";
 import { setupDryRun } from "./dryrun.js";
 import { setupLive } from "./live.js";
-import seedExample from "./samples/seed-example-body.json?raw";
-import platformExample from "./samples/platform-instance.json?raw";
 
 const PC = "event.poller.configuration";
 const STORAGE_KEY = "elements-poller.console.v1";
-/** Paths of secrets in a body: never saved unless the person opts in. */
 
 const editor = $("editor");
 const listeners = new Set();
 /** The configuration as the editor last reported it. */
 const config = { value: null, diagnostics: [], ok: false };
 
-export function onConfig(fn) {
+function onConfig(fn) {
   listeners.add(fn);
 }
 
 /** The resources of the configuration as `{name, ...poller}`. */
-export function resources() {
+function resources() {
   const pc = config.value?.configuration?.[PC];
   if (!pc || typeof pc !== "object") return [];
   return Object.entries(pc)
@@ -39,7 +40,7 @@ function publish() {
 
 // ---- tabs ----------------------------------------------------------------------------
 const tabs = [...document.querySelectorAll('[role="tab"]')];
-export function selectTab(id, focus = false) {
+function selectTab(id, focus = false) {
   for (const t of tabs) {
     const on = t.id === id;
     t.setAttribute("aria-selected", String(on));
@@ -126,49 +127,8 @@ function restore() {
   }
 }
 
-// ---- previews ------------------------------------------------------------------------
-for (const b of document.querySelectorAll("button.copy")) {
-  b.addEventListener("click", () => copyText($(b.dataset.copy).textContent, b));
-}
-
-const reveal = $("curl-reveal");
-reveal.addEventListener("click", () => {
-  const on = reveal.getAttribute("aria-pressed") !== "true";
-  reveal.setAttribute("aria-pressed", String(on));
-  reveal.textContent = on ? "Mask secrets" : "Reveal secrets";
-  renderCurlPreview();
-});
-for (const id of ["curl-base", "curl-user", "curl-org"]) $(id).addEventListener("input", renderCurlPreview);
-
-function renderCurlPreview() {
-  const out = $("curl-out");
-  out.classList.remove("error");
-  if (!config.value) {
-    out.textContent = "The body is not a JSON object yet.";
-    return;
-  }
-  const opts = {
-    baseUrl: $("curl-base").value.trim() || undefined,
-    reveal: reveal.getAttribute("aria-pressed") === "true",
-  };
-  if ($("curl-user").value) opts.userSecret = $("curl-user").value;
-  if ($("curl-org").value) opts.organizationSecret = $("curl-org").value;
-  try {
-    out.textContent = ep.renderCurl(config.value, opts);
-  } catch (e) {
-    out.textContent = `${e.code ?? "error"}: ${e.message}`;
-    out.classList.add("error");
-  }
-}
-
-const pollResource = $("pollurl-resource");
-const pollWatermark = $("pollurl-watermark");
-pollWatermark.value = new Date(Date.now() - 15 * 60000).toISOString().replace(/\.\d+Z$/, ".000Z");
-pollResource.addEventListener("change", renderPollUrlPreview);
-pollWatermark.addEventListener("input", renderPollUrlPreview);
-
 /** Fills a <select> with the configuration's resources, keeping the selection. */
-export function fillResourceSelect(select, { empty = "No resources yet: add one in Build" } = {}) {
+function fillResourceSelect(select, { empty = "No resources yet: add one in Build" } = {}) {
   const names = resources().map((r) => r.name);
   const keep = select.value;
   if ([...select.options].map((o) => o.value).join("\n") === names.join("\n") && names.length) return;
@@ -178,174 +138,10 @@ export function fillResourceSelect(select, { empty = "No resources yet: add one 
   if (names.includes(keep)) select.value = keep;
 }
 
-function renderPollUrlPreview() {
-  const out = $("pollurl-out");
-  out.classList.remove("error");
-  fillResourceSelect(pollResource);
-  const r = resources().find((x) => x.name === pollResource.value);
-  if (!r) {
-    out.textContent = "Add a resource in the builder to see its poll URL.";
-    return;
-  }
-  const ms = Date.parse(pollWatermark.value);
-  if (Number.isNaN(ms)) {
-    out.textContent = "The watermark must be an ISO-8601 instant, e.g. 2026-03-10T11:00:00.000Z.";
-    out.classList.add("error");
-    return;
-  }
-  try {
-    out.textContent = ep.renderPollUrl(r, { watermark: ms, now: Date.now() });
-  } catch (e) {
-    out.textContent = `${e.code ?? "error"}: ${e.message}`;
-    out.classList.add("error");
-  }
-}
-
-$("json-download").addEventListener("click", () => {
-  if (!config.value) return;
-  const url = URL.createObjectURL(
-    new Blob([JSON.stringify(config.value, null, 2) + "\n"], { type: "application/json" }),
-  );
-  const a = el("a", {
-    href: url,
-    download: `${String(config.value.name || "instance").replace(/[^\w.-]+/g, "-")}.json`,
-  });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-});
-
-$("pollurl-where").addEventListener("click", () => {
-  const body = editor.value;
-  const name = pollResource.value;
-  const r = body?.configuration?.[PC]?.[name];
-  if (!r) return;
-  const d = r.datesConfiguration ?? {};
-  const fieldName = d.updatedDateField || "modification_date";
-  const format =
-    d.updatedDateFormat && !["milliseconds", "timestamp", "seconds", "iso8601"].includes(d.updatedDateFormat)
-      ? d.updatedDateFormat
-      : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
-  const base = String(r.url ?? "").split("?")[0];
-  r.url = `${base}?where=${fieldName}>='\${gmtDate:${format}}'`;
-  editor.value = body;
-  publish();
-});
-
-onConfig(({ value }) => {
-  $("json-out").textContent = value ? JSON.stringify(value, null, 2) : "The body is not a JSON object yet.";
-  renderCurlPreview();
-  renderPollUrlPreview();
-});
-
-// ---- import ----------------------------------------------------------------------------
-const importInput = $("body-input");
-const importApply = $("import-apply");
-const importNote = $("import-note");
-
-function renderImportChecks() {
-  const text = importInput.value;
-  const list = $("diagnostics-list");
-  const summary = $("diagnostics-summary");
-  list.replaceChildren();
-  if (!text.trim()) {
-    summary.textContent = "Paste a body to check it.";
-    summary.className = "";
-    importApply.disabled = true;
-    return;
-  }
-  const { ok, diagnostics } = ep.validateConfig(text);
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
-  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  summary.textContent =
-    ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
-  summary.className = ok ? "ok" : "bad";
-  for (const d of diagnostics) {
-    let at = null;
-    if (d.path) {
-      try {
-        at = ep.locateConfigPath(text, d.path);
-      } catch {
-        at = null;
-      }
-    }
-    const item = diagnosticItem(d, at ? () => selectInText(importInput, at) : undefined);
-    if (at)
-      item.querySelector(".where").append(` · line ${at.line}, column ${at.column}${at.exact ? "" : " (nearest)"}`);
-    list.append(item);
-  }
-  let parses = false;
-  try {
-    const v = JSON.parse(text);
-    parses = !!v && typeof v === "object" && !Array.isArray(v);
-  } catch {
-    parses = false;
-  }
-  importApply.disabled = !parses;
-  importNote.textContent = parses ? "" : "Only a JSON object can be opened in the builder.";
-}
-importInput.addEventListener("input", renderImportChecks);
-
-/** Selects the JSON value that starts at {line, column} (1-based) in a textarea. */
-function selectInText(textarea, { line, column }) {
-  const text = textarea.value;
-  let start = 0;
-  for (let l = 1; l < line; l++) start = text.indexOf("\n", start) + 1;
-  start += column - 1;
-  let end = start;
-  if (text[start] === '"') {
-    end = start + 1;
-    while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
-    end += 1;
-  } else {
-    while (end < text.length && !",}]\n".includes(text[end])) end++;
-  }
-  textarea.focus();
-  textarea.setSelectionRange(start, Math.max(end, start + 1));
-  const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 18;
-  textarea.scrollTop = Math.max(0, (line - 4) * lineHeight);
-}
-
-function loadImportText(text, note) {
-  importInput.value = text;
-  renderImportChecks();
-  importNote.textContent = note ?? "";
-}
-$("load-seed").addEventListener("click", () =>
-  loadImportText(seedExample, "The example body of the Infusionsoft REST events documentation."),
-);
-$("load-platform").addEventListener("click", () =>
-  loadImportText(
-    platformExample,
-    "An instance as the platform returns it: string values and the poller configuration as a JSON string.",
-  ),
-);
-importApply.addEventListener("click", () => {
-  editor.value = importInput.value;
-  publish();
-  selectTab("tab-builder");
-  // a person who imports a body wants its first problem next
-  const first = editor.diagnostics[0];
-  if (first) editor.focusPath(first.path);
-});
-
-async function readDroppedFile(file) {
-  if (!file) return;
-  loadImportText(await file.text(), `Loaded ${file.name}.`);
-}
-$("import-file").addEventListener("change", (e) => readDroppedFile(e.target.files?.[0]));
-const drop = $("drop-zone");
-drop.addEventListener("dragover", (e) => {
-  e.preventDefault();
-  drop.classList.add("over");
-});
-drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (e) => {
-  e.preventDefault();
-  drop.classList.remove("over");
-  readDroppedFile(e.dataTransfer?.files?.[0]);
-});
+// ---- the panels: each a module given this context -------------------------------------
+const context = { ep, onConfig, resources, fillResourceSelect, selectTab, editor, config, publish };
+setupPreviews(context);
+setupImport(context);
 
 // ---- start -----------------------------------------------------------------------------
 editor.addEventListener("change", publish);
@@ -364,7 +160,6 @@ if (!restore()) {
 }
 publish();
 
-const context = { ep, onConfig, resources, fillResourceSelect, selectTab, editor, config };
 setupDates(context);
 setupDryRun(context);
 setupLive(context);

@@ -6,39 +6,10 @@
 import * as ep from "../index.browser.js";
 import { css } from "./styles.js";
 import { pathOf, isWithin, getAt, setAt, reorder } from "./paths.js";
+import { el } from "./dom.js";
+import { keysOf } from "./keys.js";
 
 const PC = "event.poller.configuration";
-const BODY_ORDER = ["element", "providerData", "configuration", "tags", "name"];
-const CONF_ORDER = [
-  "oauth.api.key",
-  "oauth.api.secret",
-  "oauth.callback.url",
-  "event.notification.enabled",
-  "event.vendor.type",
-  "event.notification.callback.url",
-  "event.poller.refresh_interval",
-  "event.notification.signature.key",
-  PC,
-];
-const POLLER_ORDER = [
-  "url",
-  "idField",
-  "datesConfiguration",
-  "pageSize",
-  "pollDelay",
-  "filterByUpdatedDate",
-  "filterByCurrentDate",
-  "createdCheckTolerance",
-];
-const DATES_ORDER = [
-  "updatedDateField",
-  "updatedDateFormat",
-  "updatedDateTimezone",
-  "createdDateField",
-  "createdDateFormat",
-  "createdDateTimezone",
-];
-const ORDERS = { "": BODY_ORDER, configuration: CONF_ORDER };
 
 /** Fields of the instance, grouped; `seg` is the path in the body. */
 const GROUPS = [
@@ -158,27 +129,25 @@ const RESOURCE_FIELDS = [
   { label: "Filter by current date", seg: ["filterByCurrentDate"], kind: "tri" },
 ];
 
-const KNOWN_BODY = new Set(BODY_ORDER);
+// The configuration keys in the order the form shows their fields, the resources last: the
+// order the editor writes them in. They are the keys the form has a field for; any other key
+// is kept as written and listed as such.
+/** @type {string[]} */
+const CONF_ORDER = [];
+for (const g of GROUPS) for (const f of g.fields) if (f.seg[0] === "configuration") CONF_ORDER.push(f.seg[1]);
+CONF_ORDER.push(PC);
 const KNOWN_CONF = new Set(CONF_ORDER);
-const KNOWN_POLLER = new Set(POLLER_ORDER);
+
+/** @type {import("./keys.js").SchemaKeys | undefined} */
+let schemaKeys;
+/** The keys the core reads (its `configSchema`), read on first use: the wasm may not be
+ * instantiated while this module is evaluated. */
+function keys() {
+  return (schemaKeys ??= keysOf(ep.configSchema));
+}
 
 let uid = 0;
 const BaseElement = /** @type {typeof HTMLElement} */ (typeof HTMLElement === "undefined" ? class {} : HTMLElement);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "className") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (k in node && typeof v !== "string") node[k] = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c != null && c !== false) node.append(c);
-  return node;
-}
 
 /** Parses an object or JSON text into a body object; `{error}` when it is not a JSON object. */
 export function toBody(input) {
@@ -226,9 +195,10 @@ function coerce(kind, raw) {
 
 function orderFor(segments) {
   const parentPath = pathOf(segments.slice(0, -1));
-  if (parentPath in ORDERS) return ORDERS[parentPath];
-  if (segments.length === 4 && segments[1] === PC) return POLLER_ORDER;
-  if (segments.length === 5 && segments[1] === PC && segments[3] === "datesConfiguration") return DATES_ORDER;
+  if (parentPath === "") return keys().body;
+  if (parentPath === "configuration") return CONF_ORDER;
+  if (segments.length === 4 && segments[1] === PC) return keys().poller;
+  if (segments.length === 5 && segments[1] === PC && segments[3] === "datesConfiguration") return keys().dates;
   return [];
 }
 
@@ -294,7 +264,7 @@ export class PollerConfigEditor extends BaseElement {
     if (!this.#body) this.#setValue(null);
     if (this.#body) {
       setAt(this.#body, ["element", "key"], key, []);
-      if (!Object.hasOwn(this.#body, "element")) reorder(this.#body, BODY_ORDER);
+      if (!Object.hasOwn(this.#body, "element")) reorder(this.#body, keys().body);
       this.#render();
     }
   }
@@ -332,8 +302,9 @@ export class PollerConfigEditor extends BaseElement {
     if (!this.#body) this.#setValue(null);
     const presets = this.#presets();
     const base = poller ?? presets?.[name] ?? { url: "", idField: "id", datesConfiguration: {} };
+    const had = Object.hasOwn(this.#body, "configuration");
     const conf = (this.#body.configuration ??= {});
-    if (!Object.hasOwn(this.#body, "configuration")) reorder(this.#body, BODY_ORDER);
+    if (!had) reorder(this.#body, keys().body);
     if (typeof conf[PC] !== "object" || conf[PC] === null) {
       conf[PC] = {};
       reorder(conf, CONF_ORDER);
@@ -364,7 +335,7 @@ export class PollerConfigEditor extends BaseElement {
       const key = this.getAttribute("element");
       if (this.#body && key && !this.#body.element?.key) {
         setAt(this.#body, ["element", "key"], key, []);
-        reorder(this.#body, BODY_ORDER);
+        reorder(this.#body, keys().body);
       }
       this.#error = r.error ?? null;
       this.#rawText = typeof v === "string" ? v : null;
@@ -426,7 +397,8 @@ export class PollerConfigEditor extends BaseElement {
 
   #extraKeys(body) {
     const out = [];
-    for (const k of Object.keys(body)) if (!KNOWN_BODY.has(k)) out.push(pathOf([k]));
+    const known = keys();
+    for (const k of Object.keys(body)) if (!known.body.includes(k)) out.push(pathOf([k]));
     const conf = body.configuration;
     if (conf && typeof conf === "object") {
       for (const k of Object.keys(conf)) if (!KNOWN_CONF.has(k)) out.push(pathOf(["configuration", k]));
@@ -434,7 +406,8 @@ export class PollerConfigEditor extends BaseElement {
       if (pc && typeof pc === "object") {
         for (const [name, p] of Object.entries(pc)) {
           if (p && typeof p === "object")
-            for (const k of Object.keys(p)) if (!KNOWN_POLLER.has(k)) out.push(pathOf(["configuration", PC, name, k]));
+            for (const k of Object.keys(p))
+              if (!known.poller.includes(k)) out.push(pathOf(["configuration", PC, name, k]));
         }
       }
     }
@@ -566,6 +539,7 @@ export class PollerConfigEditor extends BaseElement {
     const kind = f.kind ?? "text";
     const diagBox = el("div", { className: "fdiags", id: `${id}-diags` });
     const helpId = f.help ? `${id}-help` : undefined;
+    /** @type {any} */
     let input;
     const common = {
       id,
@@ -631,6 +605,7 @@ export class PollerConfigEditor extends BaseElement {
       });
       input.addEventListener("input", () => this.#write(segments, coerce(kind, input.value)));
     }
+    /** @type {HTMLElement} */
     let control = input;
     if (f.secret) {
       const toggle = el("button", {
@@ -661,7 +636,7 @@ export class PollerConfigEditor extends BaseElement {
   #write(segments, value) {
     const topNew = !Object.hasOwn(this.#body, segments[0]);
     setAt(this.#body, segments, value, orderFor(segments));
-    if (topNew) reorder(this.#body, BODY_ORDER);
+    if (topNew) reorder(this.#body, keys().body);
     this.#validate(true);
     if (pathOf(segments) === "element.key") this.#renderKeepFocus();
   }

@@ -1,9 +1,12 @@
 // A local Cloud Elements hub for the Infusionsoft element: the hub "find" API with CEQL,
 // paging headers and auth; a control API to create and update records, inject faults and
-// read what the webhook receiver got. Node-only (node:http, node:crypto).
+// read what the webhook receiver got. Node-only (node:http, node:crypto). This module is the
+// HTTP side (routes, credentials, the fault's latency, the request log); what the hub answers
+// to a read is listing.js's, pure.
 
 import { createServer } from "node:http";
-import { CeqlError, checkDateLiterals, compileWhere, fieldsOf, parseInstant, parseWhere } from "./ceql.js";
+import { parseInstant } from "./ceql.js";
+import { hubFailure, hubRead } from "./listing.js";
 import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
 import { verifyReceived } from "./receiver.js";
@@ -176,17 +179,35 @@ export function createHubSimulator(opts = {}) {
     });
   }
 
+  /** Writes a reply of `listing.js`: an `abort` one dies after its half body. */
+  function reply(res, r) {
+    if (!r.abort) return send(res, r.status, r.body, r.headers);
+    if (res.destroyed) return;
+    res.writeHead(r.status, {
+      "content-type": "application/json;charset=UTF-8",
+      ...API_SECURITY_HEADERS,
+      ...corsHeaders(res.req, allowedOrigins),
+      ...r.headers,
+    });
+    res.write(r.body);
+    setImmediate(() => res.destroy());
+  }
+
+  // The HTTP side of the hub API: routing, credentials, the fault and its latency, the log.
+  // What the hub answers is `hubRead`'s (listing.js).
   async function handleHub(req, res, url) {
     const rest = url.pathname.slice(API_PREFIX.length);
     const m = /^\/hubs\/crm\/([^/]+)(?:\/([^/]+))?\/?$/.exec(rest);
     const requestId = nextRequestId();
     const log = { at: clock(), method: req.method, url: req.url, status: 0, fault: "none" };
     requests.push(log);
-    const dateHeader = () => ({ date: new Date(stampNow()).toUTCString() });
-    const fail = (status, message, extra = {}) => {
-      log.status = status;
-      send(res, status, { requestId, message }, { ...dateHeader(), ...extra });
+    const answer = (r) => {
+      log.status = r.status;
+      const returned = r.headers["elements-returned-count"];
+      if (returned !== undefined) log.returned = Number(returned);
+      reply(res, r);
     };
+    const fail = (status, message) => answer(hubFailure({ dateMs: stampNow(), requestId }, status, message));
     if (!m) return fail(404, `No hub resource at ${url.pathname}`);
     if (req.method !== "GET") return fail(405, `Method ${req.method} is not supported by the simulator`);
     if (!authorized(req.headers.authorization, credentials)) {
@@ -195,92 +216,12 @@ export function createHubSimulator(opts = {}) {
     const t = tables.get(decodeURIComponent(m[1]));
     if (!t) return fail(404, `Unknown resource '${m[1]}'; known: ${[...tables.keys()].join(", ")}`);
 
-    const f = faults.draw();
-    log.fault = f.fault;
-    await later(f.latencyMs);
+    const fault = faults.draw();
+    log.fault = fault.fault;
+    await later(fault.latencyMs);
     if (res.destroyed) return;
-    if (f.fault === "throttle") {
-      const expiry = new Date(stampNow() + f.retryAfter * 1000).toISOString();
-      return fail(429, "Request Throttled", {
-        "retry-after": String(f.retryAfter),
-        "x-keap-product-throttle-limit": "10",
-        "x-keap-product-throttle-time-unit": "SECONDS",
-        "x-keap-product-throttle-interval": "1",
-        "x-keap-product-throttle-available": "0",
-        "x-keap-product-throttle-used": "10",
-        "x-keap-product-throttle-expiry-time": expiry,
-      });
-    }
-    if (f.fault === "serverError") return fail(f.status, "The provider returned an error: Service Unavailable");
-
-    const now = clock();
-    if (m[2] !== undefined) {
-      const v = t.visible(now).find((x) => String(x.record[t.schema.idField]) === decodeURIComponent(m[2]));
-      if (!v) return fail(404, `No ${t.name} record with id ${m[2]}`);
-      log.status = 200;
-      return send(res, 200, v.record, dateHeader());
-    }
-
-    const where = url.searchParams.get("where");
-    /** @type {(record: any) => boolean} */
-    let pred = () => true;
-    if (where !== null && where.trim() !== "") {
-      try {
-        const tree = parseWhere(where);
-        fieldsOf(tree, (field) => {
-          if (!t.knownFields.has(field)) throw new CeqlError(`Unknown field '${field}' for ${t.name}`, 1);
-        });
-        checkDateLiterals(tree, t.dateFields);
-        pred = compileWhere(tree, t.dateFields);
-      } catch (e) {
-        if (e instanceof CeqlError) return fail(400, `Invalid where clause: ${e.message}`);
-        throw e;
-      }
-    }
-    const sizeText = url.searchParams.get("pageSize");
-    let pageSize = 200;
-    if (sizeText !== null) {
-      pageSize = Number(sizeText);
-      if (!Number.isInteger(pageSize) || pageSize < 1)
-        return fail(400, `pageSize must be a positive integer, not '${sizeText}'`);
-      pageSize = Math.min(pageSize, 5000);
-    }
-    let offset = 0;
-    const token = url.searchParams.get("nextPage");
-    if (token !== null && token !== "") {
-      offset = decodeToken(token);
-      if (offset === undefined) return fail(400, `Invalid nextPage token '${token}'`);
-    }
-    const rows = t.visible(now).filter((v) => pred(v.record));
-    rows.sort((a, b) => a.updated - b.updated || a.record[t.schema.idField] - b.record[t.schema.idField]);
-    const page = rows.slice(offset, offset + pageSize).map((v) => v.record);
-    const headers = {
-      ...dateHeader(),
-      "elements-returned-count": String(page.length),
-      "elements-total-count": String(rows.length),
-    };
-    if (offset + pageSize < rows.length) headers["elements-next-page-token"] = encodeToken(offset + pageSize);
-    log.status = 200;
-    log.returned = page.length;
-    const body = JSON.stringify(page);
-    if (f.fault === "truncate" || f.fault === "abort") {
-      const half = Buffer.from(body).subarray(0, Math.max(1, Math.floor(Buffer.byteLength(body) / 2)));
-      if (f.fault === "truncate") {
-        // ends cleanly: the body is simply not JSON
-        return send(res, 200, half.toString("latin1") === "" ? "[" : half.toString(), headers);
-      }
-      res.writeHead(200, {
-        "content-type": "application/json;charset=UTF-8",
-        "content-length": Buffer.byteLength(body),
-        ...API_SECURITY_HEADERS,
-        ...corsHeaders(res.req, allowedOrigins),
-        ...headers,
-      });
-      res.write(half);
-      setImmediate(() => res.destroy());
-      return;
-    }
-    send(res, 200, body, headers);
+    const query = { id: m[2] === undefined ? undefined : decodeURIComponent(m[2]), params: url.searchParams };
+    answer(hubRead(t, query, { now: clock(), dateMs: stampNow(), fault, requestId }));
   }
 
   async function handleWebhook(req, res, url) {
@@ -588,19 +529,6 @@ function authorized(header, c) {
     parts[m[1].toLowerCase()] = m[2];
   }
   return parts.user === c.user && parts.organization === c.organization && parts.element === c.element;
-}
-
-function encodeToken(offset) {
-  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
-}
-
-function decodeToken(token) {
-  try {
-    const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    return Number.isInteger(v?.o) && v.o >= 0 ? v.o : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Errors of the simulator's own API: a PollerError (`hub.not-found`, `hub.bad-request`) with the HTTP status. */
