@@ -8,6 +8,8 @@
 //    an entry leaves the outbox only after a 2xx answer (or after the in-process `onEvents`
 //    consumer resolved). A failed attempt is recorded in the store with the time of the next
 //    one, so a restarted process resumes the schedule where it stopped.
+//    What a failure leads to (when to retry, when to give up) is decided by the core's delivery
+//    machine (`nextDelivery`, src/delivery.rs); this file does the I/O it asks for.
 // 3. After 1 attempt + 9 retries (the x-th retry 2^(2x) seconds after the previous failure:
 //    4 s, 16 s, 64 s, ... 262144 s, about three days) the entry is parked as dead: it is kept,
 //    `dead()` lists it, `onError` receives a `delivery.dead` error, `retryDead()` requeues it.
@@ -17,7 +19,7 @@
 // wait behind it (like the platform, which holds events while a subscription is failing).
 
 import { PollerError } from "./errors.js";
-import { retrySchedule } from "./api.js";
+import { retrySchedule, retryAfterMs, nextDelivery } from "./api.js";
 import { withoutCredentials } from "./redact.js";
 
 /**
@@ -48,17 +50,14 @@ import { withoutCredentials } from "./redact.js";
  */
 
 /**
- * Reads a Retry-After header: delay-seconds or an HTTP date.
+ * Reads a Retry-After header: delay-seconds or an HTTP date, by the core's rule (at most a day).
  * @param {string|null|undefined} value
  * @param {number} now epoch ms
  * @returns {number|undefined} milliseconds to wait
  */
 export function parseRetryAfter(value, now) {
   if (value === null || value === undefined || String(value).trim() === "") return undefined;
-  const text = String(value).trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return retryAfterMs(String(value), now);
 }
 
 const pad = (n, width) => String(n).padStart(width, "0");
@@ -124,6 +123,15 @@ function defaultSleep(ms, signal) {
     const onAbort = () => { clearTimeout(t); reject(signal.reason); };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** A response's headers as pairs for the core (a Headers, or a test's Map); none if unreadable. */
+function headerEntries(headers) {
+  try {
+    return [...headers.entries()].map(([k, v]) => [String(k), String(v)]);
+  } catch {
+    return [];
+  }
 }
 
 function withTimeout(signal, ms) {
@@ -285,7 +293,7 @@ export class Outbox {
       let entry = await this.read(key);
       if (!entry) continue;
       if (entry.corrupt) {
-        await this.park(key, { kind: "corrupt", raw: entry.raw, attempts: 0, enqueuedAt: now(), nextAttemptAt: 0, lastError: "unreadable outbox entry" }, now());
+        await this.park(key, { kind: "corrupt", raw: entry.raw, attempts: 0, enqueuedAt: now(), nextAttemptAt: 0, lastError: "unreadable outbox entry", deadAt: now() });
         result.dead++;
         report(Object.assign(new PollerError("delivery.dead", `Outbox entry ${key} is not readable JSON; parked as dead`), { key }));
         continue;
@@ -301,29 +309,27 @@ export class Outbox {
 
       const attemptAt = now();
       const outcome = await this.attempt(entry, { fetch, onEvents, signal, key, now });
-      if (outcome.ok) {
+      const policy = { schedule: this.schedule, maxRetries: this.maxRetries, scale: this.scale };
+      const next = nextDelivery(entry, outcome, { ...policy, attemptedAt: attemptAt, now: now() });
+      if (next.action === "delivered") {
         await this.store.delete(key);
         result.delivered++;
         try { onDelivery?.({ key, entry: { key, ...entry }, status: outcome.status, attempts: entry.attempts + 1 }); } catch { /* ignore */ }
         continue;
       }
       result.failedAttempts++;
-      entry.attempts += 1;
-      entry.lastAttemptAt = attemptAt;
+      Object.assign(entry, next.state);
       entry.lastError = outcome.error;
-      if (outcome.status !== undefined) entry.lastStatus = outcome.status;
       const what = entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
-      if (entry.attempts > this.maxRetries) {
-        await this.park(key, entry, now());
+      if (next.action === "dead") {
+        await this.park(key, entry);
         result.dead++;
         report(Object.assign(
           new PollerError("delivery.dead", `Delivery of ${key} (${what}) failed ${entry.attempts} times (last: ${outcome.error}); parked as dead`),
           { key, entry: { key: this.deadPrefix + key.slice(this.queuePrefix.length), ...entry }, attempts: entry.attempts, status: outcome.status }));
         continue;
       }
-      let delay = this.schedule[entry.attempts - 1] * this.scale;
-      if (outcome.retryAfterMs !== undefined) delay = Math.max(delay, outcome.retryAfterMs * this.scale);
-      entry.nextAttemptAt = now() + delay;
+      const delay = next.delayMs;
       await this.store.set(key, JSON.stringify(entry));
       report(Object.assign(
         new PollerError("delivery.retry", `Delivery of ${key} (${what}) failed (${outcome.error}); retry ${entry.attempts} of ${this.maxRetries} in ${delay} ms`),
@@ -343,15 +349,19 @@ export class Outbox {
     }
   }
 
-  async park(key, entry, at) {
-    entry.deadAt = at;
+  /** Moves an entry to the dead letters; `entry.deadAt` is set (by the core's machine, or the caller). */
+  async park(key, entry) {
     await this.store.transaction([
       { op: "delete", key },
       { op: "set", key: this.deadPrefix + key.slice(this.queuePrefix.length), value: JSON.stringify(entry) },
     ]);
   }
 
-  /** One delivery attempt. @returns {Promise<{ok: boolean, status?: number, error?: string, retryAfterMs?: number}>} */
+  /**
+   * One delivery attempt, as an outcome for the core's delivery machine, with `status` and
+   * `error` (a message without credentials) for the reports.
+   * @returns {Promise<{kind: "answered" | "no-answer" | "consumed" | "consumer-failed", status?: number, headers?: Array<[string, string]>, error?: string}>}
+   */
   async attempt(entry, { fetch, onEvents, signal, key, now = this.now }) {
     if (entry.kind === "events") {
       if (typeof onEvents !== "function") {
@@ -359,10 +369,10 @@ export class Outbox {
       }
       try {
         await onEvents(entry.events, { key, attempts: entry.attempts, meta: entry.meta });
-        return { ok: true };
+        return { kind: "consumed" };
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
-        return { ok: false, error: `onEvents threw: ${e?.message ?? e}` };
+        return { kind: "consumer-failed", error: `onEvents threw: ${e?.message ?? e}` };
       }
     }
     const t = withTimeout(signal, this.timeoutMs);
@@ -371,17 +381,12 @@ export class Outbox {
       const res = await fetch(url, { method, headers, body, signal: t.signal });
       let text = "";
       try { text = await res.text(); } catch { /* the status is what counts */ }
-      if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-      return {
-        ok: false,
-        status: res.status,
-        error: withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`),
-        retryAfterMs: parseRetryAfter(res.headers.get("retry-after"), now()),
-      };
+      const failed = res.status >= 200 && res.status < 300 ? undefined : withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`);
+      return { kind: "answered", status: res.status, headers: headerEntries(res.headers), error: failed };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       // fetch's messages can quote the url, credentials and all
-      return { ok: false, error: withoutCredentials(`${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`) };
+      return { kind: "no-answer", error: withoutCredentials(`${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`) };
     } finally {
       t.done();
     }

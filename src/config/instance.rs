@@ -53,8 +53,10 @@ pub fn refresh_interval_ms(body: &Map<String, Value>) -> u64 {
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     /// `element.key` of the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub element_key: Option<String>,
     /// What eventIds are hashed with and store keys start with.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
 
