@@ -610,7 +610,10 @@ mod tests {
         let r = b.retry(RetryReason::Throttled, 429, &h(&[("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT")]), date).unwrap();
         assert_eq!((r.delay_ms, r.source), (10_000, DelaySource::RetryAfter));
         // An HTTP date with no Date to read it against says nothing: backoff.
-        assert_eq!(b.retry(RetryReason::Server, 503, &h(&[("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT")]), None).unwrap().source, DelaySource::Backoff);
+        assert_eq!(
+            b.retry(RetryReason::Server, 503, &h(&[("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT")]), None).unwrap().source,
+            DelaySource::Backoff
+        );
         assert_eq!(retry_after_ms(&h(&[("retry-after", "1e12")]), None), Some(DAY_MS as u64), "at most a day");
         assert_eq!(retry_after_ms(&h(&[("retry-after", "-3")]), None), Some(0));
         assert_eq!(retry_after_ms(&h(&[("retry-after", "soon")]), Some(0)), None);
@@ -619,7 +622,11 @@ mod tests {
         let r = b.retry(RetryReason::Throttled, 429, &keap, None).unwrap();
         assert_eq!((r.delay_ms, r.source), (3000, DelaySource::Keap));
         let spare = h(&[("x-keap-product-throttle-available", "5"), ("x-keap-product-throttle-expiry-time", "3")]);
-        assert_eq!(b.retry(RetryReason::Throttled, 429, &spare, None).unwrap().source, DelaySource::Backoff, "a window with room left is not waited for");
+        assert_eq!(
+            b.retry(RetryReason::Throttled, 429, &spare, None).unwrap().source,
+            DelaySource::Backoff,
+            "a window with room left is not waited for"
+        );
     }
 
     #[test]

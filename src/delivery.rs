@@ -157,7 +157,7 @@ impl Delivery {
     fn scaled(&self, ms: u64) -> u64 {
         let s = self.policy.scale;
         // A scale that is not a number ≥ 0 (NaN, negative) cannot shrink time: real time.
-        if !(s >= 0.0) {
+        if s.is_nan() || s < 0.0 {
             return ms;
         }
         (ms as f64 * s).round().min(i64::MAX as f64) as u64

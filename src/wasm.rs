@@ -573,7 +573,9 @@ pub fn next_delivery(state_json: &str, outcome_json: &str, policy_json: &str, at
         delivery::Next::Retry { attempt, delay_ms, failure } => {
             Out { action: "retry", state: d.state(), attempt: Some(attempt), delay_ms: Some(delay_ms), failure: Some(failure) }
         }
-        delivery::Next::Dead { failure } => Out { action: "dead", state: d.state(), attempt: Some(d.state().attempts), delay_ms: None, failure: Some(failure) },
+        delivery::Next::Dead { failure } => {
+            Out { action: "dead", state: d.state(), attempt: Some(d.state().attempts), delay_ms: None, failure: Some(failure) }
+        }
     };
     to_js(&out)
 }

@@ -125,10 +125,13 @@ function defaultSleep(ms, signal) {
   });
 }
 
-/** A response's headers as pairs for the core (a Headers, or a test's Map); none if unreadable. */
+/**
+ * A response's headers as pairs for the core (a Headers, or a test's Map); none if unreadable.
+ * @returns {Array<[string, string]>}
+ */
 function headerEntries(headers) {
   try {
-    return [...headers.entries()].map(([k, v]) => [String(k), String(v)]);
+    return [...headers.entries()].map(([k, v]) => /** @type {[string, string]} */ ([String(k), String(v)]));
   } catch {
     return [];
   }

@@ -136,7 +136,9 @@ mod tests {
         assert_eq!((plain.element_key.as_deref(), plain.instance_id.as_deref()), (Some("infusionsoftrest"), Some("crm")));
         let given = instance_identity(Some(&b), &Whereabouts { id: Some("42"), base_url: Some("https://hub"), element_token: Some("t") });
         assert_eq!(given.instance_id.as_deref(), Some("42"));
-        let at = |base_url, token| instance_identity(Some(&b), &Whereabouts { id: None, base_url: Some(base_url), element_token: Some(token) }).instance_id.unwrap();
+        let at = |base_url, token| {
+            instance_identity(Some(&b), &Whereabouts { id: None, base_url: Some(base_url), element_token: Some(token) }).instance_id.unwrap()
+        };
         // The values the JS rule (pkg/src/identity.js) computed before it moved here: store keys must not change.
         assert_eq!(at("https://hub", "token-1"), "crm~c660017fa79e427d");
         let accented = body(json!({"name": "é ünïcode", "element": {"key": "k"}}));
