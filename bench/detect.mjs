@@ -17,7 +17,14 @@ const resource = {
   name: "appointments",
   url: "/hubs/crm/appointments",
   idField: "id",
-  datesConfiguration: { updatedDateField: "modification_date", updatedDateFormat: ISO, updatedDateTimezone: "GMT", createdDateField: "creation_date", createdDateFormat: ISO, createdDateTimezone: "GMT" },
+  datesConfiguration: {
+    updatedDateField: "modification_date",
+    updatedDateFormat: ISO,
+    updatedDateTimezone: "GMT",
+    createdDateField: "creation_date",
+    createdDateFormat: ISO,
+    createdDateTimezone: "GMT",
+  },
 };
 // examples/gen_appointments.rs: modification dates spread over 2024; a poll from 99% of the way
 // through reads about 1% as new, as a steady poll does (the same cut as benches/detect.rs).
@@ -30,7 +37,10 @@ function body(records) {
   const dir = `${root}target/bench`;
   mkdirSync(dir, { recursive: true });
   const file = `${dir}/appointments-${records}.json`;
-  execFileSync("cargo", ["run", "--quiet", "--release", "--example", "gen_appointments", "--", file, String(records)], { cwd: root, stdio: "ignore" });
+  execFileSync("cargo", ["run", "--quiet", "--release", "--example", "gen_appointments", "--", file, String(records)], {
+    cwd: root,
+    stdio: "ignore",
+  });
   return { file, bytes: new Uint8Array(readFileSync(file)) };
 }
 
@@ -59,7 +69,12 @@ function plainJs(bytes, watermark) {
     const updated = toMs(r.modification_date);
     if (updated < watermark) continue;
     const created = toMs(r.creation_date);
-    events.push({ eventType: created >= watermark ? "CREATED" : "UPDATED", objectType: "appointments", objectId: String(r.id), date: new Date(updated).toISOString() });
+    events.push({
+      eventType: created >= watermark ? "CREATED" : "UPDATED",
+      objectType: "appointments",
+      objectId: String(r.id),
+      date: new Date(updated).toISOString(),
+    });
   }
   return events;
 }
@@ -77,24 +92,42 @@ export function benchDetect({ records = 50_000, runs = 9 } = {}) {
   const text = decoder.decode(bytes);
   const parse = time(() => JSON.parse(text), runs);
   const buffer = BodyBuffer.from(bytes);
-  console.log(`\ndetectChanges on ${records.toLocaleString("en")} appointments, ${mb.toFixed(1)} MB (medians of ${runs} runs); JSON.parse alone takes ${parse.toFixed(1)} ms`);
-  console.log(`  ${"share".padEnd(24)}${"events".padStart(8)}${"ms".padStart(8)}${"MB/s".padStart(7)}${"in buf".padStart(8)}${"native".padStart(8)}${"vs JSON.parse".padStart(15)}${"vs js-joda".padStart(12)}${"wasm/native".padStart(13)}`);
+  console.log(
+    `\ndetectChanges on ${records.toLocaleString("en")} appointments, ${mb.toFixed(1)} MB (medians of ${runs} runs); JSON.parse alone takes ${parse.toFixed(1)} ms`,
+  );
+  console.log(
+    `  ${"share".padEnd(24)}${"events".padStart(8)}${"ms".padStart(8)}${"MB/s".padStart(7)}${"in buf".padStart(8)}${"native".padStart(8)}${"vs JSON.parse".padStart(15)}${"vs js-joda".padStart(12)}${"wasm/native".padStart(13)}`,
+  );
   const rows = [];
   for (const share of SHARES) {
     const watermark = share.startFrom === "beginning" ? -Infinity : Date.parse(share.startFrom);
-    const run = (b) => () => detectChanges({ resource, state: null, startFrom: share.startFrom, body: b, now: BASE_MS + SPAN_MS });
+    const run = (b) => () =>
+      detectChanges({ resource, state: null, startFrom: share.startFrom, body: b, now: BASE_MS + SPAN_MS });
     const out = run(bytes)();
     const plainOut = plainJs(bytes, watermark);
-    if (out.events.length !== plainOut.length) throw new Error(`${share.name}: the two detections disagree: ${out.events.length} vs ${plainOut.length} events`);
-    const native = JSON.parse(execFileSync("cargo", ["run", "--quiet", "--release", "--example", "detect_file", "--", file, share.startFrom], { cwd: root, encoding: "utf8" }));
-    const t = { detect: time(run(bytes), runs), inPlace: time(run(buffer), runs), plain: time(() => plainJs(bytes, watermark), Math.max(3, Math.floor(runs / 3))), native: native.ms };
+    if (out.events.length !== plainOut.length)
+      throw new Error(`${share.name}: the two detections disagree: ${out.events.length} vs ${plainOut.length} events`);
+    const native = JSON.parse(
+      execFileSync("cargo", ["run", "--quiet", "--release", "--example", "detect_file", "--", file, share.startFrom], {
+        cwd: root,
+        encoding: "utf8",
+      }),
+    );
+    const t = {
+      detect: time(run(bytes), runs),
+      inPlace: time(run(buffer), runs),
+      plain: time(() => plainJs(bytes, watermark), Math.max(3, Math.floor(runs / 3))),
+      native: native.ms,
+    };
     rows.push({ share: share.name, events: out.events.length, ...t });
     console.log(
       `  ${share.name.padEnd(24)}${String(out.events.length).padStart(8)}${t.detect.toFixed(1).padStart(8)}${(mb / (t.detect / 1000)).toFixed(0).padStart(7)}` +
         `${t.inPlace.toFixed(1).padStart(8)}${t.native.toFixed(1).padStart(8)}${`${(parse / t.detect).toFixed(2)}x`.padStart(15)}${`${(t.plain / t.detect).toFixed(1)}x`.padStart(12)}${`${(t.inPlace / t.native).toFixed(2)}x`.padStart(13)}`,
     );
   }
-  console.log("  goals: at least 10x js-joda and 1.5x JSON.parse at every share, 3x JSON.parse when quiet; wasm within 1.5x native (body in a BodyBuffer)");
+  console.log(
+    "  goals: at least 10x js-joda and 1.5x JSON.parse at every share, 3x JSON.parse when quiet; wasm within 1.5x native (body in a BodyBuffer)",
+  );
   buffer.free();
   return { mb, parse, rows };
 }
@@ -104,7 +137,13 @@ export function benchManyEvents({ records = 50_000, runs = 5 } = {}) {
   const { bytes } = body(records);
   const buffer = BodyBuffer.from(bytes);
   const cycleOnce = () => {
-    const c = new PollCycle({ resource, state: null, startFrom: "beginning", now: BASE_MS + SPAN_MS, baseUrl: "https://hub.example" });
+    const c = new PollCycle({
+      resource,
+      state: null,
+      startFrom: "beginning",
+      now: BASE_MS + SPAN_MS,
+      baseUrl: "https://hub.example",
+    });
     c.nextRequest();
     c.handleResponse({ status: 200, headers: {}, body: buffer });
     const t = performance.now();
@@ -113,9 +152,14 @@ export function benchManyEvents({ records = 50_000, runs = 5 } = {}) {
   };
   const { out } = cycleOnce();
   const finish = median(Array.from({ length: runs }, () => cycleOnce().ms));
-  const notify = time(() => buildNotifications(out.events, { callbackUrl: "https://app.example/events", signatureKey: "k" }), runs);
+  const notify = time(
+    () => buildNotifications(out.events, { callbackUrl: "https://app.example/events", signatureKey: "k" }),
+    runs,
+  );
   const json = time(() => JSON.parse(JSON.stringify(out.events)), runs);
-  console.log(`\n${out.events.length.toLocaleString("en")} events: PollCycle.finish() ${finish.toFixed(1)} ms; buildNotifications (signed, ${Math.ceil(out.events.length / 10)} requests) ${notify.toFixed(1)} ms; JSON round trip of the events alone ${json.toFixed(1)} ms`);
+  console.log(
+    `\n${out.events.length.toLocaleString("en")} events: PollCycle.finish() ${finish.toFixed(1)} ms; buildNotifications (signed, ${Math.ceil(out.events.length / 10)} requests) ${notify.toFixed(1)} ms; JSON round trip of the events alone ${json.toFixed(1)} ms`,
+  );
   buffer.free();
 }
 
@@ -125,7 +169,9 @@ export function benchManyEvents({ records = 50_000, runs = 5 } = {}) {
  */
 export function benchMemory() {
   if (process.argv[2] !== "--memory") {
-    process.stdout.write(execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--memory"], { encoding: "utf8" }));
+    process.stdout.write(
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--memory"], { encoding: "utf8" }),
+    );
     return;
   }
   const { bytes } = body(270_000);
@@ -134,7 +180,9 @@ export function benchMemory() {
   const out = detectChanges({ resource, state: null, startFrom, body: bytes, now: BASE_MS + SPAN_MS });
   const after = memory.buffer.byteLength;
   const mib = (n) => (n / 1048576).toFixed(1);
-  console.log(`\nwasm memory on a ${mib(bytes.length)} MiB body (${out.events.length} events): ${mib(before)} MiB before, ${mib(after)} MiB after; beyond the body: ${mib(after - bytes.length)} MiB (goal: at most 32)`);
+  console.log(
+    `\nwasm memory on a ${mib(bytes.length)} MiB body (${out.events.length} events): ${mib(before)} MiB before, ${mib(after)} MiB after; beyond the body: ${mib(after - bytes.length)} MiB (goal: at most 32)`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

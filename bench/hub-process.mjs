@@ -3,7 +3,16 @@ import { startHubSimulator } from "elements-poller/testing";
 
 const options = JSON.parse(process.argv[2] ?? "{}");
 const hub = await startHubSimulator(options);
-process.send({ baseUrl: hub.baseUrl, credentials: hub.credentials, pollerConfigs: Object.fromEntries(["appointments", "contacts", "opportunities", "orders", "tasks", "transactions"].map((r) => [r, hub.pollerConfig(r)])) });
+process.send({
+  baseUrl: hub.baseUrl,
+  credentials: hub.credentials,
+  pollerConfigs: Object.fromEntries(
+    ["appointments", "contacts", "opportunities", "orders", "tasks", "transactions"].map((r) => [
+      r,
+      hub.pollerConfig(r),
+    ]),
+  ),
+});
 process.on("message", async (m) => {
   if (m === "close") {
     await hub.close();

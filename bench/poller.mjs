@@ -9,7 +9,9 @@ const PER_RESOURCE = 200; // records per resource in the simulator
 const PAGE_SIZE = 50;
 
 async function startHub() {
-  const child = fork(new URL("./hub-process.mjs", import.meta.url).pathname, [JSON.stringify({ seed: 3, resources: Object.fromEntries(RESOURCES.map((r) => [r, PER_RESOURCE])) })]);
+  const child = fork(new URL("./hub-process.mjs", import.meta.url).pathname, [
+    JSON.stringify({ seed: 3, resources: Object.fromEntries(RESOURCES.map((r) => [r, PER_RESOURCE])) }),
+  ]);
   const info = await new Promise((resolve) => child.once("message", resolve));
   return { ...info, close: () => new Promise((resolve) => (child.once("exit", resolve), child.send("close"))) };
 }
@@ -30,7 +32,17 @@ function pollers(hub, count) {
   const out = [];
   for (let i = 0; i * 6 < count; i++) {
     const resources = Array.from({ length: Math.min(6, count - i * 6) }, (_, k) => RESOURCES[k]);
-    out.push(new Poller({ instance: instance(hub, resources, i), baseUrl: hub.baseUrl, auth: hub.credentials, store: new MemoryStore(), startFrom: "beginning", rateLimit: Infinity, onEvents: () => {} }));
+    out.push(
+      new Poller({
+        instance: instance(hub, resources, i),
+        baseUrl: hub.baseUrl,
+        auth: hub.credentials,
+        store: new MemoryStore(),
+        startFrom: "beginning",
+        rateLimit: Infinity,
+        onEvents: () => {},
+      }),
+    );
   }
   return out;
 }
@@ -38,8 +50,12 @@ function pollers(hub, count) {
 export async function benchPoller({ rounds = 3 } = {}) {
   const hub = await startHub();
   try {
-    console.log(`\nPoller against the hub simulator (another process): ${PER_RESOURCE} records a resource, pageSize ${PAGE_SIZE}, first polls from the beginning`);
-    console.log(`  ${"resources".padEnd(10)}${"instances".padStart(10)}${"polls/s".padStart(10)}${"pages".padStart(8)}${"CPU/page".padStart(11)}${"core/page".padStart(11)}${"core share".padStart(12)}`);
+    console.log(
+      `\nPoller against the hub simulator (another process): ${PER_RESOURCE} records a resource, pageSize ${PAGE_SIZE}, first polls from the beginning`,
+    );
+    console.log(
+      `  ${"resources".padEnd(10)}${"instances".padStart(10)}${"polls/s".padStart(10)}${"pages".padStart(8)}${"CPU/page".padStart(11)}${"core/page".padStart(11)}${"core share".padStart(12)}`,
+    );
     let sample;
     for (const count of [1, 10, 100]) {
       const ps = pollers(hub, count);
@@ -59,9 +75,13 @@ export async function benchPoller({ rounds = 3 } = {}) {
       const cpu = process.cpuUsage(cpu0);
       const cpuPerPage = (cpu.user + cpu.system) / 1000 / pages;
       sample ??= await corePerPage(hub);
-      console.log(`  ${String(count).padEnd(10)}${String(ps.length).padStart(10)}${(polls / seconds).toFixed(0).padStart(10)}${String(pages).padStart(8)}${`${cpuPerPage.toFixed(2)} ms`.padStart(11)}${`${sample.toFixed(2)} ms`.padStart(11)}${`${((100 * sample) / cpuPerPage).toFixed(0)}%`.padStart(12)}`);
+      console.log(
+        `  ${String(count).padEnd(10)}${String(ps.length).padStart(10)}${(polls / seconds).toFixed(0).padStart(10)}${String(pages).padStart(8)}${`${cpuPerPage.toFixed(2)} ms`.padStart(11)}${`${sample.toFixed(2)} ms`.padStart(11)}${`${((100 * sample) / cpuPerPage).toFixed(0)}%`.padStart(12)}`,
+      );
     }
-    console.log("  CPU/page: this process's CPU (JS layer, fetch, and the core) over pages fetched; core/page: PollCycle on one page replayed alone.");
+    console.log(
+      "  CPU/page: this process's CPU (JS layer, fetch, and the core) over pages fetched; core/page: PollCycle on one page replayed alone.",
+    );
   } finally {
     await hub.close();
   }
@@ -70,7 +90,12 @@ export async function benchPoller({ rounds = 3 } = {}) {
 /** The core's time for one page: a cycle over a fetched first page, replayed many times. */
 async function corePerPage(hub) {
   const resource = { ...hub.pollerConfigs.appointments, pageSize: PAGE_SIZE, name: "appointments" };
-  const first = new PollCycle({ resource, baseUrl: hub.baseUrl, auth: hub.credentials, startFrom: "beginning" }).nextRequest();
+  const first = new PollCycle({
+    resource,
+    baseUrl: hub.baseUrl,
+    auth: hub.credentials,
+    startFrom: "beginning",
+  }).nextRequest();
   const res = await fetch(first.url, { headers: first.headers });
   const headers = Object.fromEntries(res.headers);
   delete headers["elements-next-page-token"];

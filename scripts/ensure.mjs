@@ -10,7 +10,9 @@ const stampFile = `${root}/node_modules/.elements-poller-lock-hash`;
 
 /** `npm ci` when node_modules is missing or was installed from another package-lock.json. */
 export function ensureNodeModules() {
-  const hash = createHash("sha256").update(readFileSync(`${root}/package-lock.json`)).digest("hex");
+  const hash = createHash("sha256")
+    .update(readFileSync(`${root}/package-lock.json`))
+    .digest("hex");
   if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === hash) return;
   step("installing npm dependencies (npm ci)");
   run("npm", ["ci", "--no-audit", "--no-fund"]);
@@ -95,7 +97,10 @@ export function ensureChromium() {
   if (existsSync(chromiumPath)) return;
   step("installing Debian's chromium for the browser tests");
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
-  const apt = (...args) => run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  const apt = (...args) =>
+    run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   apt("update");
   apt("install", "-y", "--no-install-recommends", "chromium");
 }

@@ -19,14 +19,18 @@ run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--features", "wasm"
 
 step("type check of the package's .d.ts against its usage");
 run("npx", ["tsc", "-p", "tests/types/tsconfig.json"]);
-step("type check in a Node-only project (lib es2022, @types/node), and of the package's JS against its JSDoc (checkJs)");
+step(
+  "type check in a Node-only project (lib es2022, @types/node), and of the package's JS against its JSDoc (checkJs)",
+);
 run("npx", ["tsc", "-p", "tests/types/node-only/tsconfig.json"]);
 run("npx", ["tsc", "-p", "tests/types/checkjs/tsconfig.json"]);
 
 step("Node tests on the built package");
 run("node", ["--test", "--test-concurrency=1", "tests/js/"]);
 
-step("packaging tests: the packed tarball in Node (ESM, require), Bun, Deno, workerd, Vite and a plain page in Chromium");
+step(
+  "packaging tests: the packed tarball in Node (ESM, require), Bun, Deno, workerd, Vite and a plain page in Chromium",
+);
 run("node", ["--test", "--test-concurrency=1", "tests/packaging/"]);
 
 buildConsole();

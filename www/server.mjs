@@ -56,7 +56,9 @@ export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOp
     try {
       pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
     } catch {
-      res.writeHead(400, { "content-type": "text/plain" }).end("bad request: the path is not a valid percent-encoded URL");
+      res
+        .writeHead(400, { "content-type": "text/plain" })
+        .end("bad request: the path is not a valid percent-encoded URL");
       return;
     }
     const rel = normalize(pathname === "/" ? "/index.html" : pathname);
@@ -73,7 +75,9 @@ export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOp
       });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
-      res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${pathname}\n(run \`npm start\`, which builds the console first)`);
+      res
+        .writeHead(404, { "content-type": "text/plain" })
+        .end(`not found: ${pathname}\n(run \`npm start\`, which builds the console first)`);
     }
   }
   await new Promise((resolve, reject) => {

@@ -21,7 +21,8 @@ export function parseDate(text, format, zone = "GMT") {
 /** Formats epoch milliseconds with a Java date pattern in `zone`. */
 export function formatDate(ms, format, zone = "GMT") {
   if (ms instanceof Date) ms = ms.getTime();
-  if (typeof ms !== "number") throw new PollerError("argument.type", `ms must be epoch milliseconds (a number), not ${typeof ms}`);
+  if (typeof ms !== "number")
+    throw new PollerError("argument.type", `ms must be epoch milliseconds (a number), not ${typeof ms}`);
   expectString(format, "format");
   expectString(zone, "zone");
   return core(() => bindings().formatDate(ms, format, zone));
@@ -70,10 +71,12 @@ function instant(v, what) {
   if (v instanceof Date) v = v.getTime();
   if (typeof v === "string") {
     const ms = Date.parse(v);
-    if (Number.isNaN(ms)) throw new PollerError("argument.instant", `${what} ${JSON.stringify(v)} is not an ISO instant`);
+    if (Number.isNaN(ms))
+      throw new PollerError("argument.instant", `${what} ${JSON.stringify(v)} is not an ISO instant`);
     v = ms;
   }
-  if (!Number.isFinite(v)) throw new PollerError("argument.instant", `${what} must be epoch milliseconds, a Date or an ISO instant`);
+  if (!Number.isFinite(v))
+    throw new PollerError("argument.instant", `${what} must be epoch milliseconds, a Date or an ISO instant`);
   return v;
 }
 
@@ -99,7 +102,12 @@ export function buildInstance(spec) {
  */
 export function renderCurl(body, options = {}) {
   const { baseUrl, userSecret, organizationSecret, reveal = false } = options;
-  return core(() => bindings().renderCurl(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal })));
+  return core(() =>
+    bindings().renderCurl(
+      jsonText(body, "the body"),
+      JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal }),
+    ),
+  );
 }
 
 /**
@@ -117,7 +125,12 @@ export function redactSecrets(body, { remove = false } = {}) {
  */
 export function instanceRequest(body, options = {}) {
   const { baseUrl, userSecret, organizationSecret } = options;
-  return core(() => bindings().instanceRequest(jsonText(body, "the body"), JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true })));
+  return core(() =>
+    bindings().instanceRequest(
+      jsonText(body, "the body"),
+      JSON.stringify({ baseUrl, userSecret, organizationSecret, reveal: true }),
+    ),
+  );
 }
 
 /**
@@ -129,9 +142,13 @@ export function instanceRequest(body, options = {}) {
  */
 export function renderPollUrl(resource, options = {}) {
   const { watermark, state, now = Date.now(), lookback } = options;
-  if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object");
+  if (!resource || typeof resource !== "object")
+    throw new PollerError("argument.resource", "resource must be a resource poller object");
   const t = instant(now, "now");
-  const saved = state != null ? stateText(state) : JSON.stringify({ v: 1, watermark: instant(watermark ?? t, "watermark"), from: null, seen: [] });
+  const saved =
+    state != null
+      ? stateText(state)
+      : JSON.stringify({ v: 1, watermark: instant(watermark ?? t, "watermark"), from: null, seen: [] });
   const optionsJson = JSON.stringify(detectOptions({ now: t, lookback }));
   return core(() => bindings().renderPollUrl(JSON.stringify(resource), saved, optionsJson));
 }
@@ -152,7 +169,15 @@ export function secretPaths(body) {
 }
 
 /** Ready resource pollers per element: `presets.infusionsoftrest.appointments`. */
-export const presets = lazyObject(() => Object.fromEntries(bindings().presetElements().map((e) => [e, Object.freeze(bindings().presets(e))])), { freeze: true });
+export const presets = lazyObject(
+  () =>
+    Object.fromEntries(
+      bindings()
+        .presetElements()
+        .map((e) => [e, Object.freeze(bindings().presets(e))]),
+    ),
+  { freeze: true },
+);
 
 /** A JSON Schema (2020-12) of the `POST /instances` body, for editors. */
 export const configSchema = lazyObject(() => bindings().configSchema());
@@ -173,7 +198,17 @@ function lazyObject(make, { freeze = false } = {}) {
     }
     return target;
   };
-  const traps = ["get", "has", "ownKeys", "getOwnPropertyDescriptor", "set", "deleteProperty", "defineProperty", "isExtensible", "preventExtensions"];
+  const traps = [
+    "get",
+    "has",
+    "ownKeys",
+    "getOwnPropertyDescriptor",
+    "set",
+    "deleteProperty",
+    "defineProperty",
+    "isExtensible",
+    "preventExtensions",
+  ];
   return new Proxy(target, Object.fromEntries(traps.map((t) => [t, (_, ...args) => Reflect[t](fill(), ...args)])));
 }
 
@@ -185,11 +220,23 @@ function notJson(message) {
  * The detection options the core reads, from the JS names.
  * @param {import("../types/index.js").DetectOptions & {elementKey?: string, instanceId?: string}} options
  */
-function detectOptions({ startFrom = "now", now = Date.now(), lookback, recordsField, elementKey, instanceId, raw = false, maxSeen, maxClockSkew }) {
+function detectOptions({
+  startFrom = "now",
+  now = Date.now(),
+  lookback,
+  recordsField,
+  elementKey,
+  instanceId,
+  raw = false,
+  maxSeen,
+  maxClockSkew,
+}) {
   expectString(startFrom, "startFrom");
   if (!Number.isFinite(now)) throw new PollerError("argument.now", "now must be epoch milliseconds");
-  if (lookback !== undefined && !(lookback >= 0)) throw new PollerError("argument.lookback", "lookback must be milliseconds ≥ 0");
-  if (maxClockSkew !== undefined && !(maxClockSkew >= 0)) throw new PollerError("argument.max-clock-skew", "maxClockSkew must be milliseconds ≥ 0");
+  if (lookback !== undefined && !(lookback >= 0))
+    throw new PollerError("argument.lookback", "lookback must be milliseconds ≥ 0");
+  if (maxClockSkew !== undefined && !(maxClockSkew >= 0))
+    throw new PollerError("argument.max-clock-skew", "maxClockSkew must be milliseconds ≥ 0");
   return { startFrom, now, lookback, recordsField, elementKey, instance: instanceId, raw, maxSeen, maxClockSkew };
 }
 
@@ -198,7 +245,8 @@ function stateText(state) {
 }
 
 function resourceText(resource) {
-  if (!resource || typeof resource !== "object") throw new PollerError("argument.resource", "resource must be a resource poller object with its name");
+  if (!resource || typeof resource !== "object")
+    throw new PollerError("argument.resource", "resource must be a resource poller object with its name");
   return JSON.stringify(resource);
 }
 
@@ -212,7 +260,9 @@ export function detectChanges(input) {
   const { resource, state = null, body, ...options } = input ?? /** @type {any} */ ({});
   const resourceJson = resourceText(resource);
   const optionsJson = JSON.stringify(detectOptions(options));
-  return outcome(withBody(body, (inner) => core(() => bindings().detectChanges(resourceJson, stateText(state), optionsJson, inner))));
+  return outcome(
+    withBody(body, (inner) => core(() => bindings().detectChanges(resourceJson, stateText(state), optionsJson, inner))),
+  );
 }
 
 /**
@@ -227,7 +277,12 @@ function outcome(o) {
   let id = 0;
   let date = 0;
   for (let i = 0; i < count; i++) {
-    const e = { eventType: types[i] === 0 ? "CREATED" : "UPDATED", objectType, objectId: ids.slice(id, idEnds[i]), date: dates.slice(date, dateEnds[i]) };
+    const e = {
+      eventType: types[i] === 0 ? "CREATED" : "UPDATED",
+      objectType,
+      objectId: ids.slice(id, idEnds[i]),
+      date: dates.slice(date, dateEnds[i]),
+    };
     if (elementKey !== undefined) e.elementKey = elementKey;
     e.eventId = eventIds.slice(32 * i, 32 * i + 32);
     if (raw?.[i] != null) e.raw = raw[i];
@@ -256,7 +311,8 @@ export class BodyBuffer {
 
   /** An empty buffer; `capacity` (bytes) reserves room up front when the length is known. */
   constructor(capacity = 0) {
-    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new PollerError("argument.capacity", `capacity must be a byte count, not ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 0)
+      throw new PollerError("argument.capacity", `capacity must be a byte count, not ${capacity}`);
     this.#inner = core(() => new (bindings().BodyBuffer)(Math.min(capacity, 0xffff_ffff))); // wasm32 sizes are 32-bit
   }
 
@@ -277,11 +333,14 @@ export class BodyBuffer {
     try {
       if (typeof stream?.getReader === "function") {
         const reader = stream.getReader();
-        for (let r; !(r = await reader.read()).done; ) b.write(r.value);
+        for (let r; !(r = await reader.read()).done;) b.write(r.value);
       } else if (stream && typeof stream[Symbol.asyncIterator] === "function") {
         for await (const chunk of stream) b.write(chunk);
       } else {
-        throw new PollerError("argument.stream", "fromStream needs a ReadableStream or an async iterable of Uint8Array chunks");
+        throw new PollerError(
+          "argument.stream",
+          "fromStream needs a ReadableStream or an async iterable of Uint8Array chunks",
+        );
       }
     } catch (e) {
       b.free();
@@ -318,7 +377,10 @@ export class BodyBuffer {
   #live() {
     if (!this.#inner) throw new PollerError("argument.body", "this BodyBuffer was freed");
     if (this.#generation !== currentGeneration()) {
-      throw new PollerError("internal", "this BodyBuffer's bytes were lost when the wasm core was restarted after an internal error: read the body again");
+      throw new PollerError(
+        "internal",
+        "this BodyBuffer's bytes were lost when the wasm core was restarted after an internal error: read the body again",
+      );
     }
     return this.#inner;
   }
@@ -389,7 +451,8 @@ export function instanceIdentity(instance, { id, baseUrl, auth } = {}) {
 function resourceOf(instance, resource) {
   if (typeof resource !== "string") return resource;
   const found = pollers(instance).find((p) => p.name === resource);
-  if (!found) throw new PollerError("argument.resource", `no resource ${JSON.stringify(resource)} in event.poller.configuration`);
+  if (!found)
+    throw new PollerError("argument.resource", `no resource ${JSON.stringify(resource)} in event.poller.configuration`);
   return found;
 }
 
@@ -405,8 +468,21 @@ export class PollCycle {
 
   /** @param {import("../types/index.js").PollCycleOptions} options */
   constructor(options) {
-    const { instance, resource, state = null, baseUrl, auth, seed = 0, retry = {}, ...rest } = options ?? /** @type {any} */ ({});
-    if (typeof baseUrl !== "string") throw new PollerError("argument.base-url", "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2");
+    const {
+      instance,
+      resource,
+      state = null,
+      baseUrl,
+      auth,
+      seed = 0,
+      retry = {},
+      ...rest
+    } = options ?? /** @type {any} */ ({});
+    if (typeof baseUrl !== "string")
+      throw new PollerError(
+        "argument.base-url",
+        "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2",
+      );
     const identity = instanceIdentity(instance, { baseUrl, auth });
     const opts = {
       detect: detectOptions({ ...identity, ...rest }),
@@ -424,7 +500,10 @@ export class PollCycle {
 
   #live() {
     if (this.#generation !== currentGeneration()) {
-      throw new PollerError("internal", "this cycle was lost when the wasm core was restarted after an internal error: start a new one from the saved state");
+      throw new PollerError(
+        "internal",
+        "this cycle was lost when the wasm core was restarted after an internal error: start a new one from the saved state",
+      );
     }
     return this.#inner;
   }
@@ -475,12 +554,30 @@ export class PollCycle {
  * @returns {import("../types/index.js").HttpRequest[]}
  */
 export function buildNotifications(events, options = {}) {
-  const { instance, callbackUrl, signatureKey, signatureKeys, signing, now = Date.now(), batchSize = 10, headers } = options;
+  const {
+    instance,
+    callbackUrl,
+    signatureKey,
+    signatureKeys,
+    signing,
+    now = Date.now(),
+    batchSize = 10,
+    headers,
+  } = options;
   if (!Array.isArray(events)) throw new PollerError("argument.events", "events must be the array detection returned");
   const body = instance === undefined ? undefined : normalizeConfig(instance);
   const url = callbackUrl ?? body?.configuration?.["event.notification.callback.url"];
-  if (typeof url !== "string") throw new PollerError("argument.callback-url", "no callbackUrl, and the instance has no event.notification.callback.url");
-  const opts = { ...(body === undefined ? {} : instanceIdentity(body)), callbackUrl: url, ...signingOptions({ instance: body, signatureKey, signatureKeys, signing, now }), batchSize };
+  if (typeof url !== "string")
+    throw new PollerError(
+      "argument.callback-url",
+      "no callbackUrl, and the instance has no event.notification.callback.url",
+    );
+  const opts = {
+    ...(body === undefined ? {} : instanceIdentity(body)),
+    callbackUrl: url,
+    ...signingOptions({ instance: body, signatureKey, signatureKeys, signing, now }),
+    batchSize,
+  };
   const requests = core(() => bindings().buildNotifications(JSON.stringify(events), JSON.stringify(opts)));
   if (headers) for (const r of requests) Object.assign(r.headers, headers);
   return requests;
@@ -488,7 +585,9 @@ export function buildNotifications(events, options = {}) {
 
 /** The core's signing options: the first key, then the rest (rotation), the scheme, the time. */
 function signingOptions({ instance, signatureKey, signatureKeys, signing, now }) {
-  const keys = keyList(signatureKey, signatureKeys, "signatureKey") ?? [instance?.configuration?.["event.notification.signature.key"]].filter((k) => k != null);
+  const keys =
+    keyList(signatureKey, signatureKeys, "signatureKey") ??
+    [instance?.configuration?.["event.notification.signature.key"]].filter((k) => k != null);
   if (signing !== undefined) expectString(signing, "signing");
   return { signatureKey: keys[0], signatureKeys: keys.slice(1), signing, now: instant(now, "now") };
 }
@@ -496,15 +595,22 @@ function signingOptions({ instance, signatureKey, signatureKeys, signing, now })
 /** `key` and/or `keys` as one array of strings, or undefined when neither is given. */
 function keyList(key, keys, name) {
   if (key === undefined && keys === undefined) return undefined;
-  if (keys !== undefined && !Array.isArray(keys)) throw new PollerError("webhook.key", `${name}s must be an array of keys`);
+  if (keys !== undefined && !Array.isArray(keys))
+    throw new PollerError("webhook.key", `${name}s must be an array of keys`);
   const list = [...(key === undefined ? [] : [key]), ...(keys ?? [])];
   // The message names the argument, never a value: keys are secrets.
-  if (!list.every((k) => typeof k === "string")) throw new PollerError("webhook.key", `every ${name} must be a string (raw text or whsec_<base64>)`);
+  if (!list.every((k) => typeof k === "string"))
+    throw new PollerError("webhook.key", `every ${name} must be a string (raw text or whsec_<base64>)`);
   return list;
 }
 
 /** The header names `signNotification` replaces (lower case). */
-const SIGNATURE_HEADERS = new Set(["elements-webhook-signature", "webhook-id", "webhook-timestamp", "webhook-signature"]);
+const SIGNATURE_HEADERS = new Set([
+  "elements-webhook-signature",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+]);
 
 /**
  * The request of a built notification signed for one delivery attempt at `now`: with
@@ -515,13 +621,23 @@ const SIGNATURE_HEADERS = new Set(["elements-webhook-signature", "webhook-id", "
  */
 export function signNotification(request, options = {}) {
   const { instance, signatureKey, signatureKeys, signing, now = Date.now() } = options;
-  if (!request || typeof request.body !== "string") throw new PollerError("argument.request", "request must be a notification {url, headers, body: string}");
-  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).filter(([k]) => !SIGNATURE_HEADERS.has(k.toLowerCase())));
+  if (!request || typeof request.body !== "string")
+    throw new PollerError("argument.request", "request must be a notification {url, headers, body: string}");
+  const headers = Object.fromEntries(
+    Object.entries(request.headers ?? {}).filter(([k]) => !SIGNATURE_HEADERS.has(k.toLowerCase())),
+  );
   const id = headerValue(request.headers, "webhook-id") ?? headerValue(request.headers, "elements-webhook-id");
-  if (typeof id !== "string") throw new PollerError("argument.request", "request has no webhook-id or Elements-Webhook-Id header: it is not a built notification");
+  if (typeof id !== "string")
+    throw new PollerError(
+      "argument.request",
+      "request has no webhook-id or Elements-Webhook-Id header: it is not a built notification",
+    );
   const body = instance === undefined ? undefined : normalizeConfig(instance);
   const opts = signingOptions({ instance: body, signatureKey, signatureKeys, signing, now });
-  return { ...request, headers: { ...headers, ...core(() => bindings().signNotification(request.body, id, JSON.stringify(opts))) } };
+  return {
+    ...request,
+    headers: { ...headers, ...core(() => bindings().signNotification(request.body, id, JSON.stringify(opts))) },
+  };
 }
 
 function headerValue(headers, name) {
@@ -542,7 +658,10 @@ function headerValue(headers, name) {
 export function verifyNotification(options) {
   const { body, headers, key, keys, toleranceSeconds, now = Date.now(), scheme } = options ?? /** @type {any} */ ({});
   if (body !== null && typeof body === "object" && !(body instanceof Uint8Array) && !(body instanceof ArrayBuffer)) {
-    throw new PollerError("argument.body", "body must be the raw request bytes (Uint8Array, Buffer or string), not parsed JSON: re-serialized JSON is not the bytes that were signed");
+    throw new PollerError(
+      "argument.body",
+      "body must be the raw request bytes (Uint8Array, Buffer or string), not parsed JSON: re-serialized JSON is not the bytes that were signed",
+    );
   }
   const bytes = bytesOf(body);
   if (toleranceSeconds !== undefined && !(Number.isFinite(toleranceSeconds) && toleranceSeconds >= 0)) {
@@ -552,26 +671,45 @@ export function verifyNotification(options) {
   const coreOptions = { keys: keyList(key, keys, "key") ?? [], toleranceSeconds, now: instant(now, "now"), scheme };
   const pairs = JSON.stringify(headerPairs(headers));
   const out = core(() => bindings().verifyNotification(bytes, pairs, JSON.stringify(coreOptions)));
-  return { message: JSON.parse(out.messageJson), id: out.id ?? undefined, timestamp: out.timestamp ?? undefined, scheme: out.scheme };
+  return {
+    message: JSON.parse(out.messageJson),
+    id: out.id ?? undefined,
+    timestamp: out.timestamp ?? undefined,
+    scheme: out.scheme,
+  };
 }
 
 /** Headers (a `Headers`, Node's `req.headers`, a plain object or pairs) as `[name, value]` string pairs. */
 function headerPairs(headers) {
-  if (headers === null || typeof headers !== "object") throw new PollerError("argument.headers", "headers must be the request's headers (a Headers, an object or [name, value] pairs)");
+  if (headers === null || typeof headers !== "object")
+    throw new PollerError(
+      "argument.headers",
+      "headers must be the request's headers (a Headers, an object or [name, value] pairs)",
+    );
   let entries;
   try {
-    entries = Array.isArray(headers) ? headers : typeof Headers !== "undefined" && headers instanceof Headers ? [...headers] : Object.entries(headers);
+    entries = Array.isArray(headers)
+      ? headers
+      : typeof Headers !== "undefined" && headers instanceof Headers
+        ? [...headers]
+        : Object.entries(headers);
   } catch (e) {
     throw new PollerError("argument.headers", `the headers cannot be read: ${e?.message ?? e}`);
   }
   const pairs = [];
   for (const entry of entries) {
-    if (!Array.isArray(entry) || entry.length !== 2) throw new PollerError("argument.headers", "header pairs must be [name, value]");
+    if (!Array.isArray(entry) || entry.length !== 2)
+      throw new PollerError("argument.headers", "header pairs must be [name, value]");
     const [name, value] = entry;
     if (value === undefined || value === null) continue;
     // Node gives a repeated header as an array; HTTP joins repeats with ", ".
-    const text = Array.isArray(value) ? value.map(String).join(", ") : typeof value === "object" ? undefined : String(value);
-    if (typeof name !== "string" || text === undefined) throw new PollerError("argument.headers", "header names and values must be strings");
+    const text = Array.isArray(value)
+      ? value.map(String).join(", ")
+      : typeof value === "object"
+        ? undefined
+        : String(value);
+    if (typeof name !== "string" || text === undefined)
+      throw new PollerError("argument.headers", "header names and values must be strings");
     pairs.push([name, text]);
   }
   return pairs;
@@ -606,9 +744,17 @@ export function retryAfterMs(value, now = Date.now()) {
  */
 export function nextDelivery(state, outcome, options = {}) {
   const { now = Date.now(), attemptedAt = now, schedule, maxRetries, scale } = options;
-  if (!outcome || typeof outcome.kind !== "string") throw new PollerError("argument.outcome", "outcome must be {kind: \"answered\", status, headers}, {kind: \"no-answer\"}, {kind: \"consumed\"} or {kind: \"consumer-failed\"}");
+  if (!outcome || typeof outcome.kind !== "string")
+    throw new PollerError(
+      "argument.outcome",
+      'outcome must be {kind: "answered", status, headers}, {kind: "no-answer"}, {kind: "consumed"} or {kind: "consumer-failed"}',
+    );
   const stateJson = jsonText(state ?? {}, "the delivery state");
-  const outcomeJson = JSON.stringify({ kind: outcome.kind, status: outcome.status, headers: outcome.headers === undefined ? [] : headerPairs(outcome.headers) });
+  const outcomeJson = JSON.stringify({
+    kind: outcome.kind,
+    status: outcome.status,
+    headers: outcome.headers === undefined ? [] : headerPairs(outcome.headers),
+  });
   const policyJson = JSON.stringify({ schedule, maxRetries, scale });
   const t = instant(now, "now");
   const at = instant(attemptedAt, "attemptedAt");
@@ -616,5 +762,6 @@ export function nextDelivery(state, outcome, options = {}) {
 }
 
 function expectString(v, name) {
-  if (typeof v !== "string") throw new PollerError("argument.type", `${name} must be a string, not ${v === null ? "null" : typeof v}`);
+  if (typeof v !== "string")
+    throw new PollerError("argument.type", `${name} must be a string, not ${v === null ? "null" : typeof v}`);
 }

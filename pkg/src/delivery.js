@@ -92,7 +92,8 @@ function plainHeaders(headers) {
  * @returns {import("./stores.js").StoreOp[]}
  */
 export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0 } = {}) {
-  if (!Array.isArray(items)) throw new PollerError("delivery.invalid-item", "outboxOps takes an array of notifications");
+  if (!Array.isArray(items))
+    throw new PollerError("delivery.invalid-item", "outboxOps takes an array of notifications");
   // Items come from callers: checked here at run time, whatever their declared type.
   return items.map((/** @type {any} */ item, i) => {
     /** @type {any} */
@@ -101,12 +102,16 @@ export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0
       value = { v: 1, kind: "events", events: item.events };
     } else if (item && typeof item.url === "string" && typeof item.body === "string") {
       value = {
-        v: 1, kind: "webhook",
+        v: 1,
+        kind: "webhook",
         request: { method: item.method ?? "POST", url: item.url, headers: plainHeaders(item.headers), body: item.body },
       };
     } else {
-      throw new PollerError("delivery.invalid-item",
-        `Outbox item ${i} is neither a notification {method, url, headers, body: string} nor {events: [...]}`, { path: `[${i}]` });
+      throw new PollerError(
+        "delivery.invalid-item",
+        `Outbox item ${i} is neither a notification {method, url, headers, body: string} nor {events: [...]}`,
+        { path: `[${i}]` },
+      );
     }
     if (item.meta !== undefined) value.meta = item.meta;
     Object.assign(value, { enqueuedAt: now, attempts: 0, nextAttemptAt: 0 });
@@ -119,8 +124,17 @@ export function outboxOps(items, { prefix = "outbox/", now = Date.now(), seq = 0
 function defaultSleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, Math.max(0, ms));
-    const onAbort = () => { clearTimeout(t); reject(signal.reason); };
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -146,7 +160,13 @@ function withTimeout(signal, ms) {
     if (signal.aborted) ctrl.abort(signal.reason);
     else signal.addEventListener("abort", onAbort, { once: true });
   }
-  return { signal: ctrl.signal, done() { clearTimeout(t); signal?.removeEventListener("abort", onAbort); } };
+  return {
+    signal: ctrl.signal,
+    done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 /**
@@ -186,7 +206,18 @@ export class Outbox {
    *   attempt (Standard Webhooks signs the attempt's time): the key stays in memory, never in
    *   the store.
    */
-  constructor(store, { prefix = "outbox/", schedule = retrySchedule(), scale = 1, maxRetries = schedule.length, timeoutMs = 30000, now = Date.now, sign } = {}) {
+  constructor(
+    store,
+    {
+      prefix = "outbox/",
+      schedule = retrySchedule(),
+      scale = 1,
+      maxRetries = schedule.length,
+      timeoutMs = 30000,
+      now = Date.now,
+      sign,
+    } = {},
+  ) {
     this.store = store;
     this.prefix = prefix;
     this.queuePrefix = prefix + "q/";
@@ -209,7 +240,10 @@ export class Outbox {
    * @param {{now?: number}} [options]
    */
   ops(items, { now = this.now() } = {}) {
-    if (now > this.lastNow) { this.lastNow = now; this.seq = 0; }
+    if (now > this.lastNow) {
+      this.lastNow = now;
+      this.seq = 0;
+    }
     const ops = outboxOps(items, { prefix: this.prefix, now: this.lastNow, seq: this.seq });
     this.seq += items.length;
     return ops;
@@ -230,16 +264,24 @@ export class Outbox {
     for (const key of await this.store.keys(prefix)) {
       const raw = await this.store.get(key);
       if (raw === undefined) continue;
-      try { out.push({ key, ...JSON.parse(raw) }); } catch { out.push({ key, kind: "corrupt", raw }); }
+      try {
+        out.push({ key, ...JSON.parse(raw) });
+      } catch {
+        out.push({ key, kind: "corrupt", raw });
+      }
     }
     return out;
   }
 
   /** @returns {Promise<OutboxEntry[]>} entries waiting for delivery, in delivery order */
-  pending() { return this.list(this.queuePrefix); }
+  pending() {
+    return this.list(this.queuePrefix);
+  }
 
   /** @returns {Promise<OutboxEntry[]>} entries parked after their last retry failed */
-  dead() { return this.list(this.deadPrefix); }
+  dead() {
+    return this.list(this.deadPrefix);
+  }
 
   /**
    * Moves dead entries back to the queue (at their original place in the order) with a
@@ -253,7 +295,14 @@ export class Outbox {
     const ops = [];
     for (const { key: k, ...e } of entries) {
       delete e.deadAt;
-      ops.push({ op: "delete", key: k }, { op: "set", key: this.queuePrefix + k.slice(this.deadPrefix.length), value: JSON.stringify({ ...e, attempts: 0, nextAttemptAt: 0 }) });
+      ops.push(
+        { op: "delete", key: k },
+        {
+          op: "set",
+          key: this.queuePrefix + k.slice(this.deadPrefix.length),
+          value: JSON.stringify({ ...e, attempts: 0, nextAttemptAt: 0 }),
+        },
+      );
     }
     await this.store.transaction(ops);
     return entries.length;
@@ -264,7 +313,8 @@ export class Outbox {
    * @param {string} key
    */
   async discardDead(key) {
-    if (!key.startsWith(this.deadPrefix)) throw new PollerError("delivery.not-dead", `${key} is not a dead outbox entry`);
+    if (!key.startsWith(this.deadPrefix))
+      throw new PollerError("delivery.not-dead", `${key} is not a dead outbox entry`);
     await this.store.delete(key);
   }
 
@@ -277,17 +327,31 @@ export class Outbox {
    */
   drain(options = {}) {
     if (this.running) return this.running;
-    this.running = this.drainLoop(options).finally(() => { this.running = undefined; });
+    this.running = this.drainLoop(options).finally(() => {
+      this.running = undefined;
+    });
     return this.running;
   }
 
   /** @param {DrainOptions} options */
   async drainLoop({
-    fetch = globalThis.fetch, onEvents, onDelivery, onError, signal,
-    now = this.now, sleep = defaultSleep, wait = true,
+    fetch = globalThis.fetch,
+    onEvents,
+    onDelivery,
+    onError,
+    signal,
+    now = this.now,
+    sleep = defaultSleep,
+    wait = true,
   }) {
     const result = { delivered: 0, failedAttempts: 0, dead: 0, pending: 0 };
-    const report = (err) => { try { onError?.(err); } catch { /* a failing handler must not break the outbox */ } };
+    const report = (err) => {
+      try {
+        onError?.(err);
+      } catch {
+        /* a failing handler must not break the outbox */
+      }
+    };
     for (;;) {
       signal?.throwIfAborted();
       const keys = await this.store.keys(this.queuePrefix);
@@ -296,9 +360,21 @@ export class Outbox {
       let entry = await this.read(key);
       if (!entry) continue;
       if (entry.corrupt) {
-        await this.park(key, { kind: "corrupt", raw: entry.raw, attempts: 0, enqueuedAt: now(), nextAttemptAt: 0, lastError: "unreadable outbox entry", deadAt: now() });
+        await this.park(key, {
+          kind: "corrupt",
+          raw: entry.raw,
+          attempts: 0,
+          enqueuedAt: now(),
+          nextAttemptAt: 0,
+          lastError: "unreadable outbox entry",
+          deadAt: now(),
+        });
         result.dead++;
-        report(Object.assign(new PollerError("delivery.dead", `Outbox entry ${key} is not readable JSON; parked as dead`), { key }));
+        report(
+          Object.assign(new PollerError("delivery.dead", `Outbox entry ${key} is not readable JSON; parked as dead`), {
+            key,
+          }),
+        );
         continue;
       }
       const due = entry.nextAttemptAt - now();
@@ -317,26 +393,48 @@ export class Outbox {
       if (next.action === "delivered") {
         await this.store.delete(key);
         result.delivered++;
-        try { onDelivery?.({ key, entry: { key, ...entry }, status: outcome.status, attempts: entry.attempts + 1 }); } catch { /* ignore */ }
+        try {
+          onDelivery?.({ key, entry: { key, ...entry }, status: outcome.status, attempts: entry.attempts + 1 });
+        } catch {
+          /* ignore */
+        }
         continue;
       }
       result.failedAttempts++;
       Object.assign(entry, next.state);
       entry.lastError = outcome.error;
-      const what = entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
+      const what =
+        entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
       if (next.action === "dead") {
         await this.park(key, entry);
         result.dead++;
-        report(Object.assign(
-          new PollerError("delivery.dead", `Delivery of ${key} (${what}) failed ${entry.attempts} times (last: ${outcome.error}); parked as dead`),
-          { key, entry: { key: this.deadPrefix + key.slice(this.queuePrefix.length), ...entry }, attempts: entry.attempts, status: outcome.status }));
+        report(
+          Object.assign(
+            new PollerError(
+              "delivery.dead",
+              `Delivery of ${key} (${what}) failed ${entry.attempts} times (last: ${outcome.error}); parked as dead`,
+            ),
+            {
+              key,
+              entry: { key: this.deadPrefix + key.slice(this.queuePrefix.length), ...entry },
+              attempts: entry.attempts,
+              status: outcome.status,
+            },
+          ),
+        );
         continue;
       }
       const delay = next.delayMs;
       await this.store.set(key, JSON.stringify(entry));
-      report(Object.assign(
-        new PollerError("delivery.retry", `Delivery of ${key} (${what}) failed (${outcome.error}); retry ${entry.attempts} of ${this.maxRetries} in ${delay} ms`),
-        { key, entry: { key, ...entry }, attempts: entry.attempts, status: outcome.status, retryInMs: delay }));
+      report(
+        Object.assign(
+          new PollerError(
+            "delivery.retry",
+            `Delivery of ${key} (${what}) failed (${outcome.error}); retry ${entry.attempts} of ${this.maxRetries} in ${delay} ms`,
+          ),
+          { key, entry: { key, ...entry }, attempts: entry.attempts, status: outcome.status, retryInMs: delay },
+        ),
+      );
     }
   }
 
@@ -368,7 +466,10 @@ export class Outbox {
   async attempt(entry, { fetch, onEvents, signal, key, now = this.now }) {
     if (entry.kind === "events") {
       if (typeof onEvents !== "function") {
-        throw new PollerError("delivery.no-consumer", `Outbox entry ${key} holds events for an in-process consumer: pass drain({onEvents})`);
+        throw new PollerError(
+          "delivery.no-consumer",
+          `Outbox entry ${key} holds events for an in-process consumer: pass drain({onEvents})`,
+        );
       }
       try {
         await onEvents(entry.events, { key, attempts: entry.attempts, meta: entry.meta });
@@ -383,13 +484,25 @@ export class Outbox {
       const { method, url, headers, body } = this.sign ? this.sign(entry.request, now()) : entry.request;
       const res = await fetch(url, { method, headers, body, signal: t.signal });
       let text = "";
-      try { text = await res.text(); } catch { /* the status is what counts */ }
-      const failed = res.status >= 200 && res.status < 300 ? undefined : withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`);
+      try {
+        text = await res.text();
+      } catch {
+        /* the status is what counts */
+      }
+      const failed =
+        res.status >= 200 && res.status < 300
+          ? undefined
+          : withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`);
       return { kind: "answered", status: res.status, headers: headerEntries(res.headers), error: failed };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       // fetch's messages can quote the url, credentials and all
-      return { kind: "no-answer", error: withoutCredentials(`${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`) };
+      return {
+        kind: "no-answer",
+        error: withoutCredentials(
+          `${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`,
+        ),
+      };
     } finally {
       t.done();
     }

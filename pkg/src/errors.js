@@ -48,7 +48,11 @@ export function core(fn) {
   } catch (e) {
     if (isTrap(e)) {
       trapped();
-      throw new PollerError("internal", `internal error in the wasm core (${e.message}); the next call uses a fresh instance`, { cause: e });
+      throw new PollerError(
+        "internal",
+        `internal error in the wasm core (${e.message}); the next call uses a fresh instance`,
+        { cause: e },
+      );
     }
     throw fromCore(e);
   }

@@ -26,7 +26,10 @@ export function provideModule(m) {
 export function bindings() {
   if (live) return live;
   if (!module) {
-    throw new PollerError("wasm.not-loaded", "the wasm core is not loaded yet: import the package (its entry loads it) before calling it");
+    throw new PollerError(
+      "wasm.not-loaded",
+      "the wasm core is not loaded yet: import the package (its entry loads it) before calling it",
+    );
   }
   const b = createBindings();
   b.initSync({ module });

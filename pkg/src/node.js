@@ -2,7 +2,17 @@
 // delivery outbox in a directory.
 
 import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { PollerError } from "./errors.js";
 import { checkOps } from "./stores.js";
@@ -92,11 +102,15 @@ export class FileStore {
         throw new PollerError("store.corrupt", `${this.file} is not valid JSON`, { path: this.file, cause: e });
       }
       if (!doc || doc.v !== 1 || typeof doc.data !== "object") {
-        throw new PollerError("store.corrupt", `${this.file} is not a FileStore file (expected {"v":1,"data":{...}})`, { path: this.file });
+        throw new PollerError("store.corrupt", `${this.file} is not a FileStore file (expected {"v":1,"data":{...}})`, {
+          path: this.file,
+        });
       }
       return new Map(Object.entries(doc.data));
     })();
-    this.loaded.catch(() => { this.loaded = undefined; });
+    this.loaded.catch(() => {
+      this.loaded = undefined;
+    });
     return this.loaded;
   }
 
@@ -185,7 +199,11 @@ function acquireLock(dir) {
   const key = realpathSync(dir);
   const file = join(dir, LOCK);
   if (held.has(key)) {
-    throw new PollerError("store.locked", `${dir} is already open in this process (one FileStore per directory at a time; close() the other first)`, { path: file });
+    throw new PollerError(
+      "store.locked",
+      `${dir} is already open in this process (one FileStore per directory at a time; close() the other first)`,
+      { path: file },
+    );
   }
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
@@ -203,7 +221,8 @@ function acquireLock(dir) {
       releaseAllOnExit();
       return lock;
     } catch (e) {
-      if (e.code !== "EEXIST") throw new PollerError("store.write-failed", `Cannot create ${file}: ${e.message}`, { cause: e });
+      if (e.code !== "EEXIST")
+        throw new PollerError("store.write-failed", `Cannot create ${file}: ${e.message}`, { cause: e });
     }
     let text;
     try {
@@ -215,7 +234,11 @@ function acquireLock(dir) {
     const pid = Number.parseInt(text, 10);
     // Our own pid with no FileStore of ours holding it: left by an earlier process that had it.
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new PollerError("store.locked", `${dir} is in use by process ${pid} (one process per FileStore directory; if no such process uses it, delete ${file})`, { path: file });
+      throw new PollerError(
+        "store.locked",
+        `${dir} is in use by process ${pid} (one process per FileStore directory; if no such process uses it, delete ${file})`,
+        { path: file },
+      );
     }
     removeStale(file, text);
   }
@@ -234,7 +257,8 @@ function removeStale(file, text) {
   try {
     fd = openSync(takeover, "wx");
   } catch (e) {
-    if (e.code !== "EEXIST") throw new PollerError("store.write-failed", `Cannot create ${takeover}: ${e.message}`, { cause: e });
+    if (e.code !== "EEXIST")
+      throw new PollerError("store.write-failed", `Cannot create ${takeover}: ${e.message}`, { cause: e });
     try {
       if (Date.now() - statSync(takeover).mtimeMs > 10_000) unlinkSync(takeover);
     } catch {

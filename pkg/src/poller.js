@@ -14,7 +14,16 @@
 import { PollerError } from "./errors.js";
 import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
-import { normalizeConfig, pollers, refreshIntervalMs, instanceIdentity, PollCycle, buildNotifications, signNotification, BodyBuffer } from "./api.js";
+import {
+  normalizeConfig,
+  pollers,
+  refreshIntervalMs,
+  instanceIdentity,
+  PollCycle,
+  buildNotifications,
+  signNotification,
+  BodyBuffer,
+} from "./api.js";
 import { withoutCredentials } from "./redact.js";
 
 /** Waits `ms` on a real timer; rejects with the signal's reason when it aborts. */
@@ -25,10 +34,13 @@ function realSleep(ms, signal) {
       clearTimeout(timer);
       reject(signal.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -61,7 +73,7 @@ class RateLimiter {
     const at = Math.max(this.time.elapsed(), this.next);
     this.next = at + this.interval;
     // Timers may fire a little early: wait until the slot has really come.
-    for (let wait; (wait = at - this.time.elapsed()) > 0; ) await this.time.sleep(Math.ceil(wait), signal);
+    for (let wait; (wait = at - this.time.elapsed()) > 0;) await this.time.sleep(Math.ceil(wait), signal);
   }
 }
 
@@ -139,17 +151,30 @@ export class Poller extends EventTarget {
   } = {}) {
     super();
     if (typeof baseUrl !== "string" || !/^https?:\/\//.test(baseUrl)) {
-      throw new PollerError("poller.base-url", `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`);
+      throw new PollerError(
+        "poller.base-url",
+        `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`,
+      );
     }
     if (!auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string")) {
-      throw new PollerError("poller.auth", "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token");
+      throw new PollerError(
+        "poller.auth",
+        "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token",
+      );
     }
     if (typeof fetch !== "function") throw new PollerError("poller.fetch", "no fetch: pass one with {fetch}");
     if (onEvents && delivery) throw new PollerError("poller.consumer", "give either onEvents or delivery, not both");
-    if (delivery && typeof delivery.callbackUrl !== "string") throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
-    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
-    if (!(rateLimit > 0)) throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
-    if (onLostState !== "error" && onLostState !== "restart") throw new PollerError("poller.on-lost-state", `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`);
+    if (delivery && typeof delivery.callbackUrl !== "string")
+      throw new PollerError("poller.delivery", "delivery needs a callbackUrl");
+    if (!(Number.isInteger(concurrency) && concurrency >= 1))
+      throw new PollerError("poller.concurrency", "concurrency must be a whole number ≥ 1");
+    if (!(rateLimit > 0))
+      throw new PollerError("poller.rate-limit", "rateLimit must be requests per second > 0 (Infinity for none)");
+    if (onLostState !== "error" && onLostState !== "restart")
+      throw new PollerError(
+        "poller.on-lost-state",
+        `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`,
+      );
     const time = timeOf(clock);
 
     const body = normalizeConfig(instance);
@@ -160,7 +185,11 @@ export class Poller extends EventTarget {
     const names = resources ?? configured.map((r) => r.name);
     this.#resources = names.map((name) => {
       const found = configured.find((r) => r.name === name);
-      if (!found) throw new PollerError("poller.resource", `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${configured.map((r) => r.name).join(", ") || "nothing"})`);
+      if (!found)
+        throw new PollerError(
+          "poller.resource",
+          `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${configured.map((r) => r.name).join(", ") || "nothing"})`,
+        );
       return found;
     });
     this.#intervalMs = refreshIntervalMs(body);
@@ -169,13 +198,34 @@ export class Poller extends EventTarget {
     this.#time = time;
     // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
     const send = (url, init) => fetch(url, init);
-    this.#o = { instance: body, baseUrl, auth, fetch: send, clock: time.now, signal, onEvents, delivery, concurrency, startFrom, lookback, maxClockSkew, seed, retry, onLostState };
+    this.#o = {
+      instance: body,
+      baseUrl,
+      auth,
+      fetch: send,
+      clock: time.now,
+      signal,
+      onEvents,
+      delivery,
+      concurrency,
+      startFrom,
+      lookback,
+      maxClockSkew,
+      seed,
+      retry,
+      onLostState,
+    };
     this.#store = store;
     this.#limiter = new RateLimiter(rateLimit, time);
     // An empty key is no key (the core signs nothing with it): a mistake that is silent otherwise.
     const signatureKey = delivery?.signatureKey ?? body.configuration?.["event.notification.signature.key"];
     this.#unsigned = Boolean(delivery) && signatureKey === "";
-    this.#outbox = new Outbox(store, { prefix: `${this.#prefix()}outbox/`, now: time.now, scale: delivery?.retryScale ?? 1, sign: attemptSigner(delivery, body) });
+    this.#outbox = new Outbox(store, {
+      prefix: `${this.#prefix()}outbox/`,
+      now: time.now,
+      scale: delivery?.retryScale ?? 1,
+      sign: attemptSigner(delivery, body),
+    });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
   }
 
@@ -223,7 +273,11 @@ export class Poller extends EventTarget {
     }
     // `null` (or any non-object) would silently restart from "now": an error, not a first poll.
     if (state === null || typeof state !== "object" || Array.isArray(state)) {
-      throw new PollerError("poller.state-unreadable", `the saved state of ${name} (store key ${key}) is not a detection state; pass onLostState: "restart" to start it again`, { path: key });
+      throw new PollerError(
+        "poller.state-unreadable",
+        `the saved state of ${name} (store key ${key}) is not a detection state; pass onLostState: "restart" to start it again`,
+        { path: key },
+      );
     }
     return state;
   }
@@ -238,7 +292,8 @@ export class Poller extends EventTarget {
     try {
       state = await this.state(name);
     } catch (e) {
-      if (!(e instanceof PollerError && e.code === "poller.state-unreadable") || this.#o.onLostState !== "restart") throw e;
+      if (!(e instanceof PollerError && e.code === "poller.state-unreadable") || this.#o.onLostState !== "restart")
+        throw e;
       summary.restarted = true;
       return null;
     }
@@ -252,7 +307,11 @@ export class Poller extends EventTarget {
       return null;
     }
     const key = this.#stateKey(name);
-    throw new PollerError("poller.state-missing", `${name} has polled before but its state (store key ${key}) is missing; pass onLostState: "restart" to start it again`, { path: key });
+    throw new PollerError(
+      "poller.state-missing",
+      `${name} has polled before but its state (store key ${key}) is missing; pass onLostState: "restart" to start it again`,
+      { path: key },
+    );
   }
 
   /**
@@ -272,7 +331,8 @@ export class Poller extends EventTarget {
       this.#unsigned = false;
       this.#emit("warning", {
         code: "delivery.unsigned",
-        message: "the signature key is empty: notifications are sent without an Elements-Webhook-Signature (set event.notification.signature.key, or delivery.signatureKey)",
+        message:
+          "the signature key is empty: notifications are sent without an Elements-Webhook-Signature (set event.notification.signature.key, or delivery.signatureKey)",
       });
     }
     const signal = this.#signal();
@@ -281,7 +341,7 @@ export class Poller extends EventTarget {
     const queue = [...this.#resources];
     const summaries = [];
     const worker = async () => {
-      for (let r; (r = queue.shift()); ) summaries.push(await this.#cycle(r, signal));
+      for (let r; (r = queue.shift());) summaries.push(await this.#cycle(r, signal));
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, queue.length) }, worker));
     summaries.sort((a, b) => this.resources.indexOf(a.resource) - this.resources.indexOf(b.resource));
@@ -302,14 +362,35 @@ export class Poller extends EventTarget {
     try {
       const state = await this.#startState(resource.name, summary);
       const { instance, baseUrl, auth, clock, startFrom, lookback, maxClockSkew, seed, retry } = this.#o;
-      const cycle = new PollCycle({ instance, resource, state, now: clock(), baseUrl, auth, seed, startFrom, lookback, maxClockSkew, retry, instanceId: this.#instanceId });
+      const cycle = new PollCycle({
+        instance,
+        resource,
+        state,
+        now: clock(),
+        baseUrl,
+        auth,
+        seed,
+        startFrom,
+        lookback,
+        maxClockSkew,
+        retry,
+        instanceId: this.#instanceId,
+      });
       lastTransportError = undefined;
-      for (let req; (req = cycle.nextRequest()); ) {
+      for (let req; (req = cycle.nextRequest());) {
         // The core says which request is a retry, and why: no status list is kept here.
         const { retry } = req;
         if (retry) {
           const error = retry.reason === "transport" ? lastTransportError : undefined;
-          this.#emit("retry", { resource: resource.name, status: retry.status, reason: retry.reason, attempt: retry.attempt, error, delayMs: req.delayMs, url: withoutCredentials(req.url) });
+          this.#emit("retry", {
+            resource: resource.name,
+            status: retry.status,
+            reason: retry.reason,
+            attempt: retry.attempt,
+            error,
+            delayMs: req.delayMs,
+            url: withoutCredentials(req.url),
+          });
         }
         if (req.delayMs > 0) await this.#time.sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
@@ -328,7 +409,12 @@ export class Poller extends EventTarget {
       const { events, state: next, stats } = cycle.finish();
       // `future`: versions stamped beyond our clock plus maxClockSkew, emitted but kept out of
       // the watermark (a diagnostic of the cycle names each).
-      Object.assign(summary, { pages: stats.pages ?? 0, records: stats.records ?? 0, events: events.length, future: stats.future ?? 0 });
+      Object.assign(summary, {
+        pages: stats.pages ?? 0,
+        records: stats.records ?? 0,
+        events: events.length,
+        future: stats.future ?? 0,
+      });
       await this.#store.transaction([
         { op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) },
         { op: "set", key: this.#polledKey(resource.name), value: "1" },
@@ -338,7 +424,8 @@ export class Poller extends EventTarget {
       if (events.length) this.#emit("events", { resource: resource.name, events });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      summary.error = e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
+      summary.error =
+        e instanceof PollerError ? e : new PollerError("poller.cycle", e?.message ?? String(e), { cause: e });
       // "HTTP 0 after 5 retries" says less than why the last request never got an answer.
       if (e?.code === "cycle.retries-exhausted" && lastTransportError) {
         summary.error = new PollerError(e.code, `${lastTransportError} (${e.message})`, { cause: e });
@@ -367,7 +454,13 @@ export class Poller extends EventTarget {
     const { delivery, onEvents, instance } = this.#o;
     if (events.length === 0 || (!delivery && !onEvents)) return [];
     if (delivery) {
-      const requests = buildNotifications(events, { instance, callbackUrl: delivery.callbackUrl, ...signingOf(delivery), now: this.#o.clock(), headers: delivery.headers });
+      const requests = buildNotifications(events, {
+        instance,
+        callbackUrl: delivery.callbackUrl,
+        ...signingOf(delivery),
+        now: this.#o.clock(),
+        headers: delivery.headers,
+      });
       return this.#outbox.ops(requests);
     }
     return this.#outbox.ops([{ events }]);
@@ -396,10 +489,12 @@ export class Poller extends EventTarget {
     if (this.#running && this.#stopController && result.nextAttemptAt !== undefined) {
       const wait = (this.#retryWait = new AbortController());
       const stopped = this.#stopController.signal;
-      this.#time.sleep(Math.max(0, result.nextAttemptAt - this.#time.now()), AbortSignal.any([wait.signal, stopped])).then(
-        () => this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error })),
-        () => {}, // replaced by a newer wait, or stopped
-      );
+      this.#time
+        .sleep(Math.max(0, result.nextAttemptAt - this.#time.now()), AbortSignal.any([wait.signal, stopped]))
+        .then(
+          () => this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error })),
+          () => {}, // replaced by a newer wait, or stopped
+        );
     }
     return result;
   }

@@ -21,12 +21,16 @@
 import { PollerError } from "./errors.js";
 
 function checkKey(key) {
-  if (typeof key !== "string") throw new PollerError("store.invalid-key", `A store key must be a string, not ${typeof key}`);
+  if (typeof key !== "string")
+    throw new PollerError("store.invalid-key", `A store key must be a string, not ${typeof key}`);
 }
 
 function checkValue(key, value) {
   if (typeof value !== "string") {
-    throw new PollerError("store.invalid-value", `A store value must be a string (key ${JSON.stringify(key)}), not ${typeof value}`);
+    throw new PollerError(
+      "store.invalid-value",
+      `A store value must be a string (key ${JSON.stringify(key)}), not ${typeof value}`,
+    );
   }
 }
 
@@ -38,7 +42,10 @@ export function checkOps(ops) {
   if (!Array.isArray(ops)) throw new PollerError("store.invalid-transaction", "transaction() takes an array of ops");
   for (const o of ops) {
     if (!o || (o.op !== "set" && o.op !== "delete")) {
-      throw new PollerError("store.invalid-transaction", `Unknown transaction op ${JSON.stringify(o)}; use {op: "set", key, value} or {op: "delete", key}`);
+      throw new PollerError(
+        "store.invalid-transaction",
+        `Unknown transaction op ${JSON.stringify(o)}; use {op: "set", key, value} or {op: "delete", key}`,
+      );
     }
     checkKey(o.key);
     if (o.op === "set") checkValue(o.key, o.value);
@@ -53,9 +60,19 @@ export class MemoryStore {
     /** @type {Map<string, string>} */
     this.map = new Map();
   }
-  async get(key) { checkKey(key); return this.map.get(key); }
-  async set(key, value) { checkKey(key); checkValue(key, value); this.map.set(key, value); }
-  async delete(key) { checkKey(key); this.map.delete(key); }
+  async get(key) {
+    checkKey(key);
+    return this.map.get(key);
+  }
+  async set(key, value) {
+    checkKey(key);
+    checkValue(key, value);
+    this.map.set(key, value);
+  }
+  async delete(key) {
+    checkKey(key);
+    this.map.delete(key);
+  }
   async keys(prefix = "") {
     return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort(byCodeUnits);
   }
@@ -97,7 +114,11 @@ export class LocalStorageStore {
     const j = this.storage.getItem(this.journalKey);
     if (j === null) return;
     let ops;
-    try { ops = JSON.parse(j).ops; } catch { ops = null; }
+    try {
+      ops = JSON.parse(j).ops;
+    } catch {
+      ops = null;
+    }
     if (Array.isArray(ops)) this.apply(ops);
     this.storage.removeItem(this.journalKey);
   }
@@ -156,8 +177,11 @@ export class LocalStorageStore {
         for (const [k, v] of before) if (v !== null) this.storage.setItem(this.dataPrefix + k, v);
       } catch (e2) {
         // the journal stays: the transaction is completed when the store is next opened
-        throw new PollerError("store.write-failed",
-          `localStorage transaction failed (${e?.message ?? e}) and could not be undone; it will be applied when the store is reopened`, { cause: e2 });
+        throw new PollerError(
+          "store.write-failed",
+          `localStorage transaction failed (${e?.message ?? e}) and could not be undone; it will be applied when the store is reopened`,
+          { cause: e2 },
+        );
       }
       this.storage.removeItem(this.journalKey);
       throw new PollerError("store.write-failed", `localStorage transaction failed: ${e?.message ?? e}`, { cause: e });
@@ -199,11 +223,20 @@ export class IndexedDbStore {
       };
       req.onsuccess = () => {
         const db = req.result;
-        db.onversionchange = () => { db.close(); this.dbp = undefined; };
+        db.onversionchange = () => {
+          db.close();
+          this.dbp = undefined;
+        };
         resolve(db);
       };
-      req.onerror = () => reject(new PollerError("store.unavailable", `Cannot open IndexedDB ${this.name}: ${req.error?.message}`, { cause: req.error }));
-      req.onblocked = () => reject(new PollerError("store.unavailable", `Opening IndexedDB ${this.name} is blocked by another connection`));
+      req.onerror = () =>
+        reject(
+          new PollerError("store.unavailable", `Cannot open IndexedDB ${this.name}: ${req.error?.message}`, {
+            cause: req.error,
+          }),
+        );
+      req.onblocked = () =>
+        reject(new PollerError("store.unavailable", `Opening IndexedDB ${this.name} is blocked by another connection`));
     });
     return this.dbp;
   }
@@ -218,8 +251,15 @@ export class IndexedDbStore {
       const tx = db.transaction(this.storeName, mode);
       const req = fn(tx.objectStore(this.storeName));
       tx.oncomplete = () => resolve(req ? req.result : undefined);
-      const fail = () => reject(new PollerError("store.write-failed", `IndexedDB transaction failed: ${tx.error?.message ?? "aborted"}`, { cause: tx.error }));
-      tx.onerror = (ev) => { ev.preventDefault?.(); };
+      const fail = () =>
+        reject(
+          new PollerError("store.write-failed", `IndexedDB transaction failed: ${tx.error?.message ?? "aborted"}`, {
+            cause: tx.error,
+          }),
+        );
+      tx.onerror = (ev) => {
+        ev.preventDefault?.();
+      };
       tx.onabort = fail;
     });
   }
@@ -232,15 +272,22 @@ export class IndexedDbStore {
   async set(key, value) {
     checkKey(key);
     checkValue(key, value);
-    await this.run("readwrite", (s) => { s.put(value, key); });
+    await this.run("readwrite", (s) => {
+      s.put(value, key);
+    });
   }
   async delete(key) {
     checkKey(key);
-    await this.run("readwrite", (s) => { s.delete(key); });
+    await this.run("readwrite", (s) => {
+      s.delete(key);
+    });
   }
   async keys(prefix = "") {
     const all = await this.run("readonly", (s) => s.getAllKeys(prefixRange(prefix)));
-    return all.map(String).filter((k) => k.startsWith(prefix)).sort(byCodeUnits);
+    return all
+      .map(String)
+      .filter((k) => k.startsWith(prefix))
+      .sort(byCodeUnits);
   }
   async transaction(ops) {
     checkOps(ops);
@@ -255,7 +302,10 @@ export class IndexedDbStore {
 
   /** Closes the connection (a later call reopens it). */
   close() {
-    this.dbp?.then((db) => db.close(), () => {});
+    this.dbp?.then(
+      (db) => db.close(),
+      () => {},
+    );
     this.dbp = undefined;
   }
 }

@@ -5,10 +5,23 @@ import assert from "node:assert/strict";
 import { launch, openConsole } from "./browser.mjs";
 
 let browser;
-before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
 
-const SECRETS = ["grant-secret-1", "api-secret-2", "sig-secret-3", "8675309", "hdr-secret-4", "url-user-5", "url-pass-6", "case-secret-7"];
+const SECRETS = [
+  "grant-secret-1",
+  "api-secret-2",
+  "sig-secret-3",
+  "8675309",
+  "hdr-secret-4",
+  "url-user-5",
+  "url-pass-6",
+  "case-secret-7",
+];
 
 test("an imported body with its configuration as a JSON string leaves no secret in localStorage", async () => {
   const { server, page, errors } = await openConsole(browser);
@@ -25,13 +38,21 @@ test("an imported body with its configuration as a JSON string leaves no secret 
       "event.notification.enabled": "true",
       "event.poller.refresh_interval": "15",
     };
-    const body = { element: { key: "infusionsoftrest" }, providerData: { code: "grant-secret-1" }, name: "Imported name", configuration: JSON.stringify(configuration) };
+    const body = {
+      element: { key: "infusionsoftrest" },
+      providerData: { code: "grant-secret-1" },
+      name: "Imported name",
+      configuration: JSON.stringify(configuration),
+    };
     await page.getByRole("tab", { name: "Import" }).click();
     await page.locator("#body-input").fill(JSON.stringify(body, null, 2));
     await page.getByRole("button", { name: "Edit in the builder" }).click();
     await page.waitForFunction(() => Object.values(localStorage).some((v) => v.includes("Imported name")));
     const stored = await page.evaluate(() => JSON.stringify(localStorage));
-    assert.ok(stored.includes("visible-api-key") && stored.includes("hooks.example.com"), "the rest of the body is saved");
+    assert.ok(
+      stored.includes("visible-api-key") && stored.includes("hooks.example.com"),
+      "the rest of the body is saved",
+    );
     for (const s of SECRETS) assert.ok(!stored.includes(s), `${s} was saved: ${stored}`);
     assert.deepEqual(errors, []);
   } finally {

@@ -9,7 +9,8 @@ import { launch, openConsole, artifacts } from "./browser.mjs";
 const seedBody = readFileSync(new URL("../data/seed/example-body.json", import.meta.url), "utf8");
 const PC = 'configuration["event.poller.configuration"]';
 const byPath = (page, path) => page.locator(`poller-config-editor input[data-path=${JSON.stringify(path)}]`);
-const fieldDiags = (page, path, severity = "error") => page.locator(`poller-config-editor [data-field=${JSON.stringify(path)}] .fdiag.${severity}`);
+const fieldDiags = (page, path, severity = "error") =>
+  page.locator(`poller-config-editor [data-field=${JSON.stringify(path)}] .fdiag.${severity}`);
 const WIDTHS = [
   ["desktop", { width: 1280, height: 900 }],
   ["360", { width: 360, height: 780 }],
@@ -62,7 +63,13 @@ test("pasting the seed's example body lists its placeholder diagnostics", async 
     const placeholders = page.locator('#diagnostics-list li[data-code="config.placeholder"]');
     await placeholders.first().waitFor();
     const paths = await placeholders.evaluateAll((els) => els.map((e) => e.dataset.path));
-    for (const p of ['providerData.code', 'configuration["oauth.api.key"]', 'configuration["oauth.api.secret"]', "tags[0]", "name"]) {
+    for (const p of [
+      "providerData.code",
+      'configuration["oauth.api.key"]',
+      'configuration["oauth.api.secret"]',
+      "tags[0]",
+      "name",
+    ]) {
       assert.ok(paths.includes(p), `a placeholder diagnostic at ${p} (got ${paths.join(", ")})`);
     }
     assert.match(await page.locator("#diagnostics-summary").textContent(), /\d+ errors?/);
@@ -87,7 +94,12 @@ test("importing the seed's example puts its placeholder diagnostics at the build
     await page.getByRole("button", { name: "Load the documentation's example" }).click();
     await page.getByRole("button", { name: "Edit in the builder" }).click();
     await page.locator("#panel-builder:not([hidden])").waitFor();
-    for (const path of ["providerData.code", 'configuration["oauth.api.key"]', "name", 'configuration["event.poller.refresh_interval"]']) {
+    for (const path of [
+      "providerData.code",
+      'configuration["oauth.api.key"]',
+      "name",
+      'configuration["event.poller.refresh_interval"]',
+    ]) {
       const d = fieldDiags(page, path);
       await d.first().waitFor();
       assert.equal(await d.first().getAttribute("data-code"), "config.placeholder", `placeholder at ${path}`);
@@ -96,7 +108,10 @@ test("importing the seed's example puts its placeholder diagnostics at the build
     // the summary lists them too; selecting one focuses its field
     const item = page.locator('poller-config-editor .diag-list li[data-path="name"] button');
     await item.click();
-    assert.equal(await page.evaluate(() => document.querySelector("poller-config-editor").shadowRoot.activeElement?.dataset.path), "name");
+    assert.equal(
+      await page.evaluate(() => document.querySelector("poller-config-editor").shadowRoot.activeElement?.dataset.path),
+      "name",
+    );
     assert.match(await page.locator("#status-badge").textContent(), /\d+ errors?/);
     assert.deepEqual(errors, []);
   } finally {
@@ -113,7 +128,14 @@ test("importing a platform-returned instance (string values, string poller confi
     await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).waitFor();
     assert.equal(await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).inputValue(), "last_updated");
     assert.equal(await byPath(page, `${PC}.contacts.url`).inputValue(), "/hubs/crm/contacts");
-    assert.equal(await page.locator(`poller-config-editor input[data-path=${JSON.stringify('configuration["event.notification.enabled"]')}]`).isChecked(), true);
+    assert.equal(
+      await page
+        .locator(
+          `poller-config-editor input[data-path=${JSON.stringify('configuration["event.notification.enabled"]')}]`,
+        )
+        .isChecked(),
+      true,
+    );
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
@@ -128,12 +150,18 @@ test("dropping a .json file on the import box checks it", async () => {
     await page.evaluate((text) => {
       const dt = new DataTransfer();
       dt.items.add(new File([text], "instance.json", { type: "application/json" }));
-      document.getElementById("drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document
+        .getElementById("drop-zone")
+        .dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, platform);
     await page.locator("#import-note", { hasText: "Loaded instance.json" }).waitFor();
     assert.equal(await page.getByLabel("Paste the JSON body of POST /instances").inputValue(), platform);
     await page.locator("#diagnostics-summary", { hasText: /No problems found|error|warning/ }).waitFor();
-    assert.equal(await page.locator('#diagnostics-list li.error').count(), 0, "the platform-returned form (string values) is valid");
+    assert.equal(
+      await page.locator("#diagnostics-list li.error").count(),
+      0,
+      "the platform-returned form (string values) is valid",
+    );
     assert.equal(await page.getByRole("button", { name: "Edit in the builder" }).isEnabled(), true);
     assert.deepEqual(errors, []);
   } finally {
@@ -174,95 +202,142 @@ test("breaking a date format shows the error at its field; fixing it clears it",
     await d.first().waitFor();
     assert.equal(await d.first().getAttribute("data-code"), "date-format.unterminated-quote");
     assert.equal(await input.getAttribute("aria-invalid"), "true");
-    assert.ok(await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count() >= 1, "listed in the summary");
+    assert.ok(
+      (await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count()) >= 1,
+      "listed in the summary",
+    );
     await shot(page, `console-builder-error.png`);
     await input.fill("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
     await d.first().waitFor({ state: "detached" });
     assert.equal(await input.getAttribute("aria-invalid"), null);
-    assert.equal(await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count(), 0);
+    assert.equal(
+      await page.locator(`poller-config-editor .diag-list li[data-path=${JSON.stringify(path)}]`).count(),
+      0,
+    );
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
   }
 });
 
-test("building a configuration from presets", { skip: ep.presets ? false : "presets is not exported by this build of elements-poller" }, async () => {
-  const { server, page, errors } = await open();
-  try {
-    await page.getByRole("button", { name: "Start over" }).click();
-    const editor = page.locator("poller-config-editor");
-    await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("contacts");
-    await editor.getByRole("button", { name: "Add preset" }).click();
-    await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("tasks");
-    await editor.getByRole("button", { name: "Add preset" }).click();
-    assert.equal(await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).inputValue(), "last_updated");
-    assert.equal(await byPath(page, `${PC}.tasks.datesConfiguration.updatedDateField`).inputValue(), "modification_date");
-    await editor.getByLabel("Instance name", { exact: true }).fill("Keap polling");
-    await editor.getByLabel("API key (client id)", { exact: true }).fill("Rand0MAP1-key");
-    await editor.getByLabel("API secret", { exact: true }).fill("fak3AP1-s3Cr3t");
-    await editor.getByLabel("Callback URL", { exact: true }).fill("https://mycoolapp.com");
-    await editor.getByLabel("Event callback URL", { exact: true }).fill("https://mycoolapp.com/events");
-    await editor.getByLabel("Authorization grant code", { exact: true }).fill("grant-code-1");
-    await editor.getByLabel("Events enabled", { exact: true }).check();
-    await editor.getByLabel("Refresh interval (minutes)", { exact: true }).fill("15");
-    const json = JSON.parse(await page.locator("#json-out").textContent());
-    assert.deepEqual(Object.keys(json.configuration["event.poller.configuration"]), ["contacts", "tasks"]);
-    assert.equal(json.configuration["event.poller.refresh_interval"], 15);
-    assert.equal(json.name, "Keap polling");
-    const errorsLeft = await page.locator("poller-config-editor .diag-list li.error").count();
-    assert.equal(errorsLeft, 0, "a complete configuration has no errors");
-    await page.locator("#status-badge.ok, #status-badge.warn").waitFor();
-    // rename a resource (its key in event.poller.configuration), then remove one
-    const rename = page.locator(`poller-config-editor input[data-path=${JSON.stringify(`${PC}.contacts#name`)}]`);
-    await rename.fill("people");
-    await rename.press("Enter");
-    await page.waitForFunction(() => Object.keys(JSON.parse(document.getElementById("json-out").textContent).configuration["event.poller.configuration"]).join() === "people,tasks");
-    await editor.getByRole("button", { name: "Remove resource tasks" }).click();
-    await page.waitForFunction(() => Object.keys(JSON.parse(document.getElementById("json-out").textContent).configuration["event.poller.configuration"]).join() === "people");
-    assert.deepEqual(errors, []);
-  } finally {
-    await server.close();
-  }
-});
+test(
+  "building a configuration from presets",
+  { skip: ep.presets ? false : "presets is not exported by this build of elements-poller" },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      await page.getByRole("button", { name: "Start over" }).click();
+      const editor = page.locator("poller-config-editor");
+      await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("contacts");
+      await editor.getByRole("button", { name: "Add preset" }).click();
+      await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("tasks");
+      await editor.getByRole("button", { name: "Add preset" }).click();
+      assert.equal(
+        await byPath(page, `${PC}.contacts.datesConfiguration.updatedDateField`).inputValue(),
+        "last_updated",
+      );
+      assert.equal(
+        await byPath(page, `${PC}.tasks.datesConfiguration.updatedDateField`).inputValue(),
+        "modification_date",
+      );
+      await editor.getByLabel("Instance name", { exact: true }).fill("Keap polling");
+      await editor.getByLabel("API key (client id)", { exact: true }).fill("Rand0MAP1-key");
+      await editor.getByLabel("API secret", { exact: true }).fill("fak3AP1-s3Cr3t");
+      await editor.getByLabel("Callback URL", { exact: true }).fill("https://mycoolapp.com");
+      await editor.getByLabel("Event callback URL", { exact: true }).fill("https://mycoolapp.com/events");
+      await editor.getByLabel("Authorization grant code", { exact: true }).fill("grant-code-1");
+      await editor.getByLabel("Events enabled", { exact: true }).check();
+      await editor.getByLabel("Refresh interval (minutes)", { exact: true }).fill("15");
+      const json = JSON.parse(await page.locator("#json-out").textContent());
+      assert.deepEqual(Object.keys(json.configuration["event.poller.configuration"]), ["contacts", "tasks"]);
+      assert.equal(json.configuration["event.poller.refresh_interval"], 15);
+      assert.equal(json.name, "Keap polling");
+      const errorsLeft = await page.locator("poller-config-editor .diag-list li.error").count();
+      assert.equal(errorsLeft, 0, "a complete configuration has no errors");
+      await page.locator("#status-badge.ok, #status-badge.warn").waitFor();
+      // rename a resource (its key in event.poller.configuration), then remove one
+      const rename = page.locator(`poller-config-editor input[data-path=${JSON.stringify(`${PC}.contacts#name`)}]`);
+      await rename.fill("people");
+      await rename.press("Enter");
+      await page.waitForFunction(
+        () =>
+          Object.keys(
+            JSON.parse(document.getElementById("json-out").textContent).configuration["event.poller.configuration"],
+          ).join() === "people,tasks",
+      );
+      await editor.getByRole("button", { name: "Remove resource tasks" }).click();
+      await page.waitForFunction(
+        () =>
+          Object.keys(
+            JSON.parse(document.getElementById("json-out").textContent).configuration["event.poller.configuration"],
+          ).join() === "people",
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
-test("the cURL preview masks secrets until revealed", { skip: typeof ep.renderCurl === "function" ? false : "renderCurl is not exported by this build of elements-poller" }, async () => {
-  const { server, page, errors } = await open();
-  try {
-    await page.getByLabel("User secret").fill("u-secret-4711");
-    await page.getByLabel("Organization secret").fill("o-secret-0815");
-    const out = page.locator("#curl-out");
-    await page.waitForFunction(() => document.getElementById("curl-out").textContent.includes("curl"));
-    assert.ok(!(await out.textContent()).includes("u-secret-4711"), "masked by default");
-    assert.ok((await out.textContent()).includes("********"));
-    await page.getByRole("button", { name: "Reveal secrets" }).click();
-    await page.waitForFunction(() => document.getElementById("curl-out").textContent.includes("u-secret-4711"));
-    assert.ok((await out.textContent()).includes("o-secret-0815"));
-    assert.equal(await page.locator("#curl-reveal").getAttribute("aria-pressed"), "true");
-    await page.getByRole("button", { name: "Mask secrets" }).click();
-    await page.waitForFunction(() => !document.getElementById("curl-out").textContent.includes("u-secret-4711"));
-    assert.deepEqual(errors, []);
-  } finally {
-    await server.close();
-  }
-});
+test(
+  "the cURL preview masks secrets until revealed",
+  { skip: typeof ep.renderCurl === "function" ? false : "renderCurl is not exported by this build of elements-poller" },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      await page.getByLabel("User secret").fill("u-secret-4711");
+      await page.getByLabel("Organization secret").fill("o-secret-0815");
+      const out = page.locator("#curl-out");
+      await page.waitForFunction(() => document.getElementById("curl-out").textContent.includes("curl"));
+      assert.ok(!(await out.textContent()).includes("u-secret-4711"), "masked by default");
+      assert.ok((await out.textContent()).includes("********"));
+      await page.getByRole("button", { name: "Reveal secrets" }).click();
+      await page.waitForFunction(() => document.getElementById("curl-out").textContent.includes("u-secret-4711"));
+      assert.ok((await out.textContent()).includes("o-secret-0815"));
+      assert.equal(await page.locator("#curl-reveal").getAttribute("aria-pressed"), "true");
+      await page.getByRole("button", { name: "Mask secrets" }).click();
+      await page.waitForFunction(() => !document.getElementById("curl-out").textContent.includes("u-secret-4711"));
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
-test("the poll URL preview renders the watermark into the url's template", { skip: typeof ep.renderPollUrl === "function" ? false : "renderPollUrl is not exported by this build of elements-poller" }, async () => {
-  const { server, page, errors } = await open();
-  try {
-    await page.getByLabel("Resource to preview").selectOption("appointments");
-    await page.getByRole("button", { name: "Add a where clause on the updated date" }).click();
-    assert.equal(await byPath(page, `${PC}.appointments.url`).inputValue(), "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}'");
-    await page.getByLabel("Watermark (last poll, ISO-8601)").fill("2026-03-10T11:00:00.000Z");
-    const url = "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}'";
-    const expected = ep.renderPollUrl({ name: "appointments", ...ep.presets.infusionsoftrest.appointments, url }, { watermark: Date.parse("2026-03-10T11:00:00.000Z") });
-    assert.match(expected, /^\/hubs\/crm\/appointments\?where=modification_date(>|%3E)(=|%3D)?'2026-03-10T1[01]:[0-9:.]+Z'$/, "the package renders the watermark into the where clause");
-    await page.locator("#pollurl-out", { hasText: expected }).waitFor();
-    assert.equal(await page.locator("#pollurl-out").textContent(), expected);
-    assert.deepEqual(errors, []);
-  } finally {
-    await server.close();
-  }
-});
+test(
+  "the poll URL preview renders the watermark into the url's template",
+  {
+    skip:
+      typeof ep.renderPollUrl === "function" ? false : "renderPollUrl is not exported by this build of elements-poller",
+  },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      await page.getByLabel("Resource to preview").selectOption("appointments");
+      await page.getByRole("button", { name: "Add a where clause on the updated date" }).click();
+      assert.equal(
+        await byPath(page, `${PC}.appointments.url`).inputValue(),
+        "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}'",
+      );
+      await page.getByLabel("Watermark (last poll, ISO-8601)").fill("2026-03-10T11:00:00.000Z");
+      const url = "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}'";
+      const expected = ep.renderPollUrl(
+        { name: "appointments", ...ep.presets.infusionsoftrest.appointments, url },
+        { watermark: Date.parse("2026-03-10T11:00:00.000Z") },
+      );
+      assert.match(
+        expected,
+        /^\/hubs\/crm\/appointments\?where=modification_date(>|%3E)(=|%3D)?'2026-03-10T1[01]:[0-9:.]+Z'$/,
+        "the package renders the watermark into the where clause",
+      );
+      await page.locator("#pollurl-out", { hasText: expected }).waitFor();
+      assert.equal(await page.locator("#pollurl-out").textContent(), expected);
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 test("the date-format tester shows the instant, or the error with a caret under its column", async () => {
   const { server, page, errors } = await open();
@@ -292,17 +367,22 @@ test("a dry run classifies each record of a known body against the watermark", a
     await page.getByRole("button", { name: "Load sample Keap appointments" }).click();
     await page.getByLabel("Watermark (ISO-8601)").fill("2026-03-10T11:00:00.000Z");
     await page.locator("#dry-table tbody tr").nth(7).waitFor();
-    const rows = await page.locator("#dry-table tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.result, tr.cells[5].textContent]));
-    assert.deepEqual(rows.map(([id, result]) => [id, result]), [
-      ["1001", "skipped"],
-      ["1002", "skipped"],
-      ["1003", "UPDATED"],
-      ["1004", "CREATED"],
-      ["1005", "CREATED"],
-      ["1006", "UPDATED"],
-      ["1007", "CREATED"],
-      ["1008", "skipped"],
-    ]);
+    const rows = await page
+      .locator("#dry-table tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.result, tr.cells[5].textContent]));
+    assert.deepEqual(
+      rows.map(([id, result]) => [id, result]),
+      [
+        ["1001", "skipped"],
+        ["1002", "skipped"],
+        ["1003", "UPDATED"],
+        ["1004", "CREATED"],
+        ["1005", "CREATED"],
+        ["1006", "UPDATED"],
+        ["1007", "CREATED"],
+        ["1008", "skipped"],
+      ],
+    );
     // The watermark is a first poll's startFrom: its instant is included (1003 and 1004 sit on it).
     for (const i of [0, 1]) assert.equal(rows[i][2], "updated before the watermark", `reason of ${rows[i][0]}`);
     assert.equal(rows[2][2], "updated at the watermark (a first poll includes its start instant), created before it");
@@ -315,7 +395,9 @@ test("a dry run classifies each record of a known body against the watermark", a
     await page.locator("#dry-chart svg .tl-watermark").waitFor({ state: "attached" });
     // moving the watermark back turns skipped records into events
     await page.getByLabel("Watermark (ISO-8601)").fill("2026-03-01T00:00:00.000Z");
-    await page.waitForFunction(() => document.querySelector('#dry-table tr[data-id="1001"]')?.dataset.result === "CREATED");
+    await page.waitForFunction(
+      () => document.querySelector('#dry-table tr[data-id="1001"]')?.dataset.result === "CREATED",
+    );
     assert.deepEqual(errors, []);
   } finally {
     await server.close();
@@ -328,12 +410,19 @@ test("a dry run over records fetched from the hub simulator agrees with detectCh
     await page.getByRole("tab", { name: "Dry run" }).click();
     await page.getByRole("button", { name: "Fetch from the hub simulator" }).click();
     const count = server.hub.records("appointments").length;
-    await page.locator("#dry-table tbody tr").nth(count - 1).waitFor();
+    await page
+      .locator("#dry-table tbody tr")
+      .nth(count - 1)
+      .waitFor();
     const body = await page.locator("#dry-body").inputValue();
     const watermark = await page.getByLabel("Watermark (ISO-8601)").inputValue();
     const resource = { name: "appointments", ...ep.presets.infusionsoftrest.appointments };
     const expected = ep.detectChanges({ resource, startFrom: watermark, body, now: Date.now() });
-    const shown = await page.locator("#dry-table tbody tr").evaluateAll((trs) => trs.filter((tr) => tr.dataset.result !== "skipped").map((tr) => `${tr.dataset.result} ${tr.dataset.id}`));
+    const shown = await page
+      .locator("#dry-table tbody tr")
+      .evaluateAll((trs) =>
+        trs.filter((tr) => tr.dataset.result !== "skipped").map((tr) => `${tr.dataset.result} ${tr.dataset.id}`),
+      );
     assert.deepEqual(shown.sort(), expected.events.map((e) => `${e.eventType} ${e.objectId}`).sort());
     assert.deepEqual(errors, []);
   } finally {
@@ -341,59 +430,70 @@ test("a dry run over records fetched from the hub simulator agrees with detectCh
   }
 });
 
-test("live mode receives events after a mutation in the simulator", { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" }, async () => {
-  const { server, page, errors } = await open();
-  try {
-    await page.getByRole("tab", { name: "Live" }).click();
-    await page.locator("#live-resources input[value=appointments]").check();
-    await page.getByRole("button", { name: "Poll once" }).click();
-    await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
-    await page.getByLabel("Resource to change").selectOption("appointments");
-    await page.getByRole("button", { name: "Create a record" }).click();
-    await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
-    await page.getByRole("button", { name: "Poll once" }).click();
-    await page.locator('#live-events tbody tr[data-type="CREATED"]').first().waitFor();
-    await page.getByRole("button", { name: "Update a record" }).click();
-    await page.locator("#mutate-note", { hasText: "Updated" }).waitFor();
-    await page.getByRole("button", { name: "Poll once" }).click();
-    await page.locator('#live-events tbody tr[data-type="UPDATED"]').first().waitFor();
-    assert.ok(Number(await page.locator("#live-stats").getAttribute("data-events")) >= 2);
-    assert.equal(await page.locator("#live-chart svg .bar").count(), 3);
-    // a throttled request is retried, and the retry shows as it happens
-    await page.getByRole("button", { name: "Throttle the next request (429)" }).click();
-    await page.locator("#mutate-note", { hasText: "throttled" }).waitFor();
-    await page.getByRole("button", { name: "Poll once" }).click();
-    await page.locator('#live-log li[data-kind="retry"]').first().waitFor();
-    await page.waitForFunction(() => /^4 polls/.test(document.getElementById("live-stats").textContent));
-    assert.equal(await page.locator("#live-chart svg .bar.has-retry").count(), 1);
-    await shot(page, `console-live-events.png`);
-    // the injected 429 is logged by Chromium as a failed resource load: expected, nothing else is
-    assert.deepEqual(errors.filter((e) => !/status of 429/.test(e.message)), []);
-  } finally {
-    await server.close();
-  }
-});
+test(
+  "live mode receives events after a mutation in the simulator",
+  { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      await page.getByRole("tab", { name: "Live" }).click();
+      await page.locator("#live-resources input[value=appointments]").check();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+      await page.getByLabel("Resource to change").selectOption("appointments");
+      await page.getByRole("button", { name: "Create a record" }).click();
+      await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.locator('#live-events tbody tr[data-type="CREATED"]').first().waitFor();
+      await page.getByRole("button", { name: "Update a record" }).click();
+      await page.locator("#mutate-note", { hasText: "Updated" }).waitFor();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.locator('#live-events tbody tr[data-type="UPDATED"]').first().waitFor();
+      assert.ok(Number(await page.locator("#live-stats").getAttribute("data-events")) >= 2);
+      assert.equal(await page.locator("#live-chart svg .bar").count(), 3);
+      // a throttled request is retried, and the retry shows as it happens
+      await page.getByRole("button", { name: "Throttle the next request (429)" }).click();
+      await page.locator("#mutate-note", { hasText: "throttled" }).waitFor();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.locator('#live-log li[data-kind="retry"]').first().waitFor();
+      await page.waitForFunction(() => /^4 polls/.test(document.getElementById("live-stats").textContent));
+      assert.equal(await page.locator("#live-chart svg .bar.has-retry").count(), 1);
+      await shot(page, `console-live-events.png`);
+      // the injected 429 is logged by Chromium as a failed resource load: expected, nothing else is
+      assert.deepEqual(
+        errors.filter((e) => !/status of 429/.test(e.message)),
+        [],
+      );
+    } finally {
+      await server.close();
+    }
+  },
+);
 
-test("live mode delivers signed notifications to the simulator's webhook receiver", { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" }, async () => {
-  const { server, page, errors } = await open();
-  try {
-    await page.getByRole("tab", { name: "Live" }).click();
-    await page.getByLabel("Also deliver signed notifications to the simulator's webhook receiver").check();
-    await page.getByRole("button", { name: "Poll once" }).click();
-    await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
-    await page.getByRole("button", { name: "Create a record" }).click();
-    await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
-    await page.getByRole("button", { name: "Poll once" }).click();
-    await page.locator('#live-webhooks[data-received="1"]').waitFor();
-    assert.equal(await page.locator("#live-webhooks").getAttribute("data-verified"), "1");
-    const [got] = server.hub.received();
-    assert.equal(got.verified, true);
-    assert.equal(got.body.message.events[0].eventType, "CREATED");
-    assert.deepEqual(errors, []);
-  } finally {
-    await server.close();
-  }
-});
+test(
+  "live mode delivers signed notifications to the simulator's webhook receiver",
+  { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      await page.getByRole("tab", { name: "Live" }).click();
+      await page.getByLabel("Also deliver signed notifications to the simulator's webhook receiver").check();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+      await page.getByRole("button", { name: "Create a record" }).click();
+      await page.locator("#mutate-note", { hasText: "Created" }).waitFor();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.locator('#live-webhooks[data-received="1"]').waitFor();
+      assert.equal(await page.locator("#live-webhooks").getAttribute("data-verified"), "1");
+      const [got] = server.hub.received();
+      assert.equal(got.verified, true);
+      assert.equal(got.body.message.events[0].eventType, "CREATED");
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 test("the embedded component fires change with {value, diagnostics, ok}", async () => {
   const { server, page, errors } = await open({ path: "/embed.html" });
@@ -404,13 +504,20 @@ test("the embedded component fires change with {value, diagnostics, ok}", async 
     const value = JSON.parse(await page.locator("#change-value").textContent());
     assert.equal(value.name, "Embedded instance");
     assert.equal(value.element.key, "infusionsoftrest");
-    const detail = await page.evaluate(() => new Promise((resolve) => {
-      const el = document.getElementById("embedded");
-      el.addEventListener("change", (e) => resolve({ ok: e.detail.ok, n: e.detail.diagnostics.length, name: e.detail.value.name }), { once: true });
-      const input = el.shadowRoot.querySelector('input[data-path="name"]');
-      input.value = "Renamed";
-      input.dispatchEvent(new Event("input"));
-    }));
+    const detail = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const el = document.getElementById("embedded");
+          el.addEventListener(
+            "change",
+            (e) => resolve({ ok: e.detail.ok, n: e.detail.diagnostics.length, name: e.detail.value.name }),
+            { once: true },
+          );
+          const input = el.shadowRoot.querySelector('input[data-path="name"]');
+          input.value = "Renamed";
+          input.dispatchEvent(new Event("input"));
+        }),
+    );
     assert.equal(detail.name, "Renamed");
     assert.equal(typeof detail.ok, "boolean");
     assert.ok(detail.n > 0, "an instance without OAuth fields has diagnostics");

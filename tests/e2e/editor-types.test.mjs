@@ -6,9 +6,24 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 test("elements-poller/editor types check against their usage", () => {
-  execFileSync("npx", [
-    "tsc", "--noEmit", "--strict", "--skipLibCheck", "false",
-    "--target", "es2022", "--lib", "es2022,dom", "--module", "nodenext", "--moduleResolution", "nodenext",
-    "tests/e2e/editor-usage.mts",
-  ], { cwd: root, stdio: "pipe" });
+  execFileSync(
+    "npx",
+    [
+      "tsc",
+      "--noEmit",
+      "--strict",
+      "--skipLibCheck",
+      "false",
+      "--target",
+      "es2022",
+      "--lib",
+      "es2022,dom",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "tests/e2e/editor-usage.mts",
+    ],
+    { cwd: root, stdio: "pipe" },
+  );
 });

@@ -18,7 +18,9 @@ before(async () => {
   browser = await launch();
   consoleServer = await serveConsole({ port: 0 });
   hub = await startHubSimulator({ seed: 5, resources: { appointments: 4 } });
-  attacker = createServer((req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"));
+  attacker = createServer((req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"),
+  );
   await new Promise((resolve) => attacker.listen(0, "127.0.0.1", resolve));
   attackerUrl = `http://127.0.0.1:${attacker.address().port}/`;
 });
@@ -47,7 +49,14 @@ function attack(page, target) {
     // no-cors: the answer is opaque, but the request's effect is what matters
     await attempt("plant", async () => {
       const body = JSON.stringify({ fields: { modification_date: "9999-12-31T00:00:00.000Z" } });
-      return (await fetch(`${target}/__hub/appointments`, { method: "POST", mode: "no-cors", headers: { "content-type": "text/plain" }, body })).type;
+      return (
+        await fetch(`${target}/__hub/appointments`, {
+          method: "POST",
+          mode: "no-cors",
+          headers: { "content-type": "text/plain" },
+          body,
+        })
+      ).type;
     });
     await attempt("crash", async () => (await fetch(`${target}/%E0%A4%A`, { mode: "no-cors" })).type);
     return out;
@@ -55,7 +64,11 @@ function attack(page, target) {
 }
 
 for (const [name, target, records] of [
-  ["the console server", () => consoleServer.url.replace("localhost", "127.0.0.1"), () => consoleServer.hub.records("appointments").length],
+  [
+    "the console server",
+    () => consoleServer.url.replace("localhost", "127.0.0.1"),
+    () => consoleServer.hub.records("appointments").length,
+  ],
   ["the hub simulator", () => hub.url, () => hub.records("appointments").length],
 ]) {
   test(`a page on another origin cannot use ${name}`, async () => {

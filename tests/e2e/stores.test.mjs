@@ -16,7 +16,8 @@ before(async () => {
   browser = await launch();
   server = createServer(async (req, res) => {
     const name = new URL(req.url, "http://x").pathname.slice(1);
-    if (name === "" || name === "blank.html") return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>stores</title>");
+    if (name === "" || name === "blank.html")
+      return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>stores</title>");
     if (!/^[a-z]+\.js$/.test(name)) return res.writeHead(404).end();
     try {
       res.writeHead(200, { "content-type": "text/javascript" }).end(await readFile(src + name));
@@ -38,7 +39,10 @@ after(async () => {
 async function contract(page, kind) {
   return page.evaluate(async (kind) => {
     const { IndexedDbStore, LocalStorageStore } = await import("/stores.js");
-    const make = () => (kind === "indexeddb" ? new IndexedDbStore({ name: "contract-test" }) : new LocalStorageStore({ prefix: "contract:" }));
+    const make = () =>
+      kind === "indexeddb"
+        ? new IndexedDbStore({ name: "contract-test" })
+        : new LocalStorageStore({ prefix: "contract:" });
     const s = make();
     const out = {};
     out.absent = await s.get("nope");

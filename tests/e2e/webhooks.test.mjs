@@ -17,7 +17,8 @@ before(async () => {
   browser = await launch();
   server = createServer(async (req, res) => {
     const name = new URL(req.url, "http://x").pathname.slice(1);
-    if (name === "") return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>webhooks</title>");
+    if (name === "")
+      return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>webhooks</title>");
     const ext = /^(src|wasm)\/[a-z_.]+\.(js|wasm)$/.exec(name)?.[2];
     if (!ext) return res.writeHead(404).end();
     try {
@@ -46,14 +47,34 @@ test("in Chromium: Standard Webhooks signatures match WebCrypto's HMAC; verifyNo
     // module with top-level await does not wait for it): instantiate first. Bundlers order it.
     await import("/src/init.browser.js");
     const { buildNotifications, verifyNotification } = await import("/src/index.browser.js");
-    const events = [{ eventType: "UPDATED", objectType: "contacts", objectId: "1", date: "2024-03-10T07:05:09.042Z", eventId: "e1" }];
-    const [r] = buildNotifications(events, { callbackUrl: "https://app.example.com/in", signatureKey: "browser-key", signing: "standard" });
+    const events = [
+      { eventType: "UPDATED", objectType: "contacts", objectId: "1", date: "2024-03-10T07:05:09.042Z", eventId: "e1" },
+    ];
+    const [r] = buildNotifications(events, {
+      callbackUrl: "https://app.example.com/in",
+      signatureKey: "browser-key",
+      signing: "standard",
+    });
     const h = r.headers;
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode("browser-key"), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${r.body}`));
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode("browser-key"),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = await crypto.subtle.sign(
+      "HMAC",
+      key,
+      new TextEncoder().encode(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${r.body}`),
+    );
     const webCrypto = "v1," + btoa(String.fromCharCode(...new Uint8Array(mac)));
     const request = new Request(r.url, { method: "POST", headers: h, body: r.body });
-    const verified = verifyNotification({ body: new Uint8Array(await request.arrayBuffer()), headers: request.headers, key: "whsec_" + btoa("browser-key") });
+    const verified = verifyNotification({
+      body: new Uint8Array(await request.arrayBuffer()),
+      headers: request.headers,
+      key: "whsec_" + btoa("browser-key"),
+    });
     const code = (args) => {
       try {
         verifyNotification(args);

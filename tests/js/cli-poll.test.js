@@ -15,15 +15,38 @@ test("poll --once prints events, a summary, and keeps state for the next run", a
     const body = hubInstance(hub, ["appointments", "tasks"], { signed: true, name: "cli" });
     const file = join(dir, "instance.json");
     writeFileSync(file, JSON.stringify(body, null, 2));
-    const env = { ELEMENTS_USER_SECRET: hub.credentials.user, ELEMENTS_ORGANIZATION_SECRET: hub.credentials.organization, ELEMENTS_ELEMENT_TOKEN: hub.credentials.element };
-    const args = ["poll", file, "--base-url", hub.baseUrl, "--state", join(dir, "state"), "--once", "--start-from", "beginning"];
+    const env = {
+      ELEMENTS_USER_SECRET: hub.credentials.user,
+      ELEMENTS_ORGANIZATION_SECRET: hub.credentials.organization,
+      ELEMENTS_ELEMENT_TOKEN: hub.credentials.element,
+    };
+    const args = [
+      "poll",
+      file,
+      "--base-url",
+      hub.baseUrl,
+      "--state",
+      join(dir, "state"),
+      "--once",
+      "--start-from",
+      "beginning",
+    ];
 
     const json = await cliAsync([...args, "--json"], { env });
     assert.equal(json.code, 0, json.err);
-    const lines = json.out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = json.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(lines.filter((l) => l.type === "event").length, 16);
     const poll = lines.find((l) => l.type === "poll");
-    assert.deepEqual(poll.summaries.map((s) => [s.resource, s.events]), [["appointments", 12], ["tasks", 4]]);
+    assert.deepEqual(
+      poll.summaries.map((s) => [s.resource, s.events]),
+      [
+        ["appointments", 12],
+        ["tasks", 4],
+      ],
+    );
 
     hub.mutate({ resource: "tasks", op: "update", count: 2 });
     const text = await cliAsync(args, { env });

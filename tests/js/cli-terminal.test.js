@@ -38,7 +38,10 @@ const valid = buildInstance({
 });
 
 test("a JSON syntax error puts its caret at the line and column of the error, with a hint for a file", () => {
-  const path = file("syntax.json", '{\n  "name": "x",\n  "element": {\n    "key": "infusionsoftrest"\n    "oops": 1\n  }\n}\n');
+  const path = file(
+    "syntax.json",
+    '{\n  "name": "x",\n  "element": {\n    "key": "infusionsoftrest"\n    "oops": 1\n  }\n}\n',
+  );
   const { code, err, out } = cli("validate", path);
   assert.equal(code, 1);
   assert.equal(out, "");
@@ -63,7 +66,10 @@ test("a one-line 5 MB body is shown as a window around the column, never whole",
 });
 
 test("a binary file is refused with the offending byte, not printed back", () => {
-  const path = file("binary.json", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x1b, 0x5b, 0x32, 0x4a]));
+  const path = file(
+    "binary.json",
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x1b, 0x5b, 0x32, 0x4a]),
+  );
   const { code, err, out } = cli("validate", path);
   assert.equal(code, 1);
   assert.equal(out, "");
@@ -97,7 +103,9 @@ test("a UTF-8 byte-order mark is accepted", () => {
 });
 
 test("--version prints the package's version", () => {
-  const { version } = JSON.parse(readFileSync(fileURLToPath(new URL("../../pkg/package.json", import.meta.url)), "utf8"));
+  const { version } = JSON.parse(
+    readFileSync(fileURLToPath(new URL("../../pkg/package.json", import.meta.url)), "utf8"),
+  );
   const { code, out } = cli("--version");
   assert.equal(code, 0);
   assert.equal(out, `elements-poller ${version}\n`);
@@ -110,7 +118,10 @@ test("preview of an invalid body warns, and --strict refuses it", () => {
   const loose = cli("preview", path, "--curl");
   assert.equal(loose.code, 0);
   assert.match(loose.out, /^curl -X POST/);
-  assert.match(loose.err, /^warning: .*invalid\.json has 1 error \(config\.refresh-interval\): elements-poller validate/);
+  assert.match(
+    loose.err,
+    /^warning: .*invalid\.json has 1 error \(config\.refresh-interval\): elements-poller validate/,
+  );
   const strict = cli("preview", path, "--curl", "--strict");
   assert.equal(strict.code, 1);
   assert.equal(strict.out, "");
@@ -128,7 +139,12 @@ test("preview --request without secrets names the variables to set, as poll does
   assert.match(none.err, /^missing credentials: set ELEMENTS_USER_SECRET, ELEMENTS_ORGANIZATION_SECRET/);
   const one = cliEnv({ ...env, ELEMENTS_USER_SECRET: "u" }, "preview", path, "--request");
   assert.match(one.err, /^missing credentials: set ELEMENTS_ORGANIZATION_SECRET /);
-  const both = cliEnv({ ...env, ELEMENTS_USER_SECRET: "u", ELEMENTS_ORGANIZATION_SECRET: "o" }, "preview", path, "--request");
+  const both = cliEnv(
+    { ...env, ELEMENTS_USER_SECRET: "u", ELEMENTS_ORGANIZATION_SECRET: "o" },
+    "preview",
+    path,
+    "--request",
+  );
   assert.equal(both.code, 0, both.err);
   assert.equal(JSON.parse(both.out).method, "POST");
 });
@@ -139,7 +155,8 @@ test("excerpts mask the body's secrets, on the line of a diagnostic and beside i
   // Minified: the secrets share the diagnostic's line.
   const one = cli("validate", file("secrets.json", JSON.stringify(body)));
   assert.match(one.err, /config\.refresh-interval/);
-  for (const secret of ["app-s3cret-7a6b5c", "grant-code-0f9e8d"]) assert.ok(!one.err.includes(secret), `${secret} is masked`);
+  for (const secret of ["app-s3cret-7a6b5c", "grant-code-0f9e8d"])
+    assert.ok(!one.err.includes(secret), `${secret} is masked`);
   // The oauth secret right before the bad value: the window shows it, masked.
   const near = { configuration: { "oauth.api.secret": "app-s3cret-7a6b5c", "event.poller.refresh_interval": -1 } };
   const shown = cli("validate", file("near.json", JSON.stringify(near))).err;
@@ -150,7 +167,10 @@ test("excerpts mask the body's secrets, on the line of a diagnostic and beside i
   const [, src, caret] = block.match(/\n1 \| (.*)\n {2}\| ( *)\^/) ?? [];
   assert.equal(src.slice(caret.length, caret.length + 2), "-1");
   // A placeholder is not a secret: it stays visible, as in the cURL form.
-  const placeholder = cli("validate", file("placeholder.json", JSON.stringify({ ...valid, providerData: { code: "<AUTHORIZATION_GRANT_CODE>" } })));
+  const placeholder = cli(
+    "validate",
+    file("placeholder.json", JSON.stringify({ ...valid, providerData: { code: "<AUTHORIZATION_GRANT_CODE>" } })),
+  );
   assert.match(placeholder.err, /"code":"<AUTHORIZATION_GRANT_CODE>"/);
 });
 
@@ -160,9 +180,27 @@ test("poll against a refused connection says so in its first line, at once", asy
   const { port } = server.address();
   await new Promise((r) => server.close(r)); // nothing listens there now
   const path = file("poll.json", JSON.stringify(valid));
-  const env = { ...process.env, ELEMENTS_USER_SECRET: "u", ELEMENTS_ORGANIZATION_SECRET: "o", ELEMENTS_ELEMENT_TOKEN: "e" };
+  const env = {
+    ...process.env,
+    ELEMENTS_USER_SECRET: "u",
+    ELEMENTS_ORGANIZATION_SECRET: "o",
+    ELEMENTS_ELEMENT_TOKEN: "e",
+  };
   const started = Date.now();
-  const child = spawn("node", [bin, "poll", path, "--base-url", `http://127.0.0.1:${port}/elements/api-v2`, "--state", join(dir, "state"), "--once"], { env });
+  const child = spawn(
+    "node",
+    [
+      bin,
+      "poll",
+      path,
+      "--base-url",
+      `http://127.0.0.1:${port}/elements/api-v2`,
+      "--state",
+      join(dir, "state"),
+      "--once",
+    ],
+    { env },
+  );
   try {
     const first = await new Promise((resolve, reject) => {
       let err = "";
@@ -173,7 +211,12 @@ test("poll against a refused connection says so in its first line, at once", asy
       child.on("close", () => resolve(err.split("\n")[0]));
       setTimeout(() => reject(new Error(`no line on stderr after 10 s: ${err}`)), 10_000);
     });
-    assert.match(first, new RegExp(`^warning appointments: cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); retry in \\d+ ms$`));
+    assert.match(
+      first,
+      new RegExp(
+        `^warning appointments: cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); retry in \\d+ ms$`,
+      ),
+    );
     assert.ok(Date.now() - started < 5000, `said within ${Date.now() - started} ms`);
   } finally {
     child.kill();

@@ -35,7 +35,10 @@ test("date parse shows a caret under the failing column and exits 1", () => {
 
 test("date format takes epoch ms or an ISO instant", () => {
   assert.equal(cli("date", "format", "0", "--format", "yyyy-MM-dd HH:mm").out.trim(), "1970-01-01 00:00");
-  assert.equal(cli("date", "format", "2024-03-10T07:05:09Z", "--format", "HH:mm", "--zone", "+05:30").out.trim(), "12:35");
+  assert.equal(
+    cli("date", "format", "2024-03-10T07:05:09Z", "--format", "HH:mm", "--zone", "+05:30").out.trim(),
+    "12:35",
+  );
   assert.equal(cli("date", "format", "soon", "--format", "HH:mm").code, 2);
 });
 

@@ -2,7 +2,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { validateConfig, normalizeConfig, buildInstance, renderCurl, instanceRequest, renderPollUrl, locateConfigPath, presets, configSchema, PollerError } from "elements-poller";
+import {
+  validateConfig,
+  normalizeConfig,
+  buildInstance,
+  renderCurl,
+  instanceRequest,
+  renderPollUrl,
+  locateConfigPath,
+  presets,
+  configSchema,
+  PollerError,
+} from "elements-poller";
 import { cli } from "./helpers/cli.js";
 
 const seedText = readFileSync(new URL("../data/seed/example-body.json", import.meta.url), "utf8");
@@ -24,7 +35,10 @@ test("buildInstance produces a body that validates clean", () => {
   assert.equal(body.element.key, "infusionsoftrest");
   assert.deepEqual(Object.keys(body.configuration["event.poller.configuration"]), ["appointments", "contacts"]);
   assert.deepEqual(validateConfig(body), { ok: true, diagnostics: [] });
-  assert.throws(() => buildInstance({ ...spec, code: undefined }), (e) => e instanceof PollerError && e.code === "build.invalid");
+  assert.throws(
+    () => buildInstance({ ...spec, code: undefined }),
+    (e) => e instanceof PollerError && e.code === "build.invalid",
+  );
 });
 
 test("every infusionsoftrest preset validates clean", () => {
@@ -37,7 +51,10 @@ test("every infusionsoftrest preset validates clean", () => {
 test("the seed's example reports each placeholder at its path", () => {
   const { ok, diagnostics } = validateConfig(seedText);
   assert.equal(ok, false);
-  const placeholders = diagnostics.filter((d) => d.code === "config.placeholder").map((d) => d.path).sort();
+  const placeholders = diagnostics
+    .filter((d) => d.code === "config.placeholder")
+    .map((d) => d.path)
+    .sort();
   assert.deepEqual(placeholders, [
     'configuration["event.poller.refresh_interval"]',
     'configuration["oauth.api.key"]',
@@ -47,7 +64,8 @@ test("the seed's example reports each placeholder at its path", () => {
     "providerData.code",
     "tags[0]",
   ]);
-  for (const d of diagnostics) assert.ok(!d.message.includes("Infusionsoft app Secret"), "secrets never appear in messages");
+  for (const d of diagnostics)
+    assert.ok(!d.message.includes("Infusionsoft app Secret"), "secrets never appear in messages");
 });
 
 test("normalizeConfig gives one form for every spelling", () => {
@@ -55,10 +73,19 @@ test("normalizeConfig gives one form for every spelling", () => {
   const asStrings = JSON.parse(curlText);
   asStrings.configuration["event.notification.enabled"] = "true";
   asStrings.configuration["event.poller.refresh_interval"] = "15";
-  asStrings.configuration["event.poller.configuration"] = JSON.stringify(asStrings.configuration["event.poller.configuration"]);
+  asStrings.configuration["event.poller.configuration"] = JSON.stringify(
+    asStrings.configuration["event.poller.configuration"],
+  );
   assert.deepEqual(normalizeConfig(asStrings), native);
-  assert.deepEqual(normalizeConfig(JSON.stringify(JSON.stringify(asStrings))), native, "a JSON string holding the body");
-  assert.throws(() => normalizeConfig("{oops"), (e) => e instanceof PollerError && e.code.startsWith("config."));
+  assert.deepEqual(
+    normalizeConfig(JSON.stringify(JSON.stringify(asStrings))),
+    native,
+    "a JSON string holding the body",
+  );
+  assert.throws(
+    () => normalizeConfig("{oops"),
+    (e) => e instanceof PollerError && e.code.startsWith("config."),
+  );
 });
 
 test("unknown keys survive normalize and render", () => {
@@ -67,14 +94,17 @@ test("unknown keys survive normalize and render", () => {
   const n = normalizeConfig(body);
   assert.deepEqual(n.ourTeamNote, { keep: [1, 2, 3] });
   assert.equal(n.configuration["x.custom"], "kept");
-  assert.deepEqual(JSON.parse(instanceRequest(n, { userSecret: "u", organizationSecret: "o" }).body).ourTeamNote, { keep: [1, 2, 3] });
+  assert.deepEqual(JSON.parse(instanceRequest(n, { userSecret: "u", organizationSecret: "o" }).body).ourTeamNote, {
+    keep: [1, 2, 3],
+  });
 });
 
 test("renderCurl masks secrets unless reveal", () => {
   const body = buildInstance(spec);
   const masked = renderCurl(body, { userSecret: "user-s3cret", organizationSecret: "org-s3cret" });
   assert.match(masked, /^curl -X POST/);
-  for (const secret of ["user-s3cret", "org-s3cret", "app-secret", "sig-key", "grant-code-123"]) assert.ok(!masked.includes(secret), secret);
+  for (const secret of ["user-s3cret", "org-s3cret", "app-secret", "sig-key", "grant-code-123"])
+    assert.ok(!masked.includes(secret), secret);
   const shown = renderCurl(body, { userSecret: "user-s3cret", organizationSecret: "org-s3cret", reveal: true });
   for (const secret of ["user-s3cret", "org-s3cret", "app-secret"]) assert.ok(shown.includes(secret), secret);
 });
@@ -98,7 +128,10 @@ test("renderPollUrl renders what a poll sends: watermark minus pollDelay, one st
   const url = renderPollUrl(resource, { watermark: "2024-01-01T00:01:00Z", now: "2024-06-01T00:00:00Z" });
   assert.ok(url.includes("2023-12-31T23:59:59.999Z"), url);
   assert.ok(url.startsWith("/hubs/crm/contacts?where="), url);
-  assert.equal(renderPollUrl({ ...resource, url: "/x?since=${epoch:s}" }, { watermark: 125_000, now: 130_000 }), "/x?since=64");
+  assert.equal(
+    renderPollUrl({ ...resource, url: "/x?since=${epoch:s}" }, { watermark: 125_000, now: 130_000 }),
+    "/x?since=64",
+  );
 });
 
 test("locateConfigPath points at the value behind a diagnostic", () => {

@@ -16,17 +16,31 @@ import { startHubSimulator, signWebhookBody } from "../../pkg/src/testing.js";
 const KEY = "delivery-test-key";
 let hub;
 
-before(async () => { hub = await startHubSimulator({ signatureKey: KEY, resources: ["appointments"] }); });
+before(async () => {
+  hub = await startHubSimulator({ signatureKey: KEY, resources: ["appointments"] });
+});
 after(() => hub.close());
-beforeEach(() => { hub.clearReceived(); hub.clearFaults(); });
+beforeEach(() => {
+  hub.clearReceived();
+  hub.clearFaults();
+});
 
 /** A notification as the core would produce it: signed body, webhook id. */
 function notification(n, url = hub.webhookUrl) {
-  const body = JSON.stringify({ message: { eventId: `ev-${n}`, events: [{ eventType: "UPDATED", objectType: "appointments", objectId: String(n) }] } });
+  const body = JSON.stringify({
+    message: {
+      eventId: `ev-${n}`,
+      events: [{ eventType: "UPDATED", objectType: "appointments", objectId: String(n) }],
+    },
+  });
   return {
     method: "POST",
     url,
-    headers: { "content-type": "application/json", "elements-webhook-id": `wh-${n}`, "elements-webhook-signature": signWebhookBody(body, KEY) },
+    headers: {
+      "content-type": "application/json",
+      "elements-webhook-id": `wh-${n}`,
+      "elements-webhook-signature": signWebhookBody(body, KEY),
+    },
     body,
   };
 }
@@ -37,7 +51,10 @@ function virtualTime(start = Date.UTC(2024, 0, 1)) {
     t: start,
     slept: [],
     now: () => v.t,
-    sleep: async (ms) => { v.slept.push(ms); v.t += ms; },
+    sleep: async (ms) => {
+      v.slept.push(ms);
+      v.t += ms;
+    },
   };
   return v;
 }
@@ -45,7 +62,10 @@ function virtualTime(start = Date.UTC(2024, 0, 1)) {
 test("the retry schedule is 2^(2x) seconds for x = 1..9", () => {
   const outbox = new Outbox(new MemoryStore(), { scale: 0.001 });
   assert.equal(outbox.maxRetries, 9);
-  assert.deepEqual(outbox.schedule.map((ms) => ms / 1000), [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144]);
+  assert.deepEqual(
+    outbox.schedule.map((ms) => ms / 1000),
+    [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144],
+  );
   assert.deepEqual(outbox.schedule, retrySchedule(), "the core's schedule");
   assert.equal(outbox.schedule[1] * outbox.scale, 16);
   assert.equal(parseRetryAfter("7", 0), 7000);
@@ -59,11 +79,24 @@ test("delivers in order, signed, and clears the outbox after each 2xx", async ()
   await outbox.enqueue([notification(1), notification(2)]);
   await outbox.enqueue([notification(3)]);
   const delivered = [];
-  const result = await outbox.drain({ onDelivery: (d) => delivered.push([d.entry.request.headers["elements-webhook-id"], d.status, d.attempts]) });
+  const result = await outbox.drain({
+    onDelivery: (d) => delivered.push([d.entry.request.headers["elements-webhook-id"], d.status, d.attempts]),
+  });
   assert.deepEqual(result, { delivered: 3, failedAttempts: 0, dead: 0, pending: 0 });
-  assert.deepEqual(delivered, [["wh-1", 200, 1], ["wh-2", 200, 1], ["wh-3", 200, 1]]);
+  assert.deepEqual(delivered, [
+    ["wh-1", 200, 1],
+    ["wh-2", 200, 1],
+    ["wh-3", 200, 1],
+  ]);
   const got = hub.received();
-  assert.deepEqual(got.map((r) => [r.webhookId, r.verified, r.status]), [["wh-1", true, 200], ["wh-2", true, 200], ["wh-3", true, 200]]);
+  assert.deepEqual(
+    got.map((r) => [r.webhookId, r.verified, r.status]),
+    [
+      ["wh-1", true, 200],
+      ["wh-2", true, 200],
+      ["wh-3", true, 200],
+    ],
+  );
   assert.equal(got[0].body.message.eventId, "ev-1");
   assert.deepEqual(await outbox.pending(), []);
 });
@@ -71,14 +104,26 @@ test("delivers in order, signed, and clears the outbox after each 2xx", async ()
 test("entries share the transaction that saves the poller state", async () => {
   const store = new MemoryStore();
   const outbox = new Outbox(store, { now: () => 1000 });
-  await store.transaction([{ op: "set", key: "state/appointments", value: '{"v":1}' }, ...outbox.ops([notification(1)])]);
-  await store.transaction([{ op: "set", key: "state/appointments", value: '{"v":1,"n":2}' }, ...outbox.ops([notification(2), notification(3)])]);
+  await store.transaction([
+    { op: "set", key: "state/appointments", value: '{"v":1}' },
+    ...outbox.ops([notification(1)]),
+  ]);
+  await store.transaction([
+    { op: "set", key: "state/appointments", value: '{"v":1,"n":2}' },
+    ...outbox.ops([notification(2), notification(3)]),
+  ]);
   // the same millisecond: order still follows the calls
-  assert.deepEqual((await outbox.pending()).map((e) => e.request.headers["elements-webhook-id"]), ["wh-1", "wh-2", "wh-3"]);
+  assert.deepEqual(
+    (await outbox.pending()).map((e) => e.request.headers["elements-webhook-id"]),
+    ["wh-1", "wh-2", "wh-3"],
+  );
   const ops = outboxOps([notification(9), { events: [{ objectId: "x" }] }], { prefix: "ob/", now: 5 });
   assert.match(ops[0].key, /^ob\/q\/000000000000005-000000-[0-9a-f]{8}$/);
   assert.equal(JSON.parse(ops[1].value).kind, "events");
-  assert.throws(() => outboxOps([{ nope: 1 }]), (e) => e instanceof PollerError && e.code === "delivery.invalid-item");
+  assert.throws(
+    () => outboxOps([{ nope: 1 }]),
+    (e) => e instanceof PollerError && e.code === "delivery.invalid-item",
+  );
 });
 
 test("failures are retried on the schedule, honoring Retry-After, then delivered", async () => {
@@ -90,9 +135,24 @@ test("failures are retried on the schedule, honoring Retry-After, then delivered
   const result = await outbox.drain({ now: v.now, sleep: v.sleep, onError: (e) => errors.push(e) });
   assert.deepEqual(result, { delivered: 2, failedAttempts: 3, dead: 0, pending: 0 });
   assert.deepEqual(v.slept, [4000, 16000, 100000], "4 s, 16 s, then Retry-After (100 s) beats 64 s");
-  assert.deepEqual(errors.map((e) => [e.code, e.status, e.attempts, e.retryInMs]), [
-    ["delivery.retry", 500, 1, 4000], ["delivery.retry", 503, 2, 16000], ["delivery.retry", 429, 3, 100000]]);
-  assert.deepEqual(hub.received().map((r) => [r.webhookId, r.status]), [["wh-1", 500], ["wh-1", 503], ["wh-1", 429], ["wh-1", 200], ["wh-2", 200]]);
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.status, e.attempts, e.retryInMs]),
+    [
+      ["delivery.retry", 500, 1, 4000],
+      ["delivery.retry", 503, 2, 16000],
+      ["delivery.retry", 429, 3, 100000],
+    ],
+  );
+  assert.deepEqual(
+    hub.received().map((r) => [r.webhookId, r.status]),
+    [
+      ["wh-1", 500],
+      ["wh-1", 503],
+      ["wh-1", 429],
+      ["wh-1", 200],
+      ["wh-2", 200],
+    ],
+  );
 });
 
 test("a small scale factor runs the real schedule with real timers", async () => {
@@ -114,7 +174,10 @@ test("after the ninth retry the entry is parked as dead, kept and reported; the 
   const errors = [];
   const result = await outbox.drain({ now: v.now, sleep: v.sleep, onError: (e) => errors.push(e) });
   assert.deepEqual(result, { delivered: 1, failedAttempts: 10, dead: 1, pending: 0 });
-  assert.deepEqual(v.slept, [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144].map((s) => s * 1000));
+  assert.deepEqual(
+    v.slept,
+    [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144].map((s) => s * 1000),
+  );
   assert.equal(errors.filter((e) => e.code === "delivery.retry").length, 9);
   const dead = errors.at(-1);
   assert.equal(dead.code, "delivery.dead");
@@ -125,7 +188,10 @@ test("after the ninth retry the entry is parked as dead, kept and reported; the 
   assert.equal(parked[0].request.headers["elements-webhook-id"], "wh-1");
   assert.equal(parked[0].attempts, 10);
   assert.equal(parked[0].lastStatus, 500);
-  assert.deepEqual(hub.received().map((r) => r.status), [...Array(10).fill(500), 200]);
+  assert.deepEqual(
+    hub.received().map((r) => r.status),
+    [...Array(10).fill(500), 200],
+  );
   assert.deepEqual(await outbox.pending(), []);
 
   // an operator requeues it; now the receiver accepts it
@@ -149,7 +215,9 @@ test("network errors count as failed attempts", async () => {
 
 describe("resume after a restart", () => {
   let dir;
-  before(async () => { dir = await mkdtemp(join(tmpdir(), "ep-outbox-")); });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ep-outbox-"));
+  });
   after(() => rm(dir, { recursive: true, force: true }));
 
   test("attempt counts and the next attempt time come back from the store", async () => {
@@ -162,7 +230,10 @@ describe("resume after a restart", () => {
       await outbox.enqueue([notification(1), notification(2)]);
       const ctrl = new AbortController();
       const sleep = async (ms, signal) => {
-        if (v.slept.length === 1) { ctrl.abort(new Error("process stopped")); signal.throwIfAborted(); }
+        if (v.slept.length === 1) {
+          ctrl.abort(new Error("process stopped"));
+          signal.throwIfAborted();
+        }
         return v.sleep(ms);
       };
       await assert.rejects(outbox.drain({ now: v.now, sleep, signal: ctrl.signal }), /process stopped/);
@@ -181,7 +252,15 @@ describe("resume after a restart", () => {
     const result = await outbox.drain({ now: v.now, sleep: v.sleep });
     assert.deepEqual(v.slept, [11000], "waits only what is left of retry 2");
     assert.equal(result.delivered, 2);
-    assert.deepEqual(hub.received().map((r) => [r.webhookId, r.status]), [["wh-1", 500], ["wh-1", 502], ["wh-1", 200], ["wh-2", 200]]);
+    assert.deepEqual(
+      hub.received().map((r) => [r.webhookId, r.status]),
+      [
+        ["wh-1", 500],
+        ["wh-1", 502],
+        ["wh-1", 200],
+        ["wh-2", 200],
+      ],
+    );
     await second.close();
     const third = new FileStore(dir);
     assert.deepEqual(await new Outbox(third).pending(), []);
@@ -196,7 +275,8 @@ test("an in-process onEvents consumer is awaited before the entry is cleared, an
   const seen = [];
   let calls = 0;
   const result = await outbox.drain({
-    now: v.now, sleep: v.sleep,
+    now: v.now,
+    sleep: v.sleep,
     onEvents: async (events) => {
       calls++;
       // still in the outbox while the consumer runs

@@ -14,7 +14,11 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 test("a target library directory counts only when it holds libcore", () => {
   const dir = mkdtempSync(join(tmpdir(), "ensure-"));
   try {
-    assert.equal(hasTargetLibrary(join(dir, "wasm32-unknown-unknown", "lib")), false, "no directory: the target was never added");
+    assert.equal(
+      hasTargetLibrary(join(dir, "wasm32-unknown-unknown", "lib")),
+      false,
+      "no directory: the target was never added",
+    );
     const lib = join(dir, "lib");
     mkdirSync(lib);
     assert.equal(hasTargetLibrary(lib), false, "an empty directory (a removed target leaves one)");
@@ -37,7 +41,16 @@ test("the pinned channel is read from rust-toolchain.toml", () => {
 
 test("the check agrees with rustup on this machine's pinned toolchain", () => {
   const channel = toolchainChannel(readFileSync(join(root, "rust-toolchain.toml"), "utf8"));
-  const installed = execFileSync("rustup", ["target", "list", "--installed", "--toolchain", channel], { encoding: "utf8" }).split("\n");
-  const libdir = execFileSync("rustc", ["--print", "target-libdir", "--target", wasmTarget], { cwd: root, encoding: "utf8" }).trim();
-  assert.equal(hasTargetLibrary(libdir), installed.includes(wasmTarget), `rustup lists ${installed.join(" ")}; libdir ${libdir}`);
+  const installed = execFileSync("rustup", ["target", "list", "--installed", "--toolchain", channel], {
+    encoding: "utf8",
+  }).split("\n");
+  const libdir = execFileSync("rustc", ["--print", "target-libdir", "--target", wasmTarget], {
+    cwd: root,
+    encoding: "utf8",
+  }).trim();
+  assert.equal(
+    hasTargetLibrary(libdir),
+    installed.includes(wasmTarget),
+    `rustup lists ${installed.join(" ")}; libdir ${libdir}`,
+  );
 });

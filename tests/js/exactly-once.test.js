@@ -59,7 +59,11 @@ function startPoller(stateDir, config, log) {
     },
     /** A poll that started at or after `t` and ended without a failed cycle (and, with `drained`, an empty outbox). */
     async cleanPollSince(t, { drained = false } = {}) {
-      await until(() => ended.some((m) => m.startedAt >= t && m.summaries.every((s) => !s.error) && (!drained || m.delivery?.pending === 0)));
+      await until(() =>
+        ended.some(
+          (m) => m.startedAt >= t && m.summaries.every((s) => !s.error) && (!drained || m.delivery?.pending === 0),
+        ),
+      );
     },
     async kill() {
       proc.kill("SIGKILL");
@@ -82,8 +86,21 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
   const log = { errors: [], kills: 0, midDelivery: 0 };
   try {
     const instance = hubInstance(hub, RESOURCES, { pageSize: 7, signed: true, name: "crash-test" });
-    const config = { instance, baseUrl: hub.baseUrl, auth: hub.credentials, callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey };
-    hub.setFaults({ throttle: 0.08, serverError: 0.08, truncate: 0.04, retryAfter: 0, latencyMs: [0, 15], webhook: { failure: 0.15 } });
+    const config = {
+      instance,
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      callbackUrl: hub.webhookUrl,
+      signatureKey: hub.signatureKey,
+    };
+    hub.setFaults({
+      throttle: 0.08,
+      serverError: 0.08,
+      truncate: 0.04,
+      retryAfter: 0,
+      latencyMs: [0, 15],
+      webhook: { failure: 0.15 },
+    });
 
     let poller = startPoller(stateDir, config, log);
     // The initial records must be read once before anything changes them.
@@ -93,8 +110,11 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
       // so every version exists throughout at least one whole poll (it is observable).
       for (const resource of RESOURCES) {
         const ids = hub.records(resource).map((r) => r.id);
-        const picked = new Set(Array.from({ length: 1 + Math.floor(random() * 6) }, () => ids[Math.floor(random() * ids.length)]));
-        if (random() < 0.5) hub.mutate({ resource, op: "update", ids: [...picked] }); // one shared instant
+        const picked = new Set(
+          Array.from({ length: 1 + Math.floor(random() * 6) }, () => ids[Math.floor(random() * ids.length)]),
+        );
+        if (random() < 0.5)
+          hub.mutate({ resource, op: "update", ids: [...picked] }); // one shared instant
         else for (const id of picked) hub.mutate({ resource, op: "update", id });
         hub.mutate({ resource, op: "create", count: Math.floor(random() * 4) });
       }
@@ -141,7 +161,9 @@ test("exactly once across faults and SIGKILLs", { timeout: 240_000 }, async () =
       }
     }
     const duplicates = delivered - byVersion.size;
-    console.log(`exactly-once: ${expected} versions, ${byVersion.size} received, ${duplicates} repeated deliveries (same eventId), ${log.kills} kills (${log.midDelivery} right after a delivery)`);
+    console.log(
+      `exactly-once: ${expected} versions, ${byVersion.size} received, ${duplicates} repeated deliveries (same eventId), ${log.kills} kills (${log.midDelivery} right after a delivery)`,
+    );
     assert.deepEqual(missing, [], "every version is received");
     assert.equal(byVersion.size, expected, "nothing that is not a version is received");
     for (const [key, ids] of byVersion) assert.equal(ids.size, 1, `a repeat of ${key} carries the same eventId`);
@@ -173,59 +195,82 @@ function receivedVersions(hub) {
 // DESIGN section 6: the first poll is a baseline. With startFrom "now" it emits nothing; after
 // it, every version it did not read is emitted, even one that a provider whose clock is behind
 // ours stamped before our start, and an object new since the baseline comes out CREATED.
-test("the first poll is a baseline: a provider clock behind ours loses nothing after it", { timeout: 120_000 }, async () => {
-  const hub = await startHubSimulator({ seed: 12, resources: { appointments: 40, contacts: 20 } });
-  const stateDir = mkdtempSync(join(tmpdir(), "elements-poller-baseline-"));
-  const log = { errors: [] };
-  const versionKeys = () => new Set(RESOURCES.flatMap((resource) => hub.versions(resource).map((v) => `${resource}/${v.id}/${new Date(v.updatedMs).toISOString()}`)));
-  const mutateAll = (n) => {
-    for (const resource of RESOURCES) {
-      const ids = hub.records(resource).map((r) => r.id);
-      for (let i = 0; i < n; i++) hub.mutate({ resource, op: "update", id: ids[(i * 7 + n) % ids.length] });
-      hub.mutate({ resource, op: "create", count: n });
-    }
-  };
-  try {
-    const instance = hubInstance(hub, RESOURCES, { pageSize: 7, signed: true, name: "baseline-test" });
-    // The hub's clock 2.5 s behind ours; lookback 4 s covers it. Slow pages keep the first poll in flight.
-    hub.setFaults({ skewMs: -2500, latencyMs: [30, 60] });
-    const config = { instance, baseUrl: hub.baseUrl, auth: hub.credentials, callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey, startFrom: "now", lookback: 4000 };
-    const before = versionKeys();
-    const poller = startPoller(stateDir, config, log);
-    const { startedAt } = await poller.pollStarted(0);
-    mutateAll(2); // while the first poll is in flight: the baseline may or may not read these
-    await poller.cleanPollSince(0);
-    const inFlight = new Set([...versionKeys()].filter((k) => !before.has(k)));
-    // Right after the first poll: stamped 2.5 s behind ours, so before the first poll started.
-    const idsAtBaseline = new Set(RESOURCES.flatMap((r) => hub.records(r).map((rec) => `${r}/${rec.id}`)));
-    mutateAll(3);
-    const t1 = Date.now();
-    await poller.cleanPollSince(t1);
-    mutateAll(4);
-    const t2 = Date.now();
-    await poller.cleanPollSince(t2, { drained: true });
-    await poller.kill();
+test(
+  "the first poll is a baseline: a provider clock behind ours loses nothing after it",
+  { timeout: 120_000 },
+  async () => {
+    const hub = await startHubSimulator({ seed: 12, resources: { appointments: 40, contacts: 20 } });
+    const stateDir = mkdtempSync(join(tmpdir(), "elements-poller-baseline-"));
+    const log = { errors: [] };
+    const versionKeys = () =>
+      new Set(
+        RESOURCES.flatMap((resource) =>
+          hub.versions(resource).map((v) => `${resource}/${v.id}/${new Date(v.updatedMs).toISOString()}`),
+        ),
+      );
+    const mutateAll = (n) => {
+      for (const resource of RESOURCES) {
+        const ids = hub.records(resource).map((r) => r.id);
+        for (let i = 0; i < n; i++) hub.mutate({ resource, op: "update", id: ids[(i * 7 + n) % ids.length] });
+        hub.mutate({ resource, op: "create", count: n });
+      }
+    };
+    try {
+      const instance = hubInstance(hub, RESOURCES, { pageSize: 7, signed: true, name: "baseline-test" });
+      // The hub's clock 2.5 s behind ours; lookback 4 s covers it. Slow pages keep the first poll in flight.
+      hub.setFaults({ skewMs: -2500, latencyMs: [30, 60] });
+      const config = {
+        instance,
+        baseUrl: hub.baseUrl,
+        auth: hub.credentials,
+        callbackUrl: hub.webhookUrl,
+        signatureKey: hub.signatureKey,
+        startFrom: "now",
+        lookback: 4000,
+      };
+      const before = versionKeys();
+      const poller = startPoller(stateDir, config, log);
+      const { startedAt } = await poller.pollStarted(0);
+      mutateAll(2); // while the first poll is in flight: the baseline may or may not read these
+      await poller.cleanPollSince(0);
+      const inFlight = new Set([...versionKeys()].filter((k) => !before.has(k)));
+      // Right after the first poll: stamped 2.5 s behind ours, so before the first poll started.
+      const idsAtBaseline = new Set(RESOURCES.flatMap((r) => hub.records(r).map((rec) => `${r}/${rec.id}`)));
+      mutateAll(3);
+      const t1 = Date.now();
+      await poller.cleanPollSince(t1);
+      mutateAll(4);
+      const t2 = Date.now();
+      await poller.cleanPollSince(t2, { drained: true });
+      await poller.kill();
 
-    const after = [...versionKeys()].filter((k) => !before.has(k) && !inFlight.has(k));
-    const stampedBeforeStart = after.filter((k) => Date.parse(k.split("/")[2]) < startedAt);
-    assert.ok(stampedBeforeStart.length > 0, "some versions written after the first poll carry a stamp before its start");
-    const { byVersion, order } = receivedVersions(hub);
-    for (const k of before) assert.ok(!byVersion.has(k), `${k} was there before the start: not emitted`);
-    const missing = after.filter((k) => !byVersion.has(k));
-    assert.deepEqual(missing, [], "every version written after the baseline is received");
-    for (const [key, v] of byVersion) assert.equal(v.ids.size, 1, `a repeat of ${key} carries the same eventId`);
-    // The first event of each object created after the baseline is CREATED; later ones UPDATED.
-    const seen = new Set();
-    for (const e of order) {
-      const obj = `${e.objectType}/${e.objectId}`;
-      if (!seen.has(obj) && !idsAtBaseline.has(obj)) assert.equal(e.eventType, "CREATED", `${obj} is new since the baseline`);
-      if (seen.has(obj)) assert.equal(e.eventType, "UPDATED", `${obj} was emitted before`);
-      seen.add(obj);
+      const after = [...versionKeys()].filter((k) => !before.has(k) && !inFlight.has(k));
+      const stampedBeforeStart = after.filter((k) => Date.parse(k.split("/")[2]) < startedAt);
+      assert.ok(
+        stampedBeforeStart.length > 0,
+        "some versions written after the first poll carry a stamp before its start",
+      );
+      const { byVersion, order } = receivedVersions(hub);
+      for (const k of before) assert.ok(!byVersion.has(k), `${k} was there before the start: not emitted`);
+      const missing = after.filter((k) => !byVersion.has(k));
+      assert.deepEqual(missing, [], "every version written after the baseline is received");
+      for (const [key, v] of byVersion) assert.equal(v.ids.size, 1, `a repeat of ${key} carries the same eventId`);
+      // The first event of each object created after the baseline is CREATED; later ones UPDATED.
+      const seen = new Set();
+      for (const e of order) {
+        const obj = `${e.objectType}/${e.objectId}`;
+        if (!seen.has(obj) && !idsAtBaseline.has(obj))
+          assert.equal(e.eventType, "CREATED", `${obj} is new since the baseline`);
+        if (seen.has(obj)) assert.equal(e.eventType, "UPDATED", `${obj} was emitted before`);
+        seen.add(obj);
+      }
+      console.log(
+        `baseline: ${after.length} versions after the first poll (${stampedBeforeStart.length} stamped before its start), ${inFlight.size} written while it ran, ${byVersion.size} received`,
+      );
+      assert.deepEqual(log.errors, []);
+    } finally {
+      await hub.close();
+      rmSync(stateDir, { recursive: true, force: true });
     }
-    console.log(`baseline: ${after.length} versions after the first poll (${stampedBeforeStart.length} stamped before its start), ${inFlight.size} written while it ran, ${byVersion.size} received`);
-    assert.deepEqual(log.errors, []);
-  } finally {
-    await hub.close();
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-});
+  },
+);

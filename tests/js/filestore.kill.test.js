@@ -15,13 +15,22 @@ const writer = join(dirname(fileURLToPath(import.meta.url)), "helpers", "filesto
 function runAndKill(dir, commits) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [writer, dir], { stdio: ["ignore", "pipe", "inherit"] });
-    let buf = "", acked = 0, seen = 0, killed = false;
+    let buf = "",
+      acked = 0,
+      seen = 0,
+      killed = false;
     child.stdout.on("data", (d) => {
       buf += d;
       const lines = buf.split("\n");
       buf = lines.pop();
-      for (const l of lines) { acked = Number(l); seen++; }
-      if (seen >= commits && !killed) { killed = true; child.kill("SIGKILL"); }
+      for (const l of lines) {
+        acked = Number(l);
+        seen++;
+      }
+      if (seen >= commits && !killed) {
+        killed = true;
+        child.kill("SIGKILL");
+      }
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve({ acked, signal }));
@@ -47,7 +56,10 @@ test("a SIGKILLed writer leaves one complete state", async () => {
       assert.ok(n <= acked + 1, `found ${n}, more than one past the acknowledged ${acked}`);
       assert.ok(n > last);
       last = n;
-      assert.deepEqual((await s.keys("")).filter((k) => !["a", "b", "c", "blob", "even"].includes(k)), []);
+      assert.deepEqual(
+        (await s.keys("")).filter((k) => !["a", "b", "c", "blob", "even"].includes(k)),
+        [],
+      );
       await s.close(); // the next writer process opens the directory
     }
   } finally {

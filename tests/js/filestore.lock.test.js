@@ -18,7 +18,12 @@ function hold(dir, holdMs = 0) {
     let buf = "";
     child.stdout.on("data", (d) => {
       buf += d;
-      if (buf.includes("\n")) resolve({ child, line: buf.split("\n")[0], exited: new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))) });
+      if (buf.includes("\n"))
+        resolve({
+          child,
+          line: buf.split("\n")[0],
+          exited: new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))),
+        });
     });
     child.on("error", reject);
     child.on("exit", () => resolve({ child, line: buf.split("\n")[0], exited: Promise.resolve() }));
@@ -32,11 +37,18 @@ test("a second process gets store.locked; after a SIGKILL the lock is recovered 
     assert.equal(a.line, "got");
     const b = await hold(dir);
     assert.match(b.line, new RegExp(`^locked store\\.locked .*in use by process ${a.child.pid}`));
-    assert.throws(() => new FileStore(dir), (e) => e instanceof PollerError && e.code === "store.locked" && e.path === join(dir, "store.lock"));
+    assert.throws(
+      () => new FileStore(dir),
+      (e) => e instanceof PollerError && e.code === "store.locked" && e.path === join(dir, "store.lock"),
+    );
 
     a.child.kill("SIGKILL");
     await a.exited;
-    assert.equal((await readFile(join(dir, "store.lock"), "utf8")).trim(), String(a.child.pid), "a killed process leaves its lock");
+    assert.equal(
+      (await readFile(join(dir, "store.lock"), "utf8")).trim(),
+      String(a.child.pid),
+      "a killed process leaves its lock",
+    );
     const s = new FileStore(dir);
     assert.deepEqual(await s.keys("holder/"), [`holder/${a.child.pid}`]);
     await s.close();
@@ -57,7 +69,10 @@ test("processes racing for a stale lock: exactly one gets it", async () => {
       const racers = await Promise.all(Array.from({ length: 4 }, () => hold(dir, 1500)));
       const got = racers.filter((r) => r.line === "got");
       assert.equal(got.length, 1, racers.map((r) => r.line).join(" | "));
-      assert.ok(racers.every((r) => r.line === "got" || r.line.startsWith("locked store.locked")), racers.map((r) => r.line).join(" | "));
+      assert.ok(
+        racers.every((r) => r.line === "got" || r.line.startsWith("locked store.locked")),
+        racers.map((r) => r.line).join(" | "),
+      );
       await Promise.all(racers.map((r) => r.exited));
     }
   } finally {

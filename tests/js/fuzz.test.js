@@ -6,7 +6,15 @@
 // seed and case.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildInstance, detectChanges, normalizeConfig, parseDate, validateConfig, PollCycle, PollerError } from "elements-poller";
+import {
+  buildInstance,
+  detectChanges,
+  normalizeConfig,
+  parseDate,
+  validateConfig,
+  PollCycle,
+  PollerError,
+} from "elements-poller";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const CASES = 750; // per function
@@ -23,13 +31,78 @@ function prng(seed) {
   };
 }
 
-const NUMBERS = [0, -0, 1, -1, 0.5, 200.9, 65736, -65336, 2 ** 32 + 200, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53) - 2, 2 ** 63, 2 ** 64, 1e16, 1e21,
-  8.64e15, 8.64e15 + 1, -8.64e15 - 1, 1e308, -1e308, Number.MAX_VALUE, Number.MIN_VALUE, Number.NaN, Infinity, -Infinity, 1710054309042, 1710054309.5];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  200.9,
+  65736,
+  -65336,
+  2 ** 32 + 200,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53) - 2,
+  2 ** 63,
+  2 ** 64,
+  1e16,
+  1e21,
+  8.64e15,
+  8.64e15 + 1,
+  -8.64e15 - 1,
+  1e308,
+  -1e308,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  1710054309042,
+  1710054309.5,
+];
 // Number literals as JSON text: beyond what a JS number (or a 64-bit integer) holds.
-const NUMBER_TEXT = ["12345678901234567890", "-9223372036854775809", "9007199254740993", "1e400", "-0", "0.0000000000000000000001", "123456789012345678901234567890"];
-const STRINGS = ["", " ", "now", "beginning", "2024-03-10T07:05:09.042Z", "99999999-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "0000-01-01T00:00:00.000Z",
-  "2023-02-29T00:00:00.000Z", "${", "${}", "${gmtDate:", "${dateTimeZone::::}", "${epoch:s}", "{gmtDate:yyyy}", "'", "YYYY-MM-dd", "milliseconds", "timestamp",
-  "iso8601", "GMT", "Mars/Base", "a.b[0]['c.d']", "[", "é\u0000\n\"\\", "\ud800", "%E0%A4%A", "x".repeat(5000), "${}".repeat(6000)];
+const NUMBER_TEXT = [
+  "12345678901234567890",
+  "-9223372036854775809",
+  "9007199254740993",
+  "1e400",
+  "-0",
+  "0.0000000000000000000001",
+  "123456789012345678901234567890",
+];
+const STRINGS = [
+  "",
+  " ",
+  "now",
+  "beginning",
+  "2024-03-10T07:05:09.042Z",
+  "99999999-01-01T00:00:00.000Z",
+  "+275760-09-13T00:00:00.000Z",
+  "0000-01-01T00:00:00.000Z",
+  "2023-02-29T00:00:00.000Z",
+  "${",
+  "${}",
+  "${gmtDate:",
+  "${dateTimeZone::::}",
+  "${epoch:s}",
+  "{gmtDate:yyyy}",
+  "'",
+  "YYYY-MM-dd",
+  "milliseconds",
+  "timestamp",
+  "iso8601",
+  "GMT",
+  "Mars/Base",
+  "a.b[0]['c.d']",
+  "[",
+  'é\u0000\n"\\',
+  "\ud800",
+  "%E0%A4%A",
+  "x".repeat(5000),
+  "${}".repeat(6000),
+];
 
 function fuzzer(seed) {
   const rand = prng(seed);
@@ -37,13 +110,25 @@ function fuzzer(seed) {
   const pick = (xs) => xs[int(xs.length)];
   const value = (depth = 0) => {
     switch (int(depth > 2 ? 4 : 7)) {
-      case 0: return pick(NUMBERS);
-      case 1: return pick(STRINGS);
-      case 2: return pick([null, true, false]);
-      case 3: return int(1000);
-      case 4: return Array.from({ length: int(4) }, () => value(depth + 1));
-      case 5: return Object.fromEntries(Array.from({ length: int(4) }, () => [pick(["id", "url", "name", "v", "seen", "x", pick(STRINGS)]), value(depth + 1)]));
-      default: return pick(STRINGS) + pick(STRINGS);
+      case 0:
+        return pick(NUMBERS);
+      case 1:
+        return pick(STRINGS);
+      case 2:
+        return pick([null, true, false]);
+      case 3:
+        return int(1000);
+      case 4:
+        return Array.from({ length: int(4) }, () => value(depth + 1));
+      case 5:
+        return Object.fromEntries(
+          Array.from({ length: int(4) }, () => [
+            pick(["id", "url", "name", "v", "seen", "x", pick(STRINGS)]),
+            value(depth + 1),
+          ]),
+        );
+      default:
+        return pick(STRINGS) + pick(STRINGS);
     }
   };
   /** Replaces, deletes or adds one value somewhere in a (cloned) JSON value. */
@@ -73,7 +158,14 @@ function fuzzer(seed) {
     for (let n = 1 + int(3); n > 0; n--) {
       const at = int(s.length + 1);
       const r = rand();
-      const piece = r < 0.3 ? pick(NUMBER_TEXT) : r < 0.5 ? pick(['"', "{", "}", "[", "]", ",", ":", "\\", "\\u12", "null"]) : r < 0.6 ? "[".repeat(int(3000)) : JSON.stringify(pick(STRINGS));
+      const piece =
+        r < 0.3
+          ? pick(NUMBER_TEXT)
+          : r < 0.5
+            ? pick(['"', "{", "}", "[", "]", ",", ":", "\\", "\\u12", "null"])
+            : r < 0.6
+              ? "[".repeat(int(3000))
+              : JSON.stringify(pick(STRINGS));
       s = rand() < 0.3 ? s.slice(0, at) + s.slice(at + int(20)) : s.slice(0, at) + piece + s.slice(at);
     }
     return s;
@@ -83,15 +175,28 @@ function fuzzer(seed) {
 
 const ISO = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
 const instance = buildInstance({
-  element: "infusionsoftrest", name: "fuzz", code: "grant",
+  element: "infusionsoftrest",
+  name: "fuzz",
+  code: "grant",
   oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
-  callbackUrl: "https://app.example.com/events", signatureKey: "key", resources: ["appointments", "contacts"],
+  callbackUrl: "https://app.example.com/events",
+  signatureKey: "key",
+  resources: ["appointments", "contacts"],
 });
-const resource = { name: "appointments", url: "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'", idField: "id",
-  datesConfiguration: { updatedDateField: "modification_date", createdDateField: "created_date" } };
+const resource = {
+  name: "appointments",
+  url: "/hubs/crm/appointments?where=modification_date>='${gmtDate:yyyy-MM-dd'T'HH:mm:ss'Z'}'",
+  idField: "id",
+  datesConfiguration: { updatedDateField: "modification_date", createdDateField: "created_date" },
+};
 const records = [
   { id: 1, modification_date: "2024-03-10T07:05:09.042Z", created_date: "2024-03-10T07:05:09.042Z" },
-  { id: "b", modification_date: "2024-03-10T07:05:10.000Z", created_date: "2024-01-01T00:00:00.000Z", extra: { n: [1, 2] } },
+  {
+    id: "b",
+    modification_date: "2024-03-10T07:05:10.000Z",
+    created_date: "2024-01-01T00:00:00.000Z",
+    extra: { n: [1, 2] },
+  },
 ];
 const state = { v: 1, watermark: 1710054309042, from: 1710054000000, seen: [["1", 1710054309042]] };
 
@@ -99,7 +204,11 @@ const state = { v: 1, watermark: 1710054309042, from: 1710054000000, seen: [["1"
 function expectClean(e, where) {
   assert.ok(e instanceof PollerError, `${where}: threw ${e?.constructor?.name}: ${e?.message}`);
   assert.notEqual(e.code, "internal", `${where}: the core trapped: ${e.message}`);
-  assert.equal(parseDate("2024-03-10T07:05:09.042Z", ISO), 1710054309042, `${where}: the canary parseDate failed after ${e.code}`);
+  assert.equal(
+    parseDate("2024-03-10T07:05:09.042Z", ISO),
+    1710054309042,
+    `${where}: the canary parseDate failed after ${e.code}`,
+  );
   const canary = detectChanges({ resource, startFrom: "beginning", body: JSON.stringify(records) });
   assert.equal(canary.events.length, 2, `${where}: the canary detectChanges failed after ${e.code}`);
 }
@@ -161,7 +270,8 @@ run("PollCycle", (fz) => {
     assert.ok(req.delayMs >= 0 && req.delayMs <= 86_400_000, `delay ${req.delayMs}`);
     const headers = {};
     for (const h of ["date", "retry-after", "elements-next-page-token", "x-keap-product-throttle-expiry-time"]) {
-      if (fz.rand() < 0.3) headers[h] = String(fz.pick([...STRINGS, ...NUMBERS, "Sun, 10 Mar 2024 07:05:09 GMT", "tok"]));
+      if (fz.rand() < 0.3)
+        headers[h] = String(fz.pick([...STRINGS, ...NUMBERS, "Sun, 10 Mar 2024 07:05:09 GMT", "tok"]));
     }
     const status = fz.rand() < 0.5 ? 200 : fz.pick([...NUMBERS, 401, 403, 429, 500, 503, 404, 301]);
     const body = fz.rand() < 0.5 ? JSON.stringify(fz.mutate(records)) : fz.mangle(JSON.stringify(records));

@@ -14,7 +14,9 @@ function raw(base, { method = "GET", path = "/", headers = {}, body } = {}) {
     const req = request({ hostname, port, method, path, headers, agent: false }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+      );
     });
     req.on("error", reject);
     if (body !== undefined) req.write(body);
@@ -46,9 +48,24 @@ test("bad percent-encoding gets 400 and the console server keeps answering", asy
 });
 
 test("odd request targets get an answer, never a crash or a file outside dist", async () => {
-  for (const path of ["/%00", "/..%2F..%2Fpackage.json", "/../../package.json", "//evil", "*", "http://evil.example/", "/__hub/%C0%80", "/__hub/appointments/%ZZ", "/elements/api-v2/%"]) {
+  for (const path of [
+    "/%00",
+    "/..%2F..%2Fpackage.json",
+    "/../../package.json",
+    "//evil",
+    "*",
+    "http://evil.example/",
+    "/__hub/%C0%80",
+    "/__hub/appointments/%ZZ",
+    "/elements/api-v2/%",
+  ]) {
     for (const method of ["GET", "HEAD", "POST", "PATCH", "OPTIONS"]) {
-      const r = await raw(consoleServer.url, { method, path, headers: { "content-type": "application/json" }, body: method === "POST" || method === "PATCH" ? "{{{" : undefined });
+      const r = await raw(consoleServer.url, {
+        method,
+        path,
+        headers: { "content-type": "application/json" },
+        body: method === "POST" || method === "PATCH" ? "{{{" : undefined,
+      });
       assert.ok(r.status >= 200 && r.status < 500, `${method} ${path}: ${r.status} ${r.text}`);
       assert.ok(!r.text.includes('"devDependencies"'), `${method} ${path} served a file outside dist`);
       assert.equal(r.headers["x-content-type-options"], "nosniff", `${method} ${path}`);
@@ -57,7 +74,10 @@ test("odd request targets get an answer, never a crash or a file outside dist", 
   assert.equal((await raw(consoleServer.url, { path: "/__hub" })).status, 200);
 });
 
-for (const [name, base] of [["console server", () => consoleServer.url], ["hub simulator", () => hub.url]]) {
+for (const [name, base] of [
+  ["console server", () => consoleServer.url],
+  ["hub simulator", () => hub.url],
+]) {
   test(`${name}: a foreign Host (DNS rebinding) and foreign origins are refused before anything happens`, async () => {
     const url = base();
     const port = new URL(url).port;
@@ -66,7 +86,8 @@ for (const [name, base] of [["console server", () => consoleServer.url], ["hub s
     assert.ok(!rebound.text.includes("sim-user-secret"));
     const before = hub.records("appointments").length;
     const planted = await raw(url, {
-      method: "POST", path: "/__hub/appointments",
+      method: "POST",
+      path: "/__hub/appointments",
       headers: { origin: "http://127.0.0.1:1", "content-type": "text/plain" },
       body: JSON.stringify({ fields: { modification_date: "9999-01-01T00:00:00.000Z" } }),
     });
@@ -103,7 +124,10 @@ test("the configured host is accepted besides loopback names", async () => {
   const h = await startHubSimulator({ allowedHosts: ["devbox.internal"] });
   try {
     assert.equal((await raw(h.url, { path: "/__hub", headers: { host: `devbox.internal:${h.port}` } })).status, 200);
-    assert.equal((await raw(h.url, { path: "/__hub", headers: { host: `devbox.internal.evil:${h.port}` } })).status, 421);
+    assert.equal(
+      (await raw(h.url, { path: "/__hub", headers: { host: `devbox.internal.evil:${h.port}` } })).status,
+      421,
+    );
   } finally {
     await h.close();
   }
@@ -117,19 +141,44 @@ test("bodies over the limit get 413 and are not kept; a 401 webhook body is not 
     const declared = await raw(small.url, { method: "POST", path: "/__hub/webhook", body: big });
     assert.equal(declared.status, 413);
     // Chunked, so the server only learns the size while reading.
-    const chunked = await raw(small.url, { method: "POST", path: "/__hub/webhook", headers: { "transfer-encoding": "chunked" }, body: big });
+    const chunked = await raw(small.url, {
+      method: "POST",
+      path: "/__hub/webhook",
+      headers: { "transfer-encoding": "chunked" },
+      body: big,
+    });
     assert.equal(chunked.status, 413);
-    const control = await raw(small.url, { method: "POST", path: "/__hub/appointments", body: JSON.stringify({ fields: { pad: big } }) });
+    const control = await raw(small.url, {
+      method: "POST",
+      path: "/__hub/appointments",
+      body: JSON.stringify({ fields: { pad: big } }),
+    });
     assert.equal(control.status, 413);
     assert.deepEqual(small.received(), []);
 
     const body = JSON.stringify({ message: { events: [], pad: "y".repeat(500) } });
-    const bad = await raw(small.url, { method: "POST", path: "/__hub/webhook", headers: { "elements-webhook-signature": signWebhookBody(body, "wrong") }, body });
+    const bad = await raw(small.url, {
+      method: "POST",
+      path: "/__hub/webhook",
+      headers: { "elements-webhook-signature": signWebhookBody(body, "wrong") },
+      body,
+    });
     assert.equal(bad.status, 401);
-    const good = await raw(small.url, { method: "POST", path: "/__hub/webhook", headers: { "elements-webhook-signature": signWebhookBody(body, small.signatureKey) }, body });
+    const good = await raw(small.url, {
+      method: "POST",
+      path: "/__hub/webhook",
+      headers: { "elements-webhook-signature": signWebhookBody(body, small.signatureKey) },
+      body,
+    });
     assert.equal(good.status, 200);
     const got = small.received();
-    assert.deepEqual(got.map((r) => [r.status, r.rawBody === null, r.body === null]), [[401, true, true], [200, false, false]]);
+    assert.deepEqual(
+      got.map((r) => [r.status, r.rawBody === null, r.body === null]),
+      [
+        [401, true, true],
+        [200, false, false],
+      ],
+    );
     assert.equal(got[1].rawBody, body);
   } finally {
     await small.close();

@@ -4,13 +4,24 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import {
-  startHubSimulator, parseWhere, compileWhere, parseInstant, CeqlError, DEFAULT_CREDENTIALS,
+  startHubSimulator,
+  parseWhere,
+  compileWhere,
+  parseInstant,
+  CeqlError,
+  DEFAULT_CREDENTIALS,
 } from "../../pkg/src/testing.js";
 
 const T0 = Date.UTC(2024, 0, 10, 12, 0, 0);
 
 function clock(start = T0) {
-  const c = { t: start, now: () => c.t, advance: (ms) => { c.t += ms; } };
+  const c = {
+    t: start,
+    now: () => c.t,
+    advance: (ms) => {
+      c.t += ms;
+    },
+  };
   return c;
 }
 
@@ -18,7 +29,11 @@ async function get(hub, path, { auth = hub.authorization, headers = {} } = {}) {
   const res = await fetch(hub.baseUrl + path, { headers: { ...(auth ? { authorization: auth } : {}), ...headers } });
   const text = await res.text();
   let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
   return { status: res.status, headers: res.headers, text, json };
 }
 
@@ -82,7 +97,11 @@ describe("CEQL", () => {
     for (const bad of ["", "id =", "id = 'x", "(id = 1", "id = 1 AND", "id ! 1", "id = 1 id = 2", "= 1", "id IN 1"]) {
       assert.throws(() => parseWhere(bad), CeqlError, bad);
     }
-    try { parseWhere("id = 1 AND"); } catch (e) { assert.equal(e.column, 11); }
+    try {
+      parseWhere("id = 1 AND");
+    } catch (e) {
+      assert.equal(e.column, 11);
+    }
   });
 });
 
@@ -95,12 +114,18 @@ describe("hub API", () => {
   after(() => hub.close());
 
   test("Authorization is checked: 401 with a JSON message otherwise", async () => {
-    for (const auth of [null, "User x, Organization y, Element z", `User ${DEFAULT_CREDENTIALS.user}, Organization ${DEFAULT_CREDENTIALS.organization}`]) {
+    for (const auth of [
+      null,
+      "User x, Organization y, Element z",
+      `User ${DEFAULT_CREDENTIALS.user}, Organization ${DEFAULT_CREDENTIALS.organization}`,
+    ]) {
       const r = await get(hub, "/hubs/crm/appointments", { auth });
       assert.equal(r.status, 401);
       assert.match(r.json.message, /Invalid/);
     }
-    const ok = await get(hub, "/hubs/crm/appointments", { auth: "User sim-user-secret,Organization sim-organization-secret,  Element sim-element-token" });
+    const ok = await get(hub, "/hubs/crm/appointments", {
+      auth: "User sim-user-secret,Organization sim-organization-secret,  Element sim-element-token",
+    });
     assert.equal(ok.status, 200);
   });
 
@@ -117,7 +142,18 @@ describe("hub API", () => {
 
   test("every resource serves Keap-shaped records in order of updated then id", async () => {
     const fields = {
-      appointments: ["id", "title", "description", "location", "start_date", "end_date", "contact_id", "user", "creation_date", "modification_date"],
+      appointments: [
+        "id",
+        "title",
+        "description",
+        "location",
+        "start_date",
+        "end_date",
+        "contact_id",
+        "user",
+        "creation_date",
+        "modification_date",
+      ],
       contacts: ["id", "given_name", "family_name", "email_addresses", "date_created", "last_updated"],
       opportunities: ["id", "opportunity_title", "contact", "stage", "date_created", "last_updated"],
       tasks: ["id", "title", "due_date", "completed", "creation_date", "modification_date"],
@@ -136,7 +172,8 @@ describe("hub API", () => {
         assert.ok(Date.parse(rec[upd]) >= Date.parse(rec[cfg.datesConfiguration.createdDateField]));
       }
       for (let i = 1; i < r.json.length; i++) {
-        const a = r.json[i - 1], b = r.json[i];
+        const a = r.json[i - 1],
+          b = r.json[i];
         assert.ok(a[upd] < b[upd] || (a[upd] === b[upd] && a.id < b.id), `${resource} order at ${i}`);
       }
     }
@@ -160,14 +197,26 @@ describe("hub API", () => {
     const pivot = all[20].modification_date;
     const seconds = pivot.slice(0, 19) + "Z"; // lower precision literal
     const later = (await get(hub, "/hubs/crm/appointments" + where(`modification_date > '${seconds}'`))).json;
-    assert.deepEqual(later.map((r) => r.id), all.filter((r) => Date.parse(r.modification_date) > Date.parse(seconds)).map((r) => r.id));
+    assert.deepEqual(
+      later.map((r) => r.id),
+      all.filter((r) => Date.parse(r.modification_date) > Date.parse(seconds)).map((r) => r.id),
+    );
     assert.ok(later.some((r) => r.modification_date === pivot) || Date.parse(pivot) === Date.parse(seconds));
-    const both = (await get(hub, "/hubs/crm/appointments" + where(`id = ${all[0].id} OR (id = ${all[1].id} AND location = '${all[1].location.replace(/'/g, "''")}')`))).json;
+    const both = (
+      await get(
+        hub,
+        "/hubs/crm/appointments" +
+          where(`id = ${all[0].id} OR (id = ${all[1].id} AND location = '${all[1].location.replace(/'/g, "''")}')`),
+      )
+    ).json;
     assert.deepEqual(both.map((r) => r.id).sort(), [all[0].id, all[1].id].sort());
     const bad = await get(hub, "/hubs/crm/appointments" + where("modification_date > "));
     assert.equal(bad.status, 400);
     assert.match(bad.json.message, /where/);
-    const notDate = await get(hub, "/hubs/crm/appointments" + where("modification_date > 'Mon Jan 01 10:00:00 GMT 2024'"));
+    const notDate = await get(
+      hub,
+      "/hubs/crm/appointments" + where("modification_date > 'Mon Jan 01 10:00:00 GMT 2024'"),
+    );
     assert.equal(notDate.status, 400);
     assert.match(notDate.json.message, /not a date/);
     const unknown = await get(hub, "/hubs/crm/appointments" + where("nope = 1"));
@@ -178,9 +227,13 @@ describe("hub API", () => {
   test("paging: tokens, counts, Date header from the simulator clock", async () => {
     const all = (await get(hub, "/hubs/crm/appointments")).json;
     const seen = [];
-    let token = null, pages = 0;
+    let token = null,
+      pages = 0;
     do {
-      const r = await get(hub, `/hubs/crm/appointments?pageSize=7${token ? `&nextPage=${encodeURIComponent(token)}` : ""}`);
+      const r = await get(
+        hub,
+        `/hubs/crm/appointments?pageSize=7${token ? `&nextPage=${encodeURIComponent(token)}` : ""}`,
+      );
       assert.equal(r.status, 200);
       assert.equal(r.headers.get("elements-total-count"), String(all.length));
       assert.equal(r.headers.get("elements-returned-count"), String(r.json.length));
@@ -190,7 +243,10 @@ describe("hub API", () => {
       pages++;
     } while (token);
     assert.equal(pages, Math.ceil(all.length / 7));
-    assert.deepEqual(seen.map((r) => r.id), all.map((r) => r.id));
+    assert.deepEqual(
+      seen.map((r) => r.id),
+      all.map((r) => r.id),
+    );
     const bad = await get(hub, "/hubs/crm/appointments?nextPage=garbage");
     assert.equal(bad.status, 400);
     assert.equal((await get(hub, "/hubs/crm/appointments?pageSize=0")).status, 400);
@@ -244,9 +300,18 @@ describe("hub API", () => {
     assert.equal(mine[1].updated, patched.json.modification_date);
     assert.deepEqual(hub.versions("appointments"), versions);
     assert.equal((await control(hub, "PATCH", "/appointments/424242", { fields: {} })).status, 404);
-    assert.throws(() => hub.mutate({ resource: "appointments", op: "update", id: 424242 }), (e) => e.code === "hub.not-found");
-    assert.throws(() => hub.mutate({ resource: "appointments", op: "upsert" }), (e) => e.code === "hub.bad-request");
-    assert.throws(() => hub.mutate({ resource: "nope", op: "create" }), (e) => e.code === "hub.not-found");
+    assert.throws(
+      () => hub.mutate({ resource: "appointments", op: "update", id: 424242 }),
+      (e) => e.code === "hub.not-found",
+    );
+    assert.throws(
+      () => hub.mutate({ resource: "appointments", op: "upsert" }),
+      (e) => e.code === "hub.bad-request",
+    );
+    assert.throws(
+      () => hub.mutate({ resource: "nope", op: "create" }),
+      (e) => e.code === "hub.not-found",
+    );
     assert.equal((await control(hub, "POST", "/nope", {})).status, 404);
   });
 
@@ -321,7 +386,12 @@ describe("faults", () => {
 
   test("probabilities are deterministic from the seed", async () => {
     const run = async () => {
-      const h = await startHubSimulator({ seed: 99, now: c.now, resources: ["tasks"], faults: { throttle: 0.3, serverError: 0.2 } });
+      const h = await startHubSimulator({
+        seed: 99,
+        now: c.now,
+        resources: ["tasks"],
+        faults: { throttle: 0.3, serverError: 0.2 },
+      });
       const statuses = [];
       for (let i = 0; i < 30; i++) statuses.push((await get(h, "/hubs/crm/tasks")).status);
       await h.close();
@@ -342,10 +412,13 @@ describe("faults", () => {
 
 describe("webhook receiver", () => {
   let hub;
-  before(async () => { hub = await startHubSimulator({ signatureKey: "s3cret" }); });
+  before(async () => {
+    hub = await startHubSimulator({ signatureKey: "s3cret" });
+  });
   after(() => hub.close());
 
-  const post = (body, headers) => fetch(hub.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const post = (body, headers) =>
+    fetch(hub.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   const sign = (body, key = "s3cret") => `sha256=${createHmac("sha256", key).update(body).digest("base64")}`;
 
   test("verifies the signature of the raw body and records what arrived", async () => {
@@ -358,7 +431,14 @@ describe("webhook receiver", () => {
     assert.equal(none.status, 401);
     const got = hub.received();
     assert.equal(got.length, 3);
-    assert.deepEqual(got.map((r) => [r.verified, r.webhookId, r.status]), [[true, "w-1", 200], [false, "w-2", 401], [false, null, 401]]);
+    assert.deepEqual(
+      got.map((r) => [r.verified, r.webhookId, r.status]),
+      [
+        [true, "w-1", 200],
+        [false, "w-2", 401],
+        [false, null, 401],
+      ],
+    );
     assert.deepEqual(got[0].body, JSON.parse(body));
     assert.equal(got[0].rawBody, body);
     assert.equal(got[0].headers["content-type"], "application/json");
@@ -377,7 +457,10 @@ describe("webhook receiver", () => {
     assert.equal(r.status, 429);
     assert.equal(r.headers.get("retry-after"), "3");
     assert.equal((await post(body, h)).status, 200);
-    assert.deepEqual(hub.received().map((x) => x.status), [500, 429, 200]);
+    assert.deepEqual(
+      hub.received().map((x) => x.status),
+      [500, 429, 200],
+    );
   });
 });
 
@@ -411,15 +494,19 @@ test("close() ends keep-alive sockets and pending slow responses promptly", asyn
   const hub = await startHubSimulator({ resources: ["tasks"] });
   const agent = new http.Agent({ keepAlive: true });
   const status = await new Promise((resolve, reject) => {
-    http.get(hub.baseUrl + "/hubs/crm/tasks", { agent, headers: { authorization: hub.authorization } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode));
-    }).on("error", reject);
+    http
+      .get(hub.baseUrl + "/hubs/crm/tasks", { agent, headers: { authorization: hub.authorization } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode));
+      })
+      .on("error", reject);
   });
   assert.equal(status, 200);
   hub.setFaults({ latencyMs: 3_600_000 }); // an hour: close() must not wait for it
   const pending = fetch(hub.baseUrl + "/hubs/crm/tasks", { headers: { authorization: hub.authorization } }).then(
-    (r) => r.text(), (e) => e);
+    (r) => r.text(),
+    (e) => e,
+  );
   while (hub.requests().length < 2) await new Promise((r) => setImmediate(r));
   await hub.close();
   await pending;

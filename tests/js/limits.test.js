@@ -3,22 +3,42 @@
 // status or took seconds before.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildInstance, detectChanges, normalizeConfig, validateConfig, renderPollUrl, Poller, PollCycle, PollerError } from "elements-poller";
+import {
+  buildInstance,
+  detectChanges,
+  normalizeConfig,
+  validateConfig,
+  renderPollUrl,
+  Poller,
+  PollCycle,
+  PollerError,
+} from "elements-poller";
 
-const resource = { name: "appointments", url: "/hubs/crm/appointments", idField: "id", datesConfiguration: { updatedDateField: "modification_date" } };
+const resource = {
+  name: "appointments",
+  url: "/hubs/crm/appointments",
+  idField: "id",
+  datesConfiguration: { updatedDateField: "modification_date" },
+};
 const FAR = "99999999-01-01T00:00:00.000Z"; // the default pattern reads years up to 99,999,999
 const BIG = 12345678901234567890n; // above 2^64 / 2: serde_json reads it as a u64
 
 function instance() {
   return buildInstance({
-    element: "infusionsoftrest", name: "big", code: "grant",
+    element: "infusionsoftrest",
+    name: "big",
+    code: "grant",
     oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
-    callbackUrl: "https://app.example.com/events", resources: ["appointments"],
+    callbackUrl: "https://app.example.com/events",
+    resources: ["appointments"],
   });
 }
 
 test("normalizeConfig keeps an integer JS cannot hold, as its digits, on a body validateConfig accepts", () => {
-  const text = JSON.stringify({ ...instance(), extra: "@" }).replace('"@"', `{"big": ${BIG}, "neg": -9007199254740993, "safe": 9007199254740991}`);
+  const text = JSON.stringify({ ...instance(), extra: "@" }).replace(
+    '"@"',
+    `{"big": ${BIG}, "neg": -9007199254740993, "safe": 9007199254740991}`,
+  );
   assert.equal(validateConfig(text).ok, true);
   const out = normalizeConfig(text);
   assert.deepEqual(out.extra, { big: String(BIG), neg: "-9007199254740993", safe: 9007199254740991 });
@@ -26,14 +46,22 @@ test("normalizeConfig keeps an integer JS cannot hold, as its digits, on a body 
   // shortest digits that read back as it): those digits come back.
   assert.equal(normalizeConfig({ ...instance(), extra: 2 ** 60 }).extra, "1152921504606847000");
   // The Poller reads its instance with normalizeConfig: it trapped on such a body too.
-  const poller = new Poller({ instance: { ...instance(), extra: 2 ** 60 }, baseUrl: "http://hub.invalid", auth: { user: "u", organization: "o", element: "e" }, onEvents() {} });
+  const poller = new Poller({
+    instance: { ...instance(), extra: 2 ** 60 },
+    baseUrl: "http://hub.invalid",
+    auth: { user: "u", organization: "o", element: "e" },
+    onEvents() {},
+  });
   assert.ok(poller instanceof Poller);
 });
 
 test("detectChanges on a record dated year 99,999,999: no trap, and the state reads back exactly", () => {
   const body = JSON.stringify([{ id: 1, modification_date: FAR }]);
   const first = detectChanges({ resource, startFrom: "beginning", now: Date.UTC(2024, 0, 1), body });
-  assert.deepEqual(first.events.map((e) => [e.objectId, e.date]), [["1", "+99999999-01-01T00:00:00.000Z"]]);
+  assert.deepEqual(
+    first.events.map((e) => [e.objectId, e.date]),
+    [["1", "+99999999-01-01T00:00:00.000Z"]],
+  );
   // Wherever the state keeps that instant (in `seen` at least, to emit it only once), it is
   // the exact digits, not a rounded number.
   const { watermark, from, evicted, seen } = first.state;
@@ -53,24 +81,41 @@ test("detectChanges with raw records holding an integer beyond 2^53 and a saved 
   assert.equal(out.events[0].objectId, String(BIG));
   assert.equal(out.events[0].raw.n, "-9223372036854775808");
   assert.equal(out.events[0].raw.id, String(BIG));
-  const state = '{"v":1,"watermark":-9223372036854775808,"from":null,"evicted":9223372036854775807,"seen":[["x",9223372036854775807]]}';
+  const state =
+    '{"v":1,"watermark":-9223372036854775808,"from":null,"evicted":9223372036854775807,"seen":[["x",9223372036854775807]]}';
   const later = detectChanges({ resource, state, body });
   assert.equal(later.state.evicted, "9223372036854775807");
-  assert.deepEqual(later.state.seen.find(([id]) => id === "x"), ["x", "9223372036854775807"]);
+  assert.deepEqual(
+    later.state.seen.find(([id]) => id === "x"),
+    ["x", "9223372036854775807"],
+  );
 });
 
 test("PollCycle.finish with a far-future date does not trap", () => {
-  const cycle = new PollCycle({ resource, baseUrl: "http://hub.invalid", startFrom: "beginning", now: Date.UTC(2024, 0, 1) });
+  const cycle = new PollCycle({
+    resource,
+    baseUrl: "http://hub.invalid",
+    startFrom: "beginning",
+    now: Date.UTC(2024, 0, 1),
+  });
   assert.ok(cycle.nextRequest());
   cycle.handleResponse({ status: 200, body: JSON.stringify([{ id: "f", modification_date: FAR }]) });
   assert.equal(cycle.nextRequest(), null);
-  assert.deepEqual(cycle.finish().events.map((e) => e.objectId), ["f"]);
+  assert.deepEqual(
+    cycle.finish().events.map((e) => e.objectId),
+    ["f"],
+  );
 });
 
 test("only whole numbers 100-599 are HTTP statuses: anything else is a transport failure, never cut to 16 bits", () => {
   const body = JSON.stringify([{ id: "a", modification_date: "2024-03-10T07:05:09.042Z" }]);
   const run = (status) => {
-    const cycle = new PollCycle({ resource, baseUrl: "http://hub.invalid", startFrom: "beginning", retry: { maxRetries: 0 } });
+    const cycle = new PollCycle({
+      resource,
+      baseUrl: "http://hub.invalid",
+      startFrom: "beginning",
+      retry: { maxRetries: 0 },
+    });
     cycle.nextRequest();
     cycle.handleResponse({ status, body });
     assert.equal(cycle.nextRequest(), null);
@@ -79,7 +124,11 @@ test("only whole numbers 100-599 are HTTP statuses: anything else is a transport
   assert.equal(run(200).events.length, 1);
   // 65736 and 2^32 + 200 are 200 modulo 2^16, -65336 too; 200.9 truncates to 200.
   for (const status of [65736, -65336, 2 ** 32 + 200, 200.9, 0, Number.NaN, 99, 600, -1, Infinity]) {
-    assert.throws(() => run(status), (e) => e instanceof PollerError && e.code === "cycle.retries-exhausted" && /HTTP 0 /.test(e.message), `status ${status}`);
+    assert.throws(
+      () => run(status),
+      (e) => e instanceof PollerError && e.code === "cycle.retries-exhausted" && /HTTP 0 /.test(e.message),
+      `status ${status}`,
+    );
   }
 });
 
@@ -100,14 +149,25 @@ test("a 1 MB url template: one clear diagnostic, and no call takes long", (t) =>
   assert.equal(long.length, 1);
   assert.equal(long[0].severity, "error");
   assert.equal(long[0].path, 'configuration["event.poller.configuration"].appointments.url');
-  assert.ok(!v.diagnostics.some((d) => d.code === "poller.url.unknown-variable"), "the url is refused before it is parsed");
+  assert.ok(
+    !v.diagnostics.some((d) => d.code === "poller.url.unknown-variable"),
+    "the url is refused before it is parsed",
+  );
   const big = { ...resource, url };
-  assert.throws(() => timed("renderPollUrl", () => renderPollUrl(big, { watermark: 0 })), { name: "PollerError", code: "poller.url.too-long" });
-  assert.throws(() => timed("new PollCycle", () => new PollCycle({ resource: big, baseUrl: "http://hub.invalid" })), { name: "PollerError", code: "poller.url.too-long" });
+  assert.throws(() => timed("renderPollUrl", () => renderPollUrl(big, { watermark: 0 })), {
+    name: "PollerError",
+    code: "poller.url.too-long",
+  });
+  assert.throws(() => timed("new PollCycle", () => new PollCycle({ resource: big, baseUrl: "http://hub.invalid" })), {
+    name: "PollerError",
+    code: "poller.url.too-long",
+  });
   // Below the limit the template is read variable by variable, columns included.
   const under = { ...resource, url: "/x?" + "é${}".repeat(3000) };
   body.configuration["event.poller.configuration"].appointments.url = under.url;
-  const unknown = timed("validateConfig, 16 KB", () => validateConfig(body)).diagnostics.filter((d) => d.code === "poller.url.unknown-variable");
+  const unknown = timed("validateConfig, 16 KB", () => validateConfig(body)).diagnostics.filter(
+    (d) => d.code === "poller.url.unknown-variable",
+  );
   assert.equal(unknown.length, 3000);
   assert.match(unknown[2999].message, /column 12001:/);
 });

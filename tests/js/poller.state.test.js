@@ -10,11 +10,30 @@ import { hubInstance } from "./helpers/instance.js";
 test("two instances with the same name on one store keep their own state and eventIds", async () => {
   const t = Date.now() - 60_000;
   // Two hubs with the same records (same seed, a frozen clock), reached with different Element tokens.
-  const a = await startHubSimulator({ seed: 4, now: () => t, resources: { appointments: 20 }, credentials: { element: "token-of-a" } });
-  const b = await startHubSimulator({ seed: 4, now: () => t, resources: { appointments: 20 }, credentials: { element: "token-of-b" } });
+  const a = await startHubSimulator({
+    seed: 4,
+    now: () => t,
+    resources: { appointments: 20 },
+    credentials: { element: "token-of-a" },
+  });
+  const b = await startHubSimulator({
+    seed: 4,
+    now: () => t,
+    resources: { appointments: 20 },
+    credentials: { element: "token-of-b" },
+  });
   try {
     const store = new MemoryStore();
-    const poller = (hub) => new Poller({ instance: hubInstance(hub, ["appointments"], { name: "CRM events" }), baseUrl: hub.baseUrl, auth: hub.credentials, store, startFrom: "beginning", rateLimit: Infinity, onEvents: () => {} });
+    const poller = (hub) =>
+      new Poller({
+        instance: hubInstance(hub, ["appointments"], { name: "CRM events" }),
+        baseUrl: hub.baseUrl,
+        auth: hub.credentials,
+        store,
+        startFrom: "beginning",
+        rateLimit: Infinity,
+        onEvents: () => {},
+      });
     const events = [];
     const pa = poller(a);
     const pb = poller(b);
@@ -24,12 +43,26 @@ test("two instances with the same name on one store keep their own state and eve
     const [sb] = await pb.pollOnce();
     assert.equal(sa.events, 20);
     assert.equal(sb.events, 20, "b polled from its own first poll, not from a's state");
-    assert.equal(new Set(events.map((e) => e.eventId)).size, 40, "the same versions of two instances have different eventIds");
+    assert.equal(
+      new Set(events.map((e) => e.eventId)).size,
+      40,
+      "the same versions of two instances have different eventIds",
+    );
     const stateKeys = (await store.keys("poller/")).filter((k) => k.includes("/state/"));
     assert.equal(stateKeys.length, 2, stateKeys.join(", "));
-    assert.ok(stateKeys.every((k) => !k.includes("token-of")), "the token is not in the keys");
+    assert.ok(
+      stateKeys.every((k) => !k.includes("token-of")),
+      "the token is not in the keys",
+    );
     // An explicit id is the identity.
-    const pc = new Poller({ instance: hubInstance(a, ["appointments"], { name: "CRM events" }), baseUrl: a.baseUrl, auth: a.credentials, store, id: "inst/42", onEvents: () => {} });
+    const pc = new Poller({
+      instance: hubInstance(a, ["appointments"], { name: "CRM events" }),
+      baseUrl: a.baseUrl,
+      auth: a.credentials,
+      store,
+      id: "inst/42",
+      onEvents: () => {},
+    });
     await pc.pollOnce();
     assert.ok(await store.get("poller/inst%2F42/state/appointments"));
   } finally {
@@ -40,7 +73,17 @@ test("two instances with the same name on one store keep their own state and eve
 
 /** A polled Poller over `store`, and the key of its appointments state. */
 async function polled(hub, store, options = {}) {
-  const make = (more = {}) => new Poller({ instance: hubInstance(hub, ["appointments"]), baseUrl: hub.baseUrl, auth: hub.credentials, store, rateLimit: Infinity, onEvents: () => {}, ...options, ...more });
+  const make = (more = {}) =>
+    new Poller({
+      instance: hubInstance(hub, ["appointments"]),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      store,
+      rateLimit: Infinity,
+      onEvents: () => {},
+      ...options,
+      ...more,
+    });
   const poller = make();
   const [first] = await poller.pollOnce();
   assert.equal(first.error, undefined);
@@ -104,7 +147,13 @@ test('an unreadable state ("null", not JSON, not an object) is an error naming t
 
 test("onLostState is checked", () => {
   assert.throws(
-    () => new Poller({ instance: { name: "x", configuration: {} }, baseUrl: "http://127.0.0.1:1", auth: { user: "u", organization: "o", element: "e" }, onLostState: "ignore" }),
+    () =>
+      new Poller({
+        instance: { name: "x", configuration: {} },
+        baseUrl: "http://127.0.0.1:1",
+        auth: { user: "u", organization: "o", element: "e" },
+        onLostState: "ignore",
+      }),
     (e) => e instanceof PollerError && e.code === "poller.on-lost-state",
   );
 });

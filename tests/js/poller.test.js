@@ -2,7 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { Poller, PollCycle, MemoryStore, buildNotifications, retrySchedule, detectChanges, PollerError, refreshIntervalMs } from "elements-poller";
+import {
+  Poller,
+  PollCycle,
+  MemoryStore,
+  buildNotifications,
+  retrySchedule,
+  detectChanges,
+  PollerError,
+  refreshIntervalMs,
+} from "elements-poller";
 import { startHubSimulator } from "elements-poller/testing";
 import { hubInstance } from "./helpers/instance.js";
 import { virtualClock, settle, once } from "./helpers/clock.js";
@@ -12,9 +21,17 @@ const instanceFor = (hub, resources = ["appointments"]) => hubInstance(hub, reso
 test("PollCycle driven by hand reads every page and follows the next-page token", async () => {
   const hub = await startHubSimulator({ seed: 2, resources: { appointments: 35 } });
   try {
-    const cycle = new PollCycle({ instance: instanceFor(hub), resource: "appointments", state: null, startFrom: "beginning", now: Date.now(), baseUrl: hub.baseUrl, auth: hub.credentials });
+    const cycle = new PollCycle({
+      instance: instanceFor(hub),
+      resource: "appointments",
+      state: null,
+      startFrom: "beginning",
+      now: Date.now(),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+    });
     const urls = [];
-    for (let req; (req = cycle.nextRequest()); ) {
+    for (let req; (req = cycle.nextRequest());) {
       urls.push(req.url);
       assert.equal(req.headers.Authorization, hub.authorization);
       const res = await fetch(req.url, { headers: req.headers });
@@ -35,21 +52,39 @@ test("PollCycle driven by hand reads every page and follows the next-page token"
 test("PollCycle: 401 fails the cycle with cycle.auth; 429 asks for a retry with delayMs", async () => {
   const hub = await startHubSimulator({ seed: 3, resources: { appointments: 3 } });
   try {
-    const bad = new PollCycle({ resource: { ...hub.pollerConfig("appointments"), name: "appointments" }, baseUrl: hub.baseUrl, auth: { user: "x", organization: "y", element: "z" } });
+    const bad = new PollCycle({
+      resource: { ...hub.pollerConfig("appointments"), name: "appointments" },
+      baseUrl: hub.baseUrl,
+      auth: { user: "x", organization: "y", element: "z" },
+    });
     const req = bad.nextRequest();
     const res = await fetch(req.url, { headers: req.headers });
     bad.handleResponse({ status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) });
     assert.equal(bad.nextRequest(), null);
-    assert.throws(() => bad.finish(), (e) => e instanceof PollerError && e.code === "cycle.auth");
+    assert.throws(
+      () => bad.finish(),
+      (e) => e instanceof PollerError && e.code === "cycle.auth",
+    );
 
-    const c = new PollCycle({ resource: { ...hub.pollerConfig("appointments"), name: "appointments" }, baseUrl: hub.baseUrl, auth: hub.credentials });
+    const c = new PollCycle({
+      resource: { ...hub.pollerConfig("appointments"), name: "appointments" },
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+    });
     assert.equal(c.nextRequest().retry, undefined, "a first request is no retry");
     c.handleResponse({ status: 429, headers: { "retry-after": "7" }, body: "" });
     const retry = c.nextRequest();
     assert.equal(retry.delayMs, 7000);
-    assert.deepEqual(retry.retry, { attempt: 1, reason: "throttled", status: 429, delayFrom: "retry-after" }, "the core says it is a retry, and why");
+    assert.deepEqual(
+      retry.retry,
+      { attempt: 1, reason: "throttled", status: 429, delayFrom: "retry-after" },
+      "the core says it is a retry, and why",
+    );
     c.handleResponse({ status: 0, headers: {}, body: "" });
-    assert.deepEqual({ ...c.nextRequest().retry, delayFrom: undefined }, { attempt: 2, reason: "transport", status: 0, delayFrom: undefined });
+    assert.deepEqual(
+      { ...c.nextRequest().retry, delayFrom: undefined },
+      { attempt: 2, reason: "transport", status: 0, delayFrom: undefined },
+    );
   } finally {
     await hub.close();
   }
@@ -59,7 +94,9 @@ test("buildNotifications signs the exact body bytes (verified with node:crypto)"
   const { events } = detectChanges({
     resource: { name: "appointments", idField: "id", datesConfiguration: { updatedDateField: "u" } },
     startFrom: "beginning",
-    body: JSON.stringify(Array.from({ length: 23 }, (_, i) => ({ id: i, u: `2024-01-01T00:00:${String(i).padStart(2, "0")}.000Z` }))),
+    body: JSON.stringify(
+      Array.from({ length: 23 }, (_, i) => ({ id: i, u: `2024-01-01T00:00:${String(i).padStart(2, "0")}.000Z` })),
+    ),
     now: 0,
   });
   const requests = buildNotifications(events, { callbackUrl: "https://hooks.example.com/in", signatureKey: "s3cret" });
@@ -72,8 +109,14 @@ test("buildNotifications signs the exact body bytes (verified with node:crypto)"
     const { message } = JSON.parse(r.body);
     assert.ok(message.eventId && message.events.length <= 10);
   }
-  assert.equal(buildNotifications(events, { callbackUrl: "https://x.example" })[0].headers["Elements-Webhook-Signature"], undefined);
-  assert.deepEqual(retrySchedule(), [1, 2, 3, 4, 5, 6, 7, 8, 9].map((x) => 2 ** (2 * x) * 1000));
+  assert.equal(
+    buildNotifications(events, { callbackUrl: "https://x.example" })[0].headers["Elements-Webhook-Signature"],
+    undefined,
+  );
+  assert.deepEqual(
+    retrySchedule(),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9].map((x) => 2 ** (2 * x) * 1000),
+  );
 });
 
 test("Poller.pollOnce: one summary per resource, events once, state saved", async () => {
@@ -93,20 +136,37 @@ test("Poller.pollOnce: one summary per resource, events once, state saved", asyn
     const seen = [];
     poller.addEventListener("events", (e) => seen.push(e.detail.resource));
     const pages = [];
-    poller.addEventListener("page", (e) => e.detail.resource === "appointments" && pages.push([e.detail.pages, e.detail.records, e.detail.events]));
+    poller.addEventListener(
+      "page",
+      (e) => e.detail.resource === "appointments" && pages.push([e.detail.pages, e.detail.records, e.detail.events]),
+    );
     const first = await poller.pollOnce();
-    assert.deepEqual(first.map((s) => [s.resource, s.pages, s.records, s.events, s.error]), [
-      ["appointments", 3, 25, 25, undefined],
-      ["contacts", 2, 12, 12, undefined],
-    ]);
+    assert.deepEqual(
+      first.map((s) => [s.resource, s.pages, s.records, s.events, s.error]),
+      [
+        ["appointments", 3, 25, 25, undefined],
+        ["contacts", 2, 12, 12, undefined],
+      ],
+    );
     assert.equal(received.length, 37);
     assert.deepEqual(seen.sort(), ["appointments", "contacts"]);
-    assert.deepEqual(pages, [[1, 10, 10], [2, 20, 20], [3, 25, 25]], "progress after each page");
+    assert.deepEqual(
+      pages,
+      [
+        [1, 10, 10],
+        [2, 20, 20],
+        [3, 25, 25],
+      ],
+      "progress after each page",
+    );
     assert.equal((await poller.state("appointments")).v, 1);
 
     hub.mutate({ resource: "contacts", op: "update", count: 3 });
     const second = await poller.pollOnce();
-    assert.deepEqual(second.map((s) => s.events), [0, 3]);
+    assert.deepEqual(
+      second.map((s) => s.events),
+      [0, 3],
+    );
     assert.equal(received.length, 40);
     assert.ok(received.slice(37).every((e) => e.eventType === "UPDATED"));
   } finally {
@@ -117,7 +177,12 @@ test("Poller.pollOnce: one summary per resource, events once, state saved", asyn
 test("Poller: a failed cycle reports its error and keeps the old state", async () => {
   const hub = await startHubSimulator({ seed: 5, resources: { appointments: 5 } });
   try {
-    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: { ...hub.credentials, element: "wrong" }, rateLimit: Infinity });
+    const poller = new Poller({
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: { ...hub.credentials, element: "wrong" },
+      rateLimit: Infinity,
+    });
     const errors = [];
     poller.addEventListener("error", (e) => errors.push(e.detail.error.code));
     const [summary] = await poller.pollOnce();
@@ -133,19 +198,42 @@ test("Poller retries throttled requests, honouring the core's delay", async () =
   const hub = await startHubSimulator({ seed: 6, resources: { appointments: 5 } });
   try {
     // A throttle twice, a 503, then a connection cut mid-body (a transport failure).
-    hub.setFaults({ next: [{ fault: "throttle", retryAfter: 0, count: 2 }, { fault: "serverError", count: 1 }, "abort"], retryAfter: 0 });
+    hub.setFaults({
+      next: [{ fault: "throttle", retryAfter: 0, count: 2 }, { fault: "serverError", count: 1 }, "abort"],
+      retryAfter: 0,
+    });
     // Virtual time: the backoff's waits pass at once, and are recorded.
     const clock = virtualClock({ start: Date.now(), auto: true });
-    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, startFrom: "beginning", retry: { baseMs: 1000, maxMs: 60_000 }, clock });
+    const poller = new Poller({
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      startFrom: "beginning",
+      retry: { baseMs: 1000, maxMs: 60_000 },
+      clock,
+    });
     const retries = [];
     poller.addEventListener("retry", (e) => retries.push(e.detail));
     const [summary] = await poller.pollOnce();
     assert.equal(summary.error, undefined);
     assert.equal(summary.events, 5);
     assert.equal(hub.requests().length, 5, "four failures, then the page");
-    assert.deepEqual(retries.map((r) => [r.reason, r.attempt, r.status]), [["throttled", 1, 429], ["throttled", 2, 429], ["server", 3, 503], ["transport", 4, 0]]);
+    assert.deepEqual(
+      retries.map((r) => [r.reason, r.attempt, r.status]),
+      [
+        ["throttled", 1, 429],
+        ["throttled", 2, 429],
+        ["server", 3, 503],
+        ["transport", 4, 0],
+      ],
+    );
     assert.match(retries[3].error, /./, "a transport failure says why");
-    assert.deepEqual(clock.slept, retries.map((r) => r.delayMs).filter((ms) => ms > 0), "every wait is the core's delay, on the Poller's clock");
+    assert.deepEqual(
+      clock.slept,
+      retries.map((r) => r.delayMs).filter((ms) => ms > 0),
+      "every wait is the core's delay, on the Poller's clock",
+    );
     assert.ok(retries[3].delayMs >= 4000, "the fourth retry backs off by 8 s with jitter, never less than half");
   } finally {
     await hub.close();
@@ -157,7 +245,14 @@ test("Poller: concurrent pollOnce calls share one poll; start/stop and an AbortS
   try {
     const controller = new AbortController();
     const clock = virtualClock({ start: Date.now() });
-    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, signal: controller.signal, clock });
+    const poller = new Poller({
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      signal: controller.signal,
+      clock,
+    });
     const [a, b] = [poller.pollOnce(), poller.pollOnce()];
     assert.equal(a, b, "no overlapping polls");
     await a;
@@ -186,21 +281,41 @@ test("Poller: the rate limit spaces requests", async () => {
     const clock = virtualClock({ start: Date.now(), auto: true });
     const sent = [];
     const fetchNoting = (url, init) => (sent.push(clock.now()), fetch(url, init));
-    const poller = new Poller({ instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: 50, startFrom: "beginning", fetch: fetchNoting, clock });
+    const poller = new Poller({
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: 50,
+      startFrom: "beginning",
+      fetch: fetchNoting,
+      clock,
+    });
     await poller.pollOnce();
     assert.equal(sent.length, 4);
     // 50 requests a second: each request leaves 20 ms after the previous one.
-    assert.deepEqual(sent.slice(1).map((t, i) => t - sent[i]), [20, 20, 20]);
+    assert.deepEqual(
+      sent.slice(1).map((t, i) => t - sent[i]),
+      [20, 20, 20],
+    );
   } finally {
     await hub.close();
   }
 });
 
 test("Poller rejects a wrong configuration with a clear PollerError", () => {
-  assert.throws(() => new Poller({ instance: {}, baseUrl: "hub", auth: {} }), { name: "PollerError", code: "poller.base-url" });
-  assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth: {} }), { name: "PollerError", code: "poller.auth" });
+  assert.throws(() => new Poller({ instance: {}, baseUrl: "hub", auth: {} }), {
+    name: "PollerError",
+    code: "poller.base-url",
+  });
+  assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth: {} }), {
+    name: "PollerError",
+    code: "poller.auth",
+  });
   const auth = { user: "u", organization: "o", element: "e" };
-  assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth, clock: { sleep() {} } }), { name: "PollerError", code: "poller.clock" });
+  assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth, clock: { sleep() {} } }), {
+    name: "PollerError",
+    code: "poller.clock",
+  });
 });
 
 test("Poller.start polls again after the refresh interval, on the Poller's clock", async () => {
@@ -237,7 +352,12 @@ test("Poller.start delivers a notification's retry when its clock says it is due
     hub.setFaults({ webhook: { next: [503] } });
     const clock = virtualClock({ start: Date.now() });
     const poller = new Poller({
-      instance: instanceFor(hub), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, startFrom: "beginning", clock,
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      startFrom: "beginning",
+      clock,
       delivery: { callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey },
     });
     const polled = once(poller, "poll");
@@ -245,13 +365,24 @@ test("Poller.start delivers a notification's retry when its clock says it is due
     const { delivery } = await polled;
     await settle();
     assert.equal(delivery.pending, 1);
-    assert.deepEqual(clock.waiting.sort((x, y) => x - y), [4_000, poller.intervalMs], "the retry's wait (4 s) and the next poll's");
+    assert.deepEqual(
+      clock.waiting.sort((x, y) => x - y),
+      [4_000, poller.intervalMs],
+      "the retry's wait (4 s) and the next poll's",
+    );
     const delivered = once(poller, "delivery");
     await clock.advance(3_999);
-    assert.deepEqual(hub.received().map((r) => r.status), [503], "not before it is due");
+    assert.deepEqual(
+      hub.received().map((r) => r.status),
+      [503],
+      "not before it is due",
+    );
     await clock.advance(1);
     await delivered;
-    assert.deepEqual(hub.received().map((r) => r.status), [503, 200]);
+    assert.deepEqual(
+      hub.received().map((r) => r.status),
+      [503, 200],
+    );
     poller.stop();
   } finally {
     await hub.close();
@@ -278,12 +409,18 @@ test("Poller: a failing callback never holds up polling; the retry is delivered 
     const [first] = await poller.pollOnce();
     assert.equal(first.events, 3);
     assert.equal(delivery.pending, 1, "the notification waits for its retry in the outbox");
-    assert.deepEqual(hub.received().map((r) => r.status), [503]);
+    assert.deepEqual(
+      hub.received().map((r) => r.status),
+      [503],
+    );
     now += 4_000; // the first retry is due after 4 s
     await poller.pollOnce();
     assert.equal(delivery.pending, 0);
     const got = hub.received();
-    assert.deepEqual(got.map((r) => r.status), [503, 200]);
+    assert.deepEqual(
+      got.map((r) => r.status),
+      [503, 200],
+    );
     assert.equal(got[1].verified, true);
     assert.equal(got[1].webhookId, got[0].webhookId, "the retry is the same notification");
   } finally {

@@ -10,5 +10,9 @@ test("the README's wasm size is the built wasm's", () => {
   const size = JSON.parse(readFileSync(new URL("pkg/wasm/size.json", root), "utf8"));
   const wasm = readFileSync(new URL("pkg/wasm/elements_poller_bg.wasm", root));
   assert.equal(size.bytes, wasm.length, "size.json describes the wasm the package ships");
-  assert.equal(readmeFigure(readFileSync(new URL("README.md", root), "utf8")), sizeFigure(size), "run `node scripts/wasm-size.mjs --write` after `npm run build`");
+  assert.equal(
+    readmeFigure(readFileSync(new URL("README.md", root), "utf8")),
+    sizeFigure(size),
+    "run `node scripts/wasm-size.mjs --write` after `npm run build`",
+  );
 });

@@ -21,7 +21,10 @@ blocks.forEach((code, i) => {
     const out = execFileSync("node", [file], { encoding: "utf8", timeout: 120_000 });
     // Examples show their output in `// ->` comments; each shown line must be printed.
     for (const [, expected] of code.matchAll(/\/\/ -> (.*)/g)) {
-      assert.ok(out.includes(expected.trim()), `example ${i + 1} should print ${expected.trim()}\n--- it printed:\n${out}`);
+      assert.ok(
+        out.includes(expected.trim()),
+        `example ${i + 1} should print ${expected.trim()}\n--- it printed:\n${out}`,
+      );
     }
   });
 });

@@ -18,7 +18,17 @@ const configuration = {
   "event.notification.callback.url": "https://secret-user:secret-pass@hooks.example.com/events",
 };
 const body = { element: { key: "infusionsoftrest" }, providerData: { code: "secret-grant" }, name: "n", configuration };
-const SECRETS = ["secret-object", "424242", "secret-array", "secret-upper", "secret-misspelled", "secret-header", "secret-user", "secret-pass", "secret-grant"];
+const SECRETS = [
+  "secret-object",
+  "424242",
+  "secret-array",
+  "secret-upper",
+  "secret-misspelled",
+  "secret-header",
+  "secret-user",
+  "secret-pass",
+  "secret-grant",
+];
 
 test("renderCurl masks secrets of any type, any casing, in headers, userinfo and JSON strings", () => {
   for (const input of [body, { ...body, configuration: JSON.stringify(configuration) }]) {
@@ -31,13 +41,20 @@ test("renderCurl masks secrets of any type, any casing, in headers, userinfo and
 
 test("redactSecrets masks, or with remove leaves the secrets out", () => {
   const masked = JSON.stringify(redactSecrets(body));
-  const removed = JSON.stringify(redactSecrets({ ...body, configuration: JSON.stringify(configuration) }, { remove: true }));
+  const removed = JSON.stringify(
+    redactSecrets({ ...body, configuration: JSON.stringify(configuration) }, { remove: true }),
+  );
   for (const s of SECRETS) {
     assert.ok(!masked.includes(s), s);
     assert.ok(!removed.includes(s), s);
   }
   assert.ok(masked.includes("********"));
-  assert.ok(!removed.includes("********") && removed.includes("visible-api-key") && removed.includes("https://hooks.example.com/events"), removed);
+  assert.ok(
+    !removed.includes("********") &&
+      removed.includes("visible-api-key") &&
+      removed.includes("https://hooks.example.com/events"),
+    removed,
+  );
 });
 
 test("credentials in the base url or callback url never reach retry, delivery or error messages", async () => {
@@ -45,11 +62,23 @@ test("credentials in the base url or callback url never reach retry, delivery or
   try {
     const seen = [];
     const withCreds = (u) => u.replace("://", "://cred-user:cred-pass@");
-    const record = (type) => (e) => seen.push(JSON.stringify({ type, ...e.detail, error: e.detail.error && { code: e.detail.error.code, message: e.detail.error.message } }));
+    const record = (type) => (e) =>
+      seen.push(
+        JSON.stringify({
+          type,
+          ...e.detail,
+          error: e.detail.error && { code: e.detail.error.code, message: e.detail.error.message },
+        }),
+      );
     // The callback url: fetch refuses it and quotes it in its error.
     const store = new MemoryStore();
     const delivering = new Poller({
-      instance: hubInstance(hub, ["appointments"]), baseUrl: hub.baseUrl, auth: hub.credentials, store, startFrom: "beginning", rateLimit: Infinity,
+      instance: hubInstance(hub, ["appointments"]),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      store,
+      startFrom: "beginning",
+      rateLimit: Infinity,
       delivery: { callbackUrl: withCreds(hub.webhookUrl), signatureKey: hub.signatureKey, retryScale: 0 },
     });
     for (const t of ["retry", "delivery", "error"]) delivering.addEventListener(t, record(t));
@@ -61,14 +90,21 @@ test("credentials in the base url or callback url never reach retry, delivery or
     assert.ok(seen.length > 2);
     // The base url: every request fails in transport, retried, then the cycle fails.
     const polling = new Poller({
-      instance: hubInstance(hub, ["appointments"]), baseUrl: withCreds(hub.baseUrl), auth: hub.credentials, rateLimit: Infinity, onEvents: () => {},
+      instance: hubInstance(hub, ["appointments"]),
+      baseUrl: withCreds(hub.baseUrl),
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      onEvents: () => {},
       retry: { maxRetries: 2, baseMs: 1, maxMs: 2 },
     });
     for (const t of ["retry", "error"]) polling.addEventListener(t, record(t));
     const [summary] = await polling.pollOnce();
     assert.ok(summary.error);
     seen.push(summary.error.message);
-    assert.ok(seen.some((s) => s.includes('"type":"retry"') && s.includes("credentials")), `fetch's refusal is reported: ${seen.join("\n")}`);
+    assert.ok(
+      seen.some((s) => s.includes('"type":"retry"') && s.includes("credentials")),
+      `fetch's refusal is reported: ${seen.join("\n")}`,
+    );
     const leaks = seen.filter((s) => s.includes("cred-user") || s.includes("cred-pass"));
     assert.deepEqual(leaks, []);
   } finally {
@@ -84,14 +120,29 @@ test("an empty signature key: a validation warning, and the Poller says so once"
     const warning = validateConfig(instance).diagnostics.find((d) => d.code === "events.signature-key.empty");
     assert.equal(warning?.severity, "warning");
     assert.equal(warning.path, 'configuration["event.notification.signature.key"]');
-    const poller = new Poller({ instance, baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, delivery: { callbackUrl: hub.webhookUrl } });
+    const poller = new Poller({
+      instance,
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      delivery: { callbackUrl: hub.webhookUrl },
+    });
     const warnings = [];
     poller.addEventListener("warning", (e) => warnings.push(e.detail));
     await poller.pollOnce();
     await poller.pollOnce();
-    assert.deepEqual(warnings.map((w) => w.code), ["delivery.unsigned"]);
+    assert.deepEqual(
+      warnings.map((w) => w.code),
+      ["delivery.unsigned"],
+    );
     // A key given: nothing to say.
-    const signed = new Poller({ instance: hubInstance(hub, ["appointments"], { signed: true }), baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, delivery: { callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey } });
+    const signed = new Poller({
+      instance: hubInstance(hub, ["appointments"], { signed: true }),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      delivery: { callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey },
+    });
     signed.addEventListener("warning", (e) => warnings.push(e.detail));
     await signed.pollOnce();
     assert.equal(warnings.length, 1);

@@ -50,7 +50,9 @@ function assertInternal(f) {
 test("a trap inside detectChanges is PollerError internal, and the next call uses a fresh instance", () => {
   assert.equal(detectChanges({ resource, body, startFrom: "beginning" }).events.length, 1);
   // A Uint8Array body: withBody's own buffer is freed after the trap, which must not replace it.
-  assertInternal(() => corruptedDuring(() => detectChanges({ resource, body: new TextEncoder().encode(body), startFrom: "beginning" })));
+  assertInternal(() =>
+    corruptedDuring(() => detectChanges({ resource, body: new TextEncoder().encode(body), startFrom: "beginning" })),
+  );
   assert.equal(parseDate("2024-03-10", "yyyy-MM-dd"), Date.UTC(2024, 2, 10));
   assert.equal(detectChanges({ resource, body, startFrom: "beginning" }).events.length, 1);
 });
@@ -58,10 +60,16 @@ test("a trap inside detectChanges is PollerError internal, and the next call use
 test("a caller's BodyBuffer stays freeable after a trap; using it says its bytes were lost", () => {
   const buffer = BodyBuffer.from(body);
   assertInternal(() => corruptedDuring(() => detectChanges({ resource, body: buffer, startFrom: "beginning" })));
-  assert.throws(() => buffer.length, (e) => e instanceof PollerError && e.code === "internal" && /lost/.test(e.message));
+  assert.throws(
+    () => buffer.length,
+    (e) => e instanceof PollerError && e.code === "internal" && /lost/.test(e.message),
+  );
   buffer.free();
   buffer.free();
-  assert.throws(() => buffer.length, (e) => e instanceof PollerError && e.code === "argument.body");
+  assert.throws(
+    () => buffer.length,
+    (e) => e instanceof PollerError && e.code === "argument.body",
+  );
   // New buffers live in the new instance.
   const fresh = BodyBuffer.from(body);
   assert.equal(detectChanges({ resource, body: fresh, startFrom: "beginning" }).events.length, 1);
@@ -72,7 +80,10 @@ test("a PollCycle of a retired instance says so instead of touching the new one"
   const cycle = new PollCycle({ resource: { ...resource, url: "/hubs/crm/a" }, baseUrl: "https://hub.example" });
   assert.ok(cycle.nextRequest());
   assertInternal(() => corruptedDuring(() => detectChanges({ resource, body, startFrom: "beginning" })));
-  assert.throws(() => cycle.nextRequest(), (e) => e instanceof PollerError && e.code === "internal" && /lost/.test(e.message));
+  assert.throws(
+    () => cycle.nextRequest(),
+    (e) => e instanceof PollerError && e.code === "internal" && /lost/.test(e.message),
+  );
   const again = new PollCycle({ resource: { ...resource, url: "/hubs/crm/a" }, baseUrl: "https://hub.example" });
   assert.ok(again.nextRequest());
 });
@@ -82,12 +93,15 @@ test("objects of a retired instance that are garbage-collected never free into t
   // their finalizers must not free pointers in the new instance's heap.
   let lost = Array.from({ length: 2000 }, () => BodyBuffer.from(body));
   assertInternal(() => corruptedDuring(() => detectChanges({ resource, body, startFrom: "beginning" })));
-  const live = Array.from({ length: 200 }, (_, i) => BodyBuffer.from(`[{"id": ${i}, "d": "2024-01-01T00:00:00.000Z"}]`));
+  const live = Array.from({ length: 200 }, (_, i) =>
+    BodyBuffer.from(`[{"id": ${i}, "d": "2024-01-01T00:00:00.000Z"}]`),
+  );
   lost = null;
   for (let i = 0; i < 5; i++) {
     gc();
     await new Promise((r) => setTimeout(r, 10));
   }
-  for (const [i, b] of live.entries()) assert.equal(detectChanges({ resource, body: b, startFrom: "beginning" }).events[0].objectId, String(i));
+  for (const [i, b] of live.entries())
+    assert.equal(detectChanges({ resource, body: b, startFrom: "beginning" }).events[0].objectId, String(i));
   assert.equal(lost, null);
 });

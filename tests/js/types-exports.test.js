@@ -29,22 +29,38 @@ for (const [entry, conditions] of Object.entries(manifest.exports)) {
   const js = conditions.node ?? conditions.default;
   test(`${entry}: ${conditions.types} declares what ${js} exports`, () => {
     const files = [pkg + conditions.types.slice(2), pkg + js.slice(2)];
-    const program = ts.createProgram(files, { allowJs: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 });
+    const program = ts.createProgram(files, {
+      allowJs: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+    });
     assert.deepEqual(valueExports(program, files[0]), valueExports(program, files[1]));
   });
 }
 
 test("every runtime entry of the main export offers the same names", () => {
-  const names = (file) => readFileSync(pkg + file, "utf8").split("\n").filter((l) => l.startsWith("export "));
+  const names = (file) =>
+    readFileSync(pkg + file, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("export "));
   const { node, browser, workerd } = manifest.exports["."];
   assert.deepEqual(names(browser.slice(2)), names(node.slice(2)));
   assert.deepEqual(names(workerd.slice(2)), names(node.slice(2)));
 });
 
 test("no .d.ts declares a value that no entry exports", () => {
-  const entries = Object.values(manifest.exports).filter((c) => typeof c === "object").map((c) => pkg + c.types.slice(2));
+  const entries = Object.values(manifest.exports)
+    .filter((c) => typeof c === "object")
+    .map((c) => pkg + c.types.slice(2));
   const all = ts.sys.readDirectory(`${pkg}types`, [".d.ts"]);
-  const program = ts.createProgram(all, { noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 });
+  const program = ts.createProgram(all, {
+    noEmit: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+  });
   const reachable = new Set(entries.flatMap((f) => valueExports(program, f)));
   for (const file of all) {
     const unreachable = valueExports(program, file).filter((name) => !reachable.has(name));

@@ -11,7 +11,16 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
-import { firstExample, readmeExample, splitImports, scratchProject, runtime, serveStatic, moduleGraph, root } from "./scratch.mjs";
+import {
+  firstExample,
+  readmeExample,
+  splitImports,
+  scratchProject,
+  runtime,
+  serveStatic,
+  moduleGraph,
+  root,
+} from "./scratch.mjs";
 
 const example = firstExample();
 let scratch;
@@ -24,12 +33,22 @@ after(() => scratch?.remove());
 
 function assertPrints(out, where) {
   assert.ok(example.expected.length >= 3, "the README's first example shows what it prints");
-  for (const line of example.expected) assert.ok(out.includes(line), `${where} should print ${line}\n--- it printed:\n${out}`);
+  for (const line of example.expected)
+    assert.ok(out.includes(line), `${where} should print ${line}\n--- it printed:\n${out}`);
 }
 
 test("the tarball ships the wasm, the types, LICENSE, TESTING.md and the metadata", () => {
   const shipped = scratch.packed.files.map((f) => f.path);
-  for (const f of ["wasm/elements_poller_bg.wasm", "wasm/bindings.js", "types/index.d.ts", "types/codes.d.ts", "src/index.workerd.js", "LICENSE", "TESTING.md", "README.md"]) {
+  for (const f of [
+    "wasm/elements_poller_bg.wasm",
+    "wasm/bindings.js",
+    "types/index.d.ts",
+    "types/codes.d.ts",
+    "src/index.workerd.js",
+    "LICENSE",
+    "TESTING.md",
+    "README.md",
+  ]) {
     assert.ok(shipped.includes(f), `${f} is in the tarball`);
   }
   assert.ok(!shipped.some((f) => f.startsWith("tests/") || f.endsWith(".tgz")), "nothing of the repository's tests");
@@ -37,7 +56,10 @@ test("the tarball ships the wasm, the types, LICENSE, TESTING.md and the metadat
   assert.equal(meta.license, "MIT");
   assert.match(readFileSync(join(scratch.dir, "node_modules/elements-poller/LICENSE"), "utf8"), /^MIT License/);
   assert.ok(meta.repository?.url && meta.homepage, "repository and homepage");
-  assert.ok(Array.isArray(meta.sideEffects) && meta.sideEffects.length > 0, "sideEffects names the modules that load the wasm");
+  assert.ok(
+    Array.isArray(meta.sideEffects) && meta.sideEffects.length > 0,
+    "sideEffects names the modules that load the wasm",
+  );
   assert.equal(meta.exports["."].workerd, "./src/index.workerd.js");
 });
 
@@ -109,7 +131,9 @@ ${body}
 /** Serves a Worker of `modules` ([name, file, kind]) in workerd and returns what `/` answers. */
 async function inWorkerd(bin, cwd, modules) {
   const port = await freePort();
-  const list = modules.map(([name, file, kind]) => `(name = ${JSON.stringify(name)}, ${kind} = embed ${JSON.stringify(file)})`);
+  const list = modules.map(
+    ([name, file, kind]) => `(name = ${JSON.stringify(name)}, ${kind} = embed ${JSON.stringify(file)})`,
+  );
   writeFileSync(
     join(cwd, "worker.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
@@ -154,13 +178,24 @@ test("a Cloudflare Worker in workerd runs the README's first example through the
   const pkg = join(scratch.dir, "node_modules/elements-poller");
   const entry = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports["."].workerd;
   const { imports } = splitImports(example.code);
-  writeFileSync(join(scratch.dir, "worker.js"), workerSource(imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`))));
+  writeFileSync(
+    join(scratch.dir, "worker.js"),
+    workerSource(
+      imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`)),
+    ),
+  );
   const modules = moduleGraph(join(pkg, entry)).map((file) => {
     const name = relative(scratch.dir, file);
     return [name, name, file.endsWith(".wasm") ? "wasm" : "esModule"];
   });
-  assert.ok(modules.some(([name]) => name.endsWith(".wasm")), "the workerd entry imports the wasm as a module");
-  assertPrints(await inWorkerd(workerd.bin, scratch.dir, [["worker.js", "worker.js", "esModule"], ...modules]), `workerd ${workerd.version}`);
+  assert.ok(
+    modules.some(([name]) => name.endsWith(".wasm")),
+    "the workerd entry imports the wasm as a module",
+  );
+  assertPrints(
+    await inWorkerd(workerd.bin, scratch.dir, [["worker.js", "worker.js", "esModule"], ...modules]),
+    `workerd ${workerd.version}`,
+  );
 });
 
 // Issue 16: verifyNotification works in Workers. The README's fetch-style receiver, unchanged,
@@ -175,14 +210,18 @@ test("a Cloudflare Worker in workerd verifies notifications: the README's fetch-
   const { imports } = splitImports(receiver.code);
   writeFileSync(
     join(scratch.dir, "receiver.js"),
-    workerSource(imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`)), receiver.code),
+    workerSource(
+      imports.replaceAll('"elements-poller"', JSON.stringify(`./node_modules/elements-poller/${entry.slice(2)}`)),
+      receiver.code,
+    ),
   );
   const modules = moduleGraph(join(pkg, entry)).map((file) => {
     const name = relative(scratch.dir, file);
     return [name, name, file.endsWith(".wasm") ? "wasm" : "esModule"];
   });
   const out = await inWorkerd(workerd.bin, scratch.dir, [["receiver.js", "receiver.js", "esModule"], ...modules]);
-  for (const line of receiver.expected) assert.ok(out.includes(line), `workerd should print ${line}\n--- it printed:\n${out}`);
+  for (const line of receiver.expected)
+    assert.ok(out.includes(line), `workerd should print ${line}\n--- it printed:\n${out}`);
 });
 
 test("wrangler bundles a Worker that imports the package, and workerd runs it", async (t) => {
@@ -196,16 +235,36 @@ test("wrangler bundles a Worker that imports the package, and workerd runs it", 
   const app = join(scratch.dir, "wrangler-app");
   mkdirSync(app, { recursive: true });
   writeFileSync(join(app, "worker.js"), workerSource(splitImports(example.code).imports));
-  writeFileSync(join(app, "wrangler.toml"), 'name = "packaging"\nmain = "worker.js"\ncompatibility_date = "2025-09-01"\n');
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", HOME: app, XDG_CONFIG_HOME: join(app, ".config") };
-  const r = spawnSync(wrangler.bin, ["deploy", "--dry-run", "--outdir", "out"], { cwd: app, env, encoding: "utf8", timeout: 120_000 });
+  writeFileSync(
+    join(app, "wrangler.toml"),
+    'name = "packaging"\nmain = "worker.js"\ncompatibility_date = "2025-09-01"\n',
+  );
+  const env = {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    CI: "1",
+    HOME: app,
+    XDG_CONFIG_HOME: join(app, ".config"),
+  };
+  const r = spawnSync(wrangler.bin, ["deploy", "--dry-run", "--outdir", "out"], {
+    cwd: app,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr || r.stdout);
   const bundle = readFileSync(join(app, "out/worker.js"), "utf8");
   const wasm = /from "\.\/([\w-]+\.wasm)"/.exec(bundle)?.[1];
   assert.ok(wasm, "the bundle imports the wasm as a module");
   assert.doesNotMatch(bundle, /new URL\("\.\.\/wasm/, "no URL to a .wasm file in a Worker");
   const out = join(app, "out");
-  assertPrints(await inWorkerd(workerd.bin, out, [["worker.js", "worker.js", "esModule"], [wasm, wasm, "wasm"]]), `wrangler ${wrangler.version} + workerd`);
+  assertPrints(
+    await inWorkerd(workerd.bin, out, [
+      ["worker.js", "worker.js", "esModule"],
+      [wasm, wasm, "wasm"],
+    ]),
+    `wrangler ${wrangler.version} + workerd`,
+  );
 });
 
 let browser;
@@ -230,7 +289,9 @@ async function consoleOf(url, done = "done") {
   page.on("console", (m) => (m.type() === "error" ? errors.push(m.text()) : lines.push(m.text())));
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(url);
-  await page.waitForFunction((d) => document.title === d || document.title.startsWith("error"), done, { timeout: 30_000 }).catch(() => {});
+  await page
+    .waitForFunction((d) => document.title === d || document.title.startsWith("error"), done, { timeout: 30_000 })
+    .catch(() => {});
   assert.deepEqual(errors, [], `no errors on ${url}`);
   return { page, out: lines.join("\n") };
 }
@@ -239,10 +300,17 @@ test("Vite builds the README's first example for Chromium", async (t) => {
   if (!(await chromium(t))) return;
   const app = join(scratch.dir, "vite-app");
   mkdirSync(app, { recursive: true });
-  writeFileSync(join(app, "index.html"), `<!doctype html><title>loading</title><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>`);
+  writeFileSync(
+    join(app, "index.html"),
+    `<!doctype html><title>loading</title><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>`,
+  );
   writeFileSync(join(app, "main.js"), `${example.code}\ndocument.title = "done";\n`);
   // The repository's Vite, building the scratch project (which resolves the installed tarball).
-  execFileSync("node", [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "error", "--outDir", "dist"], { cwd: app, stdio: "pipe" });
+  execFileSync(
+    "node",
+    [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "error", "--outDir", "dist"],
+    { cwd: app, stdio: "pipe" },
+  );
   const site = await serveStatic(join(app, "dist"));
   try {
     const { out, page } = await consoleOf(site.url + "/");

@@ -42,9 +42,14 @@ export function splitImports(code) {
 /** Packs the package and installs the tarball into a new scratch project. */
 export function scratchProject() {
   const dir = mkdtempSync(join(tmpdir(), "elements-poller-pack-"));
-  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: pkgDir, encoding: "utf8" }));
+  const [packed] = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: pkgDir, encoding: "utf8" }),
+  );
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, packed.filename)], { cwd: dir, stdio: "pipe" });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, packed.filename)], {
+    cwd: dir,
+    stdio: "pipe",
+  });
   return { dir, packed, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -56,11 +61,21 @@ export function runtime(name, versionArgs = ["--version"]) {
   const bin = join(root, "node_modules", ".bin", name);
   if (!existsSync(bin)) return { missing: `${name} is not installed (npm ci installs it from the devDependencies)` };
   const r = spawnSync(bin, versionArgs, { encoding: "utf8", timeout: 30_000 });
-  if (r.status !== 0) return { missing: `${name} does not run on this machine: ${(r.error?.message ?? r.stderr ?? "").trim().split("\n")[0]}` };
+  if (r.status !== 0)
+    return {
+      missing: `${name} does not run on this machine: ${(r.error?.message ?? r.stderr ?? "").trim().split("\n")[0]}`,
+    };
   return { bin, version: r.stdout.trim().split("\n")[0] };
 }
 
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm" };
+const TYPES = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+};
 
 /** Serves `dir` as plain static files on loopback (no bundler, no rewriting). */
 export async function serveStatic(dir) {

@@ -19,7 +19,8 @@ export function setupDates({ ep, onConfig, resources }) {
       const d = r.datesConfiguration ?? {};
       for (const which of ["updated", "created"]) {
         const fmt = d[`${which}DateFormat`];
-        if (typeof fmt === "string" && fmt) opts.push(el("option", { value: `${r.name}\n${which}`, text: `${r.name}: ${which} date (${fmt})` }));
+        if (typeof fmt === "string" && fmt)
+          opts.push(el("option", { value: `${r.name}\n${which}`, text: `${r.name}: ${which} date (${fmt})` }));
       }
     }
     from.replaceChildren(...opts);
@@ -36,28 +37,51 @@ export function setupDates({ ep, onConfig, resources }) {
   });
 
   function render() {
-    const p = pattern.value, z = zone.value.trim() || "GMT", s = sample.value;
+    const p = pattern.value,
+      z = zone.value.trim() || "GMT",
+      s = sample.value;
     result.replaceChildren();
     lints.replaceChildren();
     try {
       const ms = ep.parseDate(s, p, z);
       const inZone = safe(() => ep.formatDate(ms, ISO_ZONED, z));
       result.append(
-        el("dl", { className: "facts" },
-          el("dt", { text: "Instant (UTC)" }), el("dd", {}, el("code", { className: "ok-value", id: "date-utc", text: new Date(ms).toISOString() })),
-          el("dt", { text: `In ${z}` }), el("dd", {}, el("code", { text: inZone })),
-          el("dt", { text: "Epoch milliseconds" }), el("dd", {}, el("code", { text: String(ms) }))),
+        el(
+          "dl",
+          { className: "facts" },
+          el("dt", { text: "Instant (UTC)" }),
+          el("dd", {}, el("code", { className: "ok-value", id: "date-utc", text: new Date(ms).toISOString() })),
+          el("dt", { text: `In ${z}` }),
+          el("dd", {}, el("code", { text: inZone })),
+          el("dt", { text: "Epoch milliseconds" }),
+          el("dd", {}, el("code", { text: String(ms) })),
+        ),
       );
     } catch (e) {
       const col = Number.isInteger(e.column) ? e.column : null;
-      const pre = el("pre", { className: "caret", id: "date-caret", "aria-label": col === null ? "The sample value" : `The sample value, failing at column ${col + 1}` });
+      const pre = el("pre", {
+        className: "caret",
+        id: "date-caret",
+        "aria-label": col === null ? "The sample value" : `The sample value, failing at column ${col + 1}`,
+      });
       pre.append(el("span", { text: s }), "\n");
       if (col !== null) pre.append(el("span", { className: "caret-mark", text: `${" ".repeat(col)}^` }));
-      result.append(...[
-        el("p", { className: "error-line", id: "date-error" }, el("strong", { text: col === null ? "Cannot read this value: " : `Cannot read this value (at character ${col + 1}): ` }), el("span", { text: e.message }), " ", el("code", { text: e.code ?? "" })),
-        pre,
-        e.hint ? el("p", { className: "help", text: `Hint: ${e.hint}` }) : null,
-      ].filter(Boolean));
+      result.append(
+        ...[
+          el(
+            "p",
+            { className: "error-line", id: "date-error" },
+            el("strong", {
+              text: col === null ? "Cannot read this value: " : `Cannot read this value (at character ${col + 1}): `,
+            }),
+            el("span", { text: e.message }),
+            " ",
+            el("code", { text: e.code ?? "" }),
+          ),
+          pre,
+          e.hint ? el("p", { className: "help", text: `Hint: ${e.hint}` }) : null,
+        ].filter(Boolean),
+      );
     }
     let ds = [];
     try {
@@ -78,13 +102,15 @@ export function setupDates({ ep, onConfig, resources }) {
     }
   }
 
-  for (const input of [pattern, zone, sample]) input.addEventListener("input", () => {
-    if (input !== sample) from.value = "";
-    render();
-  });
+  for (const input of [pattern, zone, sample])
+    input.addEventListener("input", () => {
+      if (input !== sample) from.value = "";
+      render();
+    });
   $("date-form").addEventListener("submit", (e) => e.preventDefault());
   render();
   setInterval(() => {
-    if (!$("panel-dates").hidden) now.textContent = safe(() => ep.formatDate(Date.now(), pattern.value, zone.value.trim() || "GMT"));
+    if (!$("panel-dates").hidden)
+      now.textContent = safe(() => ep.formatDate(Date.now(), pattern.value, zone.value.trim() || "GMT"));
   }, 1000);
 }

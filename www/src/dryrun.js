@@ -11,7 +11,8 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
   const tbody = $("dry-table").querySelector("tbody");
   const chart = $("dry-chart");
   const datesLine = $("dry-dates");
-  let lastRows = null, lastWm = 0;
+  let lastRows = null,
+    lastWm = 0;
 
   onConfig(() => {
     fillResourceSelect(select);
@@ -24,7 +25,8 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
   $("dry-sample").addEventListener("click", () => {
     body.value = sample;
     watermark.value = "2026-03-10T11:00:00.000Z";
-    if (!resources().some((r) => r.name === "appointments")) editor.addResource("appointments", ep.presets.infusionsoftrest.appointments);
+    if (!resources().some((r) => r.name === "appointments"))
+      editor.addResource("appointments", ep.presets.infusionsoftrest.appointments);
     select.value = "appointments";
     run();
   });
@@ -35,8 +37,12 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     summary.textContent = "Fetching from the hub simulator…";
     try {
       const info = await (await fetch("/__hub")).json();
-      const path = String(r.url ?? "").replace(/\$\{[^}]*\}/g, "").split("?")[0];
-      const res = await fetch(location.origin + new URL(info.baseUrl, location.href).pathname + path, { headers: { authorization: info.authorization } });
+      const path = String(r.url ?? "")
+        .replace(/\$\{[^}]*\}/g, "")
+        .split("?")[0];
+      const res = await fetch(location.origin + new URL(info.baseUrl, location.href).pathname + path, {
+        headers: { authorization: info.authorization },
+      });
       if (!res.ok) throw new Error(`the simulator answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
       body.value = JSON.stringify(await res.json(), null, 2);
       watermark.value = new Date(Date.now() - 7 * 86400000).toISOString();
@@ -72,14 +78,33 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     datesLine.replaceChildren();
     if (r) {
       datesLine.append(
-        "Updated: ", el("code", { text: `${d.updatedDateField ?? "?"} · ${d.updatedDateFormat ?? "?"} · ${d.updatedDateTimezone || "GMT"}` }),
-        el("br"), "Created: ", el("code", { text: `${d.createdDateField ?? "?"} · ${d.createdDateFormat ?? "?"} · ${d.createdDateTimezone || "GMT"}` }),
-        el("br"), el("button", { type: "button", className: "link", text: "Edit these in Build", onclick: () => { selectTab("tab-builder"); editor.focusPath(`configuration["event.poller.configuration"]${/^[A-Za-z_$][\w$]*$/.test(r.name) ? "." + r.name : `[${JSON.stringify(r.name)}]`}.datesConfiguration.updatedDateField`); } }),
+        "Updated: ",
+        el("code", {
+          text: `${d.updatedDateField ?? "?"} · ${d.updatedDateFormat ?? "?"} · ${d.updatedDateTimezone || "GMT"}`,
+        }),
+        el("br"),
+        "Created: ",
+        el("code", {
+          text: `${d.createdDateField ?? "?"} · ${d.createdDateFormat ?? "?"} · ${d.createdDateTimezone || "GMT"}`,
+        }),
+        el("br"),
+        el("button", {
+          type: "button",
+          className: "link",
+          text: "Edit these in Build",
+          onclick: () => {
+            selectTab("tab-builder");
+            editor.focusPath(
+              `configuration["event.poller.configuration"]${/^[A-Za-z_$][\w$]*$/.test(r.name) ? "." + r.name : `[${JSON.stringify(r.name)}]`}.datesConfiguration.updatedDateField`,
+            );
+          },
+        }),
       );
     }
     if (!r) return clear("Add a resource in Build (or load the sample, which adds appointments).");
     const wm = Date.parse(watermark.value);
-    if (Number.isNaN(wm)) return clear("The watermark must be an ISO-8601 instant, e.g. 2026-03-10T11:00:00.000Z.", true);
+    if (Number.isNaN(wm))
+      return clear("The watermark must be an ISO-8601 instant, e.g. 2026-03-10T11:00:00.000Z.", true);
     const text = body.value;
     if (!text.trim()) return clear("Paste a response body, load the sample, or fetch from the simulator.");
     let parsed;
@@ -92,7 +117,13 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
     if (!records) return clear("The response body must be a JSON array of records.", true);
     let result;
     try {
-      result = ep.detectChanges({ resource: r, state: null, startFrom: new Date(wm).toISOString(), body: text, now: Date.now() });
+      result = ep.detectChanges({
+        resource: r,
+        state: null,
+        startFrom: new Date(wm).toISOString(),
+        body: text,
+        now: Date.now(),
+      });
     } catch (e) {
       return clear(`The engine cannot use this: ${e.message} (${e.code})`, true);
     }
@@ -122,27 +153,40 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
         else reason = "not emitted by the engine";
       }
       return {
-        i, id: id === undefined ? "(none)" : String(id),
-        created: cre.ms ?? null, updated: upd.ms ?? null,
+        i,
+        id: id === undefined ? "(none)" : String(id),
+        created: cre.ms ?? null,
+        updated: upd.ms ?? null,
         // An unreadable value is shown as written; the reason column says what is wrong with it.
-        createdText: cre.ms !== undefined ? new Date(cre.ms).toISOString() : display(field(rec, d.createdDateField)) || "(none)",
-        updatedText: upd.ms !== undefined ? new Date(upd.ms).toISOString() : display(field(rec, d.updatedDateField)) || "(none)",
-        result: resultName, reason, problem: !!diag || !!upd.error,
+        createdText:
+          cre.ms !== undefined ? new Date(cre.ms).toISOString() : display(field(rec, d.createdDateField)) || "(none)",
+        updatedText:
+          upd.ms !== undefined ? new Date(upd.ms).toISOString() : display(field(rec, d.updatedDateField)) || "(none)",
+        result: resultName,
+        reason,
+        problem: !!diag || !!upd.error,
       };
     });
-    tbody.replaceChildren(...rows.map((row) =>
-      el("tr", { dataset: { id: row.id, result: row.result } },
-        el("td", { "data-label": "#", text: String(row.i + 1) }),
-        el("td", { "data-label": "ID", className: "nowrap" }, el("code", { text: row.id })),
-        el("td", { "data-label": "Created", className: "nowrap" }, el("code", { text: row.createdText })),
-        el("td", { "data-label": "Updated", className: "nowrap" }, el("code", { text: row.updatedText })),
-        el("td", { "data-label": "Result" }, el("span", { className: `result res-${row.result}`, text: row.result })),
-        el("td", { "data-label": "Reason", className: row.problem ? "reason problem" : "reason", text: row.reason }))));
+    tbody.replaceChildren(
+      ...rows.map((row) =>
+        el(
+          "tr",
+          { dataset: { id: row.id, result: row.result } },
+          el("td", { "data-label": "#", text: String(row.i + 1) }),
+          el("td", { "data-label": "ID", className: "nowrap" }, el("code", { text: row.id })),
+          el("td", { "data-label": "Created", className: "nowrap" }, el("code", { text: row.createdText })),
+          el("td", { "data-label": "Updated", className: "nowrap" }, el("code", { text: row.updatedText })),
+          el("td", { "data-label": "Result" }, el("span", { className: `result res-${row.result}`, text: row.result })),
+          el("td", { "data-label": "Reason", className: row.problem ? "reason problem" : "reason", text: row.reason }),
+        ),
+      ),
+    );
     const n = (k) => rows.filter((x) => x.result === k).length;
     const problems = rows.filter((x) => x.problem).length;
     const newWm = result.state?.watermark;
     summary.className = "summary-line";
-    summary.textContent = `${plural(rows.length, "record")}: ${n("CREATED")} CREATED, ${n("UPDATED")} UPDATED, ${n("skipped")} skipped${problems ? ` (${plural(problems, "unreadable record")})` : ""}.` +
+    summary.textContent =
+      `${plural(rows.length, "record")}: ${n("CREATED")} CREATED, ${n("UPDATED")} UPDATED, ${n("skipped")} skipped${problems ? ` (${plural(problems, "unreadable record")})` : ""}.` +
       (Number.isFinite(newWm) ? ` The next poll starts from ${new Date(newWm).toISOString()}.` : "");
     $("dry-state").textContent = JSON.stringify(result.state, null, 2);
     $("dry-state-box").hidden = false;
@@ -153,12 +197,15 @@ export function setupDryRun({ ep, onConfig, resources, fillResourceSelect, selec
 
   function drawChart() {
     if (!lastRows) return;
-    const legend = el("ul", { className: "legend", "aria-hidden": "true" },
+    const legend = el(
+      "ul",
+      { className: "legend", "aria-hidden": "true" },
       el("li", { className: "lg-created", text: "created" }),
       el("li", { className: "lg-CREATED", text: "updated: CREATED" }),
       el("li", { className: "lg-UPDATED", text: "updated: UPDATED" }),
       el("li", { className: "lg-skipped", text: "updated: skipped" }),
-      el("li", { className: "lg-watermark", text: "watermark" }));
+      el("li", { className: "lg-watermark", text: "watermark" }),
+    );
     chart.replaceChildren(legend, timeline(lastRows, lastWm, chart.clientWidth || 600));
   }
   let lastWidth = 0;
@@ -179,7 +226,8 @@ function eventReason(type, updated, created, wm) {
     if (created === wm) return "created at the watermark (a first poll includes its start instant)";
     return "created within the created-check tolerance of the watermark";
   }
-  const when = updated > wm ? "updated after the watermark" : "updated at the watermark (a first poll includes its start instant)";
+  const when =
+    updated > wm ? "updated after the watermark" : "updated at the watermark (a first poll includes its start instant)";
   return created === undefined ? `${when}; created date unreadable` : `${when}, created before it`;
 }
 

@@ -25,7 +25,9 @@ export function onConfig(fn) {
 export function resources() {
   const pc = config.value?.configuration?.[PC];
   if (!pc || typeof pc !== "object") return [];
-  return Object.entries(pc).filter(([, p]) => p && typeof p === "object").map(([name, p]) => ({ name, ...p }));
+  return Object.entries(pc)
+    .filter(([, p]) => p && typeof p === "object")
+    .map(([name, p]) => ({ name, ...p }));
 }
 
 function publish() {
@@ -65,7 +67,8 @@ const badge = $("status-badge");
 onConfig(({ diagnostics }) => {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  badge.textContent = errors || warnings ? `${plural(errors, "error")}, ${plural(warnings, "warning")}` : "Configuration OK";
+  badge.textContent =
+    errors || warnings ? `${plural(errors, "error")}, ${plural(warnings, "warning")}` : "Configuration OK";
   badge.className = `badge ${errors ? "bad" : warnings ? "warn" : "ok"}`;
 });
 badge.addEventListener("click", () => {
@@ -85,11 +88,14 @@ function save() {
   if (!config.value) return;
   try {
     const keep = remember.checked;
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({
-      rememberSecrets: keep,
-      body: keep ? config.value : withoutSecrets(config.value),
-      curl: keep ? { user: $("curl-user").value, org: $("curl-org").value } : undefined,
-    }));
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({
+        rememberSecrets: keep,
+        body: keep ? config.value : withoutSecrets(config.value),
+        curl: keep ? { user: $("curl-user").value, org: $("curl-org").value } : undefined,
+      }),
+    );
   } catch {
     /* storage full or disabled: the console still works */
   }
@@ -141,7 +147,10 @@ function renderCurlPreview() {
     out.textContent = "The body is not a JSON object yet.";
     return;
   }
-  const opts = { baseUrl: $("curl-base").value.trim() || undefined, reveal: reveal.getAttribute("aria-pressed") === "true" };
+  const opts = {
+    baseUrl: $("curl-base").value.trim() || undefined,
+    reveal: reveal.getAttribute("aria-pressed") === "true",
+  };
   if ($("curl-user").value) opts.userSecret = $("curl-user").value;
   if ($("curl-org").value) opts.organizationSecret = $("curl-org").value;
   try {
@@ -194,8 +203,13 @@ function renderPollUrlPreview() {
 
 $("json-download").addEventListener("click", () => {
   if (!config.value) return;
-  const url = URL.createObjectURL(new Blob([JSON.stringify(config.value, null, 2) + "\n"], { type: "application/json" }));
-  const a = el("a", { href: url, download: `${String(config.value.name || "instance").replace(/[^\w.-]+/g, "-")}.json` });
+  const url = URL.createObjectURL(
+    new Blob([JSON.stringify(config.value, null, 2) + "\n"], { type: "application/json" }),
+  );
+  const a = el("a", {
+    href: url,
+    download: `${String(config.value.name || "instance").replace(/[^\w.-]+/g, "-")}.json`,
+  });
   document.body.append(a);
   a.click();
   a.remove();
@@ -209,7 +223,10 @@ $("pollurl-where").addEventListener("click", () => {
   if (!r) return;
   const d = r.datesConfiguration ?? {};
   const fieldName = d.updatedDateField || "modification_date";
-  const format = d.updatedDateFormat && !["milliseconds", "timestamp", "seconds", "iso8601"].includes(d.updatedDateFormat) ? d.updatedDateFormat : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+  const format =
+    d.updatedDateFormat && !["milliseconds", "timestamp", "seconds", "iso8601"].includes(d.updatedDateFormat)
+      ? d.updatedDateFormat
+      : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
   const base = String(r.url ?? "").split("?")[0];
   r.url = `${base}?where=${fieldName}>='\${gmtDate:${format}}'`;
   editor.value = body;
@@ -241,7 +258,8 @@ function renderImportChecks() {
   const { ok, diagnostics } = ep.validateConfig(text);
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  summary.textContent = ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  summary.textContent =
+    ok && !warnings ? "No problems found." : `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
   summary.className = ok ? "ok" : "bad";
   for (const d of diagnostics) {
     let at = null;
@@ -253,7 +271,8 @@ function renderImportChecks() {
       }
     }
     const item = diagnosticItem(d, at ? () => selectInText(importInput, at) : undefined);
-    if (at) item.querySelector(".where").append(` · line ${at.line}, column ${at.column}${at.exact ? "" : " (nearest)"}`);
+    if (at)
+      item.querySelector(".where").append(` · line ${at.line}, column ${at.column}${at.exact ? "" : " (nearest)"}`);
     list.append(item);
   }
   let parses = false;
@@ -293,8 +312,15 @@ function loadImportText(text, note) {
   renderImportChecks();
   importNote.textContent = note ?? "";
 }
-$("load-seed").addEventListener("click", () => loadImportText(seedExample, "The example body of the Infusionsoft REST events documentation."));
-$("load-platform").addEventListener("click", () => loadImportText(platformExample, "An instance as the platform returns it: string values and the poller configuration as a JSON string."));
+$("load-seed").addEventListener("click", () =>
+  loadImportText(seedExample, "The example body of the Infusionsoft REST events documentation."),
+);
+$("load-platform").addEventListener("click", () =>
+  loadImportText(
+    platformExample,
+    "An instance as the platform returns it: string values and the poller configuration as a JSON string.",
+  ),
+);
 importApply.addEventListener("click", () => {
   editor.value = importInput.value;
   publish();

@@ -14,7 +14,12 @@ export async function dateCommand(argv, io) {
   const { values, positionals } = parseArgs({
     args: offsetValues(argv, ["--zone", "-z"]),
     allowPositionals: true,
-    options: { format: { type: "string", short: "f" }, zone: { type: "string", short: "z", default: "GMT" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      format: { type: "string", short: "f" },
+      zone: { type: "string", short: "z", default: "GMT" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const [sub, arg] = positionals;
   if (values.help || !sub) {
@@ -27,7 +32,14 @@ export async function dateCommand(argv, io) {
     const diagnostics = lintDateFormat(arg, values.zone);
     // Human diagnostics go to stderr, like validate's; --json output to stdout.
     if (values.json) out(diagnostics);
-    else io.stderr.write((diagnostics.length ? diagnostics.map((d) => `${d.severity}[${d.code}]: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ""}`).join("\n") : "no problems found") + "\n");
+    else
+      io.stderr.write(
+        (diagnostics.length
+          ? diagnostics
+              .map((d) => `${d.severity}[${d.code}]: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ""}`)
+              .join("\n")
+          : "no problems found") + "\n",
+      );
     return diagnostics.some((d) => d.severity === "error") ? 1 : 0;
   }
   if (!values.format) return usageError(io, `date ${sub} needs --format PATTERN`);
@@ -45,7 +57,8 @@ export async function dateCommand(argv, io) {
   }
   if (sub === "format") {
     const ms = arg === "now" ? Date.now() : /^-?\d+$/.test(arg) ? Number(arg) : Date.parse(arg);
-    if (!Number.isFinite(ms)) return usageError(io, `${JSON.stringify(arg)} is neither epoch milliseconds nor an ISO instant`);
+    if (!Number.isFinite(ms))
+      return usageError(io, `${JSON.stringify(arg)} is neither epoch milliseconds nor an ISO instant`);
     const text = formatDate(ms, values.format, values.zone);
     out({ ms, text }, text);
     return 0;
@@ -57,7 +70,8 @@ export async function dateCommand(argv, io) {
 export function offsetValues(argv, names) {
   const out = [];
   for (let i = 0; i < argv.length; i++) {
-    if (names.includes(argv[i]) && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${argv[i]}=${argv[++i]}`.replace(/^-z=/, "--zone="));
+    if (names.includes(argv[i]) && /^-\d/.test(argv[i + 1] ?? ""))
+      out.push(`${argv[i]}=${argv[++i]}`.replace(/^-z=/, "--zone="));
     else out.push(argv[i]);
   }
   return out;

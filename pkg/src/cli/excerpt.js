@@ -21,7 +21,10 @@ export function readSource(file) {
     if (nul >= 0) throw new Error(`a NUL byte at offset ${nul}`);
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (e) {
-    throw new PollerError("cli.not-text", `${file === "-" ? "standard input" : file} is not UTF-8 text (${e.message.replace(/^The encoded data was not valid for encoding utf-8$/, "invalid UTF-8")}): expected a JSON file`);
+    throw new PollerError(
+      "cli.not-text",
+      `${file === "-" ? "standard input" : file} is not UTF-8 text (${e.message.replace(/^The encoded data was not valid for encoding utf-8$/, "invalid UTF-8")}): expected a JSON file`,
+    );
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -18,7 +18,12 @@ const commands = {
 export function usage() {
   const lines = ["Usage: elements-poller <command> [options]", "", "Commands:"];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)}${c.summary}`);
-  lines.push("", "Run `elements-poller <command> --help` for a command's options; `elements-poller --version` prints the version.", "", "Exit codes: 0 ok, 1 errors in the input or a failed operation, 2 a wrong command line.");
+  lines.push(
+    "",
+    "Run `elements-poller <command> --help` for a command's options; `elements-poller --version` prints the version.",
+    "",
+    "Exit codes: 0 ok, 1 errors in the input or a failed operation, 2 a wrong command line.",
+  );
   return lines.join("\n");
 }
 
@@ -45,7 +50,11 @@ export async function main(argv, io) {
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || e?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || e?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    if (
+      e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
+      e?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" ||
+      e?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
+    ) {
       io.stderr.write(`${e.message}\n`);
       return 2;
     }

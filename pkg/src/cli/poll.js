@@ -49,14 +49,25 @@ export async function pollCommand(argv, io) {
   if (!values.state) return usage("poll needs --state DIR");
   if (values.print && values.deliver) return usage("--print and --deliver exclude each other");
   const env = io.env ?? {};
-  const auth = { user: env.ELEMENTS_USER_SECRET, organization: env.ELEMENTS_ORGANIZATION_SECRET, element: env.ELEMENTS_ELEMENT_TOKEN };
-  const absent = Object.entries({ ELEMENTS_USER_SECRET: auth.user, ELEMENTS_ORGANIZATION_SECRET: auth.organization, ELEMENTS_ELEMENT_TOKEN: auth.element }).filter(([, v]) => !v).map(([k]) => k);
+  const auth = {
+    user: env.ELEMENTS_USER_SECRET,
+    organization: env.ELEMENTS_ORGANIZATION_SECRET,
+    element: env.ELEMENTS_ELEMENT_TOKEN,
+  };
+  const absent = Object.entries({
+    ELEMENTS_USER_SECRET: auth.user,
+    ELEMENTS_ORGANIZATION_SECRET: auth.organization,
+    ELEMENTS_ELEMENT_TOKEN: auth.element,
+  })
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   if (absent.length) return usage(`missing credentials: set ${absent.join(", ")}`);
 
   const text = readSource(positionals[0]);
   const check = validateConfig(text);
   if (!check.ok) {
-    for (const d of check.diagnostics.filter((d) => d.severity === "error")) io.stderr.write(`error[${d.code}] at ${d.path || "(body)"}: ${d.message}\n`);
+    for (const d of check.diagnostics.filter((d) => d.severity === "error"))
+      io.stderr.write(`error[${d.code}] at ${d.path || "(body)"}: ${d.message}\n`);
     io.stderr.write(`${positionals[0]}: fix these first (elements-poller validate ${positionals[0]} shows where)\n`);
     return 1;
   }
@@ -80,8 +91,22 @@ export async function pollCommand(argv, io) {
     startFrom: values["start-from"],
     signal: controller.signal,
     ...(values.deliver
-      ? { delivery: { callbackUrl: instance.configuration["event.notification.callback.url"], signatureKey: instance.configuration["event.notification.signature.key"] } }
-      : { onEvents: (events) => events.forEach((e) => print(values.json ? JSON.stringify({ type: "event", ...e }) : `${e.eventType.padEnd(7)} ${e.objectType}/${e.objectId}  ${e.date}  ${e.eventId}`)) }),
+      ? {
+          delivery: {
+            callbackUrl: instance.configuration["event.notification.callback.url"],
+            signatureKey: instance.configuration["event.notification.signature.key"],
+          },
+        }
+      : {
+          onEvents: (events) =>
+            events.forEach((e) =>
+              print(
+                values.json
+                  ? JSON.stringify({ type: "event", ...e })
+                  : `${e.eventType.padEnd(7)} ${e.objectType}/${e.objectId}  ${e.date}  ${e.eventId}`,
+              ),
+            ),
+        }),
   });
   // Live progress on a terminal: one line per resource, rewritten as pages arrive.
   const progress = new Map();
@@ -95,26 +120,53 @@ export async function pollCommand(argv, io) {
     // A request that got no answer at all is said at once, on its own line: waiting through
     // every retry to report "HTTP 0" hides the one fact the user needs.
     if (reason === "transport" && typeof error === "string") {
-      io.stderr.write(`${tty ? "\r\x1b[2K" : ""}${c.yellow("warning")} ${resource}: ${error}; retry in ${delayMs} ms\n`);
+      io.stderr.write(
+        `${tty ? "\r\x1b[2K" : ""}${c.yellow("warning")} ${resource}: ${error}; retry in ${delayMs} ms\n`,
+      );
     }
     show(resource ?? "delivery", `retry in ${delayMs ?? "?"} ms (${status ?? error?.code ?? ""})`);
   });
-  poller.addEventListener("page", (/** @type {CustomEvent} */ e) => show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`));
+  poller.addEventListener("page", (/** @type {CustomEvent} */ e) =>
+    show(e.detail.resource, `page ${e.detail.pages}, ${e.detail.records} records, ${e.detail.events} events`),
+  );
   poller.addEventListener("error", (/** @type {CustomEvent} */ e) => {
     failures++;
     const err = e.detail.error;
-    io.stderr.write(`${tty ? "\r\x1b[2K" : ""}${c.red("error")}${e.detail.resource ? ` ${e.detail.resource}` : ""}: ${err?.code ? `[${err.code}] ` : ""}${err?.message ?? err}\n`);
+    io.stderr.write(
+      `${tty ? "\r\x1b[2K" : ""}${c.red("error")}${e.detail.resource ? ` ${e.detail.resource}` : ""}: ${err?.code ? `[${err.code}] ` : ""}${err?.message ?? err}\n`,
+    );
   });
   poller.addEventListener("poll", (/** @type {CustomEvent} */ e) => {
     const { summaries } = e.detail;
     if (tty) io.stderr.write("\r\x1b[2K");
     if (values.json) {
-      print(JSON.stringify({ type: "poll", at: new Date().toISOString(), summaries: summaries.map((s) => ({ ...s, error: s.error ? { code: s.error.code, message: s.error.message } : undefined })) }));
+      print(
+        JSON.stringify({
+          type: "poll",
+          at: new Date().toISOString(),
+          summaries: summaries.map((s) => ({
+            ...s,
+            error: s.error ? { code: s.error.code, message: s.error.message } : undefined,
+          })),
+        }),
+      );
       return;
     }
-    const rows = [["resource", "pages", "records", "events", "ms", "result"], ...summaries.map((s) => [s.resource, s.pages, s.records, s.events, s.durationMs, s.error ? `${s.error.code}` : "ok"])];
+    const rows = [
+      ["resource", "pages", "records", "events", "ms", "result"],
+      ...summaries.map((s) => [
+        s.resource,
+        s.pages,
+        s.records,
+        s.events,
+        s.durationMs,
+        s.error ? `${s.error.code}` : "ok",
+      ]),
+    ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-    const lines = rows.map((r) => r.map((v, i) => (i === 0 || i === 5 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join("  "));
+    const lines = rows.map((r) =>
+      r.map((v, i) => (i === 0 || i === 5 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join("  "),
+    );
     io.stderr.write(`${c.bold(lines[0])}\n${lines.slice(1).join("\n")}\n`);
   });
 

@@ -34,11 +34,22 @@ export async function previewCommand(argv, io) {
     return values.help ? 0 : 2;
   }
   const file = positionals[0];
-  const secrets = { baseUrl: values["base-url"], userSecret: io.env?.ELEMENTS_USER_SECRET, organizationSecret: io.env?.ELEMENTS_ORGANIZATION_SECRET };
+  const secrets = {
+    baseUrl: values["base-url"],
+    userSecret: io.env?.ELEMENTS_USER_SECRET,
+    organizationSecret: io.env?.ELEMENTS_ORGANIZATION_SECRET,
+  };
   if (values.request) {
-    const absent = Object.entries({ ELEMENTS_USER_SECRET: secrets.userSecret, ELEMENTS_ORGANIZATION_SECRET: secrets.organizationSecret }).filter(([, v]) => !v).map(([k]) => k);
+    const absent = Object.entries({
+      ELEMENTS_USER_SECRET: secrets.userSecret,
+      ELEMENTS_ORGANIZATION_SECRET: secrets.organizationSecret,
+    })
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
     if (absent.length) {
-      io.stderr.write(`missing credentials: set ${absent.join(", ")} (the request carries them in its authorization header)\n\n${help}\n`);
+      io.stderr.write(
+        `missing credentials: set ${absent.join(", ")} (the request carries them in its authorization header)\n\n${help}\n`,
+      );
       return 2;
     }
   }
@@ -59,7 +70,9 @@ export async function previewCommand(argv, io) {
     const all = pollers(text);
     const resource = all.find((p) => p.name === name);
     if (!resource) {
-      io.stderr.write(`no resource ${JSON.stringify(name)} in event.poller.configuration (it has: ${all.map((p) => p.name).join(", ") || "none"})\n`);
+      io.stderr.write(
+        `no resource ${JSON.stringify(name)} in event.poller.configuration (it has: ${all.map((p) => p.name).join(", ") || "none"})\n`,
+      );
       return 1;
     }
     const w = values.watermark;

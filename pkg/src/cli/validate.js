@@ -11,7 +11,14 @@ masked); --json prints the diagnostics as JSON on standard output. Exit 1 if any
 
 export function paint(enabled) {
   const wrap = (open) => (s) => (enabled ? `\x1b[${open}m${s}\x1b[0m` : s);
-  return { red: wrap("1;31"), yellow: wrap("1;33"), blue: wrap("1;34"), cyan: wrap("36"), bold: wrap("1"), dim: wrap("2") };
+  return {
+    red: wrap("1;31"),
+    yellow: wrap("1;33"),
+    blue: wrap("1;34"),
+    cyan: wrap("36"),
+    bold: wrap("1"),
+    dim: wrap("2"),
+  };
 }
 
 /** Where a diagnostic points in `text`: a JSON syntax error at its line and column, else its path. */
@@ -22,26 +29,43 @@ export function locate(d, text) {
 }
 
 /** One diagnostic, rustc-style, with a window of the source line when it can be located. */
-export function renderDiagnostic(d, file, text, c, at = locate(d, text), secrets = text === undefined ? [] : secretsOf(text)) {
+export function renderDiagnostic(
+  d,
+  file,
+  text,
+  c,
+  at = locate(d, text),
+  secrets = text === undefined ? [] : secretsOf(text),
+) {
   const color = d.severity === "error" ? c.red : d.severity === "warning" ? c.yellow : c.blue;
   const syntax = d.code === "config.not-json" && at;
   const lines = [`${color(`${d.severity}[${d.code}]`)}${c.bold(`: ${d.message}`)}`];
-  lines.push(`  ${c.blue("-->")} ${file}${at ? `:${at.line}:${at.column}` : ""}  ${c.dim(syntax ? "(JSON syntax)" : d.path || "(the whole body)")}`);
+  lines.push(
+    `  ${c.blue("-->")} ${file}${at ? `:${at.line}:${at.column}` : ""}  ${c.dim(syntax ? "(JSON syntax)" : d.path || "(the whole body)")}`,
+  );
   if (at) {
     const { src, caret } = excerpt(text, at.line, at.column, secrets);
     const gutter = String(at.line).length;
     lines.push(`${" ".repeat(gutter + 1)}${c.blue("|")}`);
     lines.push(`${c.blue(`${at.line} |`)} ${src}`);
-    lines.push(`${" ".repeat(gutter + 1)}${c.blue("|")} ${" ".repeat(caret)}${color("^")}${at.exact ? "" : c.dim(" (missing here)")}`);
+    lines.push(
+      `${" ".repeat(gutter + 1)}${c.blue("|")} ${" ".repeat(caret)}${color("^")}${at.exact ? "" : c.dim(" (missing here)")}`,
+    );
   }
   // The core's hint for a syntax error speaks to the console's paste box; a file needs this.
-  const hint = syntax ? "fix the JSON syntax here: the file must hold one JSON object, the POST /instances body" : d.hint;
+  const hint = syntax
+    ? "fix the JSON syntax here: the file must hold one JSON object, the POST /instances body"
+    : d.hint;
   if (hint) lines.push(`  ${c.cyan("= hint:")} ${hint}`);
   return lines.join("\n");
 }
 
 export async function validateCommand(argv, io) {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help || positionals.length === 0) {
     io.stdout.write(help + "\n");
     return values.help ? 0 : 2;
@@ -60,7 +84,13 @@ export async function validateCommand(argv, io) {
     results.push({ file, text, ...validateConfig(text) });
   }
   if (values.json) {
-    io.stdout.write(JSON.stringify(results.map(({ file, ok, diagnostics }) => ({ file, ok, diagnostics })), null, 2) + "\n");
+    io.stdout.write(
+      JSON.stringify(
+        results.map(({ file, ok, diagnostics }) => ({ file, ok, diagnostics })),
+        null,
+        2,
+      ) + "\n",
+    );
   } else {
     for (const r of results) {
       // In the order of the file, as a compiler reports.
@@ -70,7 +100,9 @@ export async function validateCommand(argv, io) {
       for (const { d, at } of located) io.stderr.write(renderDiagnostic(d, r.file, r.text, c, at, secrets) + "\n\n");
       const errors = r.diagnostics.filter((d) => d.severity === "error").length;
       const warnings = r.diagnostics.length - errors;
-      io.stderr.write(`${r.file}: ${r.ok ? c.bold("ok") : c.red("invalid")} (${errors} error${errors === 1 ? "" : "s"}, ${warnings} other${warnings === 1 ? "" : "s"})\n`);
+      io.stderr.write(
+        `${r.file}: ${r.ok ? c.bold("ok") : c.red("invalid")} (${errors} error${errors === 1 ? "" : "s"}, ${warnings} other${warnings === 1 ? "" : "s"})\n`,
+      );
     }
   }
   return results.every((r) => r.ok) ? 0 : 1;

@@ -43,7 +43,8 @@ export async function verifyCommand(argv, io) {
   const keys = values.key ?? (io.env?.ELEMENTS_SIGNATURE_KEY ? [io.env.ELEMENTS_SIGNATURE_KEY] : []);
   if (keys.length === 0) return usage("verify needs --key K (or ELEMENTS_SIGNATURE_KEY)");
   const toleranceSeconds = values.tolerance === undefined ? undefined : Number(values.tolerance);
-  if (toleranceSeconds !== undefined && !(toleranceSeconds >= 0)) return usage(`--tolerance must be seconds ≥ 0, not ${JSON.stringify(values.tolerance)}`);
+  if (toleranceSeconds !== undefined && !(toleranceSeconds >= 0))
+    return usage(`--tolerance must be seconds ≥ 0, not ${JSON.stringify(values.tolerance)}`);
   let now = Date.now();
   if (values.now !== undefined) {
     now = /^\d+$/.test(values.now) ? Number(values.now) : Date.parse(values.now);
@@ -53,13 +54,24 @@ export async function verifyCommand(argv, io) {
   const file = positionals[0] ?? "-";
   const { headers, body } = readRequest(readFileSync(file === "-" ? 0 : file, "utf8"), file);
   // The core checks the scheme's value (webhook.scheme).
-  const v = verifyNotification({ body, headers, keys, toleranceSeconds, now, scheme: /** @type {any} */ (values.scheme) });
+  const v = verifyNotification({
+    body,
+    headers,
+    keys,
+    toleranceSeconds,
+    now,
+    scheme: /** @type {any} */ (values.scheme),
+  });
   if (values.json) {
     io.stdout.write(JSON.stringify(v) + "\n");
   } else {
-    const when = v.timestamp === undefined ? "no timestamp: the Elements scheme signs the body only" : `timestamp ${new Date(v.timestamp * 1000).toISOString()}`;
+    const when =
+      v.timestamp === undefined
+        ? "no timestamp: the Elements scheme signs the body only"
+        : `timestamp ${new Date(v.timestamp * 1000).toISOString()}`;
     io.stdout.write(`verified (${v.scheme}): id ${v.id ?? "(none)"}, ${when}\n`);
-    for (const e of v.message.events ?? []) io.stdout.write(`  ${e.eventType} ${e.objectType} ${e.objectId} ${e.date ?? ""}\n`);
+    for (const e of v.message.events ?? [])
+      io.stdout.write(`  ${e.eventType} ${e.objectType} ${e.objectId} ${e.date ?? ""}\n`);
   }
   return 0;
 }
@@ -75,9 +87,13 @@ function readRequest(text, file) {
   if (!request || typeof request !== "object" || !request.headers || typeof request.headers !== "object") {
     throw new PollerError("cli.request", 'the request must be {"headers": {...}, "body": "<raw body>"}');
   }
-  if (typeof request.bodyBase64 === "string") return { headers: request.headers, body: new Uint8Array(Buffer.from(request.bodyBase64, "base64")) };
+  if (typeof request.bodyBase64 === "string")
+    return { headers: request.headers, body: new Uint8Array(Buffer.from(request.bodyBase64, "base64")) };
   if (typeof request.body !== "string") {
-    throw new PollerError("cli.request", 'body must be the raw body as a string (or "bodyBase64"): a parsed object has lost the bytes that were signed');
+    throw new PollerError(
+      "cli.request",
+      'body must be the raw body as a string (or "bodyBase64"): a parsed object has lost the bytes that were signed',
+    );
   }
   return { headers: request.headers, body: request.body };
 }

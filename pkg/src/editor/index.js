@@ -10,12 +10,34 @@ import { pathOf, isWithin, getAt, setAt, reorder } from "./paths.js";
 const PC = "event.poller.configuration";
 const BODY_ORDER = ["element", "providerData", "configuration", "tags", "name"];
 const CONF_ORDER = [
-  "oauth.api.key", "oauth.api.secret", "oauth.callback.url",
-  "event.notification.enabled", "event.vendor.type", "event.notification.callback.url",
-  "event.poller.refresh_interval", "event.notification.signature.key", PC,
+  "oauth.api.key",
+  "oauth.api.secret",
+  "oauth.callback.url",
+  "event.notification.enabled",
+  "event.vendor.type",
+  "event.notification.callback.url",
+  "event.poller.refresh_interval",
+  "event.notification.signature.key",
+  PC,
 ];
-const POLLER_ORDER = ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"];
-const DATES_ORDER = ["updatedDateField", "updatedDateFormat", "updatedDateTimezone", "createdDateField", "createdDateFormat", "createdDateTimezone"];
+const POLLER_ORDER = [
+  "url",
+  "idField",
+  "datesConfiguration",
+  "pageSize",
+  "pollDelay",
+  "filterByUpdatedDate",
+  "filterByCurrentDate",
+  "createdCheckTolerance",
+];
+const DATES_ORDER = [
+  "updatedDateField",
+  "updatedDateFormat",
+  "updatedDateTimezone",
+  "createdDateField",
+  "createdDateFormat",
+  "createdDateTimezone",
+];
 const ORDERS = { "": BODY_ORDER, configuration: CONF_ORDER };
 
 /** Fields of the instance, grouped; `seg` is the path in the body. */
@@ -23,10 +45,22 @@ const GROUPS = [
   {
     title: "Instance",
     fields: [
-      { label: "Element key", seg: ["element", "key"], mono: true, list: true, help: "The element to connect, e.g. infusionsoftrest." },
+      {
+        label: "Element key",
+        seg: ["element", "key"],
+        mono: true,
+        list: true,
+        help: "The element to connect, e.g. infusionsoftrest.",
+      },
       { label: "Instance name", seg: ["name"], help: "How the instance is named in Cloud Elements." },
       { label: "Tags", seg: ["tags"], kind: "tags", help: "Comma-separated." },
-      { label: "Authorization grant code", seg: ["providerData", "code"], secret: true, mono: true, help: "providerData.code: the code from the OAuth redirect." },
+      {
+        label: "Authorization grant code",
+        seg: ["providerData", "code"],
+        secret: true,
+        mono: true,
+        help: "providerData.code: the code from the OAuth redirect.",
+      },
     ],
   },
   {
@@ -34,29 +68,84 @@ const GROUPS = [
     fields: [
       { label: "API key (client id)", seg: ["configuration", "oauth.api.key"], mono: true },
       { label: "API secret", seg: ["configuration", "oauth.api.secret"], secret: true, mono: true },
-      { label: "Callback URL", seg: ["configuration", "oauth.callback.url"], mono: true, type: "url", help: "The redirect URL registered with the provider." },
+      {
+        label: "Callback URL",
+        seg: ["configuration", "oauth.callback.url"],
+        mono: true,
+        type: "url",
+        help: "The redirect URL registered with the provider.",
+      },
     ],
   },
   {
     title: "Events",
     fields: [
-      { label: "Events enabled", group: "Notifications", seg: ["configuration", "event.notification.enabled"], kind: "bool", help: "Send events to the callback URL when records change." },
-      { label: "Vendor type", seg: ["configuration", "event.vendor.type"], kind: "select", options: [["", "(not set)"], ["polling", "polling"], ["webhooks", "webhooks"]] },
-      { label: "Event callback URL", seg: ["configuration", "event.notification.callback.url"], mono: true, type: "url", help: "Where the events are sent.", wide: true },
-      { label: "Refresh interval (minutes)", seg: ["configuration", "event.poller.refresh_interval"], kind: "num", help: "How often the poller runs." },
-      { label: "Signature key", seg: ["configuration", "event.notification.signature.key"], secret: true, mono: true, help: "Signs notifications (HMAC-SHA256)." },
+      {
+        label: "Events enabled",
+        group: "Notifications",
+        seg: ["configuration", "event.notification.enabled"],
+        kind: "bool",
+        help: "Send events to the callback URL when records change.",
+      },
+      {
+        label: "Vendor type",
+        seg: ["configuration", "event.vendor.type"],
+        kind: "select",
+        options: [
+          ["", "(not set)"],
+          ["polling", "polling"],
+          ["webhooks", "webhooks"],
+        ],
+      },
+      {
+        label: "Event callback URL",
+        seg: ["configuration", "event.notification.callback.url"],
+        mono: true,
+        type: "url",
+        help: "Where the events are sent.",
+        wide: true,
+      },
+      {
+        label: "Refresh interval (minutes)",
+        seg: ["configuration", "event.poller.refresh_interval"],
+        kind: "num",
+        help: "How often the poller runs.",
+      },
+      {
+        label: "Signature key",
+        seg: ["configuration", "event.notification.signature.key"],
+        secret: true,
+        mono: true,
+        help: "Signs notifications (HMAC-SHA256).",
+      },
     ],
   },
 ];
 
 /** Fields of one resource poller, relative to it. */
 const RESOURCE_FIELDS = [
-  { label: "URL", seg: ["url"], mono: true, wide: true, help: "The hub URL to poll, e.g. /hubs/crm/appointments; ${gmtDate:FORMAT} inserts the watermark." },
+  {
+    label: "URL",
+    seg: ["url"],
+    mono: true,
+    wide: true,
+    help: "The hub URL to poll, e.g. /hubs/crm/appointments; ${gmtDate:FORMAT} inserts the watermark.",
+  },
   { label: "ID field", seg: ["idField"], mono: true, help: "Path of the record's id; may be dotted (user.id)." },
   { sub: "Updated date" },
   { label: "Updated date field", seg: ["datesConfiguration", "updatedDateField"], mono: true },
-  { label: "Updated date format", seg: ["datesConfiguration", "updatedDateFormat"], mono: true, help: "Java pattern, or milliseconds / timestamp / iso8601." },
-  { label: "Updated date time zone", seg: ["datesConfiguration", "updatedDateTimezone"], mono: true, help: "GMT, UTC, -08:00, PST or an IANA name." },
+  {
+    label: "Updated date format",
+    seg: ["datesConfiguration", "updatedDateFormat"],
+    mono: true,
+    help: "Java pattern, or milliseconds / timestamp / iso8601.",
+  },
+  {
+    label: "Updated date time zone",
+    seg: ["datesConfiguration", "updatedDateTimezone"],
+    mono: true,
+    help: "GMT, UTC, -08:00, PST or an IANA name.",
+  },
   { sub: "Created date" },
   { label: "Created date field", seg: ["datesConfiguration", "createdDateField"], mono: true },
   { label: "Created date format", seg: ["datesConfiguration", "createdDateFormat"], mono: true },
@@ -125,7 +214,10 @@ function coerce(kind, raw) {
   }
   if (kind === "tri") return raw === "" ? undefined : raw === "true";
   if (kind === "tags") {
-    const tags = raw.split(",").map((t) => t.trim()).filter(Boolean);
+    const tags = raw
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     return tags.length ? tags : undefined;
   }
   if (kind === "select") return raw === "" ? undefined : raw;
@@ -232,7 +324,8 @@ export class PollerConfigEditor extends BaseElement {
       conf[PC] = {};
       reorder(conf, CONF_ORDER);
     }
-    let unique = name, n = 2;
+    let unique = name,
+      n = 2;
     while (Object.hasOwn(conf[PC], unique)) unique = `${name}_${n++}`;
     conf[PC][unique] = structuredClone(base);
     this._render();
@@ -290,9 +383,16 @@ export class PollerConfigEditor extends BaseElement {
     const extra = this._extraKeys(body);
     if (extra.length) {
       wrap.append(
-        el("div", { className: "extra", part: "extra" },
+        el(
+          "div",
+          { className: "extra", part: "extra" },
           el("span", { text: "Kept as they are (no field here, written back unchanged): " }),
-          el("ul", {}, extra.map((p) => el("li", {}, el("code", { text: p }))))),
+          el(
+            "ul",
+            {},
+            extra.map((p) => el("li", {}, el("code", { text: p }))),
+          ),
+        ),
       );
     }
     this._form.append(wrap);
@@ -319,7 +419,8 @@ export class PollerConfigEditor extends BaseElement {
       const pc = conf[PC];
       if (pc && typeof pc === "object") {
         for (const [name, p] of Object.entries(pc)) {
-          if (p && typeof p === "object") for (const k of Object.keys(p)) if (!KNOWN_POLLER.has(k)) out.push(pathOf(["configuration", PC, name, k]));
+          if (p && typeof p === "object")
+            for (const k of Object.keys(p)) if (!KNOWN_POLLER.has(k)) out.push(pathOf(["configuration", PC, name, k]));
         }
       }
     }
@@ -333,30 +434,59 @@ export class PollerConfigEditor extends BaseElement {
     const presets = this._presets();
     const toolbar = el("div", { className: "toolbar" });
     if (presets === undefined) {
-      toolbar.append(el("p", { className: "notice", text: "Presets are not available in this build of elements-poller (it has no `presets` export): add resources by hand." }));
+      toolbar.append(
+        el("p", {
+          className: "notice",
+          text: "Presets are not available in this build of elements-poller (it has no `presets` export): add resources by hand.",
+        }),
+      );
     } else if (presets === null) {
-      toolbar.append(el("p", { className: "help", text: `No presets for the element "${this.element}": add resources by hand.` }));
+      toolbar.append(
+        el("p", { className: "help", text: `No presets for the element "${this.element}": add resources by hand.` }),
+      );
     } else {
       const id = `${this._id}-preset`;
       const select = el("select", { id, name: "preset" });
       for (const name of Object.keys(presets)) select.append(el("option", { value: name, text: name }));
       toolbar.append(
         el("div", { className: "field" }, el("label", { for: id, text: `Preset resource of ${this.element}` }), select),
-        el("button", { type: "button", className: "primary", text: "Add preset", onclick: () => this._userAdd(select.value) }),
+        el("button", {
+          type: "button",
+          className: "primary",
+          text: "Add preset",
+          onclick: () => this._userAdd(select.value),
+        }),
       );
     }
-    toolbar.append(el("button", { type: "button", text: "Add a resource by hand", onclick: () => this._userAdd("resource", { url: "", idField: "id", datesConfiguration: {} }) }));
+    toolbar.append(
+      el("button", {
+        type: "button",
+        text: "Add a resource by hand",
+        onclick: () => this._userAdd("resource", { url: "", idField: "id", datesConfiguration: {} }),
+      }),
+    );
     fs.append(toolbar);
     const diagBox = el("div", { className: "fdiags", id: `${this._id}-pc-diags` });
     fs.append(diagBox);
     this._fields.push({ path: pcPath, focus: toolbar.querySelector("select, button"), box: diagBox, container: true });
     if (pc !== undefined && (pc === null || typeof pc !== "object" || Array.isArray(pc))) {
-      fs.append(el("p", { className: "notice", text: "event.poller.configuration is not an object (nor JSON text holding one); fix it in the JSON, or remove it by adding a resource." }));
+      fs.append(
+        el("p", {
+          className: "notice",
+          text: "event.poller.configuration is not an object (nor JSON text holding one); fix it in the JSON, or remove it by adding a resource.",
+        }),
+      );
       return fs;
     }
     const names = pc ? Object.keys(pc) : [];
     const list = el("div", { className: "resources" });
-    if (!names.length) list.append(el("p", { className: "empty", text: "No resources yet: add a preset or one by hand. Each resource is polled on its own." }));
+    if (!names.length)
+      list.append(
+        el("p", {
+          className: "empty",
+          text: "No resources yet: add a preset or one by hand. Each resource is polled on its own.",
+        }),
+      );
     for (const name of names) list.append(this._resource(name, pc[name]));
     fs.append(list);
     return fs;
@@ -366,17 +496,41 @@ export class PollerConfigEditor extends BaseElement {
     const base = ["configuration", PC, name];
     const path = pathOf(base);
     const nameId = `${this._id}-r-${uid++}`;
-    const nameInput = el("input", { id: nameId, value: name, className: "mono", dataset: { path: `${path}#name` }, autocomplete: "off", spellcheck: "false" });
+    const nameInput = el("input", {
+      id: nameId,
+      value: name,
+      className: "mono",
+      dataset: { path: `${path}#name` },
+      autocomplete: "off",
+      spellcheck: "false",
+    });
     nameInput.addEventListener("change", () => this._rename(name, nameInput.value.trim()));
-    const remove = el("button", { type: "button", className: "danger", text: "Remove", "aria-label": `Remove resource ${name}`, onclick: () => this._removeResource(name) });
+    const remove = el("button", {
+      type: "button",
+      className: "danger",
+      text: "Remove",
+      "aria-label": `Remove resource ${name}`,
+      onclick: () => this._removeResource(name),
+    });
     const diagBox = el("div", { className: "fdiags", id: `${nameId}-diags` });
     nameInput.setAttribute("aria-describedby", diagBox.id);
-    const fs = el("fieldset", { className: "resource", part: "resource", dataset: { resource: name } },
+    const fs = el(
+      "fieldset",
+      { className: "resource", part: "resource", dataset: { resource: name } },
       el("legend", { text: name }),
-      el("div", { className: "resource-head" },
-        el("div", { className: "field" }, el("label", { for: nameId, text: "Resource name (the events' objectType)" }), nameInput),
-        remove),
-      diagBox);
+      el(
+        "div",
+        { className: "resource-head" },
+        el(
+          "div",
+          { className: "field" },
+          el("label", { for: nameId, text: "Resource name (the events' objectType)" }),
+          nameInput,
+        ),
+        remove,
+      ),
+      diagBox,
+    );
     this._fields.push({ path, focus: nameInput, box: diagBox, container: true, input: nameInput });
     const grid = el("div", { className: "grid" });
     if (!poller || typeof poller !== "object") {
@@ -399,32 +553,58 @@ export class PollerConfigEditor extends BaseElement {
     const diagBox = el("div", { className: "fdiags", id: `${id}-diags` });
     const helpId = f.help ? `${id}-help` : undefined;
     let input;
-    const common = { id, name: path, dataset: { path }, "aria-describedby": [helpId, diagBox.id].filter(Boolean).join(" ") };
+    const common = {
+      id,
+      name: path,
+      dataset: { path },
+      "aria-describedby": [helpId, diagBox.id].filter(Boolean).join(" "),
+    };
     if (kind === "bool") {
       input = el("input", { ...common, type: "checkbox", checked: value === true || value === "true" });
       input.addEventListener("change", () => this._write(segments, input.checked));
-      const wrap = el("div", { className: `field${f.wide ? " wide" : ""}`, part: "field" },
+      const wrap = el(
+        "div",
+        { className: `field${f.wide ? " wide" : ""}`, part: "field" },
         el("span", { className: "label", "aria-hidden": "true", text: f.group ?? "" }),
         el("label", { className: "check", for: id }, input, el("span", { text: f.label })),
         f.help ? el("p", { className: "help", id: helpId, text: f.help }) : null,
-        diagBox);
+        diagBox,
+      );
       this._fields.push({ path, focus: input, box: diagBox, input });
       return wrap;
     }
     if (kind === "select" || kind === "tri") {
-      const options = kind === "tri" ? [["", "default"], ["true", "true"], ["false", "false"]] : f.options;
+      const options =
+        kind === "tri"
+          ? [
+              ["", "default"],
+              ["true", "true"],
+              ["false", "false"],
+            ]
+          : f.options;
       input = el("select", common);
-      const current = kind === "tri" ? (value === true || value === "true" ? "true" : value === false || value === "false" ? "false" : "") : display(value);
+      const current =
+        kind === "tri"
+          ? value === true || value === "true"
+            ? "true"
+            : value === false || value === "false"
+              ? "false"
+              : ""
+          : display(value);
       let found = false;
       for (const [v, t] of options) {
         const o = el("option", { value: v, text: t });
-        if (v === current) { o.selected = true; found = true; }
+        if (v === current) {
+          o.selected = true;
+          found = true;
+        }
         input.append(o);
       }
       if (!found && current !== "") input.append(el("option", { value: current, text: current, selected: true }));
       input.addEventListener("change", () => this._write(segments, coerce(kind, input.value)));
     } else {
-      const text = kind === "tags" ? (Array.isArray(value) ? value.map(display).join(", ") : display(value)) : display(value);
+      const text =
+        kind === "tags" ? (Array.isArray(value) ? value.map(display).join(", ") : display(value)) : display(value);
       input = el("input", {
         ...common,
         type: f.secret ? "password" : "text",
@@ -439,7 +619,12 @@ export class PollerConfigEditor extends BaseElement {
     }
     let control = input;
     if (f.secret) {
-      const toggle = el("button", { type: "button", text: "Show", "aria-pressed": "false", "aria-label": `Show ${f.label}` });
+      const toggle = el("button", {
+        type: "button",
+        text: "Show",
+        "aria-pressed": "false",
+        "aria-label": `Show ${f.label}`,
+      });
       toggle.addEventListener("click", () => {
         const show = input.type === "password";
         input.type = show ? "text" : "password";
@@ -449,11 +634,14 @@ export class PollerConfigEditor extends BaseElement {
       control = el("div", { className: "secret" }, input, toggle);
     }
     this._fields.push({ path, focus: input, box: diagBox, input });
-    return el("div", { className: `field${f.wide ? " wide" : ""}`, part: "field", dataset: { field: path } },
+    return el(
+      "div",
+      { className: `field${f.wide ? " wide" : ""}`, part: "field", dataset: { field: path } },
       el("label", { for: id, text: f.label }),
       control,
       f.help ? el("p", { className: "help", id: helpId, text: f.help }) : null,
-      diagBox);
+      diagBox,
+    );
   }
 
   _write(segments, value) {
@@ -524,13 +712,21 @@ export class PollerConfigEditor extends BaseElement {
     for (const d of this._diagnostics) {
       const f = this._error ? null : this._fieldFor(d.path);
       if (!f) continue;
-      const sub = f.path !== d.path && !isWithin(d.path, f.path) ? "" : d.path === f.path ? "" : ` (at ${d.path.slice(f.path.length).replace(/^\./, "")})`;
+      const sub =
+        f.path !== d.path && !isWithin(d.path, f.path)
+          ? ""
+          : d.path === f.path
+            ? ""
+            : ` (at ${d.path.slice(f.path.length).replace(/^\./, "")})`;
       f.box.append(
-        el("p", { className: `fdiag ${d.severity}`, dataset: { code: d.code, path: d.path } },
+        el(
+          "p",
+          { className: `fdiag ${d.severity}`, dataset: { code: d.code, path: d.path } },
           el("span", { className: "sev", text: d.severity }),
           el("span", { text: `${d.message}${sub} ` }),
           el("code", { className: "code", text: d.code }),
-          d.hint ? el("span", { className: "hint", text: `Hint: ${d.hint}` }) : null),
+          d.hint ? el("span", { className: "hint", text: `Hint: ${d.hint}` }) : null,
+        ),
       );
       if (f.input) {
         if (d.severity === "error") f.input.setAttribute("aria-invalid", "true");
@@ -544,31 +740,53 @@ export class PollerConfigEditor extends BaseElement {
   _renderSummary() {
     const ds = this._diagnostics;
     const n = (s) => ds.filter((d) => d.severity === s).length;
-    const errors = n("error"), warnings = n("warning"), infos = n("info");
+    const errors = n("error"),
+      warnings = n("warning"),
+      infos = n("info");
     const plural = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
     const status = el("p", { className: "status", role: "status", "aria-live": "polite", part: "status" });
     if (!ds.length) {
       status.textContent = "No problems found.";
       status.classList.add("ok");
     } else {
-      status.textContent = [plural(errors, "error"), plural(warnings, "warning"), infos ? plural(infos, "note") : null].filter(Boolean).join(", ");
+      status.textContent = [plural(errors, "error"), plural(warnings, "warning"), infos ? plural(infos, "note") : null]
+        .filter(Boolean)
+        .join(", ");
       status.classList.add(errors ? "bad" : "warn");
     }
-    const list = el("ul", { className: "diag-list", part: "diagnostics", "aria-label": "Problems (select one to go to its field)" });
+    const list = el("ul", {
+      className: "diag-list",
+      part: "diagnostics",
+      "aria-label": "Problems (select one to go to its field)",
+    });
     for (const d of ds) {
-      const btn = el("button", { type: "button" },
+      const btn = el(
+        "button",
+        { type: "button" },
         el("span", { className: "sev", text: d.severity }),
         el("span", { text: d.message }),
         el("span", { className: "where", text: `${d.code} at ${d.path || "(the whole body)"}` }),
-        d.hint ? el("span", { className: "where", text: `Hint: ${d.hint}` }) : null);
+        d.hint ? el("span", { className: "where", text: `Hint: ${d.hint}` }) : null,
+      );
       btn.addEventListener("click", () => this.focusPath(d.path));
       list.append(el("li", { className: d.severity, dataset: { code: d.code, path: d.path } }, btn));
     }
-    this._summary.replaceChildren(el("h3", { text: "Checks" }), status, ds.length ? list : el("p", { className: "help", text: "Every change is checked here as you type; nothing is sent anywhere." }));
+    this._summary.replaceChildren(
+      el("h3", { text: "Checks" }),
+      status,
+      ds.length
+        ? list
+        : el("p", { className: "help", text: "Every change is checked here as you type; nothing is sent anywhere." }),
+    );
   }
 
   _emit() {
-    this.dispatchEvent(new CustomEvent("change", { bubbles: true, detail: { value: this.value, diagnostics: this.diagnostics, ok: this._ok } }));
+    this.dispatchEvent(
+      new CustomEvent("change", {
+        bubbles: true,
+        detail: { value: this.value, diagnostics: this.diagnostics, ok: this._ok },
+      }),
+    );
   }
 }
 

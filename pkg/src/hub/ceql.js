@@ -57,7 +57,10 @@ function tokenize(src) {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const col = i + 1;
     if (c === "'") {
       let v = "";
@@ -65,7 +68,11 @@ function tokenize(src) {
       for (;;) {
         if (i >= src.length) throw new CeqlError("Unterminated string literal", col);
         if (src[i] === "'") {
-          if (src[i + 1] === "'") { v += "'"; i += 2; continue; }
+          if (src[i + 1] === "'") {
+            v += "'";
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -77,9 +84,14 @@ function tokenize(src) {
       i++;
     } else if ("=!<>".includes(c)) {
       const two = src.slice(i, i + 2);
-      if (["!=", "<>", "<=", ">="].includes(two)) { tokens.push({ t: "op", v: two === "<>" ? "!=" : two, col }); i += 2; }
-      else if (c === "!") throw new CeqlError("Unexpected '!'", col);
-      else { tokens.push({ t: "op", v: c, col }); i++; }
+      if (["!=", "<>", "<=", ">="].includes(two)) {
+        tokens.push({ t: "op", v: two === "<>" ? "!=" : two, col });
+        i += 2;
+      } else if (c === "!") throw new CeqlError("Unexpected '!'", col);
+      else {
+        tokens.push({ t: "op", v: c, col });
+        i++;
+      }
     } else if (/[-+0-9.]/.test(c)) {
       const m = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?/.exec(src.slice(i));
       if (!m) throw new CeqlError(`Unexpected '${c}'`, col);
@@ -132,10 +144,22 @@ export function parseWhere(src) {
   };
   const value = () => {
     const tok = peek();
-    if (tok.t === "str" || tok.t === "num") { p++; return tok.v; }
-    if (kw("TRUE")) { p++; return true; }
-    if (kw("FALSE")) { p++; return false; }
-    if (kw("NULL")) { p++; return null; }
+    if (tok.t === "str" || tok.t === "num") {
+      p++;
+      return tok.v;
+    }
+    if (kw("TRUE")) {
+      p++;
+      return true;
+    }
+    if (kw("FALSE")) {
+      p++;
+      return false;
+    }
+    if (kw("NULL")) {
+      p++;
+      return null;
+    }
     throw new CeqlError("Expected a value (a 'quoted string' or a number)", tok.col);
   };
   const predicate = () => {
@@ -166,14 +190,20 @@ export function parseWhere(src) {
       p++;
       expect("(", "'(' after IN");
       const values = [value()];
-      while (peek().t === ",") { p++; values.push(value()); }
+      while (peek().t === ",") {
+        p++;
+        values.push(value());
+      }
       expect(")", "')' closing the IN list");
       return { type: "in", field, values, negated };
     }
     throw new CeqlError(`Expected an operator after '${field}'`, peek().col);
   };
   const unary = () => {
-    if (kw("NOT")) { p++; return { type: "not", expr: unary() }; }
+    if (kw("NOT")) {
+      p++;
+      return { type: "not", expr: unary() };
+    }
     if (peek().t === "(") {
       p++;
       const e = or();
@@ -184,12 +214,18 @@ export function parseWhere(src) {
   };
   const and = () => {
     let left = unary();
-    while (kw("AND")) { p++; left = { type: "and", left, right: unary() }; }
+    while (kw("AND")) {
+      p++;
+      left = { type: "and", left, right: unary() };
+    }
     return left;
   };
   const or = () => {
     let left = and();
-    while (kw("OR")) { p++; left = { type: "or", left, right: and() }; }
+    while (kw("OR")) {
+      p++;
+      left = { type: "or", left, right: and() };
+    }
     return left;
   };
   if (peek().t === "end") throw new CeqlError("Empty where clause", 1);
@@ -200,8 +236,10 @@ export function parseWhere(src) {
 
 /** @param {Node} node @param {(field: string) => void} visit */
 export function fieldsOf(node, visit) {
-  if (node.type === "and" || node.type === "or") { fieldsOf(node.left, visit); fieldsOf(node.right, visit); }
-  else if (node.type === "not") fieldsOf(node.expr, visit);
+  if (node.type === "and" || node.type === "or") {
+    fieldsOf(node.left, visit);
+    fieldsOf(node.right, visit);
+  } else if (node.type === "not") fieldsOf(node.expr, visit);
   else visit(node.field);
 }
 
@@ -212,13 +250,23 @@ export function fieldsOf(node, visit) {
  * @throws {CeqlError}
  */
 export function checkDateLiterals(node, dateFields) {
-  if (node.type === "and" || node.type === "or") { checkDateLiterals(node.left, dateFields); checkDateLiterals(node.right, dateFields); return; }
-  if (node.type === "not") { checkDateLiterals(node.expr, dateFields); return; }
+  if (node.type === "and" || node.type === "or") {
+    checkDateLiterals(node.left, dateFields);
+    checkDateLiterals(node.right, dateFields);
+    return;
+  }
+  if (node.type === "not") {
+    checkDateLiterals(node.expr, dateFields);
+    return;
+  }
   if (!dateFields.has(node.field)) return;
   const values = node.type === "cmp" ? [node.value] : node.type === "in" ? node.values : [];
   for (const v of values) {
     if (typeof v === "string" && parseInstant(v) === undefined) {
-      throw new CeqlError(`'${v}' is not a date for ${node.field} (expected ISO-8601, e.g. 2024-01-31T10:00:00.000Z)`, 1);
+      throw new CeqlError(
+        `'${v}' is not a date for ${node.field} (expected ISO-8601, e.g. 2024-01-31T10:00:00.000Z)`,
+        1,
+      );
     }
   }
 }
@@ -236,20 +284,23 @@ export function getPath(obj, path) {
 function compareValues(a, b, isDate) {
   // returns negative/0/positive, or NaN when the two cannot be compared
   if (isDate) {
-    const x = parseInstant(a), y = parseInstant(b);
+    const x = parseInstant(a),
+      y = parseInstant(b);
     if (x !== undefined && y !== undefined) return x - y;
     if (typeof a === "number" && typeof b === "number") return a - b;
     return NaN;
   }
   if (typeof a === "number" || typeof b === "number") {
-    const x = Number(a), y = Number(b);
+    const x = Number(a),
+      y = Number(b);
     if (a === "" || b === "" || Number.isNaN(x) || Number.isNaN(y)) return NaN;
     return x - y;
   }
   if (typeof a === "boolean" || typeof b === "boolean") {
     return String(a) === String(b) ? 0 : NaN;
   }
-  const x = String(a), y = String(b);
+  const x = String(a),
+    y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -272,11 +323,13 @@ function likeToRegExp(pattern) {
 export function compileWhere(node, dateFields) {
   switch (node.type) {
     case "and": {
-      const l = compileWhere(node.left, dateFields), r = compileWhere(node.right, dateFields);
+      const l = compileWhere(node.left, dateFields),
+        r = compileWhere(node.right, dateFields);
       return (rec) => l(rec) && r(rec);
     }
     case "or": {
-      const l = compileWhere(node.left, dateFields), r = compileWhere(node.right, dateFields);
+      const l = compileWhere(node.left, dateFields),
+        r = compileWhere(node.right, dateFields);
       return (rec) => l(rec) || r(rec);
     }
     case "not": {
@@ -314,12 +367,18 @@ export function compileWhere(node, dateFields) {
         const c = compareValues(v, value, isDate);
         if (Number.isNaN(c)) return op === "!=";
         switch (op) {
-          case "=": return c === 0;
-          case "!=": return c !== 0;
-          case "<": return c < 0;
-          case ">": return c > 0;
-          case "<=": return c <= 0;
-          case ">=": return c >= 0;
+          case "=":
+            return c === 0;
+          case "!=":
+            return c !== 0;
+          case "<":
+            return c < 0;
+          case ">":
+            return c > 0;
+          case "<=":
+            return c <= 0;
+          case ">=":
+            return c >= 0;
         }
         return false;
       };

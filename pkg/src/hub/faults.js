@@ -42,8 +42,15 @@
 /** @returns {Required<Omit<Faults, "next"|"webhook">> & {next: FaultStep[], webhook: {failure: number, status: number, next: Array<{status: number, retryAfter?: number, count: number}>}}} */
 export function emptyFaults() {
   return {
-    throttle: 0, serverError: 0, truncate: 0, latencyMs: 0, retryAfter: 1, serverErrorStatus: 503,
-    skewMs: 0, next: [], webhook: { failure: 0, status: 500, next: [] },
+    throttle: 0,
+    serverError: 0,
+    truncate: 0,
+    latencyMs: 0,
+    retryAfter: 1,
+    serverErrorStatus: 503,
+    skewMs: 0,
+    next: [],
+    webhook: { failure: 0, status: 500, next: [] },
   };
 }
 
@@ -60,7 +67,8 @@ function normStep(step) {
 
 function normWebhookStep(step) {
   if (typeof step === "number") return { status: step, count: 1 };
-  if (!step || typeof step.status !== "number") throw new TypeError(`webhook fault needs a status: ${JSON.stringify(step)}`);
+  if (!step || typeof step.status !== "number")
+    throw new TypeError(`webhook fault needs a status: ${JSON.stringify(step)}`);
   return { ...step, count: step.count ?? 1 };
 }
 
@@ -80,7 +88,15 @@ export class FaultPlan {
    */
   set(patch = {}) {
     const s = this.state;
-    for (const key of ["throttle", "serverError", "truncate", "latencyMs", "retryAfter", "serverErrorStatus", "skewMs"]) {
+    for (const key of [
+      "throttle",
+      "serverError",
+      "truncate",
+      "latencyMs",
+      "retryAfter",
+      "serverErrorStatus",
+      "skewMs",
+    ]) {
       if (patch[key] !== undefined) s[key] = patch[key];
     }
     if (patch.next) s.next.push(...patch.next.map(normStep));
@@ -113,7 +129,8 @@ export class FaultPlan {
     const s = this.state;
     const r = this.rand();
     let latency = 0;
-    if (Array.isArray(s.latencyMs)) latency = s.latencyMs[0] + Math.floor(this.rand() * (s.latencyMs[1] - s.latencyMs[0] + 1));
+    if (Array.isArray(s.latencyMs))
+      latency = s.latencyMs[0] + Math.floor(this.rand() * (s.latencyMs[1] - s.latencyMs[0] + 1));
     else latency = s.latencyMs || 0;
     /** @type {FaultStep} */
     let step;
@@ -127,7 +144,12 @@ export class FaultPlan {
     if (step.fault === "latency") latency += step.ms ?? 200;
     return {
       fault: step.fault,
-      status: step.fault === "serverError" ? step.status ?? s.serverErrorStatus : step.fault === "throttle" ? 429 : undefined,
+      status:
+        step.fault === "serverError"
+          ? (step.status ?? s.serverErrorStatus)
+          : step.fault === "throttle"
+            ? 429
+            : undefined,
       retryAfter: step.retryAfter ?? s.retryAfter,
       latencyMs: latency,
     };

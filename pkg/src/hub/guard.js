@@ -46,7 +46,10 @@ export function checkRequest(req, { allowedHosts = [], allowedOrigins = [] } = {
   const hostname = hostnameOf(req.headers.host);
   const hosts = new Set([...allowedHosts].map((h) => String(h).toLowerCase()));
   if (hostname === undefined || !(isLoopbackName(hostname) || hosts.has(hostname))) {
-    return { status: 421, message: `Host ${JSON.stringify(req.headers.host ?? "")} is not this server's (it answers to loopback names${hosts.size ? ` and ${[...hosts].join(", ")}` : ""})` };
+    return {
+      status: 421,
+      message: `Host ${JSON.stringify(req.headers.host ?? "")} is not this server's (it answers to loopback names${hosts.size ? ` and ${[...hosts].join(", ")}` : ""})`,
+    };
   }
   const origin = req.headers.origin;
   if (origin !== undefined) {
@@ -70,7 +73,8 @@ export function corsHeaders(req, allowedOrigins = []) {
     vary: "Origin",
     "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
     "access-control-allow-headers": "authorization, content-type, elements-webhook-signature, elements-webhook-id",
-    "access-control-expose-headers": "elements-next-page-token, elements-returned-count, elements-total-count, date, retry-after, x-keap-product-throttle-limit, x-keap-product-throttle-time-unit, x-keap-product-throttle-interval, x-keap-product-throttle-available, x-keap-product-throttle-used, x-keap-product-throttle-expiry-time",
+    "access-control-expose-headers":
+      "elements-next-page-token, elements-returned-count, elements-total-count, date, retry-after, x-keap-product-throttle-limit, x-keap-product-throttle-time-unit, x-keap-product-throttle-interval, x-keap-product-throttle-available, x-keap-product-throttle-used, x-keap-product-throttle-expiry-time",
   };
 }
 

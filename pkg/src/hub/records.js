@@ -37,12 +37,71 @@ export function formatKeapDate(ms) {
   return new Date(ms).toISOString();
 }
 
-const FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Linus", "Radia", "Donald", "Frances", "John", "Katherine", "Dennis", "Hedy", "Tim"];
-const LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Torvalds", "Perlman", "Knuth", "Allen", "Backus", "Johnson", "Ritchie", "Lamarr", "Berners-Lee"];
-const COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay Industries", "Stark Industries", "Wayne Enterprises"];
-const TOPICS = ["Discovery call", "Quarterly review", "Onboarding", "Contract renewal", "Product demo", "Follow-up", "Kickoff", "Pricing discussion"];
+const FIRST = [
+  "Ada",
+  "Grace",
+  "Alan",
+  "Edsger",
+  "Barbara",
+  "Ken",
+  "Margaret",
+  "Linus",
+  "Radia",
+  "Donald",
+  "Frances",
+  "John",
+  "Katherine",
+  "Dennis",
+  "Hedy",
+  "Tim",
+];
+const LAST = [
+  "Lovelace",
+  "Hopper",
+  "Turing",
+  "Dijkstra",
+  "Liskov",
+  "Thompson",
+  "Hamilton",
+  "Torvalds",
+  "Perlman",
+  "Knuth",
+  "Allen",
+  "Backus",
+  "Johnson",
+  "Ritchie",
+  "Lamarr",
+  "Berners-Lee",
+];
+const COMPANIES = [
+  "Acme Corp",
+  "Globex",
+  "Initech",
+  "Umbrella",
+  "Hooli",
+  "Vandelay Industries",
+  "Stark Industries",
+  "Wayne Enterprises",
+];
+const TOPICS = [
+  "Discovery call",
+  "Quarterly review",
+  "Onboarding",
+  "Contract renewal",
+  "Product demo",
+  "Follow-up",
+  "Kickoff",
+  "Pricing discussion",
+];
 const PLACES = ["Zoom", "Phone", "Office, room 3", "Client site", "Google Meet", "Cafe downtown"];
-const STAGES = [[10, "New Opportunity"], [20, "Qualified"], [30, "Proposal Sent"], [40, "Negotiation"], [50, "Won"], [60, "Lost"]];
+const STAGES = [
+  [10, "New Opportunity"],
+  [20, "Qualified"],
+  [30, "Proposal Sent"],
+  [40, "Negotiation"],
+  [50, "Won"],
+  [60, "Lost"],
+];
 const TASK_TYPES = ["Call", "Email", "Appointment", "Fax", "Letter", "Other"];
 const GATEWAYS = ["Stripe", "PayPal", "Authorize.net", "Keap Payments"];
 
@@ -67,15 +126,19 @@ const GATEWAYS = ["Stripe", "PayPal", "Authorize.net", "Keap Payments"];
  */
 
 function person(ctx) {
-  const first = ctx.pick(FIRST), last = ctx.pick(LAST);
+  const first = ctx.pick(FIRST),
+    last = ctx.pick(LAST);
   return { first, last, email: `${first}.${last}${ctx.int(1, 999)}@example.com`.toLowerCase() };
 }
 
 /** @type {Record<string, ResourceSchema>} */
 export const SCHEMAS = {
   appointments: {
-    idField: "id", updatedField: "modification_date", createdField: "creation_date",
-    dateFormat: KEAP_DATE_FORMAT, firstId: 1001,
+    idField: "id",
+    updatedField: "modification_date",
+    createdField: "creation_date",
+    dateFormat: KEAP_DATE_FORMAT,
+    firstId: 1001,
     dateFields: ["creation_date", "modification_date", "start_date", "end_date"],
     fields(ctx) {
       const start = ctx.at + ctx.int(1, 30) * 86400000 + ctx.int(8, 17) * 3600000;
@@ -93,8 +156,11 @@ export const SCHEMAS = {
     },
   },
   contacts: {
-    idField: "id", updatedField: "last_updated", createdField: "date_created",
-    dateFormat: KEAP_DATE_FORMAT, firstId: 1,
+    idField: "id",
+    updatedField: "last_updated",
+    createdField: "date_created",
+    dateFormat: KEAP_DATE_FORMAT,
+    firstId: 1,
     dateFields: ["date_created", "last_updated"],
     fields(ctx) {
       const p = person(ctx);
@@ -112,8 +178,11 @@ export const SCHEMAS = {
     },
   },
   opportunities: {
-    idField: "id", updatedField: "last_updated", createdField: "date_created",
-    dateFormat: KEAP_DATE_FORMAT, firstId: 201,
+    idField: "id",
+    updatedField: "last_updated",
+    createdField: "date_created",
+    dateFormat: KEAP_DATE_FORMAT,
+    firstId: 201,
     dateFields: ["date_created", "last_updated", "estimated_close_date", "next_action_date"],
     fields(ctx) {
       const p = person(ctx);
@@ -135,8 +204,11 @@ export const SCHEMAS = {
     },
   },
   tasks: {
-    idField: "id", updatedField: "modification_date", createdField: "creation_date",
-    dateFormat: KEAP_DATE_FORMAT, firstId: 5001,
+    idField: "id",
+    updatedField: "modification_date",
+    createdField: "creation_date",
+    dateFormat: KEAP_DATE_FORMAT,
+    firstId: 5001,
     dateFields: ["creation_date", "modification_date", "due_date", "completion_date"],
     fields(ctx) {
       const p = person(ctx);
@@ -154,12 +226,16 @@ export const SCHEMAS = {
     },
   },
   orders: {
-    idField: "id", updatedField: "modification_date", createdField: "creation_date",
-    dateFormat: KEAP_DATE_FORMAT, firstId: 30001,
+    idField: "id",
+    updatedField: "modification_date",
+    createdField: "creation_date",
+    dateFormat: KEAP_DATE_FORMAT,
+    firstId: 30001,
     dateFields: ["creation_date", "modification_date", "order_date"],
     fields(ctx) {
       const p = person(ctx);
-      const qty = ctx.int(1, 5), price = ctx.int(5, 200);
+      const qty = ctx.int(1, 5),
+        price = ctx.int(5, 200);
       return {
         title: `Order for ${p.first} ${p.last}`,
         status: ctx.pick(["PAID", "UNPAID", "DRAFT"]),
@@ -174,8 +250,11 @@ export const SCHEMAS = {
   },
   transactions: {
     // Keap transactions have one date; the simulator stamps it again on an update.
-    idField: "id", updatedField: "transaction_date", createdField: "transaction_date",
-    dateFormat: KEAP_DATE_FORMAT, firstId: 70001,
+    idField: "id",
+    updatedField: "transaction_date",
+    createdField: "transaction_date",
+    dateFormat: KEAP_DATE_FORMAT,
+    firstId: 70001,
     dateFields: ["transaction_date"],
     fields(ctx) {
       return {
@@ -245,7 +324,9 @@ export class ResourceTable {
   ctx(id, at) {
     const rand = this.rand;
     return {
-      rand, id, at,
+      rand,
+      id,
+      at,
       pick: (list) => list[Math.floor(rand() * list.length)],
       int: (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1)),
     };
@@ -271,7 +352,13 @@ export class ResourceTable {
     record[s.updatedField] = formatKeapDate(updated);
     Object.assign(record, fields);
     this.noteFields(record);
-    const v = { record, updated: parsedOr(record[s.updatedField], updated), created: parsedOr(record[s.createdField], created), visibleAt, at };
+    const v = {
+      record,
+      updated: parsedOr(record[s.updatedField], updated),
+      created: parsedOr(record[s.createdField], created),
+      visibleAt,
+      at,
+    };
     this.history.set(id, [v]);
     return v;
   }
@@ -292,7 +379,13 @@ export class ResourceTable {
     Object.assign(record, fields);
     record[s.idField] = prev[s.idField];
     this.noteFields(record);
-    const v = { record, updated: parsedOr(record[s.updatedField], updated), created: versions[0].created, visibleAt, at };
+    const v = {
+      record,
+      updated: parsedOr(record[s.updatedField], updated),
+      created: versions[0].created,
+      visibleAt,
+      at,
+    };
     versions.push(v);
     return v;
   }
@@ -302,7 +395,10 @@ export class ResourceTable {
     const out = [];
     for (const versions of this.history.values()) {
       for (let i = versions.length - 1; i >= 0; i--) {
-        if (versions[i].visibleAt <= now) { out.push(versions[i]); break; }
+        if (versions[i].visibleAt <= now) {
+          out.push(versions[i]);
+          break;
+        }
       }
     }
     return out;
@@ -320,9 +416,12 @@ export class ResourceTable {
       for (const v of vs) {
         out.push({
           id,
-          updated: formatKeapDate(v.updated), updatedMs: v.updated,
-          created: formatKeapDate(v.created), createdMs: v.created,
-          at: v.at, visibleAt: v.visibleAt,
+          updated: formatKeapDate(v.updated),
+          updatedMs: v.updated,
+          created: formatKeapDate(v.created),
+          createdMs: v.created,
+          at: v.at,
+          visibleAt: v.visibleAt,
         });
       }
     }

@@ -8,7 +8,14 @@ import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
 import { verifyReceived } from "./receiver.js";
 import { PollerError } from "../errors.js";
-import { API_SECURITY_HEADERS, BodyTooLarge, DEFAULT_MAX_BODY_BYTES, checkRequest, corsHeaders, readBody } from "./guard.js";
+import {
+  API_SECURITY_HEADERS,
+  BodyTooLarge,
+  DEFAULT_MAX_BODY_BYTES,
+  checkRequest,
+  corsHeaders,
+  readBody,
+} from "./guard.js";
 
 /** Default credentials of the simulated hub. */
 export const DEFAULT_CREDENTIALS = Object.freeze({
@@ -100,7 +107,12 @@ export function createHubSimulator(opts = {}) {
   function mutate(m) {
     const t = table(m.resource);
     const now = clock();
-    const stamp = m.updatedAt === undefined ? stampNow() : typeof m.updatedAt === "number" ? m.updatedAt : parseInstant(m.updatedAt);
+    const stamp =
+      m.updatedAt === undefined
+        ? stampNow()
+        : typeof m.updatedAt === "number"
+          ? m.updatedAt
+          : parseInstant(m.updatedAt);
     if (stamp === undefined || Number.isNaN(stamp)) throw hubError(400, `updatedAt is not an instant: ${m.updatedAt}`);
     const visibleAt = now + (m.visibleAfterMs ?? 0);
     const fields = m.fields ?? {};
@@ -155,7 +167,10 @@ export function createHubSimulator(opts = {}) {
   function later(ms) {
     if (!ms) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(() => { timers.delete(entry); resolve(); }, ms);
+      const t = setTimeout(() => {
+        timers.delete(entry);
+        resolve();
+      }, ms);
       const entry = { t, resolve };
       timers.add(entry);
     });
@@ -227,7 +242,8 @@ export function createHubSimulator(opts = {}) {
     let pageSize = 200;
     if (sizeText !== null) {
       pageSize = Number(sizeText);
-      if (!Number.isInteger(pageSize) || pageSize < 1) return fail(400, `pageSize must be a positive integer, not '${sizeText}'`);
+      if (!Number.isInteger(pageSize) || pageSize < 1)
+        return fail(400, `pageSize must be a positive integer, not '${sizeText}'`);
       pageSize = Math.min(pageSize, 5000);
     }
     let offset = 0;
@@ -254,7 +270,13 @@ export function createHubSimulator(opts = {}) {
         // ends cleanly: the body is simply not JSON
         return send(res, 200, half.toString("latin1") === "" ? "[" : half.toString(), headers);
       }
-      res.writeHead(200, { "content-type": "application/json;charset=UTF-8", "content-length": Buffer.byteLength(body), ...API_SECURITY_HEADERS, ...corsHeaders(res.req, allowedOrigins), ...headers });
+      res.writeHead(200, {
+        "content-type": "application/json;charset=UTF-8",
+        "content-length": Buffer.byteLength(body),
+        ...API_SECURITY_HEADERS,
+        ...corsHeaders(res.req, allowedOrigins),
+        ...headers,
+      });
       res.write(half);
       setImmediate(() => res.destroy());
       return;
@@ -266,10 +288,15 @@ export function createHubSimulator(opts = {}) {
     const raw = await readBody(req, maxBodyBytes);
     const text = raw.toString("utf8");
     let body = null;
-    try { body = JSON.parse(text); } catch { body = null; }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
     const check = signatureKey === null ? null : verifyReceived(raw, req.headers, signatureKey, clock());
     const verified = check && check.verified;
-    let status = 200, retryAfter;
+    let status = 200,
+      retryAfter;
     if (verified === false) status = 401;
     else ({ status, retryAfter } = faults.drawWebhook());
     received.push({
@@ -297,7 +324,11 @@ export function createHubSimulator(opts = {}) {
     const json = async () => {
       const raw = await readBody(req, maxBodyBytes);
       if (raw.length === 0) return {};
-      try { return JSON.parse(raw.toString("utf8")); } catch { throw hubError(400, "The request body is not JSON"); }
+      try {
+        return JSON.parse(raw.toString("utf8"));
+      } catch {
+        throw hubError(400, "The request body is not JSON");
+      }
     };
     if (parts[0] === "webhook" && method === "POST") return handleWebhook(req, res, url);
     if (parts.length === 0 && method === "GET") return send(res, 200, info());
@@ -311,24 +342,35 @@ export function createHubSimulator(opts = {}) {
           faults.set(body);
           return send(res, 200, faults.toJSON());
         }
-        if (method === "DELETE") { faults.clear(); return send(res, 200, faults.toJSON()); }
+        if (method === "DELETE") {
+          faults.clear();
+          return send(res, 200, faults.toJSON());
+        }
       }
       if (what === "received") {
         if (method === "GET") return send(res, 200, received);
-        if (method === "DELETE") { received.length = 0; return send(res, 200, []); }
+        if (method === "DELETE") {
+          received.length = 0;
+          return send(res, 200, []);
+        }
       }
       if (what === "requests") {
         if (method === "GET") return send(res, 200, requests);
-        if (method === "DELETE") { requests.length = 0; return send(res, 200, []); }
+        if (method === "DELETE") {
+          requests.length = 0;
+          return send(res, 200, []);
+        }
       }
       if (what === "mutate" && method === "POST") return send(res, 200, { records: mutate(await json()) });
       if (method === "GET") return send(res, 200, records(what));
-      if (method === "POST") return send(res, 201, { records: mutate({ ...(await json()), resource: what, op: "create" }) });
+      if (method === "POST")
+        return send(res, 201, { records: mutate({ ...(await json()), resource: what, op: "create" }) });
     }
     if (parts.length === 2) {
       const [resource, second] = parts;
       if (second === "versions" && method === "GET") return send(res, 200, versions(resource));
-      if (second === "update" && method === "POST") return send(res, 200, { records: mutate({ ...(await json()), resource, op: "update" }) });
+      if (second === "update" && method === "POST")
+        return send(res, 200, { records: mutate({ ...(await json()), resource, op: "update" }) });
       if (method === "PATCH" || method === "PUT") {
         const body = await json();
         const patch = body.fields ? body : { fields: body };
@@ -356,7 +398,11 @@ export function createHubSimulator(opts = {}) {
   }
 
   function records(resource) {
-    return structuredClone(table(resource).latest().map((v) => v.record));
+    return structuredClone(
+      table(resource)
+        .latest()
+        .map((v) => v.record),
+    );
   }
 
   function versions(resource) {
@@ -386,7 +432,11 @@ export function createHubSimulator(opts = {}) {
       return true;
     }
     if (req.method === "OPTIONS") {
-      res.writeHead(204, { ...API_SECURITY_HEADERS, ...corsHeaders(req, allowedOrigins), "access-control-max-age": "600" });
+      res.writeHead(204, {
+        ...API_SECURITY_HEADERS,
+        ...corsHeaders(req, allowedOrigins),
+        "access-control-max-age": "600",
+      });
       res.end();
       return true;
     }
@@ -410,9 +460,13 @@ export function createHubSimulator(opts = {}) {
     clearFaults: () => faults.clear(),
     faults: () => faults.toJSON(),
     received: () => structuredClone(received),
-    clearReceived: () => { received.length = 0; },
+    clearReceived: () => {
+      received.length = 0;
+    },
     requests: () => structuredClone(requests),
-    clearRequests: () => { requests.length = 0; },
+    clearRequests: () => {
+      requests.length = 0;
+    },
     /** The simulator clock including clock skew: what it stamps on records. */
     now: () => stampNow(),
     pollerConfig: pollerConfigFor,
@@ -422,14 +476,27 @@ export function createHubSimulator(opts = {}) {
     authorization: authorizationHeader(credentials),
     resources: [...tables.keys()],
     /** @param {string} origin e.g. `http://127.0.0.1:5173`, where `handle` is mounted */
-    setBaseUrl(origin) { baseUrl = origin.replace(/\/$/, ""); },
-    get url() { return baseUrl; },
-    get baseUrl() { return baseUrl + API_PREFIX; },
-    get webhookUrl() { return baseUrl + control + "/webhook"; },
-    get controlUrl() { return baseUrl + control; },
+    setBaseUrl(origin) {
+      baseUrl = origin.replace(/\/$/, "");
+    },
+    get url() {
+      return baseUrl;
+    },
+    get baseUrl() {
+      return baseUrl + API_PREFIX;
+    },
+    get webhookUrl() {
+      return baseUrl + control + "/webhook";
+    },
+    get controlUrl() {
+      return baseUrl + control;
+    },
     /** Cancels pending delayed responses. */
     dispose() {
-      for (const entry of timers) { clearTimeout(entry.t); entry.resolve(); }
+      for (const entry of timers) {
+        clearTimeout(entry.t);
+        entry.resolve();
+      }
       timers.clear();
     },
   };
@@ -445,7 +512,9 @@ export async function startHubSimulator(opts = {}) {
   const sim = createHubSimulator(rest);
   const server = createServer((req, res) => {
     if (!sim.handle(req, res)) {
-      const hint = req.url?.startsWith("/hubs/") ? `; the hub API lives under ${API_PREFIX} (use the simulator's baseUrl)` : "";
+      const hint = req.url?.startsWith("/hubs/")
+        ? `; the hub API lives under ${API_PREFIX} (use the simulator's baseUrl)`
+        : "";
       res.writeHead(404, { "content-type": "application/json", ...API_SECURITY_HEADERS });
       res.end(JSON.stringify({ message: `Not found: ${req.url}${hint}` }));
     }
@@ -453,7 +522,10 @@ export async function startHubSimulator(opts = {}) {
   server.keepAliveTimeout = 1000;
   await new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => { server.off("error", reject); resolve(); });
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const addr = /** @type {import("node:net").AddressInfo} */ (server.address());
   const h = addr.family === "IPv6" || String(addr.family) === "6" ? `[${addr.address}]` : addr.address;
@@ -480,7 +552,7 @@ function normalizeCounts(resources) {
   const entries = Array.isArray(resources) ? resources.map((r) => [r, DEFAULT_COUNTS[r]]) : Object.entries(resources);
   for (const [name, v] of entries) {
     if (!SCHEMAS[name]) throw new TypeError(`Unknown resource '${name}'; known: ${RESOURCE_NAMES.join(", ")}`);
-    out[name] = typeof v === "number" ? v : v?.count ?? DEFAULT_COUNTS[name];
+    out[name] = typeof v === "number" ? v : (v?.count ?? DEFAULT_COUNTS[name]);
   }
   return out;
 }
@@ -495,13 +567,13 @@ function seedTable(table, count, now) {
   for (const c of created) {
     let updated = c;
     const r = rand();
-    if (r < 0.15 && prevUpdated !== undefined && prevUpdated >= c) updated = prevUpdated; // shares an instant
+    if (r < 0.15 && prevUpdated !== undefined && prevUpdated >= c)
+      updated = prevUpdated; // shares an instant
     else if (r < 0.65) updated = c + Math.floor(rand() * (now - 60000 - c));
     prevUpdated = updated;
     table.create({ created: c, updated, at: now, visibleAt: now });
   }
 }
-
 
 /** @param {{user: string, organization: string, element: string}} c */
 export function authorizationHeader(c) {
@@ -532,10 +604,11 @@ function decodeToken(token) {
   }
 }
 
-
 /** Errors of the simulator's own API: a PollerError (`hub.not-found`, `hub.bad-request`) with the HTTP status. */
 function hubError(status, message) {
-  const e = /** @type {PollerError & {hubStatus?: number}} */ (new PollerError(status === 404 ? "hub.not-found" : "hub.bad-request", message));
+  const e = /** @type {PollerError & {hubStatus?: number}} */ (
+    new PollerError(status === 404 ? "hub.not-found" : "hub.bad-request", message)
+  );
   e.hubStatus = status;
   return e;
 }

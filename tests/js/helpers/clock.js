@@ -27,11 +27,15 @@ export function virtualClock({ start = Date.UTC(2024, 0, 1), auto = false } = {}
       return new Promise((resolve, reject) => {
         const s = { at: clock.t + Math.max(0, ms), ms, resolve };
         sleepers.push(s);
-        signal?.addEventListener("abort", () => {
-          const i = sleepers.indexOf(s);
-          if (i >= 0) sleepers.splice(i, 1);
-          reject(signal.reason);
-        }, { once: true });
+        signal?.addEventListener(
+          "abort",
+          () => {
+            const i = sleepers.indexOf(s);
+            if (i >= 0) sleepers.splice(i, 1);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
       });
     },
     /** The waits pending now, in ms asked. */
@@ -57,4 +61,5 @@ export function virtualClock({ start = Date.UTC(2024, 0, 1), auto = false } = {}
 }
 
 /** Resolves when `target` dispatches `type` (its event's detail). */
-export const once = (target, type) => new Promise((resolve) => target.addEventListener(type, (e) => resolve(e.detail), { once: true }));
+export const once = (target, type) =>
+  new Promise((resolve) => target.addEventListener(type, (e) => resolve(e.detail), { once: true }));

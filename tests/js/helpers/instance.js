@@ -16,6 +16,8 @@ export function hubInstance(hub, resources, { pageSize, signed = false, name = "
     callbackUrl: signed ? hub.webhookUrl : "https://app.example.com/events",
     ...(signed ? { signatureKey: hub.signatureKey } : {}),
     refreshInterval: 1,
-    resources: Object.fromEntries(resources.map((r) => [r, pageSize ? { ...hub.pollerConfig(r), pageSize } : hub.pollerConfig(r)])),
+    resources: Object.fromEntries(
+      resources.map((r) => [r, pageSize ? { ...hub.pollerConfig(r), pageSize } : hub.pollerConfig(r)]),
+    ),
   });
 }
