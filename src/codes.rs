@@ -129,6 +129,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("argument.max-clock-skew", "maxClockSkew is not milliseconds >= 0"),
     ("argument.not-json", "an argument that cannot be turned into JSON"),
     ("argument.now", "now is not epoch milliseconds"),
+    ("argument.outcome", "nextDelivery given an outcome that is not {kind, status?, headers?}"),
     ("argument.request", "verifyNotification given no {body, headers}"),
     ("argument.resource", "a resource that is not a resource poller, or not in the instance"),
     ("argument.stream", "fromStream given neither a ReadableStream nor an async iterable"),
@@ -137,6 +138,7 @@ pub const CODES: &[(&str, &str)] = &[
     // The JS layer: the Poller.
     ("poller.auth", "auth is not {user, organization, element}"),
     ("poller.base-url", "baseUrl is not the hub's absolute url"),
+    ("poller.clock", "clock is neither a function returning epoch ms nor {now, sleep}"),
     ("poller.concurrency", "concurrency is not a positive integer"),
     ("poller.consumer", "both onEvents and delivery were given"),
     ("poller.cycle", "a cycle failed"),

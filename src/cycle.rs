@@ -79,10 +79,10 @@ impl CycleOptions {
 
 #[derive(Debug)]
 enum Phase {
-    /// The next request is ready; it carries this delay.
-    Ready(u64),
+    /// The next request is ready: a first request or a next page (`None`), or a retry.
+    Ready(Option<Retry>),
     /// A request is out; waiting for `handle_response`.
-    Waiting(Request),
+    Waiting(Request, Option<Retry>),
     Done,
     Failed(Error),
 }
@@ -137,9 +137,10 @@ enum Phase {
 /// ```
 ///
 /// Responses: 2xx pages are read and `elements-next-page-token` followed; 401/403 fail with
-/// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried after `Retry-After`, the Keap throttle/quota
-/// expiry headers, or exponential backoff with seeded jitter, up to `max_retries`
-/// (`cycle.retries-exhausted`); other statuses fail with `cycle.http`; a body that is not
+/// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried ([`RetryReason::of`])
+/// after the delay [`Backoff`] decides (`Retry-After`, the Keap throttle/quota expiry headers,
+/// or exponential backoff with seeded jitter), up to `max_retries` (`cycle.retries-exhausted`);
+/// [`retry`](PollCycle::retry) says which request is a retry and why; other statuses fail with `cycle.http`; a body that is not
 /// JSON fails with `body.not-json`.
 #[derive(Debug)]
 pub struct PollCycle {
@@ -150,11 +151,7 @@ pub struct PollCycle {
     page_size: u32,
     token: Option<String>,
     phase: Phase,
-    attempt: u32,
-    rng: u64,
-    max_retries: u32,
-    base_backoff_ms: u64,
-    max_backoff_ms: u64,
+    backoff: Backoff,
     pages: usize,
     /// Pages read in the current pass.
     pass_pages: usize,
@@ -187,12 +184,8 @@ impl PollCycle {
             headers,
             page_size: opts.spec.page_size,
             token: None,
-            phase: Phase::Ready(0),
-            attempt: 0,
-            rng: opts.seed ^ 0x9e37_79b9_7f4a_7c15,
-            max_retries: opts.max_retries,
-            base_backoff_ms: opts.base_backoff_ms.max(1),
-            max_backoff_ms: opts.max_backoff_ms.max(1),
+            phase: Phase::Ready(None),
+            backoff: Backoff::new(opts.seed, opts.max_retries, opts.base_backoff_ms, opts.max_backoff_ms),
             pages: 0,
             pass_pages: 0,
             passes: 1,
@@ -205,25 +198,37 @@ impl PollCycle {
     /// The request to send now, or `None` when the cycle is over.
     pub fn next_request(&mut self) -> Option<Request> {
         match &self.phase {
-            Phase::Ready(delay) => {
+            Phase::Ready(retry) => {
                 let mut url = format!("{}{}pageSize={}", self.url, if self.url.contains('?') { '&' } else { '?' }, self.page_size);
                 if let Some(t) = &self.token {
                     url.push_str("&nextPage=");
                     url.push_str(&http::encode_component(t));
                 }
-                let req = Request { http: http::Request { method: "GET".into(), url, headers: self.headers.clone(), body: None }, delay_ms: *delay };
+                let retry = *retry;
+                let delay_ms = retry.map_or(0, |r| r.delay_ms);
+                let req = Request { http: http::Request { method: "GET".into(), url, headers: self.headers.clone(), body: None }, delay_ms };
                 self.requests += 1;
-                self.phase = Phase::Waiting(req.clone());
+                self.phase = Phase::Waiting(req.clone(), retry);
                 Some(req)
             }
-            Phase::Waiting(req) => Some(req.clone()),
+            Phase::Waiting(req, _) => Some(req.clone()),
+            Phase::Done | Phase::Failed(_) => None,
+        }
+    }
+
+    /// Why the request `next_request` returns (or last returned) is sent again, and after
+    /// what: `None` for a first request or a next page. Hosts report retries from this rather
+    /// than from their own reading of the status.
+    pub fn retry(&self) -> Option<Retry> {
+        match self.phase {
+            Phase::Ready(r) | Phase::Waiting(_, r) => r,
             Phase::Done | Phase::Failed(_) => None,
         }
     }
 
     /// Feeds the response to the outstanding request. Ignored when none is outstanding.
     pub fn handle_response(&mut self, resp: Response<'_>) {
-        if !matches!(self.phase, Phase::Waiting(_)) {
+        if !matches!(self.phase, Phase::Waiting(..)) {
             return;
         }
         let date = header(resp.headers, "date").and_then(http::parse_date);
@@ -233,23 +238,26 @@ impl PollCycle {
             // earliest Date seen caps the watermark.
             self.detector.cap_at(d);
         }
+        // The transition table: a page, a refusal, a retry, or a failure.
         self.phase = match resp.status {
-            200..=299 => self.page(resp),
+            200..=299 => {
+                self.backoff.reset();
+                self.page(resp)
+            }
             401 | 403 => Phase::Failed(
                 Error::new("cycle.auth", format!("the hub refused the credentials (HTTP {})", resp.status))
                     .with_hint("check the user and organization secrets and the element instance token"),
             ),
-            // 0: the request failed in transport (connection refused or reset, a timeout).
-            0 | 429 | 500..=599 => {
-                self.attempt += 1;
-                if self.attempt > self.max_retries {
-                    Phase::Failed(Error::new("cycle.retries-exhausted", format!("HTTP {} after {} retries", resp.status, self.max_retries)))
-                } else {
-                    self.retries += 1;
-                    Phase::Ready(self.retry_delay(resp.headers, date))
-                }
-            }
-            s => Phase::Failed(Error::new("cycle.http", format!("the hub answered HTTP {s}"))),
+            s => match RetryReason::of(s) {
+                None => Phase::Failed(Error::new("cycle.http", format!("the hub answered HTTP {s}"))),
+                Some(reason) => match self.backoff.retry(reason, s, resp.headers, date) {
+                    Some(retry) => {
+                        self.retries += 1;
+                        Phase::Ready(Some(retry))
+                    }
+                    None => Phase::Failed(Error::new("cycle.retries-exhausted", format!("HTTP {s} after {} retries", self.backoff.max_retries))),
+                },
+            },
         };
     }
 
@@ -263,7 +271,6 @@ impl PollCycle {
         }
         self.pages += 1;
         self.pass_pages += 1;
-        self.attempt = 0;
         match token {
             None if self.detector.pass_changed() => {
                 if self.passes < MAX_PASSES {
@@ -272,7 +279,7 @@ impl PollCycle {
                     self.token = None;
                     self.pass_pages = 0;
                     self.passes += 1;
-                    Phase::Ready(0)
+                    Phase::Ready(None)
                 } else {
                     self.detector.mark_unstable();
                     Phase::Done
@@ -284,49 +291,9 @@ impl PollCycle {
             }
             Some(t) => {
                 self.token = Some(t);
-                Phase::Ready(0)
+                Phase::Ready(None)
             }
         }
-    }
-
-    fn retry_delay(&mut self, headers: &[(String, String)], date: Option<i64>) -> u64 {
-        const DAY: i64 = 86_400_000;
-        if let Some(v) = header(headers, "retry-after") {
-            let v = v.trim();
-            if let Ok(s) = v.parse::<f64>() {
-                return (s * 1000.0).clamp(0.0, DAY as f64) as u64;
-            }
-            if let (Some(at), Some(d)) = (http::parse_date(v), date) {
-                return at.saturating_sub(d).clamp(0, DAY) as u64;
-            }
-        }
-        // Keap: wait for the exhausted window (throttle per second, quota per day) to expire.
-        let mut keap: Option<i64> = None;
-        for kind in ["throttle", "quota"] {
-            let available = header(headers, &format!("x-keap-product-{kind}-available")).and_then(|v| v.trim().parse::<i64>().ok());
-            if available.is_some_and(|a| a > 0) {
-                continue;
-            }
-            if let Some(ms) = header(headers, &format!("x-keap-product-{kind}-expiry-time")).and_then(|v| parse_expiry(v.trim(), date)) {
-                keap = Some(keap.map_or(ms, |k| k.max(ms)));
-            }
-        }
-        if let Some(ms) = keap {
-            return ms.clamp(0, DAY) as u64;
-        }
-        // Exponential backoff with "equal jitter": half the step fixed, half drawn.
-        // At most a day, as every other delay: a host's huge `max_backoff_ms` is not a reason to wait longer.
-        let step = self.base_backoff_ms.saturating_mul(1u64 << (self.attempt - 1).min(30)).min(self.max_backoff_ms).min(DAY as u64);
-        step / 2 + self.next_rand() % (step - step / 2 + 1)
-    }
-
-    /// splitmix64: a tiny deterministic generator for the jitter.
-    fn next_rand(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
     }
 
     /// Progress so far (pages, records, events found); final figures come from `finish`.
@@ -363,6 +330,147 @@ impl PollCycle {
             _ => Err(Error::new("cycle.unfinished", "finish was called before the cycle was over")),
         }
     }
+}
+
+/// Why a request is sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetryReason {
+    /// Status 0: no answer (connection refused or reset, a timeout).
+    Transport,
+    /// 429: the provider asked us to slow down.
+    Throttled,
+    /// 5xx: the provider failed.
+    Server,
+}
+
+impl RetryReason {
+    /// The retry policy of a poll request: which statuses are retried (`None`: not retried).
+    pub fn of(status: u16) -> Option<RetryReason> {
+        match status {
+            0 => Some(RetryReason::Transport),
+            429 => Some(RetryReason::Throttled),
+            500..=599 => Some(RetryReason::Server),
+            _ => None,
+        }
+    }
+}
+
+/// Where a retry's delay came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DelaySource {
+    /// The response's `Retry-After` (seconds, or an HTTP date against its `Date`).
+    RetryAfter,
+    /// Keap's `x-keap-product-throttle-*` / `-quota-*` headers: the exhausted window's expiry.
+    Keap,
+    /// Exponential backoff with seeded jitter.
+    Backoff,
+}
+
+/// One retry of a request: the how-manieth in a row, why, and after how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// 1 for the first retry of a request.
+    pub attempt: u32,
+    /// Why the request is sent again.
+    pub reason: RetryReason,
+    /// The status that asked for it (0: transport failure).
+    pub status: u16,
+    /// How long to wait before sending it.
+    pub delay_ms: u64,
+    /// Where that wait came from.
+    pub source: DelaySource,
+}
+
+/// The longest any retry waits: a provider's (or a host's) huge number is not a reason to wait longer.
+const DAY_MS: i64 = 86_400_000;
+
+/// How long to wait before retrying a request the provider did not serve, and when to give
+/// up: the provider's word (`Retry-After`, Keap's throttle and quota expiry headers) when it
+/// gives one, else exponential backoff with "equal jitter" drawn from a seed; at most
+/// `max_retries` retries in a row ([`Backoff::reset`] after a success).
+#[derive(Clone, Debug)]
+pub struct Backoff {
+    attempt: u32,
+    rng: u64,
+    max_retries: u32,
+    base_ms: u64,
+    max_ms: u64,
+}
+
+impl Backoff {
+    /// `base_ms` is the first step, doubled per retry up to `max_ms` (both at least 1 ms).
+    pub fn new(seed: u64, max_retries: u32, base_ms: u64, max_ms: u64) -> Backoff {
+        Backoff { attempt: 0, rng: seed ^ 0x9e37_79b9_7f4a_7c15, max_retries, base_ms: base_ms.max(1), max_ms: max_ms.max(1) }
+    }
+
+    /// Retries in a row so far.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// A request succeeded: the next failure starts the count again.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    /// The next retry after a response with `status` and `headers` (`date`: its `Date`
+    /// header as epoch ms), or `None` once `max_retries` retries have been spent.
+    pub fn retry(&mut self, reason: RetryReason, status: u16, headers: &[(String, String)], date: Option<i64>) -> Option<Retry> {
+        self.attempt += 1;
+        if self.attempt > self.max_retries {
+            return None;
+        }
+        let (delay_ms, source) = match (retry_after_ms(headers, date), keap_wait_ms(headers, date)) {
+            (Some(ms), _) => (ms, DelaySource::RetryAfter),
+            (None, Some(ms)) => (ms, DelaySource::Keap),
+            (None, None) => (self.jittered(), DelaySource::Backoff),
+        };
+        Some(Retry { attempt: self.attempt, reason, status, delay_ms, source })
+    }
+
+    /// Exponential backoff with "equal jitter": half the step fixed, half drawn.
+    fn jittered(&mut self) -> u64 {
+        let step = self.base_ms.saturating_mul(1u64 << (self.attempt - 1).min(30)).min(self.max_ms).min(DAY_MS as u64);
+        step / 2 + self.next_rand() % (step - step / 2 + 1)
+    }
+
+    /// splitmix64: a tiny deterministic generator for the jitter.
+    fn next_rand(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A `Retry-After` header in ms, at most a day: delay-seconds, or an HTTP date read against
+/// `reference` (the response's `Date`, or the host's `now`); `None` when absent or unreadable.
+pub fn retry_after_ms(headers: &[(String, String)], reference: Option<i64>) -> Option<u64> {
+    let v = header(headers, "retry-after")?.trim();
+    if let Ok(s) = v.parse::<f64>() {
+        // NaN clamps to NaN and casts to 0.
+        return Some((s * 1000.0).clamp(0.0, DAY_MS as f64) as u64);
+    }
+    let (at, d) = (http::parse_date(v)?, reference?);
+    Some(at.saturating_sub(d).clamp(0, DAY_MS) as u64)
+}
+
+/// Keap: wait for the exhausted window (throttle per second, quota per day) to expire.
+fn keap_wait_ms(headers: &[(String, String)], date: Option<i64>) -> Option<u64> {
+    let mut keap: Option<i64> = None;
+    for kind in ["throttle", "quota"] {
+        let available = header(headers, &format!("x-keap-product-{kind}-available")).and_then(|v| v.trim().parse::<i64>().ok());
+        if available.is_some_and(|a| a > 0) {
+            continue;
+        }
+        if let Some(ms) = header(headers, &format!("x-keap-product-{kind}-expiry-time")).and_then(|v| parse_expiry(v.trim(), date)) {
+            keap = Some(keap.map_or(ms, |k| k.max(ms)));
+        }
+    }
+    keap.map(|ms| ms.clamp(0, DAY_MS) as u64)
 }
 
 /// A Keap expiry: an instant (ISO or HTTP date, or epoch s / ms) relative to the response
@@ -428,5 +536,95 @@ mod tests {
         let u = render_poll_url(&s2, Some(1_000_000)).unwrap();
         assert_eq!(u, "/x?since=999&d=1970-01-01T00%3A16%3A39.999Z".replace("%3A", ":"));
         assert!(render_poll_url(&Spec { url: Some("/x?${nope}".into()), ..s }, None).is_err());
+    }
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn which_statuses_are_retried() {
+        assert_eq!(RetryReason::of(0), Some(RetryReason::Transport));
+        assert_eq!(RetryReason::of(429), Some(RetryReason::Throttled));
+        assert_eq!(RetryReason::of(500), Some(RetryReason::Server));
+        assert_eq!(RetryReason::of(599), Some(RetryReason::Server));
+        for s in [200, 301, 400, 401, 404, 428, 430, 600] {
+            assert_eq!(RetryReason::of(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_within_each_step_and_is_seeded() {
+        let mut b = Backoff::new(7, 10, 1000, 8000);
+        let delays: Vec<u64> = (0..6).map(|_| b.retry(RetryReason::Server, 503, &[], None).unwrap().delay_ms).collect();
+        for (i, d) in delays.iter().enumerate() {
+            let step = (1000u64 << i).min(8000);
+            assert!((step / 2..=step).contains(d), "retry {} waited {d} ms, outside [{}, {step}]", i + 1, step / 2);
+        }
+        let mut again = Backoff::new(7, 10, 1000, 8000);
+        let same: Vec<u64> = (0..6).map(|_| again.retry(RetryReason::Server, 503, &[], None).unwrap().delay_ms).collect();
+        assert_eq!(delays, same, "the same seed draws the same jitter");
+        let mut other = Backoff::new(8, 10, 1000, 8000);
+        let different: Vec<u64> = (0..6).map(|_| other.retry(RetryReason::Server, 503, &[], None).unwrap().delay_ms).collect();
+        assert_ne!(delays, different, "another seed draws other jitter");
+    }
+
+    #[test]
+    fn backoff_gives_up_after_max_retries_in_a_row_and_reset_starts_again() {
+        let mut b = Backoff::new(0, 2, 10, 10);
+        let r1 = b.retry(RetryReason::Transport, 0, &[], None).unwrap();
+        assert_eq!((r1.attempt, r1.reason, r1.status, r1.source), (1, RetryReason::Transport, 0, DelaySource::Backoff));
+        assert_eq!(b.retry(RetryReason::Server, 502, &[], None).unwrap().attempt, 2);
+        assert_eq!(b.retry(RetryReason::Server, 502, &[], None), None);
+        b.reset();
+        assert_eq!(b.attempt(), 0);
+        assert_eq!(b.retry(RetryReason::Throttled, 429, &[], None).unwrap().attempt, 1);
+        assert_eq!(Backoff::new(0, 0, 10, 10).retry(RetryReason::Server, 500, &[], None), None, "max_retries 0: no retry");
+    }
+
+    #[test]
+    fn the_provider_s_word_beats_backoff() {
+        let mut b = Backoff::new(0, 5, 1000, 60_000);
+        let date = http::parse_date("Wed, 21 Oct 2015 07:28:00 GMT");
+        let r = b.retry(RetryReason::Throttled, 429, &h(&[("Retry-After", "7")]), None).unwrap();
+        assert_eq!((r.delay_ms, r.source), (7000, DelaySource::RetryAfter));
+        let r = b.retry(RetryReason::Throttled, 429, &h(&[("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT")]), date).unwrap();
+        assert_eq!((r.delay_ms, r.source), (10_000, DelaySource::RetryAfter));
+        // An HTTP date with no Date to read it against says nothing: backoff.
+        assert_eq!(
+            b.retry(RetryReason::Server, 503, &h(&[("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT")]), None).unwrap().source,
+            DelaySource::Backoff
+        );
+        assert_eq!(retry_after_ms(&h(&[("retry-after", "1e12")]), None), Some(DAY_MS as u64), "at most a day");
+        assert_eq!(retry_after_ms(&h(&[("retry-after", "-3")]), None), Some(0));
+        assert_eq!(retry_after_ms(&h(&[("retry-after", "soon")]), Some(0)), None);
+        let mut b = Backoff::new(0, 5, 1000, 60_000);
+        let keap = h(&[("x-keap-product-throttle-available", "0"), ("x-keap-product-throttle-expiry-time", "3")]);
+        let r = b.retry(RetryReason::Throttled, 429, &keap, None).unwrap();
+        assert_eq!((r.delay_ms, r.source), (3000, DelaySource::Keap));
+        let spare = h(&[("x-keap-product-throttle-available", "5"), ("x-keap-product-throttle-expiry-time", "3")]);
+        assert_eq!(
+            b.retry(RetryReason::Throttled, 429, &spare, None).unwrap().source,
+            DelaySource::Backoff,
+            "a window with room left is not waited for"
+        );
+    }
+
+    #[test]
+    fn a_cycle_says_which_request_is_a_retry() {
+        let s = spec("/hubs/crm/appointments", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+        let mut opts = CycleOptions::new(s, None, detect::Options { start_from: "beginning".into(), ..Default::default() }, "https://hub");
+        opts.max_retries = 1;
+        let mut c = PollCycle::new(opts).unwrap();
+        c.next_request().unwrap();
+        assert_eq!(c.retry(), None, "a first request is no retry");
+        c.handle_response(Response { status: 503, headers: &h(&[("retry-after", "2")]), body: b"" });
+        let req = c.next_request().unwrap();
+        let r = c.retry().unwrap();
+        assert_eq!((r.attempt, r.reason, r.status, r.delay_ms, req.delay_ms), (1, RetryReason::Server, 503, 2000, 2000));
+        c.handle_response(Response { status: 0, headers: &[], body: b"" });
+        assert!(c.next_request().is_none());
+        assert_eq!(c.retry(), None);
+        assert_eq!(c.finish().unwrap_err().code, "cycle.retries-exhausted");
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Cloud Elements style polling, as a sans-IO core: Java date patterns ([`datefmt`], [`zone`]),
 //! instance configuration ([`config`]), the little of HTTP it speaks ([`http`]), date-watermark change detection ([`detect`]), the
-//! poll cycle ([`cycle`]) and signed notifications ([`notify`]). The core never reads a
+//! poll cycle ([`cycle`]), signed notifications ([`notify`]) and their delivery ([`delivery`]). The core never reads a
 //! clock, draws randomness or does I/O: `now` and seeds are arguments. `wasm` (behind the `wasm` feature) is the only
 //! module that knows about JavaScript.
 
@@ -12,6 +12,7 @@ pub mod codes;
 pub mod config;
 pub mod cycle;
 pub mod datefmt;
+pub mod delivery;
 pub mod detect;
 pub mod diag;
 pub mod http;

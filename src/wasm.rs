@@ -5,7 +5,7 @@
 //! hand-written wrapper in `pkg/src` turns into `PollerError`s.
 
 use crate::diag::Error;
-use crate::{config, cycle, datefmt::DateFormat, detect, http, notify, zone::Zone};
+use crate::{config, cycle, datefmt::DateFormat, delivery, detect, http, notify, zone::Zone};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -343,10 +343,20 @@ impl WasmPollCycle {
         Ok(WasmPollCycle { inner: Some(cycle::PollCycle::new(c).map_err(err)?) })
     }
 
-    /// `{method, url, headers, delayMs}`, or `null` when the cycle is over.
+    /// `{method, url, headers, delayMs, retry?}`, or `null` when the cycle is over. `retry`
+    /// (`{attempt, reason, status, delayFrom}`) when the request is sent again, and why.
     #[wasm_bindgen(js_name = nextRequest)]
     pub fn next_request(&mut self) -> Result<JsValue, JsValue> {
-        let Some(req) = self.inner.as_mut().and_then(cycle::PollCycle::next_request) else { return Ok(JsValue::NULL) };
+        let Some(c) = self.inner.as_mut() else { return Ok(JsValue::NULL) };
+        let Some(req) = c.next_request() else { return Ok(JsValue::NULL) };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Retry {
+            attempt: u32,
+            reason: cycle::RetryReason,
+            status: u16,
+            delay_from: cycle::DelaySource,
+        }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Out {
@@ -354,9 +364,12 @@ impl WasmPollCycle {
             url: String,
             headers: serde_json::Map<String, serde_json::Value>,
             delay_ms: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            retry: Option<Retry>,
         }
+        let retry = c.retry().map(|r| Retry { attempt: r.attempt, reason: r.reason, status: r.status, delay_from: r.source });
         let headers = req.http.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-        to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms })
+        to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms, retry })
     }
 
     /// `headers` is a JSON object of header names to values. `status` is any JS number: the
@@ -489,6 +502,107 @@ pub fn retry_schedule() -> Vec<f64> {
     notify::retry_schedule().into_iter().map(|ms| ms as f64).collect()
 }
 
+/// A number of a saved delivery state, read as leniently as JS wrote it (a fraction, a
+/// missing or unreadable field is what the machine would start from).
+fn state_number(v: &serde_json::Value, key: &str) -> Option<i64> {
+    v.get(key).and_then(serde_json::Value::as_f64).filter(|n| n.is_finite()).map(|n| n.round() as i64)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct DeliveryPolicy {
+    schedule: Option<Vec<f64>>,
+    max_retries: Option<f64>,
+    scale: Option<f64>,
+}
+
+/// A plain struct, not an internally tagged enum: those buffer every value through serde's
+/// `Content`, which costs wasm size (as `#[serde(flatten)]` does).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DeliveryOutcome {
+    kind: String,
+    status: f64,
+    headers: Vec<(String, String)>,
+}
+
+/// One transition of `delivery::Delivery`: `state_json` is what the host saved with the
+/// notification (an outbox entry: its `attempts`, `nextAttemptAt`, ... are read, the rest
+/// ignored), `outcome_json` `{kind: "answered", status, headers: [[name, value]]}`, `{kind:
+/// "no-answer"}`, `{kind: "consumed"}` or `{kind: "consumer-failed"}`, `policy_json`
+/// `{schedule?, maxRetries?, scale?}` (the platform's by default). Returns `{action:
+/// "delivered" | "retry" | "dead", state, attempt?, delayMs?, failure?}`.
+#[wasm_bindgen(js_name = nextDelivery)]
+pub fn next_delivery(state_json: &str, outcome_json: &str, policy_json: &str, attempted_at: f64, now: f64) -> Result<JsValue, JsValue> {
+    let saved: serde_json::Value = serde_json::from_str(state_json).unwrap_or_default();
+    let state = delivery::DeliveryState {
+        attempts: state_number(&saved, "attempts").map_or(0, |n| n.clamp(0, u32::MAX as i64) as u32),
+        next_attempt_at: state_number(&saved, "nextAttemptAt").unwrap_or(0),
+        last_attempt_at: state_number(&saved, "lastAttemptAt"),
+        last_status: state_number(&saved, "lastStatus").and_then(|n| u16::try_from(n).ok()),
+        dead_at: state_number(&saved, "deadAt"),
+    };
+    let p: DeliveryPolicy = options(policy_json)?;
+    let mut policy = delivery::Policy::default();
+    if let Some(s) = p.schedule {
+        policy.schedule = s.into_iter().map(|ms| if ms.is_finite() { ms.max(0.0) as u64 } else { 0 }).collect();
+        policy.max_retries = policy.schedule.len() as u32;
+    }
+    if let Some(m) = p.max_retries {
+        policy.max_retries = if m.is_nan() { 0 } else { m.clamp(0.0, u32::MAX as f64) as u32 };
+    }
+    policy.scale = p.scale.unwrap_or(1.0);
+    let o: DeliveryOutcome = options(outcome_json)?;
+    let outcome = match o.kind.as_str() {
+        // A number that is no HTTP status is no answer, as for the cycle (`http::status`).
+        "answered" => match http::status(o.status) {
+            0 => delivery::Outcome::NoAnswer,
+            status => delivery::Outcome::Answered { status, headers: &o.headers },
+        },
+        "no-answer" => delivery::Outcome::NoAnswer,
+        "consumed" => delivery::Outcome::Consumed,
+        "consumer-failed" => delivery::Outcome::ConsumerFailed,
+        k => {
+            return Err(err(Error::new(
+                "options.invalid",
+                format!("a delivery outcome's kind is \"answered\", \"no-answer\", \"consumed\" or \"consumer-failed\", not {k:?}"),
+            )));
+        }
+    };
+    let mut d = delivery::Delivery::new(policy, state);
+    let next = d.handle(outcome, attempted_at as i64, now as i64);
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out<'a> {
+        action: &'static str,
+        state: &'a delivery::DeliveryState,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attempt: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        delay_ms: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        failure: Option<delivery::Failure>,
+    }
+    let out = match next {
+        delivery::Next::Delivered => Out { action: "delivered", state: d.state(), attempt: None, delay_ms: None, failure: None },
+        delivery::Next::Retry { attempt, delay_ms, failure } => {
+            Out { action: "retry", state: d.state(), attempt: Some(attempt), delay_ms: Some(delay_ms), failure: Some(failure) }
+        }
+        delivery::Next::Dead { failure } => {
+            Out { action: "dead", state: d.state(), attempt: Some(d.state().attempts), delay_ms: None, failure: Some(failure) }
+        }
+    };
+    to_js(&out)
+}
+
+/// A `Retry-After` value in ms (delay-seconds, or an HTTP date read against `now`; at most a
+/// day), or `undefined` when it says nothing readable.
+#[wasm_bindgen(js_name = retryAfterMs)]
+pub fn retry_after_ms(value: &str, now: f64) -> Option<f64> {
+    let headers = [("retry-after".to_owned(), value.to_owned())];
+    cycle::retry_after_ms(&headers, Some(now as i64)).map(|ms| ms as f64)
+}
+
 fn body(input: &str) -> Result<serde_json::Value, JsValue> {
     config::parse_body(input).map(serde_json::Value::Object).map_err(err)
 }
@@ -530,6 +644,41 @@ pub fn instance_request(input: &str, opts: &str) -> Result<JsValue, JsValue> {
 pub fn redact_secrets(input: &str, remove: bool) -> Result<JsValue, JsValue> {
     let how = if remove { config::Redaction::Remove } else { config::Redaction::Mask };
     to_js(&config::redact(&body(input)?, how))
+}
+
+/// The resource pollers of a body (JSON text) as hosts poll them: `[{name, ...poller}]` in the
+/// order written (`config::poller_entries`).
+#[wasm_bindgen]
+pub fn pollers(input: &str) -> Result<JsValue, JsValue> {
+    to_js(&config::poller_entries(&body_map(input)?).map_err(err)?)
+}
+
+/// The milliseconds between polls a body asks for (`config::refresh_interval_ms`).
+#[wasm_bindgen(js_name = refreshIntervalMs)]
+pub fn refresh_interval_ms(input: &str) -> Result<f64, JsValue> {
+    Ok(config::refresh_interval_ms(&body_map(input)?) as f64)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Whereabouts {
+    id: Option<String>,
+    base_url: Option<String>,
+    element_token: Option<String>,
+}
+
+/// `{elementKey, instanceId}` of a body (JSON text; empty: no body) by the one identity rule
+/// (`config::instance_identity`); `where_json` `{id?, baseUrl?, elementToken?}`.
+#[wasm_bindgen(js_name = instanceIdentity)]
+pub fn instance_identity(input: &str, where_json: &str) -> Result<JsValue, JsValue> {
+    let b = if input.is_empty() { None } else { Some(body_map(input)?) };
+    let w: Whereabouts = options(where_json)?;
+    let at = config::Whereabouts { id: w.id.as_deref(), base_url: w.base_url.as_deref(), element_token: w.element_token.as_deref() };
+    to_js(&config::instance_identity(b.as_ref(), &at))
+}
+
+fn body_map(input: &str) -> Result<serde_json::Map<String, serde_json::Value>, JsValue> {
+    config::parse_body(input).map_err(err)
 }
 
 /// The ready resource pollers of an element (`infusionsoftrest`), or `undefined`.

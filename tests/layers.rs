@@ -6,8 +6,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Lowest first. Modules in one layer must not import each other.
-const LAYERS: &[&[&str]] =
-    &[&["diag", "http", "codes"], &["zone"], &["datefmt"], &["template"], &["config"], &["detect"], &["cycle"], &["notify"], &["wasm"]];
+const LAYERS: &[&[&str]] = &[
+    &["diag", "http", "codes"],
+    &["zone"],
+    &["datefmt"],
+    &["template"],
+    &["config"],
+    &["detect"],
+    &["cycle"],
+    &["notify"],
+    &["delivery"],
+    &["wasm"],
+];
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))

@@ -202,3 +202,35 @@ fn a_body_beyond_the_memory_is_an_error_not_an_abort() {
     buf.commit(2).unwrap();
     assert_eq!(buf.length(), 5);
 }
+
+/// The delivery machine across the binding: a saved outbox entry in (its extra fields ignored,
+/// its numbers read as JS wrote them), the transition and the new state out.
+#[wasm_bindgen_test]
+fn next_delivery_reads_an_outbox_entry_and_says_what_comes_next() {
+    let entry = r#"{"v":1,"kind":"webhook","attempts":1,"nextAttemptAt":4000.0,"lastError":"HTTP 500"}"#;
+    let out = wasm::next_delivery(entry, r#"{"kind":"answered","status":429,"headers":[["Retry-After","100"]]}"#, "", 5000.0, 5001.0).unwrap();
+    assert_eq!(field(&out, "action").as_string().unwrap(), "retry");
+    assert_eq!(field(&out, "failure").as_string().unwrap(), "throttled");
+    assert_eq!(field(&out, "delayMs").as_f64(), Some(100_000.0), "Retry-After beats the schedule's 16 s");
+    let state = field(&out, "state");
+    assert_eq!(field(&state, "attempts").as_f64(), Some(2.0));
+    assert_eq!(field(&state, "nextAttemptAt").as_f64(), Some(105_001.0));
+    assert_eq!(field(&state, "lastAttemptAt").as_f64(), Some(5000.0));
+    assert_eq!(field(&state, "lastStatus").as_f64(), Some(429.0));
+    let dead = wasm::next_delivery(entry, r#"{"kind":"no-answer"}"#, r#"{"maxRetries":1}"#, 0.0, 0.0).unwrap();
+    assert_eq!(field(&dead, "action").as_string().unwrap(), "dead");
+    let e = wasm::next_delivery(entry, r#"{"kind":"perhaps"}"#, "", 0.0, 0.0).unwrap_err();
+    assert_eq!(field(&e, "code").as_string().unwrap(), "options.invalid");
+}
+
+#[wasm_bindgen_test]
+fn pollers_and_identity_come_from_the_core() {
+    let body = r#"{"name":"crm","element":{"key":"infusionsoftrest"},"configuration":{"event.poller.refresh_interval":"5","event.poller.configuration":"{\"b\":{\"url\":\"/b\"},\"a\":{\"url\":\"/a\"}}"}}"#;
+    let list = js_sys::Array::from(&wasm::pollers(body).unwrap());
+    let names: Vec<String> = list.iter().map(|p| field(&p, "name").as_string().unwrap()).collect();
+    assert_eq!(names, ["b", "a"]);
+    assert_eq!(wasm::refresh_interval_ms(body).unwrap(), 300_000.0);
+    let id = wasm::instance_identity(body, r#"{"baseUrl":"https://hub/","elementToken":"token-1"}"#).unwrap();
+    assert_eq!(field(&id, "instanceId").as_string().unwrap(), "crm~c660017fa79e427d");
+    assert!(field(&wasm::instance_identity("", "").unwrap(), "instanceId").is_undefined());
+}

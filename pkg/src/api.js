@@ -2,7 +2,6 @@
 // core, and turns the core's failures into PollerErrors. No logic of the domain lives here.
 import { bindings, currentGeneration } from "./instance.js";
 import { PollerError, core } from "./errors.js";
-import { instanceIdentity } from "./identity.js";
 
 export { PollerError } from "./errors.js";
 
@@ -417,13 +416,46 @@ function withBody(body, f) {
   }
 }
 
+/**
+ * The resource pollers of an instance body as the core polls them: `[{name, ...poller}]`, in
+ * the order written (`event.poller.configuration` as an object or a JSON string). An entry that
+ * is not an object is a bare `{name}`: its cycle says what is wrong with it.
+ */
+export function pollers(instance) {
+  return core(() => bindings().pollers(jsonText(instance, "the body")));
+}
+
+/** The milliseconds between polls: `event.poller.refresh_interval` minutes when a whole number ≥ 1, else 15. */
+export function refreshIntervalMs(instance) {
+  return core(() => bindings().refreshIntervalMs(jsonText(instance, "the body")));
+}
+
+/**
+ * An instance's identity, by the one rule the eventIds and the Poller's store keys use: `id`
+ * when given; else the body's name (else its element key) and, when `baseUrl` and the
+ * Element token (`auth.element`) are known, a fingerprint of them, so two instances that share
+ * a name never share state or eventIds. The token never appears in it.
+ * @param {object | string | undefined} instance
+ * @param {{id?: string | number, baseUrl?: string, auth?: {element?: string}}} [where]
+ * @returns {{elementKey?: string, instanceId?: string}}
+ */
+export function instanceIdentity(instance, { id, baseUrl, auth } = {}) {
+  const text = instance === undefined ? "" : jsonText(instance, "the body");
+  const where = {
+    id: id === undefined ? undefined : String(id),
+    baseUrl: typeof baseUrl === "string" ? baseUrl : undefined,
+    elementToken: typeof auth?.element === "string" ? auth.element : undefined,
+  };
+  return core(() => bindings().instanceIdentity(text, JSON.stringify(where)));
+}
+
 /** The resource poller named `name` in an instance body. */
 function resourceOf(instance, resource) {
   if (typeof resource !== "string") return resource;
-  const pollers = normalizeConfig(instance).configuration?.["event.poller.configuration"] ?? {};
-  if (!pollers[resource])
+  const found = pollers(instance).find((p) => p.name === resource);
+  if (!found)
     throw new PollerError("argument.resource", `no resource ${JSON.stringify(resource)} in event.poller.configuration`);
-  return { ...pollers[resource], name: resource };
+  return found;
 }
 
 /**
@@ -453,10 +485,7 @@ export class PollCycle {
         "argument.base-url",
         "baseUrl must be the hub's base URL, e.g. https://api.cloud-elements.com/elements/api-v2",
       );
-    const identity = instanceIdentity(instance === undefined ? undefined : normalizeConfig(instance), {
-      baseUrl,
-      auth,
-    });
+    const identity = instanceIdentity(instance, { baseUrl, auth });
     const opts = {
       detect: detectOptions({ ...identity, ...rest }),
       baseUrl,
@@ -481,7 +510,12 @@ export class PollCycle {
     return this.#inner;
   }
 
-  /** @returns {{method: string, url: string, headers: Record<string, string>, delayMs: number} | null} */
+  /**
+   * `retry` when the request is sent again: the how-manieth retry in a row, why (`"transport"`,
+   * `"throttled"` for 429, `"server"` for 5xx), the status that asked for it and where the
+   * delay came from (`"retry-after"`, `"keap"`, `"backoff"`).
+   * @returns {import("../types/index.js").CycleRequest | null}
+   */
   nextRequest() {
     const inner = this.#live();
     return core(() => inner.nextRequest());
@@ -541,7 +575,7 @@ export function buildNotifications(events, options = {}) {
       "no callbackUrl, and the instance has no event.notification.callback.url",
     );
   const opts = {
-    ...instanceIdentity(body),
+    ...(body === undefined ? {} : instanceIdentity(body)),
     callbackUrl: url,
     ...signingOptions({ instance: body, signatureKey, signatureKeys, signing, now }),
     batchSize,
@@ -686,6 +720,47 @@ function headerPairs(headers) {
 /** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */
 export function retrySchedule() {
   return Array.from(core(() => bindings().retrySchedule()));
+}
+
+/**
+ * A `Retry-After` value in ms: delay-seconds, or an HTTP date read against `now`; at most a
+ * day. `undefined` when there is none or it is unreadable.
+ */
+export function retryAfterMs(value, now = Date.now()) {
+  if (value === null || value === undefined) return undefined;
+  const t = instant(now, "now");
+  return core(() => bindings().retryAfterMs(String(value), t));
+}
+
+/**
+ * One step of a notification's delivery, decided by the core (`src/delivery.rs`): give the
+ * `state` saved with it (`{attempts, nextAttemptAt, lastAttemptAt?, lastStatus?, deadAt?}`;
+ * other fields are ignored, so an outbox entry will do) and what came of the attempt started
+ * at `attemptedAt`: `{kind: "answered", status, headers}`, `{kind: "no-answer"}`,
+ * `{kind: "consumed"}` or `{kind: "consumer-failed"}`. Returns `{action, state, attempt?,
+ * delayMs?, failure?}`: `"delivered"`; `"retry"`, to try again at `state.nextAttemptAt`; or
+ * `"dead"`, to park it. `schedule`, `maxRetries` and `scale` default to the platform's policy.
+ * @param {object} state
+ * @param {{kind: "answered" | "no-answer" | "consumed" | "consumer-failed", status?: number, headers?: Record<string, string> | Headers | Array<[string, string]>}} outcome
+ * @param {{now?: number, attemptedAt?: number, schedule?: number[], maxRetries?: number, scale?: number}} [options]
+ */
+export function nextDelivery(state, outcome, options = {}) {
+  const { now = Date.now(), attemptedAt = now, schedule, maxRetries, scale } = options;
+  if (!outcome || typeof outcome.kind !== "string")
+    throw new PollerError(
+      "argument.outcome",
+      'outcome must be {kind: "answered", status, headers}, {kind: "no-answer"}, {kind: "consumed"} or {kind: "consumer-failed"}',
+    );
+  const stateJson = jsonText(state ?? {}, "the delivery state");
+  const outcomeJson = JSON.stringify({
+    kind: outcome.kind,
+    status: outcome.status,
+    headers: outcome.headers === undefined ? [] : headerPairs(outcome.headers),
+  });
+  const policyJson = JSON.stringify({ schedule, maxRetries, scale });
+  const t = instant(now, "now");
+  const at = instant(attemptedAt, "attemptedAt");
+  return core(() => bindings().nextDelivery(stateJson, outcomeJson, policyJson, at, t));
 }
 
 function expectString(v, name) {

@@ -8,6 +8,8 @@
 //    an entry leaves the outbox only after a 2xx answer (or after the in-process `onEvents`
 //    consumer resolved). A failed attempt is recorded in the store with the time of the next
 //    one, so a restarted process resumes the schedule where it stopped.
+//    What a failure leads to (when to retry, when to give up) is decided by the core's delivery
+//    machine (`nextDelivery`, src/delivery.rs); this file does the I/O it asks for.
 // 3. After 1 attempt + 9 retries (the x-th retry 2^(2x) seconds after the previous failure:
 //    4 s, 16 s, 64 s, ... 262144 s, about three days) the entry is parked as dead: it is kept,
 //    `dead()` lists it, `onError` receives a `delivery.dead` error, `retryDead()` requeues it.
@@ -17,7 +19,7 @@
 // wait behind it (like the platform, which holds events while a subscription is failing).
 
 import { PollerError } from "./errors.js";
-import { retrySchedule } from "./api.js";
+import { retrySchedule, retryAfterMs, nextDelivery } from "./api.js";
 import { withoutCredentials } from "./redact.js";
 
 /**
@@ -48,17 +50,14 @@ import { withoutCredentials } from "./redact.js";
  */
 
 /**
- * Reads a Retry-After header: delay-seconds or an HTTP date.
+ * Reads a Retry-After header: delay-seconds or an HTTP date, by the core's rule (at most a day).
  * @param {string|null|undefined} value
  * @param {number} now epoch ms
  * @returns {number|undefined} milliseconds to wait
  */
 export function parseRetryAfter(value, now) {
   if (value === null || value === undefined || String(value).trim() === "") return undefined;
-  const text = String(value).trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return retryAfterMs(String(value), now);
 }
 
 const pad = (n, width) => String(n).padStart(width, "0");
@@ -140,6 +139,18 @@ function defaultSleep(ms, signal) {
   });
 }
 
+/**
+ * A response's headers as pairs for the core (a Headers, or a test's Map); none if unreadable.
+ * @returns {Array<[string, string]>}
+ */
+function headerEntries(headers) {
+  try {
+    return [...headers.entries()].map(([k, v]) => /** @type {[string, string]} */ ([String(k), String(v)]));
+  } catch {
+    return [];
+  }
+}
+
 function withTimeout(signal, ms) {
   if (!Number.isFinite(ms)) return { signal, done() {} };
   const ctrl = new AbortController();
@@ -199,6 +210,7 @@ export class Outbox {
   #seq;
   /** @type {Promise<DrainResult>|undefined} */
   #running;
+
   /**
    * @param {import("./stores.js").Store} store
    * @param {{prefix?: string, schedule?: number[], scale?: number, maxRetries?: number, timeoutMs?: number, now?: () => number, sign?: (request: any, now: number) => any}} [options]
@@ -233,6 +245,8 @@ export class Outbox {
     this.#sign = sign;
     this.#lastNow = -Infinity;
     this.#seq = 0;
+    /** @type {Promise<DrainResult>|undefined} */
+    this.#running = undefined;
   }
 
   /**
@@ -361,18 +375,15 @@ export class Outbox {
       let entry = await this.#read(key);
       if (!entry) continue;
       if (entry.corrupt) {
-        await this.#park(
-          key,
-          {
-            kind: "corrupt",
-            raw: entry.raw,
-            attempts: 0,
-            enqueuedAt: now(),
-            nextAttemptAt: 0,
-            lastError: "unreadable outbox entry",
-          },
-          now(),
-        );
+        await this.#park(key, {
+          kind: "corrupt",
+          raw: entry.raw,
+          attempts: 0,
+          enqueuedAt: now(),
+          nextAttemptAt: 0,
+          lastError: "unreadable outbox entry",
+          deadAt: now(),
+        });
         result.dead++;
         report(
           Object.assign(new PollerError("delivery.dead", `Outbox entry ${key} is not readable JSON; parked as dead`), {
@@ -392,7 +403,9 @@ export class Outbox {
 
       const attemptAt = now();
       const outcome = await this.#attempt(entry, { fetch, onEvents, signal, key, now });
-      if (outcome.ok) {
+      const policy = { schedule: this.schedule, maxRetries: this.maxRetries, scale: this.scale };
+      const next = nextDelivery(entry, outcome, { ...policy, attemptedAt: attemptAt, now: now() });
+      if (next.action === "delivered") {
         await this.#store.delete(key);
         result.delivered++;
         try {
@@ -403,14 +416,12 @@ export class Outbox {
         continue;
       }
       result.failedAttempts++;
-      entry.attempts += 1;
-      entry.lastAttemptAt = attemptAt;
+      Object.assign(entry, next.state);
       entry.lastError = outcome.error;
-      if (outcome.status !== undefined) entry.lastStatus = outcome.status;
       const what =
         entry.kind === "webhook" ? `${entry.request.method} ${withoutCredentials(entry.request.url)}` : "onEvents";
-      if (entry.attempts > this.maxRetries) {
-        await this.#park(key, entry, now());
+      if (next.action === "dead") {
+        await this.#park(key, entry);
         result.dead++;
         report(
           Object.assign(
@@ -428,9 +439,7 @@ export class Outbox {
         );
         continue;
       }
-      let delay = this.schedule[entry.attempts - 1] * this.scale;
-      if (outcome.retryAfterMs !== undefined) delay = Math.max(delay, outcome.retryAfterMs * this.scale);
-      entry.nextAttemptAt = now() + delay;
+      const delay = next.delayMs;
       await this.#store.set(key, JSON.stringify(entry));
       report(
         Object.assign(
@@ -456,15 +465,19 @@ export class Outbox {
     }
   }
 
-  async #park(key, entry, at) {
-    entry.deadAt = at;
+  /** Moves an entry to the dead letters; `entry.deadAt` is set (by the core's machine, or the caller). */
+  async #park(key, entry) {
     await this.#store.transaction([
       { op: "delete", key },
       { op: "set", key: this.#deadPrefix + key.slice(this.#queuePrefix.length), value: JSON.stringify(entry) },
     ]);
   }
 
-  /** One delivery attempt. @returns {Promise<{ok: boolean, status?: number, error?: string, retryAfterMs?: number}>} */
+  /**
+   * One delivery attempt, as an outcome for the core's delivery machine, with `status` and
+   * `error` (a message without credentials) for the reports.
+   * @returns {Promise<{kind: "answered" | "no-answer" | "consumed" | "consumer-failed", status?: number, headers?: Array<[string, string]>, error?: string}>}
+   */
   async #attempt(entry, { fetch, onEvents, signal, key, now = this.#now }) {
     if (entry.kind === "events") {
       if (typeof onEvents !== "function") {
@@ -475,10 +488,10 @@ export class Outbox {
       }
       try {
         await onEvents(entry.events, { key, attempts: entry.attempts, meta: entry.meta });
-        return { ok: true };
+        return { kind: "consumed" };
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
-        return { ok: false, error: `onEvents threw: ${e?.message ?? e}` };
+        return { kind: "consumer-failed", error: `onEvents threw: ${e?.message ?? e}` };
       }
     }
     const t = withTimeout(signal, this.#timeoutMs);
@@ -491,18 +504,16 @@ export class Outbox {
       } catch {
         /* the status is what counts */
       }
-      if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-      return {
-        ok: false,
-        status: res.status,
-        error: withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`),
-        retryAfterMs: parseRetryAfter(res.headers.get("retry-after"), now()),
-      };
+      const failed =
+        res.status >= 200 && res.status < 300
+          ? undefined
+          : withoutCredentials(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`);
+      return { kind: "answered", status: res.status, headers: headerEntries(res.headers), error: failed };
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       // fetch's messages can quote the url, credentials and all
       return {
-        ok: false,
+        kind: "no-answer",
         error: withoutCredentials(
           `${e?.name ?? "Error"}: ${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ""}`,
         ),

@@ -14,14 +14,20 @@
 import { PollerError } from "./errors.js";
 import { MemoryStore } from "./stores.js";
 import { Outbox } from "./delivery.js";
-import { normalizeConfig, PollCycle, buildNotifications, signNotification, BodyBuffer } from "./api.js";
-import { instanceIdentity } from "./identity.js";
+import {
+  normalizeConfig,
+  pollers,
+  refreshIntervalMs,
+  instanceIdentity,
+  PollCycle,
+  buildNotifications,
+  signNotification,
+  BodyBuffer,
+} from "./api.js";
 import { withoutCredentials } from "./redact.js";
 
-const MINUTE = 60_000;
-
 /** Waits `ms` on a real timer; rejects with the signal's reason when it aborts. */
-function sleep(ms, signal) {
+function realSleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
@@ -39,18 +45,35 @@ function sleep(ms, signal) {
   });
 }
 
+/**
+ * The Poller's time: `now` stamps (epoch ms: what the core is given), `elapsed` measures
+ * waits and durations, `sleep` waits. A bare function clock stamps only and the waits stay
+ * real (a monotonic `performance.now()`, real timers), as before clocks could sleep; a
+ * `{now, sleep}` clock runs everything on its time, so tests need no real waits.
+ */
+function timeOf(clock) {
+  if (typeof clock === "function") return { now: clock, elapsed: () => performance.now(), sleep: realSleep };
+  if (clock && typeof clock.now === "function") {
+    const sleep = typeof clock.sleep === "function" ? (ms, signal) => clock.sleep(ms, signal) : realSleep;
+    const now = () => clock.now();
+    return { now, elapsed: typeof clock.sleep === "function" ? now : () => performance.now(), sleep };
+  }
+  throw new PollerError("poller.clock", "clock must be a function returning epoch ms, or {now, sleep}");
+}
+
 /** Spaces requests at least 1/rate seconds apart, shared by every cycle of a Poller. */
 class RateLimiter {
-  constructor(perSecond) {
+  constructor(perSecond, time) {
     this.interval = perSecond === Infinity ? 0 : 1000 / perSecond;
     this.next = 0;
+    this.time = time;
   }
   async take(signal) {
     if (this.interval === 0) return;
-    const at = Math.max(performance.now(), this.next);
+    const at = Math.max(this.time.elapsed(), this.next);
     this.next = at + this.interval;
     // Timers may fire a little early: wait until the slot has really come.
-    for (let wait; (wait = at - performance.now()) > 0;) await sleep(Math.ceil(wait), signal);
+    for (let wait; (wait = at - this.time.elapsed()) > 0;) await this.time.sleep(Math.ceil(wait), signal);
   }
 }
 
@@ -89,11 +112,14 @@ export class Poller extends EventTarget {
   #limiter;
   #resources;
   #polling = null;
-  #timer = null;
-  #retryTimer = null;
+  /** Aborts the wait for the outbox's next retry (a new one replaces it). */
+  #retryWait = null;
   #running = false;
   #stopController = null;
   #instanceId;
+  #intervalMs;
+  /** `{now, elapsed, sleep}`: see timeOf. */
+  #time;
   /** Resources known to have had a state: one missing later was lost, not never written. */
   #known = new Set();
   /** Said once, at the first poll: notifications will go out unsigned. */
@@ -149,22 +175,27 @@ export class Poller extends EventTarget {
         "poller.on-lost-state",
         `onLostState must be "error" (the default) or "restart", not ${JSON.stringify(onLostState)}`,
       );
+    const time = timeOf(clock);
 
     const body = normalizeConfig(instance);
     // A bad key or signing scheme fails here, not after the first cycle has read its events.
     if (delivery) buildNotifications([], { instance: body, callbackUrl: delivery.callbackUrl, ...signingOf(delivery) });
-    const configured = body.configuration?.["event.poller.configuration"] ?? {};
-    const names = resources ?? Object.keys(configured);
+    // The core's reading of the resources, their schedule and the instance's identity.
+    const configured = pollers(body);
+    const names = resources ?? configured.map((r) => r.name);
     this.#resources = names.map((name) => {
-      if (!configured[name])
+      const found = configured.find((r) => r.name === name);
+      if (!found)
         throw new PollerError(
           "poller.resource",
-          `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${Object.keys(configured).join(", ") || "nothing"})`,
+          `resource ${JSON.stringify(name)} is not in event.poller.configuration (it has ${configured.map((r) => r.name).join(", ") || "nothing"})`,
         );
-      return { ...configured[name], name };
+      return found;
     });
+    this.#intervalMs = refreshIntervalMs(body);
     // The same rule PollCycle hashes eventIds with: passed to it below, so the two agree.
     this.#instanceId = instanceIdentity(body, { id, baseUrl, auth }).instanceId;
+    this.#time = time;
     // Called as a plain function: browsers reject `window.fetch` invoked as another object's method.
     const send = (url, init) => fetch(url, init);
     this.#o = {
@@ -172,7 +203,7 @@ export class Poller extends EventTarget {
       baseUrl,
       auth,
       fetch: send,
-      clock,
+      clock: time.now,
       signal,
       onEvents,
       delivery,
@@ -185,13 +216,13 @@ export class Poller extends EventTarget {
       onLostState,
     };
     this.#store = store;
-    this.#limiter = new RateLimiter(rateLimit);
+    this.#limiter = new RateLimiter(rateLimit, time);
     // An empty key is no key (the core signs nothing with it): a mistake that is silent otherwise.
     const signatureKey = delivery?.signatureKey ?? body.configuration?.["event.notification.signature.key"];
     this.#unsigned = Boolean(delivery) && signatureKey === "";
     this.#outbox = new Outbox(store, {
       prefix: `${this.#prefix()}outbox/`,
-      now: clock,
+      now: time.now,
       scale: delivery?.retryScale ?? 1,
       sign: attemptSigner(delivery, body),
     });
@@ -203,10 +234,9 @@ export class Poller extends EventTarget {
     return this.#resources.map((r) => r.name);
   }
 
-  /** The refresh interval of the instance, in milliseconds. */
+  /** The refresh interval of the instance, in milliseconds (the core's reading of `event.poller.refresh_interval`). */
   get intervalMs() {
-    const minutes = Number(this.#o.instance.configuration?.["event.poller.refresh_interval"] ?? 15);
-    return (Number.isFinite(minutes) && minutes >= 1 ? minutes : 15) * MINUTE;
+    return this.#intervalMs;
   }
 
   #emit(type, detail) {
@@ -326,7 +356,7 @@ export class Poller extends EventTarget {
   }
 
   async #cycle(resource, signal) {
-    const started = performance.now();
+    const started = this.#time.elapsed();
     let lastTransportError;
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
     try {
@@ -346,22 +376,26 @@ export class Poller extends EventTarget {
         retry,
         instanceId: this.#instanceId,
       });
-      let failed = null; // the last retryable response, if the next request is its retry
       lastTransportError = undefined;
       for (let req; (req = cycle.nextRequest());) {
-        if (failed)
+        // The core says which request is a retry, and why: no status list is kept here.
+        const { retry } = req;
+        if (retry) {
+          const error = retry.reason === "transport" ? lastTransportError : undefined;
           this.#emit("retry", {
             resource: resource.name,
-            status: failed.status,
-            error: failed.error,
+            status: retry.status,
+            reason: retry.reason,
+            attempt: retry.attempt,
+            error,
             delayMs: req.delayMs,
             url: withoutCredentials(req.url),
           });
-        if (req.delayMs > 0) await sleep(req.delayMs, signal);
+        }
+        if (req.delayMs > 0) await this.#time.sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
         const res = await this.#send(req, signal);
-        failed = res.status === 0 || res.status === 429 || res.status >= 500 ? res : null;
-        lastTransportError = res.status === 0 ? res.error : undefined;
+        lastTransportError = res.error;
         try {
           cycle.handleResponse(res);
         } finally {
@@ -399,7 +433,7 @@ export class Poller extends EventTarget {
       summary.error.message = withoutCredentials(summary.error.message);
       this.#emit("error", { resource: resource.name, error: summary.error });
     }
-    summary.durationMs = Math.round(performance.now() - started);
+    summary.durationMs = Math.round(this.#time.elapsed() - started);
     return summary;
   }
 
@@ -443,19 +477,24 @@ export class Poller extends EventTarget {
     const result = await this.#outbox.drain({
       fetch,
       signal,
+      now: this.#time.now,
+      sleep: this.#time.sleep,
       wait: false,
       onEvents: onEvents ?? (() => {}),
       onDelivery: (info) => this.#emit("delivery", info),
       onError: (error) => this.#emit(error.code === "delivery.retry" ? "retry" : "error", { error }),
     });
-    clearTimeout(this.#retryTimer);
-    if (this.#running && result.nextAttemptAt !== undefined) {
-      this.#retryTimer = setTimeout(
-        () => {
-          this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error }));
-        },
-        Math.max(0, result.nextAttemptAt - this.#o.clock()),
-      );
+    this.#retryWait?.abort();
+    this.#retryWait = null;
+    if (this.#running && this.#stopController && result.nextAttemptAt !== undefined) {
+      const wait = (this.#retryWait = new AbortController());
+      const stopped = this.#stopController.signal;
+      this.#time
+        .sleep(Math.max(0, result.nextAttemptAt - this.#time.now()), AbortSignal.any([wait.signal, stopped]))
+        .then(
+          () => this.#deliver(this.#signal()).catch((error) => this.#running && this.#emit("error", { error })),
+          () => {}, // replaced by a newer wait, or stopped
+        );
     }
     return result;
   }
@@ -472,16 +511,24 @@ export class Poller extends EventTarget {
   start() {
     if (this.#running) return;
     this.#running = true;
-    this.#stopController = new AbortController();
+    // This run's own signal: a loop of an earlier start() ends with it, even if the
+    // poller was started again meanwhile.
+    const stopped = (this.#stopController = new AbortController()).signal;
     const loop = async () => {
-      if (!this.#running) return;
-      try {
-        await this.pollOnce();
-      } catch (e) {
-        if (!this.#running) return;
-        this.#emit("error", { error: e });
+      while (!stopped.aborted) {
+        try {
+          await this.pollOnce();
+        } catch (e) {
+          if (stopped.aborted) return;
+          this.#emit("error", { error: e });
+        }
+        if (stopped.aborted) return;
+        try {
+          await this.#time.sleep(this.#intervalMs, stopped);
+        } catch {
+          return; // stopped
+        }
       }
-      if (this.#running) this.#timer = setTimeout(loop, this.intervalMs);
     };
     loop();
   }
@@ -489,8 +536,8 @@ export class Poller extends EventTarget {
   /** Stops the schedule and aborts a poll in flight; what was saved stays saved. */
   stop() {
     this.#running = false;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#retryTimer);
+    this.#retryWait?.abort();
+    this.#retryWait = null;
     this.#stopController?.abort(new PollerError("poller.stopped", "the poller was stopped"));
     this.#stopController = null;
   }

@@ -221,6 +221,8 @@ export type ErrorCode =
   | "argument.not-json"
   /** now is not epoch milliseconds */
   | "argument.now"
+  /** nextDelivery given an outcome that is not {kind, status?, headers?} */
+  | "argument.outcome"
   /** verifyNotification given no {body, headers} */
   | "argument.request"
   /** a resource that is not a resource poller, or not in the instance */
@@ -235,6 +237,8 @@ export type ErrorCode =
   | "poller.auth"
   /** baseUrl is not the hub's absolute url */
   | "poller.base-url"
+  /** clock is neither a function returning epoch ms nor {now, sleep} */
+  | "poller.clock"
   /** concurrency is not a positive integer */
   | "poller.concurrency"
   /** both onEvents and delivery were given */

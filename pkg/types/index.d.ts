@@ -259,6 +259,19 @@ export function instanceRequest(body: InstanceBody | string, options?: RenderOpt
  */
 export function redactSecrets(body: InstanceBody | string, options?: { remove?: boolean }): InstanceBody;
 
+/** The resource pollers of a body as the core polls them, `{name, ...poller}` in the order written. */
+export function pollers(instance: InstanceBody | string): Array<ResourcePoller & { name: string }>;
+
+/** Milliseconds between polls: `event.poller.refresh_interval` minutes when a whole number ≥ 1, else 15. */
+export function refreshIntervalMs(instance: InstanceBody | string): number;
+
+/**
+ * An instance's identity by the one rule eventIds and the Poller's store keys use: `id`, else
+ * the body's name (else its element key) with, when `baseUrl` and `auth.element` are known, a
+ * fingerprint of them. The token never appears in it.
+ */
+export function instanceIdentity(instance: InstanceBody | string | undefined, where?: { id?: string | number; baseUrl?: string; auth?: { element?: string } }): { elementKey?: string; instanceId?: string };
+
 export function renderPollUrl(resource: ResourcePoller & { name?: string }, options?: { watermark?: number | string | Date; now?: number | string | Date }): string;
 
 /** 1-based position of the value at a diagnostic's path in JSON text; `exact` is false when only a parent exists. */
@@ -314,6 +327,21 @@ export interface CycleRequest {
   headers: Record<string, string>;
   /** Wait this long before sending it. */
   delayMs: number;
+  /** Present when the request is sent again: the core's reason (hosts keep no status list). */
+  retry?: RetryInfo;
+}
+
+/** Why a poll request is retried: `transport` (status 0: no answer), `throttled` (429), `server` (5xx). */
+export type RetryReason = "transport" | "throttled" | "server";
+
+export interface RetryInfo {
+  /** 1 for the first retry of a request. */
+  attempt: number;
+  reason: RetryReason;
+  /** The status that asked for it (0: a transport failure). */
+  status: number;
+  /** Where the delay came from: the response's `Retry-After`, Keap's throttle/quota headers, or seeded backoff. */
+  delayFrom: "retry-after" | "keap" | "backoff";
 }
 
 /** One poll cycle of one resource, sans-IO: the host sends the requests and feeds back the responses. */
@@ -398,6 +426,47 @@ export function verifyNotification(options: VerifyOptions): VerifiedNotification
 /** Delivery retry delays in ms: 9 retries, the x-th after 2^(2x) seconds. */
 export function retrySchedule(): number[];
 
+/** A `Retry-After` value in ms (delay-seconds, or an HTTP date against `now`; at most a day), or undefined. */
+export function retryAfterMs(value: string | null | undefined, now?: number | Date | string): number | undefined;
+
+/** What a delivery attempt came to, for `nextDelivery`. */
+export type DeliveryOutcome =
+  | { kind: "answered"; status: number; headers?: Record<string, string> | Headers | Array<[string, string]> }
+  | { kind: "no-answer" }
+  | { kind: "consumed" }
+  | { kind: "consumer-failed" };
+
+/** The part of a notification's saved record the delivery machine owns (an `OutboxEntry` has it). */
+export interface DeliveryState {
+  /** Failed attempts so far. */
+  attempts: number;
+  /** Epoch ms of the next attempt; 0: now. */
+  nextAttemptAt: number;
+  lastAttemptAt?: number;
+  lastStatus?: number;
+  deadAt?: number;
+}
+
+export interface DeliveryStep {
+  /** `delivered`: remove it; `retry`: save `state`, try again at `state.nextAttemptAt`; `dead`: park it with `state`. */
+  action: "delivered" | "retry" | "dead";
+  state: DeliveryState;
+  /** The retry's number (retry), or the failed attempts (dead). */
+  attempt?: number;
+  delayMs?: number;
+  failure?: "transport" | "throttled" | "server" | "refused" | "consumer";
+}
+
+/**
+ * One step of a notification's delivery, decided by the core: the platform's schedule (2^(2x) s,
+ * nine retries, a longer `Retry-After` honoured, then dead) unless `schedule`/`maxRetries`/`scale` say otherwise.
+ */
+export function nextDelivery(
+  state: Partial<DeliveryState> | string,
+  outcome: DeliveryOutcome,
+  options?: { now?: number | Date | string; attemptedAt?: number | Date | string; schedule?: number[]; maxRetries?: number; scale?: number },
+): DeliveryStep;
+
 export type { Store, StoreOp } from "./stores.js";
 export { MemoryStore, LocalStorageStore, IndexedDbStore } from "./stores.js";
 export { Outbox } from "./delivery.js";
@@ -425,8 +494,12 @@ export interface PollerOptions {
   fetch?: typeof fetch;
   /** Default: a MemoryStore (state lost with the process). */
   store?: Store;
-  /** Epoch ms for the core's `now`; waits use real timers. */
-  clock?: () => number;
+  /**
+   * A function: epoch ms for the core's `now`, the waits on real timers. `{now, sleep}`: the
+   * waits too (retry delays, the rate limit, the refresh interval, the outbox's next retry) run
+   * on this clock's time, e.g. a virtual clock in tests.
+   */
+  clock?: (() => number) | PollerClock;
   signal?: AbortSignal;
   /** Names of the resources to poll (default: all configured). */
   resources?: string[];
@@ -467,10 +540,19 @@ export interface ListenerOptions {
   signal?: AbortSignal;
 }
 
+/** A clock for the Poller: `sleep` rejects with the signal's reason when it aborts. */
+export interface PollerClock {
+  now(): number;
+  sleep?(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 /** The `retry` event of a cycle: the request failed with a status the core retries. */
 export interface CycleRetry {
   resource: string;
   status: number;
+  reason: RetryReason;
+  /** 1 for the first retry of the request. */
+  attempt: number;
   /** Why a request got no response (status 0). */
   error?: string;
   delayMs: number;

@@ -5,11 +5,13 @@
 //! - [`validate`](validate()): every problem at once, each at its [`JsonPath`];
 //! - [`locate`](locate()): a path back to a line and column of the source text;
 //! - [`build_instance`]: a body from a small spec; [`presets`]: ready pollers;
+//! - [`poller_entries`], [`refresh_interval_ms`], [`instance_identity`]: what hosts read of an instance;
 //! - [`render_curl`], [`instance_request`]: the body as a cURL command or a fetch request;
 //! - [`schema`](schema()): a JSON Schema of the body for editors.
 
 mod build;
 pub mod field;
+mod instance;
 mod locate;
 pub mod model;
 mod normalize;
@@ -22,6 +24,7 @@ mod validate;
 
 pub use build::build_instance;
 pub use field::FieldPath;
+pub use instance::{Identity, Whereabouts, instance_identity, poller_entries, refresh_interval_ms};
 pub use locate::{EmbeddedLocation, Location, duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest};
 pub use model::{DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, ResourcePoller};
 pub use normalize::{normalize, normalize_value, parse_body};

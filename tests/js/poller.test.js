@@ -10,9 +10,11 @@ import {
   retrySchedule,
   detectChanges,
   PollerError,
+  refreshIntervalMs,
 } from "elements-poller";
 import { startHubSimulator } from "elements-poller/testing";
 import { hubInstance } from "./helpers/instance.js";
+import { virtualClock, settle, once } from "./helpers/clock.js";
 
 const instanceFor = (hub, resources = ["appointments"]) => hubInstance(hub, resources, { pageSize: 10 });
 
@@ -69,9 +71,20 @@ test("PollCycle: 401 fails the cycle with cycle.auth; 429 asks for a retry with 
       baseUrl: hub.baseUrl,
       auth: hub.credentials,
     });
-    c.nextRequest();
+    assert.equal(c.nextRequest().retry, undefined, "a first request is no retry");
     c.handleResponse({ status: 429, headers: { "retry-after": "7" }, body: "" });
-    assert.equal(c.nextRequest().delayMs, 7000);
+    const retry = c.nextRequest();
+    assert.equal(retry.delayMs, 7000);
+    assert.deepEqual(
+      retry.retry,
+      { attempt: 1, reason: "throttled", status: 429, delayFrom: "retry-after" },
+      "the core says it is a retry, and why",
+    );
+    c.handleResponse({ status: 0, headers: {}, body: "" });
+    assert.deepEqual(
+      { ...c.nextRequest().retry, delayFrom: undefined },
+      { attempt: 2, reason: "transport", status: 0, delayFrom: undefined },
+    );
   } finally {
     await hub.close();
   }
@@ -189,13 +202,16 @@ test("Poller retries throttled requests, honouring the core's delay", async () =
       next: [{ fault: "throttle", retryAfter: 0, count: 2 }, { fault: "serverError", count: 1 }, "abort"],
       retryAfter: 0,
     });
+    // Virtual time: the backoff's waits pass at once, and are recorded.
+    const clock = virtualClock({ start: Date.now(), auto: true });
     const poller = new Poller({
       instance: instanceFor(hub),
       baseUrl: hub.baseUrl,
       auth: hub.credentials,
       rateLimit: Infinity,
       startFrom: "beginning",
-      retry: { baseMs: 1, maxMs: 5 },
+      retry: { baseMs: 1000, maxMs: 60_000 },
+      clock,
     });
     const retries = [];
     poller.addEventListener("retry", (e) => retries.push(e.detail));
@@ -203,7 +219,22 @@ test("Poller retries throttled requests, honouring the core's delay", async () =
     assert.equal(summary.error, undefined);
     assert.equal(summary.events, 5);
     assert.equal(hub.requests().length, 5, "four failures, then the page");
-    assert.equal(retries.length, 4);
+    assert.deepEqual(
+      retries.map((r) => [r.reason, r.attempt, r.status]),
+      [
+        ["throttled", 1, 429],
+        ["throttled", 2, 429],
+        ["server", 3, 503],
+        ["transport", 4, 0],
+      ],
+    );
+    assert.match(retries[3].error, /./, "a transport failure says why");
+    assert.deepEqual(
+      clock.slept,
+      retries.map((r) => r.delayMs).filter((ms) => ms > 0),
+      "every wait is the core's delay, on the Poller's clock",
+    );
+    assert.ok(retries[3].delayMs >= 4000, "the fourth retry backs off by 8 s with jitter, never less than half");
   } finally {
     await hub.close();
   }
@@ -213,22 +244,28 @@ test("Poller: concurrent pollOnce calls share one poll; start/stop and an AbortS
   const hub = await startHubSimulator({ seed: 7, resources: { appointments: 5 } });
   try {
     const controller = new AbortController();
+    const clock = virtualClock({ start: Date.now() });
     const poller = new Poller({
       instance: instanceFor(hub),
       baseUrl: hub.baseUrl,
       auth: hub.credentials,
       rateLimit: Infinity,
       signal: controller.signal,
+      clock,
     });
     const [a, b] = [poller.pollOnce(), poller.pollOnce()];
     assert.equal(a, b, "no overlapping polls");
     await a;
-    const polled = new Promise((resolve) => poller.addEventListener("poll", resolve, { once: true }));
+    const polled = once(poller, "poll");
     poller.start();
     await polled;
+    await settle();
+    assert.deepEqual(clock.waiting, [poller.intervalMs], "after a poll, the wait for the next");
     controller.abort();
+    await settle();
+    assert.deepEqual(clock.waiting, [], "the abort ended the wait");
     const before = hub.requests().length;
-    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(3 * poller.intervalMs);
     assert.equal(hub.requests().length, before, "nothing runs after abort");
   } finally {
     await hub.close();
@@ -240,8 +277,10 @@ test("Poller: the rate limit spaces requests", async () => {
   try {
     // The real fetch, with the moment each request leaves noted (arrival times at the hub
     // would mix in the network's jitter).
+    // On virtual time: the limiter's waits are exactly its slots, however slow the machine.
+    const clock = virtualClock({ start: Date.now(), auto: true });
     const sent = [];
-    const fetchNoting = (url, init) => (sent.push(performance.now()), fetch(url, init));
+    const fetchNoting = (url, init) => (sent.push(clock.now()), fetch(url, init));
     const poller = new Poller({
       instance: instanceFor(hub),
       baseUrl: hub.baseUrl,
@@ -249,13 +288,15 @@ test("Poller: the rate limit spaces requests", async () => {
       rateLimit: 50,
       startFrom: "beginning",
       fetch: fetchNoting,
+      clock,
     });
     await poller.pollOnce();
     assert.equal(sent.length, 4);
-    // 50 requests a second: the limiter gives each request a slot 20 ms after the previous
-    // one's; a late timer can shorten one gap but never the span, so the rate holds.
-    const span = sent.at(-1) - sent[0];
-    assert.ok(span >= 3 * 20 - 1, `4 requests over ${span} ms`);
+    // 50 requests a second: each request leaves 20 ms after the previous one.
+    assert.deepEqual(
+      sent.slice(1).map((t, i) => t - sent[i]),
+      [20, 20, 20],
+    );
   } finally {
     await hub.close();
   }
@@ -270,6 +311,82 @@ test("Poller rejects a wrong configuration with a clear PollerError", () => {
     name: "PollerError",
     code: "poller.auth",
   });
+  const auth = { user: "u", organization: "o", element: "e" };
+  assert.throws(() => new Poller({ instance: {}, baseUrl: "http://x", auth, clock: { sleep() {} } }), {
+    name: "PollerError",
+    code: "poller.clock",
+  });
+});
+
+test("Poller.start polls again after the refresh interval, on the Poller's clock", async () => {
+  const hub = await startHubSimulator({ seed: 11, resources: { appointments: 3 } });
+  try {
+    const clock = virtualClock({ start: Date.now() });
+    const instance = instanceFor(hub);
+    const poller = new Poller({ instance, baseUrl: hub.baseUrl, auth: hub.credentials, rateLimit: Infinity, clock });
+    assert.equal(poller.intervalMs, refreshIntervalMs(instance), "the core's reading of the interval");
+    assert.equal(poller.intervalMs, 60_000, "refreshInterval: 1 minute");
+    let polls = 0;
+    poller.addEventListener("poll", () => polls++);
+    const first = once(poller, "poll");
+    poller.start();
+    await first;
+    await settle();
+    await clock.advance(poller.intervalMs - 1);
+    assert.equal(polls, 1, "not before the interval has passed");
+    const second = once(poller, "poll");
+    await clock.advance(1);
+    await second;
+    assert.equal(polls, 2);
+    poller.stop();
+    await settle();
+    assert.deepEqual(clock.waiting, [], "stop ends the wait");
+  } finally {
+    await hub.close();
+  }
+});
+
+test("Poller.start delivers a notification's retry when its clock says it is due", async () => {
+  const hub = await startHubSimulator({ seed: 12, resources: { appointments: 2 } });
+  try {
+    hub.setFaults({ webhook: { next: [503] } });
+    const clock = virtualClock({ start: Date.now() });
+    const poller = new Poller({
+      instance: instanceFor(hub),
+      baseUrl: hub.baseUrl,
+      auth: hub.credentials,
+      rateLimit: Infinity,
+      startFrom: "beginning",
+      clock,
+      delivery: { callbackUrl: hub.webhookUrl, signatureKey: hub.signatureKey },
+    });
+    const polled = once(poller, "poll");
+    poller.start();
+    const { delivery } = await polled;
+    await settle();
+    assert.equal(delivery.pending, 1);
+    assert.deepEqual(
+      clock.waiting.sort((x, y) => x - y),
+      [4_000, poller.intervalMs],
+      "the retry's wait (4 s) and the next poll's",
+    );
+    const delivered = once(poller, "delivery");
+    await clock.advance(3_999);
+    assert.deepEqual(
+      hub.received().map((r) => r.status),
+      [503],
+      "not before it is due",
+    );
+    await clock.advance(1);
+    await delivered;
+    assert.deepEqual(
+      hub.received().map((r) => r.status),
+      [503, 200],
+    );
+    poller.stop();
+  } finally {
+    await hub.close();
+  }
 });
 
 test("Poller: a failing callback never holds up polling; the retry is delivered later, signed, once", async () => {

@@ -116,10 +116,10 @@ export async function pollCommand(argv, io) {
     io.stderr.write(`\r\x1b[2K${c.dim(`${[...progress].map(([r, t]) => `${r}: ${t}`).join("  ")}`)}`);
   };
   poller.addEventListener("retry", (/** @type {CustomEvent} */ e) => {
-    const { resource, status, error, delayMs } = e.detail;
+    const { resource, status, reason, error, delayMs } = e.detail;
     // A request that got no answer at all is said at once, on its own line: waiting through
     // every retry to report "HTTP 0" hides the one fact the user needs.
-    if (status === 0 && typeof error === "string") {
+    if (reason === "transport" && typeof error === "string") {
       io.stderr.write(
         `${tty ? "\r\x1b[2K" : ""}${c.yellow("warning")} ${resource}: ${error}; retry in ${delayMs} ms\n`,
       );

@@ -1,6 +1,6 @@
 // `elements-poller preview FILE --curl|--request|--poll-url RESOURCE [--reveal]`.
 import { parseArgs } from "node:util";
-import { renderCurl, instanceRequest, renderPollUrl, normalizeConfig, validateConfig } from "../index.node.js";
+import { renderCurl, instanceRequest, renderPollUrl, pollers, validateConfig } from "../index.node.js";
 import { readSource } from "./excerpt.js";
 
 const help = `Usage:
@@ -67,16 +67,17 @@ export async function previewCommand(argv, io) {
     io.stdout.write(JSON.stringify(instanceRequest(text, secrets), null, 2) + "\n");
   } else {
     const name = values["poll-url"];
-    const pollers = normalizeConfig(text).configuration?.["event.poller.configuration"] ?? {};
-    if (!pollers[name]) {
+    const all = pollers(text);
+    const resource = all.find((p) => p.name === name);
+    if (!resource) {
       io.stderr.write(
-        `no resource ${JSON.stringify(name)} in event.poller.configuration (it has: ${Object.keys(pollers).join(", ") || "none"})\n`,
+        `no resource ${JSON.stringify(name)} in event.poller.configuration (it has: ${all.map((p) => p.name).join(", ") || "none"})\n`,
       );
       return 1;
     }
     const w = values.watermark;
     const watermark = w === undefined ? Date.now() : /^-?\d+$/.test(w) ? Number(w) : w;
-    io.stdout.write(renderPollUrl({ ...pollers[name], name }, { watermark }) + "\n");
+    io.stdout.write(renderPollUrl(resource, { watermark }) + "\n");
   }
   return 0;
 }
