@@ -4,10 +4,12 @@
 //! requests, waits the delays, and feeds the responses back; jitter comes from a seed.
 
 use crate::config::ResourcePoller;
+use crate::datefmt::DateFormat;
 use crate::detect::{self, Detector, Outcome, Spec, State};
 use crate::diag::Error;
 use crate::http::{self, Response, header};
 use crate::template::{self, DateDefaults, Rounding};
+use crate::zone::Zone;
 
 /// The Cloud Elements hub credentials: `Authorization: User <u>, Organization <o>, Element <e>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -485,7 +487,7 @@ fn parse_expiry(v: &str, date: Option<i64>) -> Option<i64> {
             _ => None,
         };
     }
-    let at = chrono::DateTime::parse_from_rfc3339(v).ok().map(|d| d.timestamp_millis()).or_else(|| http::parse_date(v))?;
+    let at = DateFormat::compile("iso8601").ok().and_then(|f| f.parse(v, &Zone::UTC).ok()).or_else(|| http::parse_date(v))?;
     Some(at.saturating_sub(date?))
 }
 

@@ -107,11 +107,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Edit distance on lower-cased characters, counting a swap of neighbours as one edit
-/// (optimal string alignment): `nmae` is one edit from `name`.
+/// Edit distance on ASCII-lower-cased characters, counting a swap of neighbours as one edit
+/// (optimal string alignment): `nmae` is one edit from `name`. ASCII case only: every name
+/// suggested (keys, zones, formats) is ASCII, and Unicode's case tables would cost the wasm
+/// more than this whole module.
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
     for i in 0..=a.len() {

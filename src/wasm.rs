@@ -14,9 +14,12 @@ mod exact;
 /// A core value as plain JS data. Integers beyond ±(2^53 − 1) become strings of their digits
 /// (see [`exact`]), so no input can make this fail; should it fail all the same, the caller
 /// gets an `internal` error rather than a trap.
+///
+/// Through JSON text and the engine's `JSON.parse`, not serde-wasm-bindgen: one serializer
+/// (serde_json's, which the state and the raw records need anyway) instead of a second copy of
+/// every type's `Serialize` for JS values; that copy was about a tenth of the wasm.
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
-    let s = serde_wasm_bindgen::Serializer::json_compatible();
-    exact::Exact(v).serialize(&s).map_err(|e| internal(&e.to_string()))
+    js_sys::JSON::parse(&json_text(v)?).map_err(|_| internal("JSON.parse refused the core's JSON"))
 }
 
 /// Built by hand: it must not go through `to_js`, whose failure it reports.

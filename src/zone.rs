@@ -386,7 +386,7 @@ pub(crate) fn parse_offset(s: &str) -> Option<i32> {
 /// Up to three known names closest to `name`, by edit distance (case-insensitive), also
 /// comparing the city part so `Kolkata` finds `Asia/Kolkata`.
 fn suggestions(name: &str) -> Vec<String> {
-    let lower: Vec<char> = name.to_lowercase().chars().take(64).collect();
+    let lower: Vec<char> = name.chars().take(64).map(|c| c.to_ascii_lowercase()).collect();
     if lower.is_empty() {
         return Vec::new();
     }

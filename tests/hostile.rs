@@ -78,3 +78,15 @@ fn retry_delays_from_hostile_headers_stay_within_a_day() {
         assert!(c.next_request().unwrap().delay_ms <= 86_400_000, "backoff at u64::MAX");
     }
 }
+
+proptest::proptest! {
+    /// `http::parse_date` reads every RFC 2822 date chrono writes, to the same instant, at any
+    /// offset (chrono's reader was the library's before it was hand-written).
+    #[test]
+    fn http_dates_read_as_chrono_reads_them(secs in -2_208_988_800i64..253_402_300_799, offset_min in -1439i32..1439) {
+        let zone = chrono::FixedOffset::east_opt(offset_min * 60).unwrap();
+        let text = chrono::DateTime::from_timestamp(secs, 0).unwrap().with_timezone(&zone).to_rfc2822();
+        let theirs = chrono::DateTime::parse_from_rfc2822(&text).unwrap().timestamp_millis();
+        proptest::prop_assert_eq!(elements_poller::http::parse_date(&text), Some(theirs), "{}", text);
+    }
+}

@@ -816,7 +816,8 @@ fn compared_fields(clause: &str) -> Vec<String> {
 fn field_before(s: &str) -> String {
     let s = s.trim_end().trim_end_matches(['`', '"']);
     let start = s
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '$'))
+        // Any non-ASCII character counts as a letter: no Unicode tables in the wasm for this.
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || !c.is_ascii() || c == '_' || c == '.' || c == '$'))
         .map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
     s[start..].to_owned()
 }

@@ -1,7 +1,8 @@
 //! Integers a JS number cannot hold exactly, as decimal strings.
 //!
-//! serde-wasm-bindgen's JSON-compatible serializer refuses an `i64`/`u64` beyond
-//! ±(2^53 − 1), and turns 128-bit integers into `BigInt`s. Such a number can come from any input
+//! Results reach JS as JSON text read by `JSON.parse`, which rounds an integer beyond
+//! ±(2^53 − 1) to the nearest double (a serde-wasm-bindgen serializer refused them, and trapped
+//! the module). Such a number can come from any input
 //! (a configuration value, an id or a date in a record, a saved state), so [`Exact`] wraps every
 //! value on its way out and writes those integers as their digits instead: nothing is rounded,
 //! nothing fails. `wasm::state` reads such strings back in a saved state.
