@@ -16,8 +16,8 @@ mod exact;
 /// gets an `internal` error rather than a trap.
 ///
 /// Through JSON text and the engine's `JSON.parse`, not serde-wasm-bindgen: one serializer
-/// (serde_json's, which the state and the raw records need anyway) instead of a second copy of
-/// every type's `Serialize` for JS values; that copy was about a tenth of the wasm.
+/// (serde_json's, which the state and the raw records need anyway) instead of a second
+/// instance of every type's `Serialize` for JS values, and one dependency fewer.
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&json_text(v)?).map_err(|_| internal("JSON.parse refused the core's JSON"))
 }
