@@ -55,7 +55,7 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
 /// (`Sun Nov  6 08:49:37 1994`). Hand-written (about 60 lines) rather than chrono's: chrono
 /// was linked into the wasm for this one job (`tests/hostile.rs` checks the two agree).
 pub fn parse_date(v: &str) -> Option<i64> {
-    let mut t: Vec<&str> = v.split(|c: char| c == ' ' || c == ',' || c == '\t').filter(|p| !p.is_empty()).collect();
+    let mut t: Vec<&str> = v.split([' ', ',', '\t']).filter(|p| !p.is_empty()).collect();
     if t.first().is_some_and(|w| w.bytes().all(|b| b.is_ascii_alphabetic()) && month(w).is_none()) {
         t.remove(0); // the weekday (not checked against the date, as chrono did not either)
     }
