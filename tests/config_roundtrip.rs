@@ -31,6 +31,7 @@ fn canonical() -> Value {
             "event.vendor.type": "polling",
             "event.notification.callback.url": "https://app.example.com/events",
             "event.poller.refresh_interval": 15,
+            "event.poller.api": "direct",
             "x-custom": {"z": [1, {"deep": "kept"}], "a": null},
             "event.poller.configuration": {"appointments": appointments()},
             "event.raw.enabled": false

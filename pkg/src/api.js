@@ -425,6 +425,16 @@ export function pollers(instance) {
   return core(() => bindings().pollers(jsonText(instance, "the body")));
 }
 
+/**
+ * Which API an instance body polls: `"hub"` (a Cloud Elements hub, the default) or `"direct"`
+ * (`event.poller.api`: Keap REST v1 itself for infusionsoftrest). An unknown value throws the
+ * `config.poller-api` error validation reports.
+ * @returns {"hub" | "direct"}
+ */
+export function pollerApi(instance) {
+  return /** @type {"hub" | "direct"} */ (core(() => bindings().pollerApi(jsonText(instance, "the body"))));
+}
+
 /** The milliseconds between polls: `event.poller.refresh_interval` minutes when a whole number ≥ 1, else 15. */
 export function refreshIntervalMs(instance) {
   return core(() => bindings().refreshIntervalMs(jsonText(instance, "the body")));
@@ -476,6 +486,7 @@ export class PollCycle {
       state = null,
       baseUrl,
       auth,
+      api,
       seed = 0,
       retry = {},
       ...rest
@@ -489,6 +500,8 @@ export class PollCycle {
     const opts = {
       detect: detectOptions({ ...identity, ...rest }),
       baseUrl,
+      // The instance says which API it polls unless the caller does (a bare resource has no instance).
+      api: api ?? (instance === undefined ? undefined : pollerApi(instance)),
       auth,
       seed,
       maxRetries: retry.maxRetries,

@@ -226,6 +226,35 @@ impl V {
         self.provider_data(body, oauth);
         if let Some(conf) = conf {
             self.configuration(conf, oauth);
+            self.poller_api(body, conf, element_key);
+        }
+    }
+
+    /// `event.poller.api` by its one reader (`instance::poller_api`), and `direct` only where
+    /// the poller can talk to the element's own API.
+    fn poller_api(&mut self, body: &Map<String, Value>, conf: &Map<String, Value>, element_key: Option<&str>) {
+        let path = JsonPath::root().key("configuration").key(POLLER_API);
+        if conf.get(POLLER_API).is_some_and(is_placeholder) {
+            return self.placeholder(path);
+        }
+        match super::instance::poller_api(body) {
+            Err(e) => {
+                let mut d = Diagnostic::error(e.code, path, e.message);
+                d.hint = e.hint;
+                self.push(d);
+            }
+            Ok(Api::Direct) if element_key.is_some_and(|k| k != DIRECT_ELEMENT) => self.push(
+                Diagnostic::error(
+                    "config.poller-api.element",
+                    path,
+                    format!(
+                        "{POLLER_API:?} is \"direct\", but the poller talks directly only to Keap (element {DIRECT_ELEMENT}), not to {:?}",
+                        element_key.unwrap_or_default()
+                    ),
+                )
+                .with_hint("remove the key (or set \"hub\") to poll this element through its Cloud Elements hub"),
+            ),
+            Ok(_) => {}
         }
     }
 

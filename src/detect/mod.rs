@@ -491,6 +491,13 @@ impl Detector {
         self.changed = multi_page && provider_now.is_none();
     }
 
+    /// The pass began as a multi-page one but its first page was its last (Keap links a next
+    /// page from every page; only a short page says the end): one page read whole cannot have
+    /// had rows slide past the reader, so the pass is clean.
+    pub fn single_page_pass(&mut self) {
+        self.changed = false;
+    }
+
     /// Whether the pass just read may have missed rows (see [`Detector::begin_pass`]).
     pub fn pass_changed(&self) -> bool {
         self.changed

@@ -535,7 +535,12 @@ impl Driver for NaiveDriver {
             url.push_str("&nextPage=");
             url.push_str(&encode(t));
         }
-        Some(Request { http: http::Request { method: "GET".into(), url, headers: vec![], body: None }, delay_ms: std::mem::take(&mut self.delay) })
+        Some(Request {
+            http: http::Request { method: "GET".into(), url, headers: vec![], body: None },
+            delay_ms: std::mem::take(&mut self.delay),
+            auth: None,
+            refresh_token: false,
+        })
     }
     fn handle_response(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
         if status != 200 {
