@@ -707,6 +707,12 @@ pub fn presets(element: &str) -> Result<JsValue, JsValue> {
     config::presets::all(element).map_or(Ok(JsValue::UNDEFINED), |v| to_js(&v))
 }
 
+/// The ready resource pollers of an element polled through its own API (`direct`), or `undefined`.
+#[wasm_bindgen(js_name = directPresets)]
+pub fn direct_presets(element: &str) -> Result<JsValue, JsValue> {
+    config::presets::all_for(element, config::Api::Direct).map_or(Ok(JsValue::UNDEFINED), |v| to_js(&v))
+}
+
 /// The element keys that have presets.
 #[wasm_bindgen(js_name = presetElements)]
 pub fn preset_elements() -> Vec<String> {

@@ -179,6 +179,23 @@ export const presets = lazyObject(
   { freeze: true },
 );
 
+/**
+ * Ready resource pollers per element polled through its own API (`event.poller.api: "direct"`):
+ * `directPresets.infusionsoftrest.contacts` is Keap REST v1's `/v1/contacts` itself. Apart from
+ * `presets` (the hub's), whose shape stays `{resource: poller}`.
+ */
+export const directPresets = lazyObject(
+  () =>
+    Object.fromEntries(
+      bindings()
+        .presetElements()
+        .map((e) => [e, bindings().directPresets(e)])
+        .filter(([, p]) => p !== undefined)
+        .map(([e, p]) => [e, Object.freeze(p)]),
+    ),
+  { freeze: true },
+);
+
 /** A JSON Schema (2020-12) of the `POST /instances` body, for editors. */
 export const configSchema = lazyObject(() => bindings().configSchema());
 

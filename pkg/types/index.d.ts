@@ -220,6 +220,8 @@ export interface InstanceSpec {
   callbackUrl?: string;
   events?: boolean;
   refreshInterval?: number;
+  /** `event.poller.api`: `"direct"` polls the provider's own API and takes `directPresets` for the resources. */
+  api?: PollerApi;
   signatureKey?: string;
   tags?: string[];
   /** `"all"`, preset names, or name -> `true` | preset name | `{preset, ...overrides}` | a full poller. */
@@ -282,6 +284,12 @@ export function secretPaths(body: InstanceBody | string): string[];
 
 /** Ready resource pollers per element key. */
 export const presets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
+/**
+ * Ready resource pollers per element polled through its own API (`event.poller.api: "direct"`):
+ * Keap REST v1's list endpoints (`/v1/contacts?since=...`), `+0000` dates, pages of 1000.
+ * Opportunities and notes have no date filter in Keap: every poll lists them in full.
+ */
+export const directPresets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "notes" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
 
 /** A JSON Schema (2020-12) of the body. */
 export const configSchema: Record<string, unknown>;
