@@ -37,6 +37,7 @@ pub const CODES: &[(&str, &str)] = &[
     // Poll url templates (`template`).
     ("poller.url.epoch-unit", "an epoch variable with an unknown unit"),
     ("poller.url.missing-dollar", "a `{gmtDate:...}` variable without its `$`"),
+    ("poller.url.api", "a hub path polled directly, or a Keap REST v1 path through a hub (event.poller.api)"),
     ("poller.url.not-relative", "a resource url that is not a path relative to the element"),
     ("poller.url.too-long", "a url template beyond 16 KB"),
     ("poller.url.unknown-variable", "a `${...}` variable that is not known"),

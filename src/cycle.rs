@@ -132,8 +132,10 @@ enum Phase {
 /// }
 /// ```
 ///
-/// Responses: 2xx pages are read and `elements-next-page-token` followed; 401/403 fail with
-/// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried ([`RetryReason::of`])
+/// Responses: 2xx pages are read and the element's paging followed (a hub's
+/// `elements-next-page-token`; Keap's `next` link until an empty or short page,
+/// [`crate::element`]); 401/403 fail with `cycle.auth`, except a direct element's 401, which
+/// is sent again once with [`Request::refresh_token`] (the host refreshes its bearer token); 429, 5xx and status 0 (a transport failure) are retried ([`RetryReason::of`])
 /// after the delay [`Backoff`] decides (`Retry-After`, the Keap throttle/quota expiry headers,
 /// or exponential backoff with seeded jitter), up to `max_retries` (`cycle.retries-exhausted`);
 /// [`retry`](PollCycle::retry) says which request is a retry and why; other statuses fail with `cycle.http`; a body that is not

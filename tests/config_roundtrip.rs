@@ -31,7 +31,7 @@ fn canonical() -> Value {
             "event.vendor.type": "polling",
             "event.notification.callback.url": "https://app.example.com/events",
             "event.poller.refresh_interval": 15,
-            "event.poller.api": "direct",
+            "event.poller.api": "hub",
             "x-custom": {"z": [1, {"deep": "kept"}], "a": null},
             "event.poller.configuration": {"appointments": appointments()},
             "event.raw.enabled": false
@@ -242,7 +242,10 @@ fn every_direct_preset_validates_clean_and_reads_a_keap_page() {
     let names: Vec<_> = all.as_object().unwrap().keys().cloned().collect();
     assert_eq!(names, presets::INFUSIONSOFTREST_DIRECT_RESOURCES);
     for (name, p) in all.as_object().unwrap() {
-        let body = with(canonical(), |v| conf(v)["event.poller.configuration"] = json!({ name.clone(): p.clone() }));
+        let body = with(canonical(), |v| {
+            conf(v)["event.poller.api"] = json!("direct");
+            conf(v)["event.poller.configuration"] = json!({ name.clone(): p.clone() });
+        });
         assert_eq!(config::validate(&text(&body)), vec![], "{name}");
         let poller = ResourcePoller::from_value(name, p).unwrap();
         let url = p["url"].as_str().unwrap();
@@ -278,6 +281,8 @@ fn the_builder_takes_the_direct_presets_with_api_direct() {
         "oauth": {"key": "k", "secret": "s", "callbackUrl": "https://a.example/o"}, "resources": ["contacts", "notes"]});
     let body = config::build_instance(&spec).unwrap();
     assert_eq!(body["configuration"]["event.poller.api"], "direct");
+    assert_eq!(config::validate(&text(&body)), vec![]);
+    assert_eq!(config::normalize(&text(&body)).unwrap(), body, "kept on a round trip");
     assert_eq!(body["configuration"]["event.poller.configuration"]["notes"], presets::infusionsoftrest_direct()["notes"]);
     let e = config::build_instance(&with(spec.clone(), |s| s["resources"] = json!(["files"]))).unwrap_err();
     assert_eq!(e.code, "build.unknown-preset");

@@ -51,6 +51,8 @@ export type ErrorCode =
   | "poller.url.epoch-unit"
   /** a `{gmtDate:...}` variable without its `$` */
   | "poller.url.missing-dollar"
+  /** a hub path polled directly, or a Keap REST v1 path through a hub (event.poller.api) */
+  | "poller.url.api"
   /** a resource url that is not a path relative to the element */
   | "poller.url.not-relative"
   /** a url template beyond 16 KB */
