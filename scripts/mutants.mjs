@@ -46,6 +46,9 @@ const unexplained = missed.filter((l) => !explained.includes(key(l)));
 
 console.log(`\nmutation testing, ${started.toISOString().slice(0, 10)}, cargo-mutants over .cargo/mutants.toml${extra.length ? ` (${extra.join(" ")})` : ""}:`);
 console.log(`${total} mutants: ${figures.caught} caught, ${figures.missed} missed, ${figures.unviable} unviable, ${figures.timeout} timeouts`);
+// `--iterate` tests only what earlier runs did not catch; say how many it skipped.
+const previous = existsSync(`${dir}/previously_caught.txt`) ? readFileSync(`${dir}/previously_caught.txt`, "utf8").split("\n").filter((l) => l.trim()).length : 0;
+if (previous) console.log(`(${previous} more were caught or unviable in the earlier runs that --iterate skipped)`);
 if (unexplained.length) {
   console.log(`\n${unexplained.length} missed mutants are not explained in docs/mutants.md:`);
   for (const l of unexplained) console.log(`  ${l}`);
