@@ -90,6 +90,26 @@ export function ensureWasmBindgen() {
   run("cargo", ["install", "wasm-bindgen-cli", "--version", `=${want}`, "--force"]);
 }
 
+/** The cargo-mutants release `npm run mutants` was measured with (README, docs/mutants.md). */
+export const cargoMutantsVersion = "27.1.0";
+
+/** cargo-mutants from crates.io, for `npm run mutants` only (`npm test` does not need it). */
+export function ensureCargoMutants() {
+  let have = "";
+  try {
+    have = execFileSync("cargo", ["mutants", "--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .trim()
+      .split(/\s+/)[1];
+  } catch {
+    // not installed
+  }
+  if (have === cargoMutantsVersion) return;
+  step(
+    `installing cargo-mutants ${cargoMutantsVersion}${have ? ` (found ${have})` : ""}; this takes a few minutes once`,
+  );
+  run("cargo", ["install", "--locked", "cargo-mutants", "--version", `=${cargoMutantsVersion}`, "--force"]);
+}
+
 export const chromiumPath = "/usr/bin/chromium";
 
 /** Debian's Chromium for the browser tests: test tools cannot download their own browsers here. */

@@ -1,6 +1,6 @@
 //! The poll cycle's driving contract: requests, paging, retries, failures.
 
-use elements_poller::cycle::{Auth, CycleOptions, PollCycle, Request};
+use elements_poller::cycle::{Auth, CycleOptions, MAX_PASSES, PollCycle, Request};
 use elements_poller::detect::{self, Spec, State, iso_utc};
 use elements_poller::http::{Response, decode_component};
 use serde_json::json;
@@ -182,4 +182,30 @@ fn a_listing_that_shifts_while_paging_is_read_again() {
     let got: Vec<_> = out.events.iter().map(|e| e.object_id).collect();
     assert_eq!(got, vec!["1", "2", "4", "1", "3"], "3 found by the second pass, nothing repeated");
     assert_eq!(out.stats.passes, 2);
+}
+
+/// Issue 13 (mutation testing): a listing that changes during every pass is read
+/// `MAX_PASSES` times and no more; the cycle is then unstable: its events are emitted, the
+/// watermark stays where it was so that the next poll reads the window again, and a diagnostic
+/// says so.
+#[test]
+fn a_listing_that_never_holds_still_keeps_the_watermark() {
+    let start = State { v: 1, watermark: Some(T - 1), from: None, evicted: None, seen: vec![] };
+    let mut c = cycle(Some(start), 1);
+    let mut pages = 0;
+    while let Some(req) = c.next_request() {
+        // No Date header: a multi-page pass without the provider's clock counts as changed.
+        if req.http.url.contains("nextPage") {
+            answer(&mut c, 200, &[], &page(&[3]));
+        } else {
+            answer(&mut c, 200, &h(&[("elements-next-page-token", "o2")]), &page(&[1, 2]));
+        }
+        pages += 1;
+        assert!(pages <= 4 * MAX_PASSES, "the cycle does not stop");
+    }
+    let out = c.finish().unwrap();
+    assert_eq!((pages, out.stats.passes, out.stats.unstable), (2 * MAX_PASSES, MAX_PASSES, true));
+    assert_eq!(out.state.watermark, Some(T - 1), "kept");
+    assert_eq!(out.events.len(), 3, "emitted once each, whatever the passes");
+    assert!(out.diagnostics.iter().any(|d| d.code == "cycle.unstable-listing"), "{:?}", out.diagnostics);
 }

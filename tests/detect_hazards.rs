@@ -377,3 +377,141 @@ fn numeric_ids_become_their_digits() {
         out.diagnostics
     );
 }
+/// Issue 13 (mutation testing): the far-future cut-off is exclusive. A version stamped exactly
+/// `now + maxClockSkew` is plausible and moves the watermark; one millisecond later it does not.
+#[test]
+fn the_future_cut_off_is_now_plus_the_skew_exactly() {
+    let o = Options { max_clock_skew_ms: 3_600_000, ..opts(0) };
+    let edge = T + 3_600_000;
+    let at = detect(&spec(), None, &body(&[(1, T, edge)]), &o).unwrap();
+    assert_eq!((at.events.len(), at.stats.future, at.state.watermark), (1, 0, Some(edge)));
+    assert!(at.diagnostics.is_empty(), "{:?}", at.diagnostics);
+    let past = detect(&spec(), None, &body(&[(1, T, edge + 1)]), &o).unwrap();
+    assert_eq!((past.events.len(), past.stats.future, past.state.watermark), (1, 1, None));
+    // A negative allowance is no allowance, not a cut-off before `now`.
+    let none = Options { max_clock_skew_ms: -5_000, ..opts(0) };
+    let now = detect(&spec(), None, &body(&[(1, T - 10, T)]), &none).unwrap();
+    assert_eq!((now.stats.future, now.state.watermark), (0, Some(T)));
+    assert_eq!(detect(&spec(), None, &body(&[(1, T, T + 1)]), &none).unwrap().stats.future, 1);
+}
+
+/// Issue 13 (mutation testing): a multi-page pass counts as changed when it reads a row updated
+/// at or after the provider's clock at its start (in that very millisecond too), unless the row
+/// was created then: a created row is appended at the end and shifts nothing.
+#[test]
+fn a_row_updated_in_the_instant_the_pass_started_changes_the_pass() {
+    let pass = |multi_page: bool, provider_now: Option<i64>, recs: &[(u64, i64, i64)]| {
+        let mut d = detect::Detector::new(&spec(), None, &opts(0)).unwrap();
+        d.begin_pass(multi_page, provider_now);
+        d.feed(&body(recs)).unwrap();
+        d.pass_changed()
+    };
+    assert!(pass(true, Some(T), &[(1, T - 5_000, T)]), "updated at the pass start");
+    assert!(!pass(true, Some(T), &[(1, T - 5_000, T - 1)]), "updated before it");
+    assert!(!pass(true, Some(T), &[(1, T, T)]), "created at the pass start");
+    assert!(pass(true, Some(T), &[(1, T - 1, T)]), "created just before, updated at it");
+    assert!(pass(true, Some(T), &[(1, T - 9_000, T - 5_000), (1, T - 9_000, T - 4_000)]), "one object read twice");
+    // Without the provider's clock every multi-page pass counts as changed; one page never does.
+    assert!(pass(true, None, &[(1, T - 5_000, T - 5_000)]));
+    assert!(!pass(false, Some(T), &[(1, T - 5_000, T + 5_000)]));
+    assert!(!pass(false, None, &[(1, T - 5_000, T + 5_000)]));
+}
+
+/// Issue 13 (mutation testing): `filterByCurrentDate` defers records created after `now`;
+/// one created in that very millisecond is not after it, and is emitted.
+#[test]
+fn a_record_created_exactly_now_is_not_deferred() {
+    let current = Spec::from_resource(&json!({"name": "a", "idField": "id", "filterByCurrentDate": true,
+        "datesConfiguration": {"updatedDateField": "modification_date", "createdDateField": "creation_date"}}))
+    .unwrap();
+    let out = detect(&current, None, &body(&[(1, T, T), (2, T + 1, T + 1)]), &opts(0)).unwrap();
+    assert_eq!((ids(&out), out.stats.deferred), (vec![("1".into(), T)], 1));
+}
+
+/// Issue 13 (mutation testing): the poll summary counts each kind of record, on one page (the
+/// early skip of old records) and in a multi-page pass (where every record is read through).
+#[test]
+fn the_summary_counts_each_kind_of_record() {
+    let state = State { v: 1, watermark: Some(T), from: None, evicted: None, seen: vec![("1".into(), T)] };
+    // 1: already emitted; 2: below the floor (the watermark, lookback 0); 3: new; 4: updated.
+    let b = body(&[(1, T - 10, T), (2, T - 10, T - 1), (3, T + 1, T + 1), (4, T - 10, T + 2)]);
+    let count = |s: &detect::Stats| (s.records, s.old, s.repeated, s.created, s.updated, s.events);
+    let one_page = detect(&spec(), Some(&state), &b, &opts(0)).unwrap();
+    assert_eq!(count(&one_page.stats), (4, 1, 1, 1, 1, 2));
+    let mut d = detect::Detector::new(&spec(), Some(&state), &opts(0)).unwrap();
+    d.begin_pass(true, Some(T + 60_000));
+    d.feed(&b).unwrap();
+    assert_eq!(count(&d.stats()), (4, 1, 1, 1, 1, 2), "progress, before finish");
+    assert_eq!(count(&d.finish().unwrap().stats), (4, 1, 1, 1, 1, 2));
+}
+
+/// Issue 13 (mutation testing): a per-record diagnostic says what is wrong with the id, and
+/// from the second page on, which page the record is on.
+#[test]
+fn diagnostics_name_the_id_problem_and_the_page() {
+    let d = iso_utc(T);
+    let b = format!(
+        r#"[{{"modification_date":"{d}"}},{{"id":"","modification_date":"{d}"}},{{"id":true,"modification_date":"{d}"}},{{"id":1.5,"modification_date":"{d}"}}]"#
+    );
+    let mut det = detect::Detector::new(&spec(), None, &opts(0)).unwrap();
+    det.feed(b.as_bytes()).unwrap();
+    // Neither page's records have the created date field: one diagnostic a page, the second saying which.
+    det.feed(format!(r#"[{{"modification_date":"{d}"}},{{"id":9,"modification_date":"{d}"}}]"#).as_bytes()).unwrap();
+    let out = det.finish().unwrap();
+    let messages: Vec<_> = out.diagnostics.iter().map(|x| (x.code, x.message.as_str())).collect();
+    assert_eq!(
+        messages,
+        vec![
+            ("record.missing-id", "record 0: has no id at \"id\""),
+            ("record.missing-id", "record 1: has an unusable id at \"id\""),
+            ("record.missing-id", "record 2: has a boolean as id at \"id\""),
+            ("record.missing-id", "record 3: has an unusable id at \"id\""),
+            ("record.created-field.missing", "no record has the created date field \"creation_date\"; the first record has: modification_date"),
+            ("record.missing-id", "record 0 (page 2): has no id at \"id\""),
+            (
+                "record.created-field.missing",
+                "no record of page 2 has the created date field \"creation_date\"; the first record has: modification_date"
+            ),
+        ]
+    );
+}
+
+/// Issue 13 (mutation testing): a negative integer id is its digits; a whole float is an id, written as digits, while f64 still
+/// counts by ones (below 9e15 in magnitude); beyond, or with a fraction, it is unusable.
+#[test]
+fn whole_float_ids_below_9e15_are_ids() {
+    let d = iso_utc(T);
+    let recs: Vec<String> = ["7.0", "-8999999999999998.0", "-5", "9.0e15", "-9.0e15", "2.5"]
+        .iter()
+        .map(|id| format!(r#"{{"id":{id},"creation_date":"{d}","modification_date":"{d}"}}"#))
+        .collect();
+    let out = detect(&spec(), None, format!("[{}]", recs.join(",")).as_bytes(), &opts(0)).unwrap();
+    assert_eq!(ids(&out), vec![("7".into(), T), ("-8999999999999998".into(), T), ("-5".into(), T)]);
+    let d: Vec<_> = out.diagnostics.iter().map(|d| (d.code, d.path.as_str())).collect();
+    assert_eq!(d, vec![("record.missing-id", "[3]"), ("record.missing-id", "[4]"), ("record.missing-id", "[5]")]);
+}
+
+/// Issue 13 (mutation testing): a resource's name is its key in the poller configuration; a
+/// blank one is an error, not an object type of "".
+#[test]
+fn a_blank_resource_name_is_an_error() {
+    for name in [json!(""), json!("  "), json!(5), serde_json::Value::Null] {
+        let r = json!({"name": name, "idField": "id", "datesConfiguration": {"updatedDateField": "modification_date"}});
+        assert_eq!(Spec::from_resource(&r).unwrap_err().code, "resource.name", "{name}");
+    }
+    let r = json!({"name": " a ", "idField": "id", "datesConfiguration": {"updatedDateField": "modification_date"}});
+    assert_eq!(Spec::from_resource(&r).unwrap().name, "a");
+}
+
+/// Issue 13 (mutation testing): the eventId contract (CHANGELOG.md), computed here the plain
+/// way: 32 lowercase hex digits of XXH3-128 (seed 0) of `instance 0x1f objectType 0x1f
+/// objectId 0x1f epoch-ms`, the instant in decimal.
+#[test]
+fn event_ids_are_xxh3_128_of_the_version() {
+    for (inst, ty, id, at) in
+        [("inst", "appointments", "1", T), ("", "t", "x", -1_234), ("i", "t", "1", 0), ("i", "t", "é", i64::MIN), ("i", "t", "1", i64::MAX)]
+    {
+        let text = format!("{inst}\x1f{ty}\x1f{id}\x1f{at}");
+        assert_eq!(detect::event_id(inst, ty, id, at), format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes())), "{text:?}");
+    }
+}
