@@ -39,6 +39,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   async function runPoll(job) {
     const { instanceId, resource, due } = job.data;
     const started = Date.now();
+    log({ msg: "cycle started", instance: instanceId, resource });
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
       `SELECT i.body, i.connection, i.deleted_at, r.state, r.version
@@ -61,7 +62,9 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     metrics.pollDuration.observe((Date.now() - started) / 1000);
     const now = Date.now();
     const notifications =
-      outcome.events?.length && notifying(body) ? buildNotifications(outcome.events, { instance: body, now }) : [];
+      outcome.events?.length && notifying(body)
+        ? buildNotifications(outcome.events, { instance: body, instanceId, now })
+        : [];
     const result = await transaction(pool, async (client, db) => {
       const current = await client.query(
         `SELECT version, poll_requested FROM ${SCHEMA}.resources WHERE instance_id = $1 AND resource = $2 FOR UPDATE`,
