@@ -39,7 +39,6 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   async function runPoll(job) {
     const { instanceId, resource, due } = job.data;
     const started = Date.now();
-    log({ msg: "cycle started", instance: instanceId, resource });
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
       `SELECT i.body, i.connection, i.deleted_at, r.state, r.version
@@ -53,6 +52,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const body = JSON.parse(openSecret(row.body, key));
     const connection = JSON.parse(openSecret(row.connection, key));
     const version = Number(row.version);
+    log({ msg: "cycle started", instance: instanceId, resource, version });
     let outcome;
     try {
       outcome = await cycle({ body, resource, state: row.state, connection, instanceId });
