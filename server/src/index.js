@@ -45,9 +45,18 @@ export async function createServer(options, { log = jsonLog } = {}) {
       archiveCompletedAfterSeconds: 3600,
     });
     boss.on("error", (e) => log({ msg: "job engine error", error: String(e?.message ?? e) }));
-    await boss.start();
-    closers.push(() => boss.stop({ graceful: true, timeout: 30_000, wait: true }));
-    await createQueues(boss, options);
+    // Processes starting together install pg-boss's schema and queues one at a time: pg-boss's
+    // queue creation makes partition tables, and two at once can deadlock.
+    const setup = await pool.connect();
+    try {
+      await setup.query("SELECT pg_advisory_lock(hashtext('elements_poller_setup'))");
+      await boss.start();
+      closers.push(() => boss.stop({ graceful: true, timeout: 30_000, wait: true }));
+      await createQueues(boss, options);
+    } finally {
+      await setup.query("SELECT pg_advisory_unlock(hashtext('elements_poller_setup'))").catch(() => {});
+      setup.release();
+    }
     const metrics = createMetrics();
     addDatabaseGauges(metrics, pool, SCHEMA);
     const deps = { pool, boss, metrics, options, log, key };

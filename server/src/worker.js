@@ -199,6 +199,10 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       inFlight.add(p);
       try {
         await p;
+      } catch (e) {
+        // The job is failed and retried by pg-boss; the message names no secret.
+        log({ msg: "job failed", queue: job.name, job: job.id, error: String(e?.message ?? e) });
+        throw e;
       } finally {
         inFlight.delete(p);
       }
