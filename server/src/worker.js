@@ -10,6 +10,7 @@ import {
   PollCycle,
   BodyBuffer,
   buildNotifications,
+  signNotification,
   nextDelivery,
   refreshIntervalMs,
   PollerError,
@@ -155,12 +156,17 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   async function runDelivery(job) {
     const id = job.data.deliveryId;
     const { rows } = await pool.query(
-      `SELECT request, state FROM ${SCHEMA}.deliveries WHERE id = $1 AND status = 'queued'`,
+      `SELECT d.request, d.state, i.body FROM ${SCHEMA}.deliveries d JOIN ${SCHEMA}.instances i ON i.id = d.instance_id
+       WHERE d.id = $1 AND d.status = 'queued'`,
       [id],
     );
     if (rows.length === 0) return;
-    const { request, state } = rows[0];
+    const { state } = rows[0];
     const attemptedAt = Date.now();
+    // Signed again for this attempt (the same ids; a Standard Webhooks timestamp of now, which
+    // receivers check against their clock).
+    const instance = JSON.parse(openSecret(rows[0].body, key));
+    const request = signNotification(rows[0].request, { instance, now: attemptedAt });
     let outcome;
     try {
       const r = await fetch(request.url, {
