@@ -124,3 +124,17 @@ export function ensureChromium() {
   apt("update");
   apt("install", "-y", "--no-install-recommends", "chromium");
 }
+
+/** PostgreSQL's server binaries for the events service's tests (DESIGN section 10): Debian's package when missing. */
+export function ensurePostgres() {
+  const dirs = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"];
+  if (process.env.PG_BIN || dirs.some((d) => existsSync(`${d}/initdb`))) return;
+  step("installing Debian's postgresql for the events service's tests");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  const apt = (...args) =>
+    run(sudo[0] ?? "apt-get", sudo.length ? ["apt-get", ...args] : args, {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  apt("update");
+  apt("install", "-y", "--no-install-recommends", "postgresql");
+}

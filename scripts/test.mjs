@@ -1,10 +1,11 @@
 // `npm test`: every test, on a fresh clone too. Installs what is missing, runs the cheap
 // checks first (formatting, lints, docs: seconds, where the tests take minutes), builds, then
-// runs the Rust tests (native and wasm in Node), the Node tests on the built package, the type
+// runs the Rust tests (native and wasm in Node), the Node tests on the built package, the events
+// service's tests (on a PostgreSQL they start), the type
 // check, the packaging tests (the tarball in every runtime) and the browser tests in Debian's
 // Chromium. Any failure stops the run.
 import { run, step } from "./run.mjs";
-import { ensureNodeModules, ensureChromium, ensureWasmTarget } from "./ensure.mjs";
+import { ensureNodeModules, ensureChromium, ensureWasmTarget, ensurePostgres } from "./ensure.mjs";
 import { buildPackage } from "./build.mjs";
 import { buildConsole } from "./start.mjs";
 
@@ -42,6 +43,12 @@ run("npx", ["tsc", "-p", "tests/types/checkjs/tsconfig.json"]);
 
 step("Node tests on the built package");
 run("node", ["--test", "--test-concurrency=1", "tests/js/"]);
+
+step(
+  "events service tests (server/): the API, two workers, a stalled worker, the README's commands, on a PostgreSQL they start",
+);
+ensurePostgres();
+run("node", ["--test", "--test-concurrency=1", "tests/server/"]);
 
 step(
   "packaging tests: the packed tarball in Node (ESM, require), Bun, Deno, workerd, Vite and a plain page in Chromium",

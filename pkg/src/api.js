@@ -595,6 +595,7 @@ export function buildNotifications(events, options = {}) {
     now = Date.now(),
     batchSize = 10,
     headers,
+    instanceId,
   } = options;
   if (!Array.isArray(events)) throw new PollerError("argument.events", "events must be the array detection returned");
   const body = instance === undefined ? undefined : normalizeConfig(instance);
@@ -605,7 +606,9 @@ export function buildNotifications(events, options = {}) {
       "no callbackUrl, and the instance has no event.notification.callback.url",
     );
   const opts = {
-    ...(body === undefined ? {} : instanceIdentity(body)),
+    // `instanceId`: a host that names its instances (the events service's ids) says so, as it
+    // does to PollCycle, so the envelope names the instance the eventIds were made for.
+    ...(body === undefined ? {} : instanceIdentity(body, { id: instanceId })),
     callbackUrl: url,
     ...signingOptions({ instance: body, signatureKey, signatureKeys, signing, now }),
     batchSize,

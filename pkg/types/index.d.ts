@@ -415,6 +415,8 @@ export interface NotificationOptions extends SigningOptions {
   batchSize?: number;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
+  /** The envelope's `instanceId` (as given to `PollCycle`), instead of the one drawn from the body. */
+  instanceId?: string | number;
 }
 
 /** Signed notification requests, `{"message": {...}}` bodies, ready for fetch. */

@@ -1,0 +1,240 @@
+// The workers: poll cycles and deliveries, each job's outcome committed in one transaction.
+//
+// A poll job runs one cycle of one (instance, resource): the core's PollCycle from the saved
+// state, the requests it asks for, then one transaction that (1) moves the state on only if
+// its version is still the one the cycle started from (a worker that stalled past its lease
+// finds a newer version and rolls back: no state written, no notification enqueued), (2) keeps
+// the events and enqueues their notifications as delivery rows and jobs, (3) sends the next poll
+// of the chain and (4) completes the job.
+import {
+  PollCycle,
+  BodyBuffer,
+  buildNotifications,
+  signNotification,
+  nextDelivery,
+  refreshIntervalMs,
+  PollerError,
+} from "elements-poller";
+import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery } from "./jobs.js";
+import { transaction, ROLLBACK, SCHEMA } from "./db.js";
+import { openSecret } from "./secrets.js";
+
+const sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** A fetch error's message without the url it may quote (credentials in a url are secrets). */
+const transportMessage = (e) =>
+  e?.name === "AbortError" ? "timed out" : (e?.cause?.code ?? e?.name ?? "transport error");
+
+/**
+ * @param {{pool: import("pg").Pool, boss: any, metrics: any, options: any, log: (o: object) => void, key: Buffer}} deps
+ */
+export function createWorker({ pool, boss, metrics, options, log, key }) {
+  const inFlight = new Set();
+  const stopping = new AbortController();
+  const intervalOf = (body) => options.intervalMs ?? refreshIntervalMs(body);
+
+  async function runPoll(job) {
+    const { instanceId, resource, due } = job.data;
+    const started = Date.now();
+    if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
+    const { rows } = await pool.query(
+      `SELECT i.body, i.connection, i.deleted_at, r.state, r.version
+       FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
+       WHERE i.id = $1 AND r.resource = $2`,
+      [instanceId, resource],
+    );
+    // A deleted instance ends its chains: the job completes and sends no successor.
+    if (rows.length === 0 || rows[0].deleted_at) return;
+    const row = rows[0];
+    const body = JSON.parse(openSecret(row.body, key));
+    const connection = JSON.parse(openSecret(row.connection, key));
+    const version = Number(row.version);
+    log({ msg: "cycle started", instance: instanceId, resource, version });
+    let outcome;
+    try {
+      outcome = await cycle({ body, resource, state: row.state, connection, instanceId });
+    } catch (e) {
+      outcome = { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
+    }
+    metrics.pollDuration.observe((Date.now() - started) / 1000);
+    const now = Date.now();
+    const notifications =
+      outcome.events?.length && notifying(body)
+        ? buildNotifications(outcome.events, { instance: body, instanceId, now })
+        : [];
+    const result = await transaction(pool, async (client, db) => {
+      const current = await client.query(
+        `SELECT version, poll_requested FROM ${SCHEMA}.resources WHERE instance_id = $1 AND resource = $2 FOR UPDATE`,
+        [instanceId, resource],
+      );
+      if (current.rowCount === 0 || Number(current.rows[0].version) !== version) return ROLLBACK;
+      const requested = current.rows[0].poll_requested;
+      await client.query(
+        `UPDATE ${SCHEMA}.resources SET version = version + 1, poll_requested = false, last_polled_at = now(),
+           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5
+         WHERE instance_id = $1 AND resource = $2`,
+        [
+          instanceId,
+          resource,
+          !outcome.error,
+          outcome.error ? null : JSON.stringify(outcome.state),
+          outcome.error ?? null,
+        ],
+      );
+      for (const event of outcome.events ?? [])
+        await client.query(
+          `INSERT INTO ${SCHEMA}.events (instance_id, resource, version, event) VALUES ($1, $2, $3, $4)`,
+          [instanceId, resource, version + 1, JSON.stringify(event)],
+        );
+      for (const request of notifications) {
+        const ins = await client.query(
+          `INSERT INTO ${SCHEMA}.deliveries (instance_id, resource, request, state, status) VALUES ($1, $2, $3, $4, 'queued') RETURNING id`,
+          [instanceId, resource, JSON.stringify(request), JSON.stringify({ attempts: 0, nextAttemptAt: now })],
+        );
+        await sendDelivery(boss, db, ins.rows[0].id, now);
+      }
+      const next = requested ? now : Date.now() + intervalOf(body);
+      await sendPoll(boss, db, { instanceId, resource }, next);
+      await boss.complete(POLL_QUEUE, job.id, null, { db });
+      return "committed";
+    });
+    if (result === ROLLBACK) {
+      metrics.polls.inc({ result: "stale" });
+      log({ msg: "cycle outcome refused: a newer state was committed", instance: instanceId, resource, version });
+      return;
+    }
+    metrics.polls.inc({ result: outcome.error ? "failed" : "ok" });
+    for (const e of outcome.events ?? []) metrics.events.inc({ type: String(e.eventType ?? e.type ?? "unknown") });
+    log({
+      msg: outcome.error ? "cycle failed" : "cycle",
+      instance: instanceId,
+      resource,
+      version: version + 1,
+      events: outcome.events?.length ?? 0,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    });
+  }
+
+  /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
+  async function cycle({ body, resource, state, connection, instanceId }) {
+    const c = new PollCycle({
+      instance: body,
+      resource,
+      state,
+      baseUrl: connection.baseUrl,
+      auth: connection.auth,
+      instanceId,
+      seed: Date.now() >>> 0,
+    });
+    for (let req; (req = c.nextRequest());) {
+      if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
+      if (req.retry?.status === 429) metrics.throttled.inc();
+      let res;
+      try {
+        const r = await fetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          signal: AbortSignal.timeout(30_000),
+        });
+        res = { status: r.status, headers: Object.fromEntries(r.headers), body: await BodyBuffer.fromResponse(r) };
+      } catch {
+        res = { status: 0, headers: {}, body: new BodyBuffer() };
+      }
+      try {
+        c.handleResponse(res);
+      } finally {
+        res.body.free();
+      }
+    }
+    return c.finish();
+  }
+
+  async function runDelivery(job) {
+    const id = job.data.deliveryId;
+    const { rows } = await pool.query(
+      `SELECT d.request, d.state, i.body FROM ${SCHEMA}.deliveries d JOIN ${SCHEMA}.instances i ON i.id = d.instance_id
+       WHERE d.id = $1 AND d.status = 'queued'`,
+      [id],
+    );
+    if (rows.length === 0) return;
+    const { state } = rows[0];
+    const attemptedAt = Date.now();
+    // Signed again for this attempt (the same ids; a Standard Webhooks timestamp of now, which
+    // receivers check against their clock).
+    const instance = JSON.parse(openSecret(rows[0].body, key));
+    const request = signNotification(rows[0].request, { instance, now: attemptedAt });
+    let outcome;
+    try {
+      const r = await fetch(request.url, {
+        method: request.method ?? "POST",
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      await r.arrayBuffer().catch(() => {});
+      outcome = { kind: "answered", status: r.status, headers: Object.fromEntries(r.headers) };
+    } catch (e) {
+      outcome = { kind: "no-answer", error: transportMessage(e) };
+    }
+    const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now() });
+    const status = next.action === "delivered" ? "delivered" : next.action === "dead" ? "dead" : "queued";
+    await transaction(pool, async (client, db) => {
+      // Compare-and-set on the attempt count: a second worker that ran the same attempt after
+      // an expired lease records nothing twice.
+      const upd = await client.query(
+        `UPDATE ${SCHEMA}.deliveries SET state = $2, status = $3, last_error = $4, updated_at = now()
+         WHERE id = $1 AND status = 'queued' AND (state->>'attempts')::int = $5`,
+        [id, JSON.stringify(next.state), status, next.failure ?? outcome.error ?? null, Number(state.attempts ?? 0)],
+      );
+      if (upd.rowCount === 0) return ROLLBACK;
+      if (status === "queued") await sendDelivery(boss, db, id, next.state.nextAttemptAt);
+      await boss.complete(DELIVER_QUEUE, job.id, null, { db });
+    });
+    metrics.deliveries.inc({ result: next.action });
+    if (next.action !== "delivered")
+      log({ msg: `delivery ${next.action}`, delivery: id, attempts: next.state.attempts, failure: next.failure });
+  }
+
+  const tracked = (fn) => async (jobs) => {
+    for (const job of jobs) {
+      const p = fn(job);
+      inFlight.add(p);
+      try {
+        await p;
+      } catch (e) {
+        // The job is failed and retried by pg-boss; the message names no secret.
+        log({ msg: "job failed", queue: job.name, job: job.id, error: String(e?.message ?? e) });
+        throw e;
+      } finally {
+        inFlight.delete(p);
+      }
+    }
+  };
+
+  return {
+    async start() {
+      const opts = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 };
+      for (let i = 0; i < options.concurrency; i++) {
+        await boss.work(POLL_QUEUE, opts, tracked(runPoll));
+        await boss.work(DELIVER_QUEUE, opts, tracked(runDelivery));
+      }
+    },
+    /** Stops fetching; in-flight cycles finish (their sleeps cut short), then resolves. */
+    async drain() {
+      await boss.offWork(POLL_QUEUE);
+      await boss.offWork(DELIVER_QUEUE);
+      stopping.abort();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** Whether the body asks for notifications (`event.notification.enabled`, true unless false). */
+function notifying(body) {
+  const v = body?.configuration?.["event.notification.enabled"];
+  return v !== false && v !== "false";
+}

@@ -1,0 +1,189 @@
+// The API against a real PostgreSQL the test starts: the seed's body accepted, every wrong
+// body of tests/data/configs answered with validateConfig's diagnostics, authentication,
+// secrets masked in responses and sealed at rest, the configuration checked at start.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import pg from "pg";
+import { validateConfig, buildInstance } from "elements-poller";
+import { startHubSimulator } from "elements-poller/testing";
+import { createServer, readConfig } from "elements-poller-server";
+import { privatePostgres } from "./helpers/postgres.js";
+import { serviceEnv, api, until } from "./helpers/service.js";
+
+const data = new URL("../data/", import.meta.url).pathname;
+/** The seed's example body with a grant code where its placeholder is, as a user sends it. */
+const seedBody = () =>
+  readFileSync(`${data}seed/curl-body.json`, "utf8").replace("<AUTHORIZATION_GRANT_CODE>", "grant-code-4711");
+
+let postgres, hub, server;
+before(async () => {
+  postgres = await privatePostgres();
+  hub = await startHubSimulator({ seed: 7, resources: { appointments: 3 } });
+  const config = readConfig(["--port", "0", "--interval-ms", "60000"], serviceEnv(hub, postgres.url));
+  assert.equal(config.errors, undefined);
+  server = await createServer(config.options, { log: () => {} });
+});
+after(async () => {
+  await server?.close();
+  await hub?.close();
+  await postgres?.stop();
+});
+
+test("the seed's body is accepted: id, token once, secrets masked, sealed at rest", async () => {
+  const text = seedBody();
+  const secret = JSON.parse(text).configuration["oauth.api.secret"];
+  const res = await api(server.url, "POST", "/instances", text);
+  assert.equal(res.status, 200, res.text);
+  const { id, token, name, element, configuration, createdDate } = res.json;
+  assert.equal(typeof id, "string");
+  assert.ok(token.length >= 40);
+  assert.equal(name, JSON.parse(text).name);
+  assert.deepEqual(element, { key: "infusionsoftrest" });
+  assert.ok(!Number.isNaN(Date.parse(createdDate)));
+  assert.equal(configuration["oauth.api.key"], "Rand0MAP1-key");
+  assert.notEqual(configuration["oauth.api.secret"], secret);
+  assert.ok(!res.text.includes(secret), "the secret is not in the response");
+  assert.ok(!res.text.includes("grant-code-4711"), "the grant code is not in the response");
+
+  const one = await api(server.url, "GET", `/instances/${id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.json.token, undefined, "the token is shown once");
+  assert.ok(!one.text.includes(secret));
+  assert.deepEqual(
+    one.json.resources.map((r) => r.name),
+    ["appointments"],
+  );
+  const list = await api(server.url, "GET", "/instances");
+  assert.ok(list.json.some((i) => i.id === id));
+  assert.ok(!list.text.includes(secret) && !list.text.includes(token));
+
+  // At rest: no secret, grant code or token in any table of ours.
+  const client = new pg.Client(postgres.url);
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT row_to_json(i)::text AS t FROM elements_poller.instances i");
+    const dump = rows.map((r) => r.t).join("\n");
+    assert.ok(dump.includes(id));
+    for (const s of [secret, "grant-code-4711", token])
+      assert.ok(!dump.includes(s), "a secret is sealed or hashed at rest");
+  } finally {
+    await client.end();
+  }
+
+  assert.equal((await api(server.url, "DELETE", `/instances/${id}`)).status, 200);
+  assert.equal((await api(server.url, "GET", `/instances/${id}`)).status, 404);
+});
+
+test("every wrong body gets 400 with validateConfig's diagnostics, paths and all", async () => {
+  let wrong = 0;
+  for (const file of readdirSync(`${data}configs`).filter((f) => f.endsWith(".json"))) {
+    const text = readFileSync(`${data}configs/${file}`, "utf8");
+    const verdict = validateConfig(text);
+    if (verdict.ok) continue;
+    wrong++;
+    const res = await api(server.url, "POST", "/instances", text);
+    assert.equal(res.status, 400, file);
+    assert.equal(typeof res.json.message, "string");
+    assert.deepEqual(res.json.diagnostics, verdict.diagnostics, file);
+  }
+  assert.ok(wrong >= 30, `${wrong} wrong bodies`);
+});
+
+test("authentication: both secrets, compared exactly", async () => {
+  const { ELEMENTS_USER_SECRET: u, ELEMENTS_ORGANIZATION_SECRET: o } = serviceEnv(hub, "");
+  for (const auth of [
+    undefined,
+    "",
+    `User ${u}`,
+    `Organization ${o}`,
+    `User ${u}x, Organization ${o}`,
+    `User ${u}, Organization ${o.slice(0, -1)}`,
+    `User ${o}, Organization ${u}`,
+  ]) {
+    const res = await api(server.url, "GET", "/instances", undefined, { auth: auth ?? null });
+    assert.equal(res.status, 401, String(auth));
+    assert.ok(!res.text.includes(u) && !res.text.includes(o));
+  }
+  assert.equal((await api(server.url, "POST", "/instances", seedBody(), { auth: null })).status, 401);
+  assert.equal(
+    (await api(server.url, "GET", "/instances", undefined, { auth: `User ${u}, Organization ${o}` })).status,
+    200,
+  );
+  assert.equal((await api(server.url, "GET", "/healthz", undefined, { auth: null })).status, 200);
+});
+
+test("a poll on demand, its events, a delivery redelivered, and the metrics", async () => {
+  const body = buildInstance({
+    element: "infusionsoftrest",
+    name: "api-test",
+    code: "grant",
+    oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
+    callbackUrl: hub.webhookUrl,
+    signatureKey: hub.signatureKey,
+    refreshInterval: 60,
+    resources: { appointments: hub.pollerConfig("appointments") },
+  });
+  const { json: inst } = await api(server.url, "POST", "/instances", body);
+  const versionOf = async () => (await api(server.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+  assert.equal((await api(server.url, "POST", `/instances/${inst.id}/poll`)).status, 202);
+  await until(async () => (await versionOf()) >= 1);
+  hub.mutate({ resource: "appointments", op: "update", count: 2 });
+  await api(server.url, "POST", `/instances/${inst.id}/poll`);
+  await until(async () => (await versionOf()) >= 2);
+  const events = await api(server.url, "GET", `/instances/${inst.id}/events?limit=1`);
+  assert.equal(events.status, 200);
+  assert.equal(events.json.events.length, 1);
+  assert.ok(events.json.next);
+  const rest = await api(server.url, "GET", `/instances/${inst.id}/events?before=${events.json.next}`);
+  assert.equal(rest.json.events.length, 1);
+
+  const delivered = await until(async () => {
+    const d = await api(server.url, "GET", `/deliveries?status=delivered&instance=${inst.id}`);
+    return d.json.length ? d.json : undefined;
+  });
+  assert.equal(delivered[0].eventIds.length, 2);
+  const received = () => hub.received().filter((r) => r.status === 200 && r.body.message.instanceId === inst.id);
+  await until(() => received().length === 1);
+  const again = await api(server.url, "PUT", `/deliveries/${delivered[0].id}`);
+  assert.equal(again.status, 200);
+  assert.equal(again.json.status, "queued");
+  await until(() => received().length === 2);
+  const [a, b] = received();
+  assert.deepEqual(
+    b.body.message.events.map((e) => e.eventId),
+    a.body.message.events.map((e) => e.eventId),
+    "a redelivery carries the same eventIds",
+  );
+  assert.equal(a.verified, true, "notifications are signed with the instance's key");
+  assert.equal((await api(server.url, "GET", "/deliveries?status=bogus")).status, 400);
+  assert.equal((await api(server.url, "PUT", "/deliveries/999999")).status, 404);
+
+  const metrics = await api(server.url, "GET", "/metrics", undefined, { auth: null });
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.text, /elements_poller_polls_total\{result="ok"\} \d+/);
+  assert.match(metrics.text, /elements_poller_deliveries_total\{result="delivered"\} \d+/);
+  assert.match(metrics.text, /elements_poller_instances \d+/);
+  assert.ok(!metrics.text.includes(hub.signatureKey));
+});
+
+test("the configuration is checked at start, each problem named", () => {
+  const env = serviceEnv(hub, "postgres://127.0.0.1/x");
+  assert.deepEqual(readConfig(["--role", "boss"], env).errors, [
+    '--role (or ELEMENTS_ROLE) must be one of api, worker, all, not "boss"',
+  ]);
+  const missing = readConfig([], { DATABASE_URL: "postgres://u:hunter22@db/x" }).errors.join("\n");
+  assert.match(missing, /ELEMENTS_USER_SECRET is required/);
+  assert.match(missing, /ELEMENTS_ORGANIZATION_SECRET is required/);
+  assert.match(missing, /ELEMENTS_ENCRYPTION_KEY is required with DATABASE_URL/);
+  assert.ok(!missing.includes("hunter22"), "a database password is never quoted");
+  assert.match(readConfig(["--port", "http"], env).errors[0], /--port \(or PORT\) must be a whole number/);
+  assert.match(readConfig(["--nope"], env).errors[0], /--nope/);
+  assert.equal(
+    readConfig(["--role", "worker"], {
+      DATABASE_URL: "postgres://db/x",
+      ELEMENTS_ENCRYPTION_KEY: env.ELEMENTS_ENCRYPTION_KEY,
+    }).errors,
+    undefined,
+  );
+});

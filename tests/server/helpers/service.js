@@ -1,0 +1,103 @@
+// Service processes for the tests: `elements-poller-server` as a child, its JSON log lines
+// collected, its url read from the "started" line.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+
+const BIN = new URL("../../../server/bin/elements-poller-server.js", import.meta.url).pathname;
+
+export const API_SECRETS = {
+  ELEMENTS_USER_SECRET: "test-user-secret",
+  ELEMENTS_ORGANIZATION_SECRET: "test-org-secret",
+};
+export const AUTH = `User ${API_SECRETS.ELEMENTS_USER_SECRET}, Organization ${API_SECRETS.ELEMENTS_ORGANIZATION_SECRET}`;
+export const ENCRYPTION_KEY = randomBytes(32).toString("base64");
+
+/** The environment of a service polling through `hub` on `databaseUrl`. */
+export function serviceEnv(hub, databaseUrl) {
+  return {
+    ...process.env,
+    ...API_SECRETS,
+    DATABASE_URL: databaseUrl,
+    ELEMENTS_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    ELEMENTS_HUB_URL: hub.baseUrl,
+    ELEMENTS_HUB_USER_SECRET: hub.credentials.user,
+    ELEMENTS_HUB_ORGANIZATION_SECRET: hub.credentials.organization,
+    ELEMENTS_HUB_ELEMENT_TOKEN: hub.credentials.element,
+  };
+}
+
+/**
+ * Starts `elements-poller-server args` with `env`; resolves once it logged "started".
+ * @returns {Promise<{proc: import("node:child_process").ChildProcess, url?: string, lines: object[], waitFor: (pred: (l: object) => boolean) => Promise<object>, stop: (signal?: string) => Promise<number | null>}>}
+ */
+export function startService(args, env) {
+  const proc = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const lines = [];
+  const waiters = [];
+  let buffer = "";
+  let stderr = "";
+  proc.stderr.on("data", (d) => {
+    buffer += d;
+    stderr = (stderr + d).slice(-4000);
+    let i;
+    while ((i = buffer.indexOf("\n")) >= 0) {
+      const text = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      let line;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        line = { text };
+      }
+      lines.push(line);
+      for (const w of [...waiters]) if (w.pred(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
+    }
+  });
+  const exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
+  const waitFor = (pred) => {
+    const seen = lines.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      waiters.push({ pred, resolve });
+      exited.then((code) => reject(new Error(`the service exited (${code}): ${stderr}`)));
+    });
+  };
+  const service = {
+    proc,
+    lines,
+    waitFor,
+    exited,
+    url: undefined,
+    async stop(signal = "SIGTERM") {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+  return waitFor((l) => l.msg === "started").then((l) => Object.assign(service, { url: l.url }));
+}
+
+/** fetch against the service with the test's credentials. */
+export async function api(base, method, path, body, { auth = AUTH } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(auth ? { authorization: auth } : {}), "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json };
+}
+
+/** Resolves when `check()` is truthy, polling every 100 ms (no time limit: the test's timeout is the limit). */
+export async function until(check) {
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

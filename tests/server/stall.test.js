@@ -1,0 +1,86 @@
+// A worker that stalls past its lease (SIGSTOP mid-cycle) while another worker runs the same
+// cycle and commits, then wakes (SIGCONT): its outcome is refused by the version check, so it
+// neither overwrites the newer state nor enqueues its notifications.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startHubSimulator } from "elements-poller/testing";
+import { privatePostgres } from "./helpers/postgres.js";
+import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+test("a worker stalled past its lease cannot overwrite the newer state", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed: 5, resources: { appointments: 3 } });
+  const services = [];
+  try {
+    const env = serviceEnv(hub, postgres.url);
+    // A 2 s lease, expiries looked for every second; polls only on demand.
+    const args = [
+      "--interval-ms",
+      "3600000",
+      "--lease-seconds",
+      "2",
+      "--maintenance-seconds",
+      "1",
+      "--concurrency",
+      "1",
+    ];
+    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
+    services.push(apiProc);
+    const a = await startService(["--role", "worker", ...args], env);
+    services.push(a);
+
+    const { json: inst } = await api(apiProc.url, "POST", "/instances", hubBody(hub, "stall", ["appointments"]));
+    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    await until(async () => (await version()) === 1); // the baseline, by A
+
+    // A change, then a poll that A takes; the hub answers slowly, so A is mid-cycle when stopped.
+    hub.mutate({ resource: "appointments", op: "update", count: 1 });
+    hub.setFaults({ latencyMs: 1500 });
+    const started = a.lines.filter((l) => l.msg === "cycle started").length;
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    await a.waitFor(
+      (l) => l.msg === "cycle started" && a.lines.filter((x) => x.msg === "cycle started").length > started,
+    );
+    a.proc.kill("SIGSTOP");
+    hub.clearFaults();
+
+    // B takes the same job once A's lease has expired, and commits version 2 with the event.
+    const b = await startService(["--role", "worker", ...args], env);
+    services.push(b);
+    await until(async () => (await version()) === 2);
+    await until(() => receivedVersions(hub).size === 1);
+    assert.ok(
+      b.lines.some((l) => l.msg === "cycle" && l.version === 2 && l.events === 1),
+      "B ran the cycle",
+    );
+
+    a.proc.kill("SIGCONT");
+    const refused = await a.waitFor(
+      (l) => l.msg?.startsWith("cycle outcome refused") || (l.msg === "cycle" && l.version > 1),
+    );
+    assert.match(refused.msg, /refused/, "A's late outcome is refused, not committed");
+    assert.equal(refused.version, 1, "A's cycle started from version 1");
+    assert.equal(await version(), 2, "the newer state stands");
+    const events = await api(apiProc.url, "GET", `/instances/${inst.id}/events`);
+    assert.equal(events.json.events.length, 1, "A's events were not kept");
+    const deliveries = await api(apiProc.url, "GET", `/deliveries?instance=${inst.id}`);
+    assert.equal(deliveries.json.length, 1, "A's notifications were not enqueued");
+    await until(
+      async () => (await api(apiProc.url, "GET", `/deliveries?status=delivered&instance=${inst.id}`)).json.length === 1,
+    );
+    const got = receivedVersions(hub);
+    assert.equal(got.size, 1);
+    assert.equal([...got.values()][0].count, 1, "the change was delivered once");
+    const metrics = await fetch(`${apiProc.url}/metrics`).then((r) => r.text());
+    assert.match(metrics, /elements_poller_instances 1/);
+  } finally {
+    for (const s of services) {
+      s.proc.kill("SIGCONT");
+      await s.stop();
+    }
+    await hub.close();
+    await postgres.stop();
+  }
+});
