@@ -490,7 +490,15 @@ export interface PollerOptions {
   instance: InstanceBody | string;
   /** The hub's base URL, e.g. `https://api.cloud-elements.com/elements/api-v2`. */
   baseUrl: string;
-  auth: HubAuth;
+  /** The hub's credentials; optional when `tokens` is given (an instance polling the provider directly). */
+  auth?: HubAuth;
+  /**
+   * OAuth2 tokens of an instance that polls the provider directly (`event.poller.api: "direct"`):
+   * requests the core marks `auth: "bearer"` get `Authorization: Bearer <token>` (after the OAuth
+   * app's rate limiter), `refreshToken: true` ones a refreshed token; `oauth.reauthorize` stops the
+   * instance with one `error` event.
+   */
+  tokens?: OAuthTokens;
   fetch?: typeof fetch;
   /** Default: a MemoryStore (state lost with the process). */
   store?: Store;
@@ -649,6 +657,8 @@ export class Poller extends EventTarget {
   constructor(options: PollerOptions);
   readonly resources: string[];
   readonly intervalMs: number;
+  /** The `oauth.reauthorize` error that stopped this instance (said once in an `error` event), or null. */
+  readonly reauthorization: PollerError | null;
   /** The saved detection state of a resource, or null. Throws `poller.state-unreadable` when what is saved is not a state. */
   state(resource: string): Promise<DetectionState | null>;
   /** One cycle per resource, then delivery; concurrent calls share the poll in flight. */
