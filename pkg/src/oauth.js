@@ -90,7 +90,8 @@ function sleepReal(ms, signal) {
  * @property {string} [scope]
  * @property {number} [obtainedAt]
  * @property {number} [refreshingSince] a refresh went out at this instant and its answer was not saved yet
- * @property {{code: string, message: string, at: number}} [reauthorize] the provider refused the grant
+ * @property {{code: string, message: string, at: number, codeHash?: string}} [reauthorize] the provider
+ *   refused the grant; `codeHash`: SHA-256 of the code the instance had then
  */
 
 export class OAuthTokens {
@@ -240,7 +241,14 @@ export class OAuthTokens {
 
   async #obtain(signal) {
     const s = /** @type {SavedTokens} */ (this.#saved);
-    if (s.reauthorize) throw this.#reauthorizeError(s.reauthorize);
+    if (s.reauthorize) {
+      // A body with a new providerData.code (the user consented again) is tried once; the
+      // code that was there when the grant was refused never is.
+      const code = this.#o.code;
+      if (code && (await digest(code)) !== s.reauthorize.codeHash)
+        return this.#grant({ grant_type: "authorization_code", code }, signal);
+      throw this.#reauthorizeError(s.reauthorize);
+    }
     if (this.#unsaved) {
       // Never used yet (it was not saved), so a 401 cannot have come from it.
       await this.#save(this.#unsaved);
@@ -329,7 +337,10 @@ export class OAuthTokens {
 
   /** Marks the instance as needing re-authorization (in the store too) and returns the error to throw. */
   async #refuse(reason) {
-    const reauthorize = { ...reason, at: this.#o.now() };
+    // The configured code is spent too (exchanged earlier, or just refused): its hash says
+    // which one not to try again, without keeping the code itself.
+    const codeHash = this.#o.code ? await digest(this.#o.code) : undefined;
+    const reauthorize = { ...reason, at: this.#o.now(), ...(codeHash ? { codeHash } : {}) };
     const { refreshingSince: _, ...rest } = /** @type {SavedTokens} */ (this.#saved);
     // What is kept: the reason. The dead tokens are dropped.
     await this.#save({ ...rest, accessToken: undefined, refreshToken: undefined, reauthorize });
@@ -409,6 +420,11 @@ export class OAuthTokens {
 }
 
 const utf8 = (s) => new TextEncoder().encode(s);
+
+/** SHA-256 of a string, base64. */
+async function digest(text) {
+  return bytesToBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text))));
+}
 
 function bytesToBase64(bytes) {
   let bin = "";

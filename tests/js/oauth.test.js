@@ -178,7 +178,9 @@ describe("OAuthTokens against the Keap simulator", () => {
 
   test("a refused refresh: oauth.reauthorize, said without asking Keap again, kept in the store; authorize() recovers", async () => {
     const store = new MemoryStore();
-    const tokens = tokensFor(store);
+    const body = seedBody(keap);
+    const withBody = (b) => OAuthTokens.fromInstance(b, { store, tokenUrl: keap.tokenUrl, clock: clock.now });
+    const tokens = withBody(body);
     await tokens.accessToken();
     keap.revokeRefreshToken(JSON.parse(await store.get(tokens.storeKey)).refreshToken);
     clock.t += 3600 * 1000;
@@ -192,13 +194,30 @@ describe("OAuthTokens against the Keap simulator", () => {
     assert.equal(tokens.needsReauthorization, true);
     await rejects(tokens.accessToken(), "oauth.reauthorize");
     await rejects(tokens.refresh(), "oauth.reauthorize");
-    // Another process (a new OAuthTokens on the same store) knows it too.
-    const restarted = tokensFor(store);
+    // Another process (a new OAuthTokens on the same store, the same body) knows it too.
+    const restarted = withBody(body);
     await rejects(restarted.accessToken(), "oauth.reauthorize");
     assert.equal(keap.tokenRequests().length, before + 1, "one refused refresh, never retried");
     const at = await restarted.authorize(keap.mintCode());
     assert.equal(restarted.needsReauthorization, false);
     assert.equal(await restarted.accessToken(), at);
+  });
+
+  test("after a refusal, a body with a NEW providerData.code is exchanged once; the old body never asks again", async () => {
+    const store = new MemoryStore();
+    const body = seedBody(keap);
+    const withBody = (b) => OAuthTokens.fromInstance(b, { store, tokenUrl: keap.tokenUrl, clock: clock.now });
+    const tokens = withBody(body);
+    await tokens.accessToken();
+    keap.revokeRefreshToken(JSON.parse(await store.get(tokens.storeKey)).refreshToken);
+    await rejects(tokens.refresh(), "oauth.reauthorize");
+    const before = keap.tokenRequests().length;
+    await rejects(withBody(body).accessToken(), "oauth.reauthorize");
+    assert.equal(keap.tokenRequests().length, before);
+    const renewed = withBody(seedBody(keap));
+    assert.match(await renewed.accessToken(), /^sim-at-/);
+    assert.deepEqual(grants(keap).slice(before), ["authorization_code:200"]);
+    assert.equal(renewed.needsReauthorization, false);
   });
 
   test("a refused code (used, or for another redirect_uri) needs re-authorization too", async () => {

@@ -102,7 +102,11 @@ export function createKeapSimulator(opts = {}) {
     const t = table(m.resource);
     const now = clock();
     const stamp =
-      m.updatedAt === undefined ? now : typeof m.updatedAt === "number" ? m.updatedAt : parseInstant(m.updatedAt);
+      m.updatedAt === undefined
+        ? now + faults.skewMs
+        : typeof m.updatedAt === "number"
+          ? m.updatedAt
+          : parseInstant(m.updatedAt);
     if (stamp === undefined || Number.isNaN(stamp)) throw keapError(400, `updatedAt is not an instant: ${m.updatedAt}`);
     const visibleAt = now + (m.visibleAfterMs ?? 0);
     const fields = m.fields ?? {};
@@ -188,6 +192,8 @@ export function createKeapSimulator(opts = {}) {
     requests.push(log);
     const answer = (r) => {
       log.status = r.status;
+      // The simulator's clock (with its skew), as the hub simulator stamps it.
+      r = { ...r, headers: { date: new Date(clock() + faults.skewMs).toUTCString(), ...r.headers } };
       const items = r.body && typeof r.body === "object" && !r.abort ? r.body.count : undefined;
       if (typeof items === "number") log.returned = items;
       reply(res, r);
