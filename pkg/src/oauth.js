@@ -102,7 +102,8 @@ export class OAuthTokens {
   #saved;
   /** A pair the provider issued that could not be written: saved before it is ever used. */
   #unsaved;
-  #loaded = false;
+  /** @type {Promise<void>|null} the one read of the store */
+  #loading = null;
   /** The one refresh (or exchange) in flight. */
   #inflight = null;
 
@@ -355,11 +356,16 @@ export class OAuthTokens {
     );
   }
 
-  async #ready() {
-    if (this.#loaded) return;
-    const text = await this.#store.get(this.#o.storeKey);
-    this.#saved = text === undefined ? {} : await this.#decode(text);
-    this.#loaded = true;
+  /** Reads the store once: concurrent first callers share the read (a late one must not overwrite a newer pair). */
+  #ready() {
+    this.#loading ??= (async () => {
+      const text = await this.#store.get(this.#o.storeKey);
+      this.#saved = text === undefined ? {} : await this.#decode(text);
+    })().catch((e) => {
+      this.#loading = null; // a failed read (or decrypt) is tried again by the next call
+      throw e;
+    });
+    return this.#loading;
   }
 
   async #save(tokens) {

@@ -127,6 +127,28 @@ describe("OAuthTokens against the Keap simulator", () => {
     assert.equal(res.status, 200);
   });
 
+  test("concurrent first calls share one read of the store: a late read cannot overwrite a newer pair", async () => {
+    const backing = new MemoryStore();
+    const reads = [];
+    const store = {
+      get(k) {
+        const value = backing.get(k); // what the store holds at the call, delivered when the test says
+        return new Promise((resolve) => reads.push(() => resolve(value)));
+      },
+      set: (k, v) => backing.set(k, v),
+    };
+    const tokens = tokensFor(/** @type {any} */ (store));
+    const before = keap.tokenRequests().length;
+    const a = tokens.accessToken();
+    const b = tokens.accessToken();
+    await settle();
+    reads.shift()();
+    const first = await a;
+    for (const r of reads.splice(0)) r(); // a second read, had there been one, answers "nothing saved"
+    assert.equal(await b, first);
+    assert.deepEqual(grants(keap).slice(before), ["authorization_code:200"]);
+  });
+
   test("the new pair is saved before it is used: the token is not returned until the write completes", async () => {
     const backing = new MemoryStore();
     let release;
