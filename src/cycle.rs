@@ -103,7 +103,7 @@ enum Phase {
 ///
 /// ```no_run
 /// use elements_poller::cycle::{CycleOptions, PollCycle};
-/// use elements_poller::detect::{self, Event, Spec, State};
+/// use elements_poller::detect::{self, Events, Spec, State};
 /// use elements_poller::http::{Request, Response};
 ///
 /// fn send(_request: &Request) -> (u16, Vec<(String, String)>, Vec<u8>) {
@@ -112,7 +112,7 @@ enum Phase {
 /// fn sleep_ms(_ms: u64) {
 ///     todo!("the host's timer")
 /// }
-/// fn deliver(_events: &[Event]) {
+/// fn deliver(_events: &Events) {
 ///     todo!("the host's notifications")
 /// }
 /// fn save(_state: &State) {
