@@ -270,6 +270,8 @@ export class OAuthTokens {
     /** @type {Record<string, string>} */
     const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
     const body = new URLSearchParams(form);
+    // A mark left by an earlier refresh whose answer was never saved (read before ours replaces it).
+    const interrupted = this.#saved?.refreshingSince;
     if (form.grant_type === "authorization_code") {
       if (typeof redirectUri !== "string")
         throw new PollerError("oauth.options", "redirectUri (oauth.callback.url) is needed to exchange a code");
@@ -321,7 +323,6 @@ export class OAuthTokens {
     const error = typeof answer?.error === "string" ? answer.error : undefined;
     if (error && REFUSED.has(error) && res.status >= 400 && res.status < 500) {
       const what = form.grant_type === "refresh_token" ? "refresh token" : "authorization code";
-      const interrupted = this.#saved?.refreshingSince;
       const why = interrupted
         ? ` A token refresh started at ${new Date(interrupted).toISOString()} never saved its answer (the process stopped): the provider had already rotated the refresh token.`
         : "";

@@ -211,6 +211,7 @@ describe("OAuthTokens against the Keap simulator", () => {
       assert.equal(e.code, "oauth.reauthorize");
       assert.match(e.message, /refused the refresh token \(invalid_request: Invalid Refresh Token\)/);
       assert.doesNotMatch(e.message, /sim-rt-|sim-at-/, "no token in the message");
+      assert.doesNotMatch(e.message, /never saved/, "no refresh was interrupted here");
       return true;
     });
     assert.equal(tokens.needsReauthorization, true);
