@@ -336,3 +336,21 @@ describe("the control API", () => {
     }
   });
 });
+
+describe("in the console's server", () => {
+  test("the console's origin serves the Keap simulator beside the hub", async () => {
+    const { serveConsole } = await import("../../www/server.mjs");
+    const server = await serveConsole({ port: 0, keap: { seed: 9, resources: { notes: 2 } } });
+    try {
+      const info = await fetch(`${server.url}/__keap`).then(json);
+      assert.equal(info.status, 200);
+      assert.equal(info.body.tokenUrl, `${server.url}/token`);
+      const token = (await exchange(server.keap, server.keap.mintCode())).body.access_token;
+      const notes = await list(server.keap, "/v1/notes", token);
+      assert.equal(notes.body.notes.length, 2);
+      assert.equal((await fetch(`${server.url}/__hub`)).status, 200, "the hub is still there");
+    } finally {
+      await server.close();
+    }
+  });
+});
