@@ -6,26 +6,12 @@
 use crate::config::ResourcePoller;
 use crate::detect::{self, Detector, Outcome, Spec, State};
 use crate::diag::Error;
+use crate::element::{Element, Refusal};
 use crate::http::{self, Response, header};
 use crate::template::{self, DateDefaults, Rounding};
 
-/// The Cloud Elements hub credentials: `Authorization: User <u>, Organization <o>, Element <e>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Auth {
-    /// The user secret.
-    pub user: String,
-    /// The organization secret.
-    pub organization: String,
-    /// The element instance token.
-    pub element: String,
-}
-
-impl Auth {
-    /// The `Authorization` header value.
-    pub fn header(&self) -> String {
-        format!("User {}, Organization {}, Element {}", self.user, self.organization, self.element)
-    }
-}
+pub use crate::element::hub::Auth;
+pub use crate::element::{Api, HostAuth};
 
 /// A poll request for the host to perform after waiting `delay_ms`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +20,12 @@ pub struct Request {
     pub http: http::Request,
     /// Wait this long before sending (0 for the first request and for next pages).
     pub delay_ms: u64,
+    /// Credentials the host adds (`Bearer` on a direct element); `None`: the request is
+    /// complete as it is (a hub's `Authorization` is in `http.headers`).
+    pub auth: Option<HostAuth>,
+    /// Refresh the access token before sending this request (a direct element's answer to a
+    /// 401: the same request again, once, with a new token).
+    pub refresh_token: bool,
 }
 
 /// Everything a cycle needs; `detect` carries `now`, `lookback_ms`, `start_from`,
@@ -48,7 +40,10 @@ pub struct CycleOptions {
     pub detect: detect::Options,
     /// e.g. `https://api.cloud-elements.com/elements/api-v2`; the resource url is appended.
     pub base_url: String,
-    /// Sent as `Authorization` on every request; `None` for a hub that needs none (tests, the simulator).
+    /// Which API is polled: a hub (the default) or the provider's own (`direct`).
+    pub api: Api,
+    /// A hub's `Authorization` on every request; `None` for a hub that needs none (tests, the
+    /// simulator) and for a direct element (the host adds its bearer token).
     pub auth: Option<Auth>,
     /// Seeds the backoff jitter.
     pub seed: u64,
@@ -61,13 +56,14 @@ pub struct CycleOptions {
 }
 
 impl CycleOptions {
-    /// The defaults: no auth, seed 0, 5 retries, backoff from 1 s doubling to 60 s.
+    /// The defaults: a hub, no auth, seed 0, 5 retries, backoff from 1 s doubling to 60 s.
     pub fn new(spec: Spec, state: Option<State>, detect: detect::Options, base_url: impl Into<String>) -> Self {
         CycleOptions {
             spec,
             state,
             detect,
             base_url: base_url.into(),
+            api: Api::Hub,
             auth: None,
             seed: 0,
             max_retries: 5,
@@ -136,8 +132,10 @@ enum Phase {
 /// }
 /// ```
 ///
-/// Responses: 2xx pages are read and `elements-next-page-token` followed; 401/403 fail with
-/// `cycle.auth`; 429, 5xx and status 0 (a transport failure) are retried ([`RetryReason::of`])
+/// Responses: 2xx pages are read and the element's paging followed (a hub's
+/// `elements-next-page-token`; Keap's `next` link until an empty or short page,
+/// [`crate::element`]); 401/403 fail with `cycle.auth`, except a direct element's 401, which
+/// is sent again once with [`Request::refresh_token`] (the host refreshes its bearer token); 429, 5xx and status 0 (a transport failure) are retried ([`RetryReason::of`])
 /// after the delay [`Backoff`] decides (`Retry-After`, the Keap throttle/quota expiry headers,
 /// or exponential backoff with seeded jitter), up to `max_retries` (`cycle.retries-exhausted`);
 /// [`retry`](PollCycle::retry) says which request is a retry and why; other statuses fail with `cycle.http`; a body that is not
@@ -145,12 +143,13 @@ enum Phase {
 #[derive(Debug)]
 pub struct PollCycle {
     detector: Detector,
-    url: String,
-    first_url: String,
-    headers: Vec<(String, String)>,
-    page_size: u32,
-    token: Option<String>,
+    element: Element,
     phase: Phase,
+    /// The next request is to be sent with a refreshed token.
+    refresh_next: bool,
+    /// A request was sent with a token refreshed for it and no page has been read since: a
+    /// 401 now is final.
+    refreshed: bool,
     backoff: Backoff,
     pages: usize,
     /// Pages read in the current pass.
@@ -165,26 +164,26 @@ pub struct PollCycle {
 /// started is followed by another, up to this many (see `Detector::begin_pass`).
 pub const MAX_PASSES: usize = 4;
 
-/// How many pages one cycle follows before it assumes the hub's tokens loop.
+/// How many pages one cycle follows before it assumes the provider's paging loops.
 const MAX_PAGES: usize = 100_000;
 
 impl PollCycle {
     /// Starts a cycle: reads the state, renders the first url. Fails on a resource detection cannot read (its url, dates or state).
     pub fn new(opts: CycleOptions) -> Result<PollCycle, Error> {
-        let detector = Detector::new(&opts.spec, opts.state.as_ref(), &opts.detect)?;
-        let rendered = render_poll_url(&opts.spec, detector.floor())?;
-        let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
-        if let Some(a) = &opts.auth {
-            headers.push(("Authorization".to_owned(), a.header()));
+        let mut detect = opts.detect;
+        if detect.records_field.as_deref().is_none_or(str::is_empty) {
+            // Where the element puts the records when the host does not say (Keap's envelope key).
+            detect.records_field = Element::records_field(opts.api, &opts.spec);
         }
+        let detector = Detector::new(&opts.spec, opts.state.as_ref(), &detect)?;
+        let rendered = render_poll_url(&opts.spec, detector.floor())?;
+        let element = Element::new(opts.api, join_url(&opts.base_url, &rendered), opts.spec.page_size, opts.auth.as_ref());
         Ok(PollCycle {
             detector,
-            url: join_url(&opts.base_url, &rendered),
-            first_url: join_url(&opts.base_url, &rendered),
-            headers,
-            page_size: opts.spec.page_size,
-            token: None,
+            element,
             phase: Phase::Ready(None),
+            refresh_next: false,
+            refreshed: false,
             backoff: Backoff::new(opts.seed, opts.max_retries, opts.base_backoff_ms, opts.max_backoff_ms),
             pages: 0,
             pass_pages: 0,
@@ -199,14 +198,11 @@ impl PollCycle {
     pub fn next_request(&mut self) -> Option<Request> {
         match &self.phase {
             Phase::Ready(retry) => {
-                let mut url = format!("{}{}pageSize={}", self.url, if self.url.contains('?') { '&' } else { '?' }, self.page_size);
-                if let Some(t) = &self.token {
-                    url.push_str("&nextPage=");
-                    url.push_str(&http::encode_component(t));
-                }
                 let retry = *retry;
                 let delay_ms = retry.map_or(0, |r| r.delay_ms);
-                let req = Request { http: http::Request { method: "GET".into(), url, headers: self.headers.clone(), body: None }, delay_ms };
+                let refresh_token = std::mem::take(&mut self.refresh_next);
+                self.refreshed |= refresh_token;
+                let req = Request { http: self.element.request(), delay_ms, auth: self.element.host_auth(), refresh_token };
                 self.requests += 1;
                 self.phase = Phase::Waiting(req.clone(), retry);
                 Some(req)
@@ -242,12 +238,18 @@ impl PollCycle {
         self.phase = match resp.status {
             200..=299 => {
                 self.backoff.reset();
+                self.refreshed = false;
                 self.page(resp)
             }
-            401 | 403 => Phase::Failed(
-                Error::new("cycle.auth", format!("the hub refused the credentials (HTTP {})", resp.status))
-                    .with_hint("check the user and organization secrets and the element instance token"),
-            ),
+            401 | 403 => match self.element.refused(resp.status, self.refreshed) {
+                Refusal::RefreshToken => {
+                    self.retries += 1;
+                    self.refresh_next = true;
+                    let retry = Retry { attempt: 1, reason: RetryReason::Auth, status: resp.status, delay_ms: 0, source: DelaySource::Refresh };
+                    Phase::Ready(Some(retry))
+                }
+                Refusal::Fail(e) => Phase::Failed(e),
+            },
             s => match RetryReason::of(s) {
                 None => Phase::Failed(Error::new("cycle.http", format!("the hub answered HTTP {s}"))),
                 Some(reason) => match self.backoff.retry(reason, s, resp.headers, date) {
@@ -262,21 +264,34 @@ impl PollCycle {
     }
 
     fn page(&mut self, resp: Response<'_>) -> Phase {
-        let token = header(resp.headers, "elements-next-page-token").map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        let link = self.element.link(&resp);
         if self.pass_pages == 0 {
-            self.detector.begin_pass(token.is_some(), self.last_date);
+            self.detector.begin_pass(link.is_some(), self.last_date);
         }
+        let before = self.detector.stats().records;
         if let Err(e) = self.detector.feed(resp.body) {
             return Phase::Failed(e);
         }
+        let records = self.detector.stats().records - before;
         self.pages += 1;
         self.pass_pages += 1;
-        match token {
-            None if self.detector.pass_changed() => {
-                if self.passes < MAX_PASSES {
+        match self.element.advance(link, records) {
+            Err(e) => Phase::Failed(e),
+            Ok(true) if self.pages >= MAX_PAGES => {
+                Phase::Failed(Error::new("cycle.paging-loop", format!("the listing went on past {MAX_PAGES} pages")))
+            }
+            Ok(true) => Phase::Ready(None),
+            Ok(false) => {
+                if self.pass_pages == 1 {
+                    // One page read whole: nothing could slide past the reader (Keap links a
+                    // next page even from the last one, so the pass began as a multi-page one).
+                    self.detector.single_page_pass();
+                }
+                if !self.detector.pass_changed() {
+                    Phase::Done
+                } else if self.passes < MAX_PASSES {
                     // Rows may have slid past the pages read: read the window again.
-                    self.url = self.first_url.clone();
-                    self.token = None;
+                    self.element.restart();
                     self.pass_pages = 0;
                     self.passes += 1;
                     Phase::Ready(None)
@@ -284,14 +299,6 @@ impl PollCycle {
                     self.detector.mark_unstable();
                     Phase::Done
                 }
-            }
-            None => Phase::Done,
-            Some(t) if self.token.as_deref() == Some(t.as_str()) || self.pages >= MAX_PAGES => {
-                Phase::Failed(Error::new("cycle.paging-loop", format!("the hub returned the next-page token {t:?} again")))
-            }
-            Some(t) => {
-                self.token = Some(t);
-                Phase::Ready(None)
             }
         }
     }
@@ -342,6 +349,8 @@ pub enum RetryReason {
     Throttled,
     /// 5xx: the provider failed.
     Server,
+    /// 401 on a direct element: sent again once, with a refreshed access token.
+    Auth,
 }
 
 impl RetryReason {
@@ -366,6 +375,8 @@ pub enum DelaySource {
     Keap,
     /// Exponential backoff with seeded jitter.
     Backoff,
+    /// No wait but the host's token refresh (a [`RetryReason::Auth`] retry).
+    Refresh,
 }
 
 /// One retry of a request: the how-manieth in a row, why, and after how long.

@@ -15,6 +15,7 @@ pub mod datefmt;
 pub mod delivery;
 pub mod detect;
 pub mod diag;
+pub mod element;
 pub mod http;
 pub mod notify;
 pub mod template;

@@ -307,6 +307,8 @@ pub fn detect_changes(resource: &str, state_json: &str, options_json: &str, body
 struct CycleOptions {
     detect: DetectOptions,
     base_url: String,
+    /// `"hub"` (default) or `"direct"`: `api.js` reads it from the instance (`pollerApi`).
+    api: Option<String>,
     auth: Option<Auth>,
     seed: f64,
     max_retries: Option<u32>,
@@ -335,6 +337,10 @@ impl WasmPollCycle {
     pub fn new(resource: &str, state_json: &str, options_json: &str) -> Result<WasmPollCycle, JsValue> {
         let o: CycleOptions = options(options_json)?;
         let mut c = cycle::CycleOptions::new(spec(resource)?, state(state_json)?, o.detect.core(), o.base_url);
+        if let Some(a) = &o.api {
+            c.api =
+                config::Api::parse(a).ok_or_else(|| err(Error::new("options.invalid", format!("api must be \"hub\" or \"direct\", not {a:?}"))))?;
+        }
         c.auth = o.auth.map(|a| cycle::Auth { user: a.user, organization: a.organization, element: a.element });
         c.seed = o.seed as u64;
         c.max_retries = o.max_retries.unwrap_or(c.max_retries);
@@ -343,8 +349,10 @@ impl WasmPollCycle {
         Ok(WasmPollCycle { inner: Some(cycle::PollCycle::new(c).map_err(err)?) })
     }
 
-    /// `{method, url, headers, delayMs, retry?}`, or `null` when the cycle is over. `retry`
-    /// (`{attempt, reason, status, delayFrom}`) when the request is sent again, and why.
+    /// `{method, url, headers, delayMs, retry?, auth?, refreshToken?}`, or `null` when the cycle
+    /// is over. `retry` (`{attempt, reason, status, delayFrom}`) when the request is sent again,
+    /// and why; `auth: "bearer"` when the host adds `Authorization: Bearer <token>` (a direct
+    /// element); `refreshToken: true` when it must refresh that token first (after a 401).
     #[wasm_bindgen(js_name = nextRequest)]
     pub fn next_request(&mut self) -> Result<JsValue, JsValue> {
         let Some(c) = self.inner.as_mut() else { return Ok(JsValue::NULL) };
@@ -366,10 +374,15 @@ impl WasmPollCycle {
             delay_ms: u64,
             #[serde(skip_serializing_if = "Option::is_none")]
             retry: Option<Retry>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            auth: Option<cycle::HostAuth>,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            refresh_token: bool,
         }
         let retry = c.retry().map(|r| Retry { attempt: r.attempt, reason: r.reason, status: r.status, delay_from: r.source });
         let headers = req.http.headers.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-        to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms, retry })
+        let (auth, refresh_token) = (req.auth, req.refresh_token);
+        to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms, retry, auth, refresh_token })
     }
 
     /// `headers` is a JSON object of header names to values. `status` is any JS number: the
@@ -653,6 +666,13 @@ pub fn pollers(input: &str) -> Result<JsValue, JsValue> {
     to_js(&config::poller_entries(&body_map(input)?).map_err(err)?)
 }
 
+/// Which API a body polls, `"hub"` or `"direct"` (`config::poller_api`); an unknown value is
+/// the `config.poller-api` error validation reports.
+#[wasm_bindgen(js_name = pollerApi)]
+pub fn poller_api(input: &str) -> Result<String, JsValue> {
+    Ok(config::poller_api(&body_map(input)?).map_err(err)?.name().to_owned())
+}
+
 /// The milliseconds between polls a body asks for (`config::refresh_interval_ms`).
 #[wasm_bindgen(js_name = refreshIntervalMs)]
 pub fn refresh_interval_ms(input: &str) -> Result<f64, JsValue> {
@@ -685,6 +705,12 @@ fn body_map(input: &str) -> Result<serde_json::Map<String, serde_json::Value>, J
 #[wasm_bindgen]
 pub fn presets(element: &str) -> Result<JsValue, JsValue> {
     config::presets::all(element).map_or(Ok(JsValue::UNDEFINED), |v| to_js(&v))
+}
+
+/// The ready resource pollers of an element polled through its own API (`direct`), or `undefined`.
+#[wasm_bindgen(js_name = directPresets)]
+pub fn direct_presets(element: &str) -> Result<JsValue, JsValue> {
+    config::presets::all_for(element, config::Api::Direct).map_or(Ok(JsValue::UNDEFINED), |v| to_js(&v))
 }
 
 /// The element keys that have presets.

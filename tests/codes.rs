@@ -22,6 +22,7 @@ const NOT_CODES: &[&str] = &[
     "event.notification.callback.url",
     "event.poller.configuration",
     "event.poller.urls",
+    "event.poller.api",
     "event.objects",
     "event.notification.signature.key",
     "event.notification.callback.headers",

@@ -31,6 +31,7 @@ fn canonical() -> Value {
             "event.vendor.type": "polling",
             "event.notification.callback.url": "https://app.example.com/events",
             "event.poller.refresh_interval": 15,
+            "event.poller.api": "hub",
             "x-custom": {"z": [1, {"deep": "kept"}], "a": null},
             "event.poller.configuration": {"appointments": appointments()},
             "event.raw.enabled": false
@@ -220,6 +221,76 @@ fn every_preset_validates_clean() {
         assert_eq!(fields(r), ("modification_date".into(), "creation_date".into()));
     }
     assert_eq!(fields("transactions"), ("transaction_date".into(), "transaction_date".into()));
+    // Each reads a hub page: with one field for both dates (transactions) too, which the
+    // scanner once read into one slot only, leaving every transaction without a date.
+    for (name, p) in all.as_object().unwrap() {
+        let d = &p["datesConfiguration"];
+        let mut record = json!({"id": 7});
+        record[d["updatedDateField"].as_str().unwrap()] = json!("2024-11-07T20:35:13.000Z");
+        record[d["createdDateField"].as_str().unwrap()] = json!("2024-11-07T20:35:13.000Z");
+        let spec = detect::Spec::from_poller(&ResourcePoller::from_value(name, p).unwrap()).unwrap();
+        let opts = detect::Options { start_from: "beginning".into(), now: 1_800_000_000_000, ..detect::Options::default() };
+        let out = detect::detect(&spec, None, json!([record]).to_string().as_bytes(), &opts).unwrap();
+        assert_eq!((out.events.len(), out.stats.invalid), (1, 0), "{name}: {:?}", out.diagnostics);
+        assert_eq!(out.events.types()[0], detect::EventType::Created, "{name}");
+    }
+}
+
+#[test]
+fn every_direct_preset_validates_clean_and_reads_a_keap_page() {
+    let all = presets::infusionsoftrest_direct();
+    let names: Vec<_> = all.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(names, presets::INFUSIONSOFTREST_DIRECT_RESOURCES);
+    for (name, p) in all.as_object().unwrap() {
+        let body = with(canonical(), |v| {
+            conf(v)["event.poller.api"] = json!("direct");
+            conf(v)["event.poller.configuration"] = json!({ name.clone(): p.clone() });
+        });
+        assert_eq!(config::validate(&text(&body)), vec![], "{name}");
+        let poller = ResourcePoller::from_value(name, p).unwrap();
+        let url = p["url"].as_str().unwrap();
+        assert!(url.starts_with(&format!("/v1/{name}")), "{name}: {url}");
+        // Keap filters by date where it can: every resource but the two it lists whole.
+        assert_eq!(url.contains("since=${gmtDate:"), !["opportunities", "notes"].contains(&name.as_str()), "{name}: {url}");
+        // A page as Keap writes it: the records under the envelope key, `+0000` dates.
+        let d = &p["datesConfiguration"];
+        let (u, c) = (d["updatedDateField"].as_str().unwrap(), d["createdDateField"].as_str().unwrap());
+        let mut record = json!({"id": 7});
+        record[u] = json!("2024-11-07T20:35:13.000+0000");
+        record[c] = json!("2024-11-07T20:35:13.000+0000");
+        let page = json!({name.clone(): [record], "count": 1,
+            "next": format!("https://api.infusionsoft.com/crm/rest/v1/{name}/?limit=1000&offset=1000")});
+        let spec = detect::Spec::from_poller(&poller).unwrap();
+        let opts = detect::Options {
+            start_from: "beginning".into(),
+            now: 1_800_000_000_000,
+            records_field: elements_poller::element::Element::records_field(config::Api::Direct, &spec),
+            ..detect::Options::default()
+        };
+        let out = detect::detect(&spec, None, page.to_string().as_bytes(), &opts).unwrap();
+        assert_eq!((out.events.len(), out.stats.invalid), (1, 0), "{name}: {:?}", out.diagnostics);
+        assert_eq!(out.events.instant(0), 1_731_011_713_000, "{name}");
+    }
+    assert_eq!(presets::all_for("infusionsoftrest", config::Api::Direct), Some(all));
+    assert_eq!(presets::all_for("hubspotcrm", config::Api::Direct), None);
+}
+
+#[test]
+fn the_builder_takes_the_direct_presets_with_api_direct() {
+    let spec = json!({"element": "infusionsoftrest", "name": "x", "code": "c", "callbackUrl": "https://a.example/e", "api": "direct",
+        "oauth": {"key": "k", "secret": "s", "callbackUrl": "https://a.example/o"}, "resources": ["contacts", "notes"]});
+    let body = config::build_instance(&spec).unwrap();
+    assert_eq!(body["configuration"]["event.poller.api"], "direct");
+    assert_eq!(config::validate(&text(&body)), vec![]);
+    assert_eq!(config::normalize(&text(&body)).unwrap(), body, "kept on a round trip");
+    assert_eq!(body["configuration"]["event.poller.configuration"]["notes"], presets::infusionsoftrest_direct()["notes"]);
+    let e = config::build_instance(&with(spec.clone(), |s| s["resources"] = json!(["files"]))).unwrap_err();
+    assert_eq!(e.code, "build.unknown-preset");
+    assert!(e.message.contains("notes"), "names the direct presets: {}", e.message);
+    let e = config::build_instance(&with(spec.clone(), |s| s["api"] = json!("keap"))).unwrap_err();
+    assert_eq!((e.code, e.path.as_deref()), ("build.type", Some("api")));
+    let e = config::build_instance(&with(spec, |s| s["element"] = json!("hubspotcrm"))).unwrap_err();
+    assert_eq!(e.code, "build.unknown-preset", "no direct presets for another element");
 }
 
 #[test]

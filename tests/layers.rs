@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["template"],
     &["config"],
     &["detect"],
+    &["element"],
     &["cycle"],
     &["notify"],
     &["delivery"],

@@ -1,4 +1,5 @@
-//! The simulation proof of DESIGN section 6: thousands of seeds against a simulated hub.
+//! The simulation proof of DESIGN section 6: thousands of seeds against a simulated hub, and
+//! against Keap REST v1 polled directly (`Config::keap_from_seed`).
 //! `cargo test --test sim` runs 10,000 seeds; `cargo test --release --test sim -- --ignored`
 //! runs the 1,000,000-seed soak.
 
@@ -8,10 +9,14 @@ mod sim;
 use sim::{Config, Naive, Ours, Tally, run};
 
 fn sweep(seeds: std::ops::Range<u64>, poller: &dyn sim::Poller) -> (Tally, Vec<u64>) {
+    sweep_with(seeds, poller, Config::from_seed)
+}
+
+fn sweep_with(seeds: std::ops::Range<u64>, poller: &dyn sim::Poller, config: fn(u64) -> Config) -> (Tally, Vec<u64>) {
     let mut total = Tally::default();
     let mut bad = Vec::new();
     for seed in seeds {
-        let cfg = Config::from_seed(seed);
+        let cfg = config(seed);
         let (out, provider) = run(&cfg, poller);
         let t = out.check(&provider);
         if !t.clean() {
@@ -52,6 +57,49 @@ fn exactly_once_seeds_7500_10000() {
     assert_exactly_once(7500..10_000);
 }
 
+/// Keap REST v1 polled directly: offset paging by `next` links (on the last page too), the
+/// dropped `optional_properties` put back, expiring tokens refreshed once, Keap's 429s.
+fn assert_exactly_once_on_keap(range: std::ops::Range<u64>) {
+    let (t, bad) = sweep_with(range.clone(), &Ours, Config::keap_from_seed);
+    assert!(
+        bad.is_empty(),
+        "keap seeds {:?} broke the contract (first: {:?}); tally {t:?}",
+        &bad[..bad.len().min(20)],
+        bad.first().map(|&s| Config::keap_from_seed(s))
+    );
+    assert!(t.observable > 0 && t.delivered >= t.observable);
+    println!("keap seeds {range:?}: {t:?}");
+}
+
+#[test]
+fn exactly_once_on_keap_seeds_0_1500() {
+    assert_exactly_once_on_keap(0..1500);
+}
+#[test]
+fn exactly_once_on_keap_seeds_1500_3000() {
+    assert_exactly_once_on_keap(1500..3000);
+}
+
+/// The Keap runs exercise what they are for: multi-page listings ended by a short or empty
+/// page under a `next` link, and tokens refreshed mid-cycle.
+#[test]
+fn keap_runs_page_and_refresh_tokens() {
+    let (mut pages, mut multi, mut unauthorized, mut refreshed) = (0, 0, 0, 0);
+    for seed in 0..300 {
+        let cfg = Config::keap_from_seed(seed);
+        let (out, provider) = run(&cfg, &Ours);
+        assert!(out.check(&provider).clean(), "seed {seed}");
+        pages += provider.requests;
+        multi += usize::from(out.requests > out.cycles * 2);
+        unauthorized += provider.unauthorized;
+        refreshed += provider.refreshed;
+    }
+    assert!(pages > 0 && multi > 0, "multi-page listings: {multi}");
+    // A 401 is answered by one refresh unless the process died first (the next cycle then
+    // meets the expired token again): never more refreshes than 401s, and no refresh loop.
+    assert!(refreshed > 0 && refreshed <= unauthorized, "{unauthorized} 401s, {refreshed} refreshes");
+}
+
 #[test]
 fn ours_against_the_platform_rule() {
     let seeds = 0..2000;
@@ -84,7 +132,18 @@ fn soak_one_million_seeds() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     // Contiguous shares, the last one ending at exactly 2,000,000 whatever the thread count.
     let bound = move |i: u64| 1_000_000 + 1_000_000 * i / threads;
-    let handles: Vec<_> = (0..threads).map(|i| std::thread::spawn(move || sweep(bound(i)..bound(i + 1), &Ours))).collect();
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let (mut t, mut b) = sweep(bound(i)..bound(i + 1), &Ours);
+                // And a tenth as many seeds against Keap polled directly.
+                let (kt, kb) = sweep_with(bound(i) / 10..bound(i + 1) / 10, &Ours, Config::keap_from_seed);
+                t.add(&kt);
+                b.extend(kb);
+                (t, b)
+            })
+        })
+        .collect();
     let mut total = Tally::default();
     let mut bad = Vec::new();
     for h in handles {

@@ -179,6 +179,23 @@ export const presets = lazyObject(
   { freeze: true },
 );
 
+/**
+ * Ready resource pollers per element polled through its own API (`event.poller.api: "direct"`):
+ * `directPresets.infusionsoftrest.contacts` is Keap REST v1's `/v1/contacts` itself. Apart from
+ * `presets` (the hub's), whose shape stays `{resource: poller}`.
+ */
+export const directPresets = lazyObject(
+  () =>
+    Object.fromEntries(
+      bindings()
+        .presetElements()
+        .map((e) => [e, bindings().directPresets(e)])
+        .filter(([, p]) => p !== undefined)
+        .map(([e, p]) => [e, Object.freeze(p)]),
+    ),
+  { freeze: true },
+);
+
 /** A JSON Schema (2020-12) of the `POST /instances` body, for editors. */
 export const configSchema = lazyObject(() => bindings().configSchema());
 
@@ -425,6 +442,16 @@ export function pollers(instance) {
   return core(() => bindings().pollers(jsonText(instance, "the body")));
 }
 
+/**
+ * Which API an instance body polls: `"hub"` (a Cloud Elements hub, the default) or `"direct"`
+ * (`event.poller.api`: Keap REST v1 itself for infusionsoftrest). An unknown value throws the
+ * `config.poller-api` error validation reports.
+ * @returns {"hub" | "direct"}
+ */
+export function pollerApi(instance) {
+  return /** @type {"hub" | "direct"} */ (core(() => bindings().pollerApi(jsonText(instance, "the body"))));
+}
+
 /** The milliseconds between polls: `event.poller.refresh_interval` minutes when a whole number ≥ 1, else 15. */
 export function refreshIntervalMs(instance) {
   return core(() => bindings().refreshIntervalMs(jsonText(instance, "the body")));
@@ -476,6 +503,7 @@ export class PollCycle {
       state = null,
       baseUrl,
       auth,
+      api,
       seed = 0,
       retry = {},
       ...rest
@@ -489,6 +517,8 @@ export class PollCycle {
     const opts = {
       detect: detectOptions({ ...identity, ...rest }),
       baseUrl,
+      // The instance says which API it polls unless the caller does (a bare resource has no instance).
+      api: api ?? (instance === undefined ? undefined : pollerApi(instance)),
       auth,
       seed,
       maxRetries: retry.maxRetries,

@@ -51,6 +51,8 @@ export type ErrorCode =
   | "poller.url.epoch-unit"
   /** a `{gmtDate:...}` variable without its `$` */
   | "poller.url.missing-dollar"
+  /** a hub path polled directly, or a Keap REST v1 path through a hub (event.poller.api) */
+  | "poller.url.api"
   /** a resource url that is not a path relative to the element */
   | "poller.url.not-relative"
   /** a url template beyond 16 KB */
@@ -77,6 +79,10 @@ export type ErrorCode =
   | "config.not-object"
   /** a value is still a placeholder */
   | "config.placeholder"
+  /** event.poller.api is neither `hub` nor `direct` */
+  | "config.poller-api"
+  /** event.poller.api `direct` for an element whose own API the poller cannot talk to (only infusionsoftrest) */
+  | "config.poller-api.element"
   /** event.poller.refresh_interval is not a positive number of minutes */
   | "config.refresh-interval"
   /** a required key is missing */
@@ -175,6 +181,8 @@ export type ErrorCode =
   | "cycle.finished"
   /** the provider answered with a status the cycle does not retry */
   | "cycle.http"
+  /** a direct provider's next-page link points at another origin than the first page's (the token is not sent there) */
+  | "cycle.next-link"
   /** the provider's paging returned to a page already read */
   | "cycle.paging-loop"
   /** retries of a 429/5xx/transport failure ran out */

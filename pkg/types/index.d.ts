@@ -220,6 +220,8 @@ export interface InstanceSpec {
   callbackUrl?: string;
   events?: boolean;
   refreshInterval?: number;
+  /** `event.poller.api`: `"direct"` polls the provider's own API and takes `directPresets` for the resources. */
+  api?: PollerApi;
   signatureKey?: string;
   tags?: string[];
   /** `"all"`, preset names, or name -> `true` | preset name | `{preset, ...overrides}` | a full poller. */
@@ -282,6 +284,12 @@ export function secretPaths(body: InstanceBody | string): string[];
 
 /** Ready resource pollers per element key. */
 export const presets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
+/**
+ * Ready resource pollers per element polled through its own API (`event.poller.api: "direct"`):
+ * Keap REST v1's list endpoints (`/v1/contacts?since=...`), `+0000` dates, pages of 1000.
+ * Opportunities and notes have no date filter in Keap: every poll lists them in full.
+ */
+export const directPresets: Readonly<{ infusionsoftrest: Readonly<Record<"appointments" | "contacts" | "notes" | "opportunities" | "orders" | "tasks" | "transactions", ResourcePoller>>; [element: string]: Readonly<Record<string, ResourcePoller>> }>;
 
 /** A JSON Schema (2020-12) of the body. */
 export const configSchema: Record<string, unknown>;
@@ -315,7 +323,13 @@ export interface PollCycleOptions extends DetectOptions {
   state?: DetectionState | string | null;
   /** e.g. `https://api.cloud-elements.com/elements/api-v2`. */
   baseUrl: string;
+  /** A hub's credentials; none for `api: "direct"` (the host adds its bearer token: `CycleRequest.auth`). */
   auth?: HubAuth;
+  /**
+   * Which API is polled: `"hub"` (default) or `"direct"` (Keap REST v1: baseUrl
+   * `https://api.infusionsoft.com/crm/rest`). Default: the instance's `event.poller.api` (`pollerApi`).
+   */
+  api?: PollerApi;
   /** Seeds the backoff jitter. */
   seed?: number;
   retry?: RetryOptions;
@@ -329,10 +343,26 @@ export interface CycleRequest {
   delayMs: number;
   /** Present when the request is sent again: the core's reason (hosts keep no status list). */
   retry?: RetryInfo;
+  /** `"bearer"` on a direct cycle: the host adds `Authorization: Bearer <access token>` (absent on a hub). */
+  auth?: "bearer";
+  /**
+   * True when the host must refresh the access token before sending this request: the core's
+   * answer to a 401 (once; a second 401 in a row fails the cycle with `cycle.auth`).
+   */
+  refreshToken?: true;
 }
 
-/** Why a poll request is retried: `transport` (status 0: no answer), `throttled` (429), `server` (5xx). */
-export type RetryReason = "transport" | "throttled" | "server";
+/** Which API an instance polls (`event.poller.api`). */
+export type PollerApi = "hub" | "direct";
+
+/** Which API an instance body polls: `event.poller.api`, `"hub"` when absent; an unknown value throws `config.poller-api`. */
+export function pollerApi(instance: InstanceBody | string): PollerApi;
+
+/**
+ * Why a poll request is retried: `transport` (status 0: no answer), `throttled` (429), `server`
+ * (5xx), `auth` (401 on a direct cycle: sent again once with a refreshed token).
+ */
+export type RetryReason = "transport" | "throttled" | "server" | "auth";
 
 export interface RetryInfo {
   /** 1 for the first retry of a request. */
@@ -340,8 +370,11 @@ export interface RetryInfo {
   reason: RetryReason;
   /** The status that asked for it (0: a transport failure). */
   status: number;
-  /** Where the delay came from: the response's `Retry-After`, Keap's throttle/quota headers, or seeded backoff. */
-  delayFrom: "retry-after" | "keap" | "backoff";
+  /**
+   * Where the delay came from: the response's `Retry-After`, Keap's throttle/quota headers,
+   * seeded backoff, or `refresh` (no wait but the token refresh of an `auth` retry).
+   */
+  delayFrom: "retry-after" | "keap" | "backoff" | "refresh";
 }
 
 /** One poll cycle of one resource, sans-IO: the host sends the requests and feeds back the responses. */

@@ -10,6 +10,7 @@
 //!   "callbackUrl": "https://myapp.example.com/events",   // where events go
 //!   "events": true,                             // default: true when callbackUrl or resources are given
 //!   "refreshInterval": 15,                      // minutes; default 15 when events are on
+//!   "api": "direct",                            // event.poller.api; "direct" takes the direct presets
 //!   "signatureKey": "...",                      // event.notification.signature.key
 //!   "tags": ["docs"],
 //!   "resources": {                              // or "all", or ["contacts", "tasks"]: those presets
@@ -32,8 +33,8 @@ use super::validate::validate_value;
 use crate::diag::{Error, Severity};
 use serde_json::{Map, Value};
 
-const SPEC_KEYS: [&str; 11] =
-    ["element", "name", "code", "oauth", "callbackUrl", "events", "refreshInterval", "signatureKey", "tags", "resources", "configuration"];
+const SPEC_KEYS: [&str; 12] =
+    ["element", "name", "code", "oauth", "callbackUrl", "events", "refreshInterval", "api", "signatureKey", "tags", "resources", "configuration"];
 /// Minutes between polls when events are on and the spec names none.
 pub const DEFAULT_REFRESH_MINUTES: i64 = 15;
 
@@ -85,13 +86,20 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
     }
 
     let callback = string("callbackUrl")?;
+    let api = match string("api")? {
+        None => Api::Hub,
+        Some(a) => Api::parse(&a).ok_or_else(|| err("build.type", root.key("api"), format!("\"api\" is \"hub\" or \"direct\", not {a:?}")))?,
+    };
+    if api == Api::Direct {
+        conf.insert(POLLER_API.to_owned(), Value::String(api.name().to_owned()));
+    }
     let resources = match s.get("resources") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(r)) => r.clone(),
         // `"all"`: every preset of the element; `["contacts", "tasks"]`: those presets.
         Some(Value::String(a)) if a == "all" => {
-            let all =
-                presets::all(&element).ok_or_else(|| err("build.unknown-preset", root.key("resources"), format!("{element:?} has no presets")))?;
+            let all = presets::all_for(&element, api)
+                .ok_or_else(|| err("build.unknown-preset", root.key("resources"), format!("{element:?} has no presets")))?;
             all.as_object().map(|m| m.keys().map(|k| (k.clone(), Value::Bool(true))).collect()).unwrap_or_default()
         }
         Some(Value::Array(names)) => {
@@ -136,7 +144,7 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
     if !resources.is_empty() {
         let mut pollers = Map::new();
         for (res, v) in &resources {
-            pollers.insert(res.clone(), resource_poller(&element, res, v, &root.key("resources").key(res))?);
+            pollers.insert(res.clone(), resource_poller(&element, api, res, v, &root.key("resources").key(res))?);
         }
         conf.insert(POLLER_CONFIGURATION.to_owned(), Value::Object(pollers));
     }
@@ -172,10 +180,11 @@ pub fn build_instance(spec: &Value) -> Result<Value, Error> {
     Ok(body)
 }
 
-fn resource_poller(element: &str, res: &str, v: &Value, path: &JsonPath) -> Result<Value, Error> {
+fn resource_poller(element: &str, api: Api, res: &str, v: &Value, path: &JsonPath) -> Result<Value, Error> {
     let preset = |name: &str| {
-        presets::preset(element, name).ok_or_else(|| {
-            let known = if element == "infusionsoftrest" { presets::INFUSIONSOFTREST_RESOURCES.join(", ") } else { "none".to_owned() };
+        presets::preset_for(element, api, name).ok_or_else(|| {
+            let names = presets::resources(element, api);
+            let known = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
             err("build.unknown-preset", path.clone(), format!("no preset {name:?} for {element:?} (presets: {known})"))
         })
     };

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::build::DEFAULT_REFRESH_MINUTES;
-use super::model::{POLLER_CONFIGURATION, REFRESH_INTERVAL, poller_configuration, read_int};
+use super::model::{Api, POLLER_API, POLLER_CONFIGURATION, REFRESH_INTERVAL, poller_configuration, read_int};
 use crate::diag::Error;
 
 /// The resource pollers of a body as hosts hand them to a cycle: each entry of
@@ -46,6 +46,26 @@ pub fn refresh_interval_ms(body: &Map<String, Value>) -> u64 {
     // At most a year: a larger number is no schedule a timer can keep.
     let minutes = minutes.filter(|&m| m >= 1).unwrap_or(DEFAULT_REFRESH_MINUTES).min(525_600);
     minutes as u64 * 60_000
+}
+
+/// Which API an instance polls: `event.poller.api`, `hub` when it is absent or null. The one
+/// reader of the key: validation reports its refusal at the key's path, and a cycle never
+/// guesses (polling a hub with a Keap token, or Keap with hub secrets, fails in a worse way).
+pub fn poller_api(body: &Map<String, Value>) -> Result<Api, Error> {
+    let path = format!("configuration[\"{POLLER_API}\"]");
+    match body.get("configuration").and_then(Value::as_object).and_then(|c| c.get(POLLER_API)) {
+        None | Some(Value::Null) => Ok(Api::Hub),
+        Some(Value::String(s)) => Api::parse(s).ok_or_else(|| {
+            let hint = match crate::diag::closest(s.trim(), &Api::NAMES) {
+                Some(c) => format!("did you mean {c:?}?"),
+                None => "\"hub\" polls a Cloud Elements hub; \"direct\" polls Keap REST v1 itself (element infusionsoftrest)".to_owned(),
+            };
+            Error::new("config.poller-api", format!("{POLLER_API:?} must be \"hub\" or \"direct\", not {s:?}")).at_path(path.clone()).with_hint(hint)
+        }),
+        Some(v) => Err(Error::new("config.poller-api", format!("{POLLER_API:?} must be the string \"hub\" or \"direct\", not {v}"))
+            .at_path(path)
+            .with_hint("e.g. \"event.poller.api\": \"direct\"")),
+    }
 }
 
 /// An instance's identity.
@@ -151,6 +171,24 @@ mod tests {
         assert_eq!(unnamed.instance_id.as_deref(), Some("instance~a6dab559bd239b7c"));
         let key_only = body(json!({"element": {"key": "hub"}}));
         assert_eq!(instance_identity(Some(&key_only), &Whereabouts::default()).instance_id.as_deref(), Some("hub"));
+    }
+
+    #[test]
+    fn the_poller_api_is_hub_unless_it_says_direct() {
+        let at = |v: Value| poller_api(&body(json!({"configuration": {POLLER_API: v}})));
+        assert_eq!(poller_api(&body(json!({}))).unwrap(), Api::Hub);
+        assert_eq!(at(json!(null)).unwrap(), Api::Hub);
+        assert_eq!(at(json!("hub")).unwrap(), Api::Hub);
+        assert_eq!(at(json!(" direct ")).unwrap(), Api::Direct);
+        assert_eq!(at(json!("Direct")).unwrap_err().hint.as_deref(), Some("did you mean \"direct\"?"));
+        let e = at(json!("drect")).unwrap_err();
+        assert_eq!(
+            (e.code, e.path.as_deref(), e.hint.as_deref()),
+            ("config.poller-api", Some("configuration[\"event.poller.api\"]"), Some("did you mean \"direct\"?"))
+        );
+        let e = at(json!(true)).unwrap_err();
+        assert_eq!(e.code, "config.poller-api");
+        assert!(e.hint.is_some());
     }
 
     #[test]

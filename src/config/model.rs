@@ -53,9 +53,12 @@ pub const RAW_ENABLED: &str = "event.raw.enabled";
 pub const INSTANCE_FINDER: &str = "event.notification.instance.finder";
 /// A platform subscription id; validated as a string, passed through.
 pub const SUBSCRIPTION_ID: &str = "event.notification.subscription.id";
+/// Which API the poller talks to: `hub` (a Cloud Elements hub, the default) or `direct` (the
+/// provider's own API; `infusionsoftrest` only: Keap REST v1).
+pub const POLLER_API: &str = "event.poller.api";
 
 /// Every `configuration` key this crate knows (used to suggest fixes for misspellings).
-pub const CONFIGURATION_KEYS: [&str; 17] = [
+pub const CONFIGURATION_KEYS: [&str; 18] = [
     OAUTH_API_KEY,
     OAUTH_API_SECRET,
     OAUTH_CALLBACK_URL,
@@ -73,6 +76,7 @@ pub const CONFIGURATION_KEYS: [&str; 17] = [
     RAW_ENABLED,
     INSTANCE_FINDER,
     SUBSCRIPTION_ID,
+    POLLER_API,
 ];
 /// Boolean `configuration` keys.
 pub const BOOLEAN_KEYS: [&str; 2] = [EVENTS_ENABLED, RAW_ENABLED];
@@ -89,6 +93,42 @@ pub const FILTER_BY_UPDATED_DATE_ALIAS: &str = "filterByUpdateDate";
 /// Keys of `datesConfiguration` (`createdCheckTolerance` is also accepted there).
 pub const DATES_KEYS: [&str; 6] =
     ["updatedDateField", "updatedDateFormat", "updatedDateTimezone", "createdDateField", "createdDateFormat", "createdDateTimezone"];
+
+/// The element key whose provider API a `direct` poller can talk to.
+pub const DIRECT_ELEMENT: &str = "infusionsoftrest";
+
+/// Which API an instance polls (`event.poller.api`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    /// A Cloud Elements hub: what every instance polled before `direct` existed.
+    #[default]
+    Hub,
+    /// The provider's own API (Keap REST v1 for `infusionsoftrest`), with an OAuth2 bearer token the host adds.
+    Direct,
+}
+
+impl Api {
+    /// The values `event.poller.api` takes.
+    pub const NAMES: [&'static str; 2] = ["hub", "direct"];
+
+    /// `hub` or `direct` (surrounding spaces ignored, as `event.vendor.type` is read).
+    pub fn parse(text: &str) -> Option<Api> {
+        match text.trim() {
+            "hub" => Some(Api::Hub),
+            "direct" => Some(Api::Direct),
+            _ => None,
+        }
+    }
+
+    /// The value as written in a configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Hub => "hub",
+            Api::Direct => "direct",
+        }
+    }
+}
 
 /// `true`/`false` or `"true"`/`"false"` (any case, surrounding spaces ignored).
 pub fn read_bool(v: &Value) -> Option<bool> {

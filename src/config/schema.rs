@@ -30,6 +30,8 @@ mod tests {
         keys.sort_unstable();
         want.sort_unstable();
         assert_eq!(keys, want);
+        assert_eq!(conf[POLLER_API]["enum"], serde_json::json!(Api::NAMES));
+        assert_eq!(conf[POLLER_API]["default"], Api::default().name());
         let poller = &s["$defs"]["poller"]["properties"];
         for k in POLLER_KEYS.iter().chain([&FILTER_BY_UPDATED_DATE_ALIAS]) {
             assert!(poller.get(*k).is_some(), "{k}");

@@ -226,6 +226,61 @@ impl V {
         self.provider_data(body, oauth);
         if let Some(conf) = conf {
             self.configuration(conf, oauth);
+            self.poller_api(body, conf, element_key);
+        }
+    }
+
+    /// `event.poller.api` by its one reader (`instance::poller_api`), and `direct` only where
+    /// the poller can talk to the element's own API.
+    fn poller_api(&mut self, body: &Map<String, Value>, conf: &Map<String, Value>, element_key: Option<&str>) {
+        let path = JsonPath::root().key("configuration").key(POLLER_API);
+        if conf.get(POLLER_API).is_some_and(is_placeholder) {
+            return self.placeholder(path);
+        }
+        match super::instance::poller_api(body) {
+            Err(e) => {
+                let mut d = Diagnostic::error(e.code, path, e.message);
+                d.hint = e.hint;
+                self.push(d);
+            }
+            Ok(Api::Direct) if element_key.is_some_and(|k| k != DIRECT_ELEMENT) => self.push(
+                Diagnostic::error(
+                    "config.poller-api.element",
+                    path,
+                    format!(
+                        "{POLLER_API:?} is \"direct\", but the poller talks directly only to Keap (element {DIRECT_ELEMENT}), not to {:?}",
+                        element_key.unwrap_or_default()
+                    ),
+                )
+                .with_hint("remove the key (or set \"hub\") to poll this element through its Cloud Elements hub"),
+            ),
+            Ok(api) => self.urls_of_api(conf, api, element_key),
+        }
+    }
+
+    /// A hub path polled directly (or Keap's own path through a hub) asks for a page that is
+    /// not there: a warning at the url, before the first poll's 404.
+    fn urls_of_api(&mut self, conf: &Map<String, Value>, api: Api, element_key: Option<&str>) {
+        let Some(pollers) = conf.get(POLLER_CONFIGURATION).and_then(|v| poller_configuration(v).ok()) else { return };
+        let path = JsonPath::root().key("configuration").key(POLLER_CONFIGURATION);
+        for (name, poller) in &pollers {
+            let Some(url) = poller.get("url").and_then(Value::as_str).map(str::trim) else { continue };
+            let d = match api {
+                Api::Direct if url.starts_with("/hubs/") => Diagnostic::warning(
+                    "poller.url.api",
+                    path.key(name).key("url"),
+                    format!("{url:?} is a hub path, but {POLLER_API:?} is \"direct\": Keap lists {name} at /v1/..."),
+                )
+                .with_hint("use the resource's direct preset (directPresets.infusionsoftrest), e.g. /v1/contacts?since=..."),
+                Api::Hub if element_key == Some(DIRECT_ELEMENT) && url.starts_with("/v1/") => Diagnostic::warning(
+                    "poller.url.api",
+                    path.key(name).key("url"),
+                    format!("{url:?} is a path of Keap's own API, but the instance polls its Cloud Elements hub (/hubs/crm/...)"),
+                )
+                .with_hint("set \"event.poller.api\": \"direct\" to poll Keap itself"),
+                _ => continue,
+            };
+            self.push(d);
         }
     }
 

@@ -370,6 +370,8 @@ pub struct Detector {
     /// This page's object records, and how many of them had the created date field (slot 2).
     page_objects: usize,
     page_created: usize,
+    /// The slot of the other date field: 2, or 1 when both dates are one field.
+    other_slot: usize,
 }
 
 impl Detector {
@@ -413,7 +415,10 @@ impl Detector {
         let segments = |p: &FieldPath| p.segments().to_vec();
         let mut fields = vec![(0, segments(&spec.id_path)), (1, segments(&spec.driving().segments))];
         let other = if spec.filter_by_updated_date { spec.created.as_ref() } else { spec.updated.as_ref() };
-        if let Some(o) = other {
+        // One field for both dates (a Keap transaction's `transaction_date`) is read once, into
+        // slot 1: the scanner fills one slot per member, so a second slot of it stays empty.
+        let same_dates = other.is_some_and(|o| o.segments == spec.driving().segments);
+        if let Some(o) = other.filter(|_| !same_dates) {
             fields.push((2, segments(&o.segments)));
         }
         let records = match opts.records_field.as_deref() {
@@ -446,6 +451,7 @@ impl Detector {
             id_buf: String::new(),
             page_objects: 0,
             page_created: 0,
+            other_slot: if same_dates { 1 } else { 2 },
         })
     }
 
@@ -489,6 +495,13 @@ impl Detector {
         self.pass_read.clear();
         // Without the provider's clock every multi-page pass counts as changed.
         self.changed = multi_page && provider_now.is_none();
+    }
+
+    /// The pass began as a multi-page one but its first page was its last (Keap links a next
+    /// page from every page; only a short page says the end): one page read whole cannot have
+    /// had rows slide past the reader, so the pass is clean.
+    pub fn single_page_pass(&mut self) {
+        self.changed = false;
     }
 
     /// Whether the pass just read may have missed rows (see [`Detector::begin_pass`]).
@@ -573,7 +586,7 @@ impl Detector {
             return self.diag(page, i, "record.not-object", "is not a JSON object".into());
         }
         self.page_objects += 1;
-        if f.slots[2] != Scalar::Missing {
+        if f.slots[self.other_slot] != Scalar::Missing {
             self.page_created += 1;
         }
         if let Some(what) = unusable_id(&f.slots[0]) {
@@ -610,7 +623,7 @@ impl Detector {
     /// A record with a usable id and a readable driving date.
     fn record_at(&mut self, f: &Fields<'_>, id: &str, at: i64) {
         let created = if self.spec.filter_by_updated_date {
-            match (&self.spec.created, &f.slots[2]) {
+            match (&self.spec.created, &f.slots[self.other_slot]) {
                 (Some(c), v) if *v != Scalar::Missing => c.kind.read(v).ok(),
                 _ => None,
             }

@@ -7,10 +7,16 @@
 //! bodies. The host drives a poll cycle exactly as a real host would, persists state as a
 //! string, and crashes at random points. [`Outcome::check`] compares what was delivered with
 //! what could have been observed.
+//!
+//! With `keap` (a direct element, [`Config::keap_from_seed`]) the provider is Keap REST v1
+//! instead: `since` on the updated date, offset/limit paging with an absolute `next` link that
+//! drops `optional_properties` and is there on the last page too, `+0000` dates, the records
+//! under `appointments`, access tokens that expire (401 until a request comes with a refreshed
+//! token), and 429s with Keap's throttle headers and no `Retry-After`.
 
 #![allow(dead_code)]
 
-use elements_poller::cycle::{self, CycleOptions, PollCycle, Request};
+use elements_poller::cycle::{self, Api, CycleOptions, HostAuth, PollCycle, Request};
 use elements_poller::datefmt::DateFormat;
 use elements_poller::detect::{self, EventType, Spec, State};
 use elements_poller::http::{self, Response};
@@ -101,7 +107,14 @@ pub struct Config {
     pub poll_delay_s: i64,
     /// Mutations stamped while the first poll is in flight (the baseline's hazard).
     pub first_poll_mutations: u64,
+    /// The provider is Keap REST v1 itself (a direct element), not a hub.
+    pub keap: bool,
+    /// Keap: the chance that the access token expires before a request (401 until refreshed).
+    pub p_expire: f64,
 }
+
+/// Keap's REST base url: the cycle's `baseUrl` and the origin of its `next` links.
+pub const KEAP_BASE: &str = "https://api.infusionsoft.com/crm/rest";
 
 /// The virtual epoch: our clock starts here.
 pub const T0: i64 = 1_700_000_000_000;
@@ -146,7 +159,18 @@ impl Config {
             where_clause: !r.chance(0.15),
             poll_delay_s: r.pick(&[0, 0, 1, 5]),
             first_poll_mutations: r.pick(&[0, 2, 6]),
+            keap: false,
+            p_expire: 0.0,
         }
+    }
+
+    /// A seed's run against Keap REST v1 polled directly: offset paging with `next` links (Keap
+    /// pages only by offset), the records under the envelope key the element knows, tokens
+    /// that expire when the seed has faults.
+    pub fn keap_from_seed(seed: u64) -> Config {
+        let c = Config::from_seed(seed);
+        let faults = c.p_5xx > 0.0;
+        Config { keap: true, paging: Paging::Offset, records_field: None, p_expire: if faults { 0.05 } else { 0.0 }, ..c }
     }
 
     fn where_format(&self) -> &'static str {
@@ -154,6 +178,9 @@ impl Config {
     }
 
     pub fn resource(&self) -> serde_json::Value {
+        if self.keap {
+            return self.keap_resource();
+        }
         let op = if self.where_strict { ">" } else { ">=" };
         let url = if self.where_clause {
             format!("/hubs/crm/appointments?where=modification_date{op}'${{gmtDate:{}}}'", self.where_format())
@@ -168,6 +195,29 @@ impl Config {
             "datesConfiguration": {
                 "updatedDateField": "modification_date", "updatedDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "updatedDateTimezone": "GMT",
                 "createdDateField": "creation_date", "createdDateFormat": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "createdDateTimezone": "GMT"
+            },
+            "createdCheckTolerance": 0,
+            "pollDelay": self.poll_delay_s
+        })
+    }
+
+    /// Keap's appointments, `since` from the floor (or listed whole, as Keap lists opportunities
+    /// and notes), `optional_properties` that Keap's `next` links drop.
+    fn keap_resource(&self) -> serde_json::Value {
+        let url = if self.where_clause {
+            format!("/v1/appointments?since=${{gmtDate:{}}}&optional_properties=custom_fields", self.where_format())
+        } else {
+            "/v1/appointments?optional_properties=custom_fields".to_string()
+        };
+        let keap = "yyyy-MM-dd'T'HH:mm:ss.SSSZ";
+        serde_json::json!({
+            "name": "appointments",
+            "url": url,
+            "idField": "id",
+            "pageSize": self.page_size,
+            "datesConfiguration": {
+                "updatedDateField": "modification_date", "updatedDateFormat": keap, "updatedDateTimezone": "GMT",
+                "createdDateField": "creation_date", "createdDateFormat": keap, "createdDateTimezone": "GMT"
             },
             "createdCheckTolerance": 0,
             "pollDelay": self.poll_delay_s
@@ -209,7 +259,14 @@ pub struct Provider {
     rng: Rng,
     ms: DateFormat,
     s: DateFormat,
+    /// Keap's `+0000` form.
+    keap_ms: DateFormat,
+    /// Keap: the access token has expired; requests get 401 until one comes with a refreshed token.
+    expired: bool,
     pub requests: usize,
+    /// Keap: 401s answered, and requests sent with a refreshed token.
+    pub unauthorized: usize,
+    pub refreshed: usize,
 }
 
 impl Provider {
@@ -266,7 +323,11 @@ impl Provider {
             rng: Rng::new(cfg.seed ^ 0xabcdef),
             ms: DateFormat::compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").unwrap(),
             s: DateFormat::compile("yyyy-MM-dd'T'HH:mm:ss'Z'").unwrap(),
+            keap_ms: DateFormat::compile("yyyy-MM-dd'T'HH:mm:ss.SSSZ").unwrap(),
+            expired: false,
             requests: 0,
+            unauthorized: 0,
+            refreshed: 0,
         }
     }
 
@@ -279,6 +340,9 @@ impl Provider {
 
     /// Serves `req` at virtual time `t`.
     pub fn serve(&mut self, req: &Request, t: i64) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        if self.cfg.keap {
+            return self.serve_keap(req, t);
+        }
         self.requests += 1;
         let date = self.date_header(t);
         if self.rng.chance(self.cfg.p_429) {
@@ -388,6 +452,119 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// The rows visible at `t` from `floor` (`(strict, instant)`), in the seed's order.
+    fn rows(&self, t: i64, floor: Option<(bool, i64)>) -> Vec<(u64, i64, i64)> {
+        let mut rows: Vec<(u64, i64, i64)> = self
+            .objs
+            .iter()
+            .filter_map(|o| o.shown(t).map(|v| (o.id, v.u, o.created)))
+            .filter(|&(_, u, _)| match floor {
+                None => true,
+                Some((true, f)) => u > f,
+                Some((false, f)) => u >= f,
+            })
+            .collect();
+        match self.cfg.order {
+            Order::UpdatedThenId => rows.sort_by_key(|&(id, u, _)| (u, id)),
+            Order::Id => rows.sort_by_key(|&(id, _, _)| id),
+        }
+        rows
+    }
+
+    /// Keap REST v1's `GET /v1/appointments` at virtual time `t` (facts §1, §5, §6).
+    fn serve_keap(&mut self, req: &Request, t: i64) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.requests += 1;
+        let date = self.date_header(t);
+        assert_eq!(req.auth, Some(HostAuth::Bearer), "a direct request asks the host for its bearer token");
+        assert!(req.http.headers.iter().all(|(k, _)| !k.eq_ignore_ascii_case("authorization")), "the core holds no token");
+        let (path, query) = req.http.url.split_once('?').unwrap_or((&req.http.url, ""));
+        assert!(path.trim_end_matches('/') == format!("{KEAP_BASE}/v1/appointments"), "{path}");
+        // The token: a request with a refreshed one is served; an expired one gets the
+        // gateway's 401 until then.
+        if req.refresh_token {
+            self.refreshed += 1;
+            self.expired = false;
+        } else if !self.expired && self.rng.chance(self.cfg.p_expire) {
+            self.expired = true;
+        }
+        if self.expired {
+            self.unauthorized += 1;
+            let body = br#"{"fault":{"faultstring":"Invalid access token","detail":{"errorcode":"oauth.v2.InvalidAccessToken"}}}"#;
+            return (401, vec![date], body.to_vec());
+        }
+        let quota = |available: i64| {
+            vec![
+                ("x-keap-product-throttle-limit".to_string(), "1500".to_string()),
+                ("x-keap-product-throttle-available".to_string(), available.to_string()),
+                ("x-keap-product-quota-available".to_string(), "149000".to_string()),
+            ]
+        };
+        if self.rng.chance(self.cfg.p_429) {
+            // No Retry-After on Keap: its throttle headers, with or without an expiry.
+            let mut headers = vec![date];
+            headers.extend(quota(0));
+            if self.rng.chance(0.5) {
+                let at = chrono::DateTime::from_timestamp_millis(t + self.cfg.skew_ms + self.rng.range(1, 3) * 1000).unwrap();
+                headers.push(("x-keap-product-throttle-expiry-time".to_string(), at.to_rfc3339()));
+            }
+            return (429, headers, br#"{"code":"429","message":"Quota Exceeded","status":"Request Throttled","details":null}"#.to_vec());
+        }
+        if self.rng.chance(self.cfg.p_5xx) {
+            return (self.rng.pick(&[500, 502, 503, 504]), vec![date], br#"{"message":"Internal Server Error"}"#.to_vec());
+        }
+        let mut since: Option<String> = None;
+        let (mut limit, mut offset) = (1000usize, 0usize);
+        let mut optional = false;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "since" => since = Some(http::decode_component(v)),
+                "limit" => limit = v.parse().expect("limit is a number"),
+                "offset" => offset = v.parse().expect("offset is a number"),
+                "optional_properties" => optional |= v == "custom_fields",
+                _ => {}
+            }
+        }
+        assert!(optional, "every page asks for custom_fields: the element puts back what Keap's next link drops ({})", req.http.url);
+        let floor = since.as_deref().map(|lit| {
+            let at = self.ms.parse(lit, &Zone::UTC).or_else(|_| self.s.parse(lit, &Zone::UTC)).expect("since parses");
+            // Whether Keap's `since` is inclusive is not stated: the seed decides.
+            (self.cfg.where_strict, at)
+        });
+        let rows = self.rows(t, floor);
+        let page: Vec<_> = rows.iter().skip(offset).take(limit).copied().collect();
+        let mut records = Vec::new();
+        for (id, u, created) in &page {
+            records.push(format!(
+                r#"{{"id":{id},"title":"Visit {id}","creation_date":"{}","modification_date":"{}","contact_id":{},"custom_fields":[{{"id":1,"content":null}}]}}"#,
+                self.keap_ms.format(*created, &Zone::UTC),
+                self.keap_ms.format(*u, &Zone::UTC),
+                id * 7
+            ));
+        }
+        // Keap's link, on the last page too: `limit` is what this page returned, `offset` moves
+        // on by the limit asked for, `since` echoed, `order=id` added, `optional_properties` dropped.
+        let mut next = format!("{KEAP_BASE}/v1/appointments/?limit={}&offset={}", page.len().min(limit), offset + limit);
+        if let Some(s) = &since {
+            next.push_str(&format!("&since={}", http::encode_component(s)));
+        }
+        next.push_str("&order=id");
+        let previous = format!("{KEAP_BASE}/v1/appointments/?limit={limit}&offset={}", offset.saturating_sub(limit));
+        let mut body = format!(
+            r#"{{"appointments":[{}],"count":{},"next":"{next}","previous":"{previous}","sync_token":"s{t}"}}"#,
+            records.join(","),
+            page.len()
+        );
+        if self.rng.chance(self.cfg.p_malformed) {
+            body.truncate(body.len() / 2);
+        }
+        let mut headers = vec![date];
+        headers.extend(quota(1499));
+        (200, headers, body.into_bytes())
+    }
+}
+
 /// One delivered event, as the checker sees it.
 #[derive(Clone, Debug)]
 pub struct Delivered {
@@ -456,9 +633,14 @@ impl Poller for Ours {
             max_seen: cfg.max_seen,
             ..detect::Options::default()
         };
-        let mut o = CycleOptions::new(spec, state, d, "https://hub.example/elements/api-v2");
+        let base = if cfg.keap { KEAP_BASE } else { "https://hub.example/elements/api-v2" };
+        let mut o = CycleOptions::new(spec, state, d, base);
         o.seed = seed;
-        o.auth = Some(cycle::Auth { user: "u".into(), organization: "o".into(), element: "e".into() });
+        if cfg.keap {
+            o.api = Api::Direct;
+        } else {
+            o.auth = Some(cycle::Auth { user: "u".into(), organization: "o".into(), element: "e".into() });
+        }
         Box::new(OursDriver(PollCycle::new(o).unwrap()))
     }
 }
@@ -535,7 +717,12 @@ impl Driver for NaiveDriver {
             url.push_str("&nextPage=");
             url.push_str(&encode(t));
         }
-        Some(Request { http: http::Request { method: "GET".into(), url, headers: vec![], body: None }, delay_ms: std::mem::take(&mut self.delay) })
+        Some(Request {
+            http: http::Request { method: "GET".into(), url, headers: vec![], body: None },
+            delay_ms: std::mem::take(&mut self.delay),
+            auth: None,
+            refresh_token: false,
+        })
     }
     fn handle_response(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
         if status != 200 {

@@ -71,3 +71,12 @@ const notes = buildNotifications(events, { callbackUrl: "https://x", signatureKe
 const schedule: number[] = retrySchedule();
 const hubPromise = startHubSimulator({ seed: 1 });
 console.log(summaries, fileStore, released, delay, notes[0]?.headers, schedule, hubPromise);
+
+import { directPresets, pollerApi, type PollerApi } from "elements-poller";
+const api: PollerApi = pollerApi(built);
+const direct = new PollCycle({ resource: { ...directPresets.infusionsoftrest.notes, name: "notes" }, baseUrl: "https://api.infusionsoft.com/crm/rest", api: "direct" });
+const directRequest = direct.nextRequest();
+const bearer: "bearer" | undefined = directRequest?.auth;
+const refresh: true | undefined = directRequest?.refreshToken;
+const authRetry: boolean = directRequest?.retry?.reason === "auth" && directRequest.retry.delayFrom === "refresh";
+console.log(api, bearer, refresh, authRetry);
