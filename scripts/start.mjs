@@ -15,5 +15,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { serveConsole } = await import("../www/server.mjs");
   const port = Number(process.env.PORT ?? 8080);
   const { url } = await serveConsole({ port, host: process.env.HOST ?? "127.0.0.1" });
-  step(`console and hub simulator running at ${url} (Ctrl-C to stop)`);
+  step(`console, hub simulator and Keap simulator (${url}/crm/rest, ${url}/token) running at ${url} (Ctrl-C to stop)`);
 }

@@ -154,6 +154,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("poller.state-missing", "no saved state for a resource that has polled before (onLostState: restart to start again)"),
     ("poller.state-unreadable", "a saved state that is not a state (onLostState: restart to start again)"),
     ("poller.stopped", "the Poller was stopped"),
+    ("poller.tokens", "a bearer request without a tokens option (an OAuthTokens), or tokens that is not one"),
+    // The JS layer: OAuth2 tokens (`OAuthTokens`).
+    ("oauth.decrypt", "a saved token cannot be decrypted with the key given (another key, or tampered)"),
+    ("oauth.options", "OAuthTokens options that cannot be used (no token url, client id or secret, a bad key)"),
+    ("oauth.reauthorize", "the instance needs re-authorization: the provider refused its refresh token or code, or none is saved"),
+    ("oauth.token-request", "the token endpoint could not be reached or answered with something other than a token"),
     // The JS layer: the delivery outbox.
     ("delivery.dead", "a notification exhausted its retries and is parked as dead"),
     ("delivery.invalid-item", "an outbox entry or notification list that cannot be read"),
@@ -179,6 +185,9 @@ pub const CODES: &[(&str, &str)] = &[
     // The hub simulator (`elements-poller/testing`).
     ("hub.bad-request", "the simulated hub refused a request (400)"),
     ("hub.not-found", "the simulated hub has no such resource (404)"),
+    // The Keap simulator (`elements-poller/testing`).
+    ("keap.bad-request", "the Keap simulator's control API refused a request (400)"),
+    ("keap.not-found", "the Keap simulator has no such resource (404)"),
     // The JS layer: the wasm instance.
     ("wasm.not-loaded", "the API was called before the package's entry had loaded the wasm core"),
     // Anywhere.

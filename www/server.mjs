@@ -1,11 +1,12 @@
 // Serves the built console (www/dist) and mounts the bundled hub simulator on the same
-// origin, so the console's Live mode can poll it without CORS. Used by `npm start` and by
-// the browser tests.
+// origin, so the console's Live mode can poll it without CORS; the Keap simulator too
+// (`/token`, `/crm/rest/v1/...`, `/__keap`), for polling Keap directly. Used by `npm start`
+// and by the browser tests.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createHubSimulator, checkRequest } from "elements-poller/testing";
+import { createHubSimulator, createKeapSimulator, checkRequest } from "elements-poller/testing";
 
 const dist = fileURLToPath(new URL("./dist/", import.meta.url));
 
@@ -24,13 +25,20 @@ export const contentSecurityPolicy =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
 /**
- * @param {{port?: number, host?: string, hub?: object}} [options] `hub` is passed to the simulator.
- * @returns {Promise<{url: string, hub: object, close(): Promise<void>}>}
+ * @param {{port?: number, host?: string, hub?: object, keap?: object}} [options] `hub` and `keap`
+ *   are passed to the simulators.
+ * @returns {Promise<{url: string, hub: object, keap: object, close(): Promise<void>}>}
  */
-export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOptions = {} } = {}) {
+export async function serveConsole({
+  port = 8080,
+  host = "127.0.0.1",
+  hub: hubOptions = {},
+  keap: keapOptions = {},
+} = {}) {
   // The configured host is a name this server answers to (besides loopback ones): HOST=devbox.
   const allowedHosts = [host, ...(hubOptions.allowedHosts ?? [])];
   const hub = createHubSimulator({ ...hubOptions, allowedHosts });
+  const keap = createKeapSimulator({ ...keapOptions, allowedHosts, allowedOrigins: hubOptions.allowedOrigins });
   const server = createServer((req, res) => {
     // Every answer, the hub's and errors included, is one nothing can run in or sniff.
     res.setHeader("content-security-policy", contentSecurityPolicy);
@@ -48,6 +56,7 @@ export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOp
       return;
     }
     if (hub.handle(req, res)) return;
+    if (keap.handle(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
@@ -88,9 +97,11 @@ export async function serveConsole({ port = 8080, host = "127.0.0.1", hub: hubOp
   const shownHost = host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host;
   const url = `http://${shownHost}:${address.port}`;
   hub.setBaseUrl?.(url);
+  keap.setBaseUrl(url);
   return {
     url,
     hub,
+    keap,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();

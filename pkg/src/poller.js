@@ -25,6 +25,7 @@ import {
   BodyBuffer,
 } from "./api.js";
 import { withoutCredentials } from "./redact.js";
+import { withBearer } from "./bearer.js";
 
 /** Waits `ms` on a real timer; rejects with the signal's reason when it aborts. */
 function realSleep(ms, signal) {
@@ -124,6 +125,8 @@ export class Poller extends EventTarget {
   #known = new Set();
   /** Said once, at the first poll: notifications will go out unsigned. */
   #unsigned = false;
+  /** The provider refused the instance's grant (`oauth.reauthorize`): said once, then no more polling. */
+  #reauthorize = null;
 
   /**
    * @param {object} options see the package's types (PollerOptions)
@@ -132,6 +135,7 @@ export class Poller extends EventTarget {
     instance,
     baseUrl,
     auth,
+    tokens,
     fetch = globalThis.fetch,
     store = new MemoryStore(),
     clock = Date.now,
@@ -156,10 +160,14 @@ export class Poller extends EventTarget {
         `baseUrl must be the hub's absolute URL, e.g. https://api.cloud-elements.com/elements/api-v2 (got ${withoutCredentials(JSON.stringify(baseUrl))})`,
       );
     }
-    if (!auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string")) {
+    if (tokens !== undefined && (typeof tokens?.accessToken !== "function" || typeof tokens?.refresh !== "function"))
+      throw new PollerError("poller.tokens", "tokens must be an OAuthTokens (accessToken, refresh)");
+    // A direct instance (OAuth2 bearer tokens) has no hub credentials: `tokens` stands for them.
+    const hubAuthMissing = !auth || ["user", "organization", "element"].some((k) => typeof auth[k] !== "string");
+    if (hubAuthMissing && !(tokens && auth === undefined)) {
       throw new PollerError(
         "poller.auth",
-        "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token",
+        "auth must be {user, organization, element}: the User and Organization secrets and the instance's Element token (an instance that polls the provider directly gives tokens, an OAuthTokens, instead)",
       );
     }
     if (typeof fetch !== "function") throw new PollerError("poller.fetch", "no fetch: pass one with {fetch}");
@@ -202,6 +210,7 @@ export class Poller extends EventTarget {
       instance: body,
       baseUrl,
       auth,
+      tokens,
       fetch: send,
       clock: time.now,
       signal,
@@ -227,6 +236,11 @@ export class Poller extends EventTarget {
       sign: attemptSigner(delivery, body),
     });
     signal?.addEventListener("abort", () => this.stop(), { once: true });
+  }
+
+  /** The `oauth.reauthorize` error that stopped this instance, or null. */
+  get reauthorization() {
+    return this.#reauthorize;
   }
 
   /** Resources polled, with their names. */
@@ -338,6 +352,11 @@ export class Poller extends EventTarget {
     const signal = this.#signal();
     // Deliver what an earlier process saved but did not deliver before it stopped.
     await this.#deliver(signal);
+    if (this.#reauthorize) {
+      // Said already: no request goes out until the host re-authorizes and makes a new Poller.
+      const error = this.#reauthorize;
+      return this.resources.map((resource) => ({ resource, pages: 0, records: 0, events: 0, durationMs: 0, error }));
+    }
     const queue = [...this.#resources];
     const summaries = [];
     const worker = async () => {
@@ -377,6 +396,8 @@ export class Poller extends EventTarget {
         instanceId: this.#instanceId,
       });
       lastTransportError = undefined;
+      /** The bearer token this cycle sent last: the one a 401 refused. */
+      let lastToken;
       for (let req; (req = cycle.nextRequest());) {
         // The core says which request is a retry, and why: no status list is kept here.
         const { retry } = req;
@@ -394,7 +415,9 @@ export class Poller extends EventTarget {
         }
         if (req.delayMs > 0) await this.#time.sleep(req.delayMs, signal);
         await this.#limiter.take(signal);
-        const res = await this.#send(req, signal);
+        const { request, token } = await withBearer(req, this.#o.tokens, { rejected: lastToken, signal });
+        lastToken = token ?? lastToken;
+        const res = await this.#send(request, signal);
         lastTransportError = res.error;
         try {
           cycle.handleResponse(res);
@@ -431,7 +454,14 @@ export class Poller extends EventTarget {
         summary.error = new PollerError(e.code, `${lastTransportError} (${e.message})`, { cause: e });
       }
       summary.error.message = withoutCredentials(summary.error.message);
-      this.#emit("error", { resource: resource.name, error: summary.error });
+      if (summary.error.code === "oauth.reauthorize") {
+        // One error event for the instance, however many cycles met the refusal; then the
+        // schedule stops (see start) and later polls send nothing.
+        const first = !this.#reauthorize;
+        this.#reauthorize ??= summary.error;
+        summary.error = this.#reauthorize;
+        if (first) this.#emit("error", { resource: resource.name, error: summary.error });
+      } else this.#emit("error", { resource: resource.name, error: summary.error });
     }
     summary.durationMs = Math.round(this.#time.elapsed() - started);
     return summary;
@@ -523,6 +553,10 @@ export class Poller extends EventTarget {
           this.#emit("error", { error: e });
         }
         if (stopped.aborted) return;
+        if (this.#reauthorize) {
+          this.#running = false; // needs re-authorization: never retried in a loop
+          return;
+        }
         try {
           await this.#time.sleep(this.#intervalMs, stopped);
         } catch {

@@ -2,3 +2,4 @@
 export { Poller } from "./poller.js";
 export { MemoryStore, LocalStorageStore, IndexedDbStore } from "./stores.js";
 export { Outbox } from "./delivery.js";
+export { OAuthTokens } from "./oauth.js";

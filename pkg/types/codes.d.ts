@@ -269,6 +269,16 @@ export type ErrorCode =
   | "poller.state-unreadable"
   /** the Poller was stopped */
   | "poller.stopped"
+  /** a bearer request without a tokens option (an OAuthTokens), or tokens that is not one */
+  | "poller.tokens"
+  /** a saved token cannot be decrypted with the key given (another key, or tampered) */
+  | "oauth.decrypt"
+  /** OAuthTokens options that cannot be used (no token url, client id or secret, a bad key) */
+  | "oauth.options"
+  /** the instance needs re-authorization: the provider refused its refresh token or code, or none is saved */
+  | "oauth.reauthorize"
+  /** the token endpoint could not be reached or answered with something other than a token */
+  | "oauth.token-request"
   /** a notification exhausted its retries and is parked as dead */
   | "delivery.dead"
   /** an outbox entry or notification list that cannot be read */
@@ -311,6 +321,10 @@ export type ErrorCode =
   | "hub.bad-request"
   /** the simulated hub has no such resource (404) */
   | "hub.not-found"
+  /** the Keap simulator's control API refused a request (400) */
+  | "keap.bad-request"
+  /** the Keap simulator has no such resource (404) */
+  | "keap.not-found"
   /** the API was called before the package's entry had loaded the wasm core */
   | "wasm.not-loaded"
   /** a bug: the wasm core trapped (the next call gets a fresh instance) */

@@ -525,7 +525,15 @@ export interface PollerOptions {
   instance: InstanceBody | string;
   /** The hub's base URL, e.g. `https://api.cloud-elements.com/elements/api-v2`. */
   baseUrl: string;
-  auth: HubAuth;
+  /** The hub's credentials; optional when `tokens` is given (an instance polling the provider directly). */
+  auth?: HubAuth;
+  /**
+   * OAuth2 tokens of an instance that polls the provider directly (`event.poller.api: "direct"`):
+   * requests the core marks `auth: "bearer"` get `Authorization: Bearer <token>` (after the OAuth
+   * app's rate limiter), `refreshToken: true` ones a refreshed token; `oauth.reauthorize` stops the
+   * instance with one `error` event.
+   */
+  tokens?: OAuthTokens;
   fetch?: typeof fetch;
   /** Default: a MemoryStore (state lost with the process). */
   store?: Store;
@@ -620,11 +628,72 @@ export interface PollerEventMap {
   warning: CustomEvent<{ code: string; message: string }>;
 }
 
+/** A WebCrypto AES-GCM key (a DOM `CryptoKey`), written structurally so Node-only projects need no DOM types. */
+export interface AesGcmKey {
+  readonly algorithm: { name: string };
+  readonly usages: readonly string[];
+  readonly type: string;
+  readonly extractable: boolean;
+}
+
+/** Spaces the calls of one OAuth app (client id) across the instances of a process. */
+export interface AppRateLimiter {
+  /** Waits until one more call fits (Keap: 1500 a rolling minute, 25 a second), then counts it. */
+  take(signal?: AbortSignal): Promise<void>;
+}
+
+export interface OAuthTokensOptions {
+  /** Where the tokens live: the Poller's store. */
+  store: Store;
+  /** `oauth.api.key`. */
+  clientId: string;
+  /** `oauth.api.secret`. */
+  clientSecret: string;
+  /** `oauth.callback.url`: the `redirect_uri` of the code exchange. */
+  redirectUri?: string;
+  /** `providerData.code`: exchanged when no token is saved. */
+  code?: string;
+  /** Default Keap's `https://api.infusionsoft.com/token`. */
+  tokenUrl?: string;
+  /** The instance: part of the store key (default the client id). */
+  id?: string;
+  /** Tokens are encrypted at rest (AES-GCM, bound to their store key) when given. */
+  key?: AesGcmKey;
+  fetch?: typeof fetch;
+  /** Epoch ms for expiry (a function or `{now}`). */
+  clock?: (() => number) | { now(): number };
+  /** Default: the process-wide limiter of `clientId` (`OAuthTokens.limiterFor`). */
+  limiter?: AppRateLimiter;
+}
+
+/**
+ * OAuth2 tokens of one instance polling a provider directly (Keap). Refreshes are serialized per
+ * instance, the new pair is saved before it is used, a refused refresh or code marks the instance
+ * as needing re-authorization (`oauth.reauthorize`, said without asking the provider again).
+ */
+export class OAuthTokens {
+  constructor(options: OAuthTokensOptions);
+  /** From the seed's body: `oauth.api.key`, `oauth.api.secret`, `oauth.callback.url`, `providerData.code`. */
+  static fromInstance(instance: InstanceBody, options: Omit<OAuthTokensOptions, "clientId" | "clientSecret" | "redirectUri" | "code">): OAuthTokens;
+  static limiterFor(clientId: string): AppRateLimiter;
+  readonly limiter: AppRateLimiter;
+  readonly storeKey: string;
+  readonly needsReauthorization: boolean;
+  /** A live access token: the saved one, else the code exchanged, else one refresh. */
+  accessToken(options?: { signal?: AbortSignal }): Promise<string>;
+  /** A new access token because `rejected` was refused: one refresh shared by every caller that saw it. */
+  refresh(options?: { rejected?: string; signal?: AbortSignal }): Promise<string>;
+  /** Re-authorizes with a new code: exchanges it and clears the needs-re-authorization state. */
+  authorize(code: string, options?: { signal?: AbortSignal }): Promise<string>;
+}
+
 /** Polls the resources of one instance; an EventTarget of `page`, `poll`, `events`, `retry`, `delivery`, `error` and `warning`. */
 export class Poller extends EventTarget {
   constructor(options: PollerOptions);
   readonly resources: string[];
   readonly intervalMs: number;
+  /** The `oauth.reauthorize` error that stopped this instance (said once in an `error` event), or null. */
+  readonly reauthorization: PollerError | null;
   /** The saved detection state of a resource, or null. Throws `poller.state-unreadable` when what is saved is not a state. */
   state(resource: string): Promise<DetectionState | null>;
   /** One cycle per resource, then delivery; concurrent calls share the poll in flight. */

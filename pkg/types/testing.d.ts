@@ -159,3 +159,95 @@ export type CeqlNode = unknown;
 export function parseWhere(where: string): CeqlNode;
 export function compileWhere(node: CeqlNode, dateFields: Set<string>): (record: object) => boolean;
 export function parseInstant(text: unknown): number | undefined;
+
+// ---- the Keap simulator (Keap REST v1 directly, OAuth2) ------------------------------------
+
+export type KeapResourceName = "contacts" | "appointments" | "tasks" | "orders" | "opportunities" | "transactions" | "notes";
+
+export interface KeapClient { clientId: string; clientSecret: string; redirectUri: string }
+
+export interface KeapLimits {
+  /** Calls per rolling minute and client id (default 1500). */
+  throttleLimit?: number;
+  /** Calls per UTC day and client id (default 150000). */
+  quotaLimit?: number;
+  /** Calls per rolling second (spike arrest, default 25; answered without headers). */
+  spikeLimit?: number;
+}
+
+export interface KeapOptions {
+  seed?: number;
+  resources?: KeapResourceName[] | Partial<Record<KeapResourceName, number>>;
+  /** Faults of the list endpoints, drawn after the token and quota checks. */
+  faults?: Faults;
+  now?: () => number;
+  client?: Partial<KeapClient>;
+  /** The Keap app in the token's scope, `full|<app>.infusionsoft.com` (default "sim123"). */
+  app?: string;
+  /** Access-token lifetime in seconds (default 86400). */
+  expiresIn?: number;
+  limits?: KeapLimits;
+  controlPrefix?: string;
+  baseUrl?: string;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  maxBodyBytes?: number;
+}
+
+export interface KeapMutateOptions extends Omit<MutateOptions, "resource"> { resource: KeapResourceName }
+
+export interface KeapTokenRequest { at: number; grant: string; status: number; error?: string }
+
+export interface KeapSimulator {
+  /** The origin, `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** `url + "/crm/rest"`: what `https://api.infusionsoft.com/crm/rest` is; list urls `/v1/contacts` go after it. */
+  readonly baseUrl: string;
+  /** `url + "/token"`. */
+  readonly tokenUrl: string;
+  readonly controlUrl: string;
+  readonly client: KeapClient;
+  readonly resources: KeapResourceName[];
+  /** A new authorization code for `redirectUri` (default the client's). */
+  mintCode(options?: { redirectUri?: string }): string;
+  /** Every access token issued so far is expired from now on. */
+  expireAccessTokens(): void;
+  revokeRefreshToken(token: string): void;
+  liveRefreshTokens(): string[];
+  tokenRequests(): KeapTokenRequest[];
+  /** Moves the simulator clock by `ms` (token expiry, quota windows, stamps); the new now. */
+  advanceClock(ms: number): number;
+  mutate(m: KeapMutateOptions): Array<Record<string, unknown>>;
+  records(resource: KeapResourceName): Array<Record<string, unknown>>;
+  versions(resource: KeapResourceName): RecordVersion[];
+  setFaults(f: Faults): void;
+  clearFaults(): void;
+  faults(): Faults;
+  requests(): HubRequest[];
+  clearRequests(): void;
+  now(): number;
+  pollerConfig(resource: KeapResourceName): PollerResourceConfig;
+  info(): Record<string, unknown>;
+  handle(req: unknown, res: unknown): boolean;
+  setBaseUrl(origin: string): void;
+  dispose(): void;
+}
+
+export interface RunningKeapSimulator extends KeapSimulator {
+  readonly port: number;
+  readonly server: unknown;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_KEAP_CLIENT: Readonly<KeapClient>;
+export const KEAP_RESOURCE_NAMES: KeapResourceName[];
+/** `yyyy-MM-dd'T'HH:mm:ss.SSSZ`: Keap's response dates (`…000+0000`). */
+export const KEAP_RESPONSE_DATE_FORMAT: string;
+export const KEAP_LISTS: Record<
+  KeapResourceName,
+  { envelope: string; sinceField?: string; syncToken: boolean; optionalProperties: string[]; schema: { idField: string; updatedField: string; createdField: string } }
+>;
+export function startKeapSimulator(options?: KeapOptions & { port?: number; host?: string }): Promise<RunningKeapSimulator>;
+export function createKeapSimulator(options?: KeapOptions): KeapSimulator;
+export function keapPollerConfigFor(resource: KeapResourceName): PollerResourceConfig;
+export function formatKeapResponseDate(ms: number): string;

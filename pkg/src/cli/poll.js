@@ -1,6 +1,6 @@
 // `elements-poller poll FILE --base-url URL --state DIR [--once] [--print|--deliver] [--json]`.
 import { parseArgs } from "node:util";
-import { Poller, validateConfig, normalizeConfig } from "../index.node.js";
+import { Poller, OAuthTokens, validateConfig, normalizeConfig, pollerApi } from "../index.node.js";
 import { FileStore } from "../node.js";
 import { paint } from "./validate.js";
 import { readSource } from "./excerpt.js";
@@ -8,7 +8,9 @@ import { readSource } from "./excerpt.js";
 const help = `Usage: elements-poller poll FILE --base-url URL --state DIR [--once] [--print | --deliver] [--json]
 
 Polls every resource of the instance body in FILE against the hub at URL (for example
-https://api.cloud-elements.com/elements/api-v2), keeping state in DIR (a FileStore).
+https://api.cloud-elements.com/elements/api-v2), keeping state in DIR (a FileStore). A body
+with event.poller.api "direct" polls Keap itself (URL https://api.infusionsoft.com/crm/rest):
+its providerData.code is exchanged with oauth.api.key/secret and the tokens kept in DIR.
 
   --once            one poll, then exit (default: every event.poller.refresh_interval minutes)
   --print           print each event as a JSON line on stdout (the default)
@@ -16,9 +18,10 @@ https://api.cloud-elements.com/elements/api-v2), keeping state in DIR (a FileSto
   --resource NAME   poll only this resource (repeatable)
   --start-from X    first run only: now (default), beginning, or an ISO instant
   --json            machine output: one JSON line per poll summary (and per event with --print)
+  --token-url URL   direct: the OAuth2 token endpoint (default https://api.infusionsoft.com/token)
 
-Credentials come from ELEMENTS_USER_SECRET, ELEMENTS_ORGANIZATION_SECRET and
-ELEMENTS_ELEMENT_TOKEN.
+Hub credentials come from ELEMENTS_USER_SECRET, ELEMENTS_ORGANIZATION_SECRET and
+ELEMENTS_ELEMENT_TOKEN (a direct body needs none of them).
 
 Exit codes: 0 every cycle succeeded; 1 a cycle or a delivery failed, or the body has errors;
 2 a wrong command line or missing credentials.`;
@@ -36,6 +39,7 @@ export async function pollCommand(argv, io) {
       resource: { type: "string", multiple: true },
       "start-from": { type: "string", default: "now" },
       json: { type: "boolean" },
+      "token-url": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -49,6 +53,17 @@ export async function pollCommand(argv, io) {
   if (!values.state) return usage("poll needs --state DIR");
   if (values.print && values.deliver) return usage("--print and --deliver exclude each other");
   const env = io.env ?? {};
+  const text = readSource(positionals[0]);
+  const check = validateConfig(text);
+  if (!check.ok) {
+    for (const d of check.diagnostics.filter((d) => d.severity === "error"))
+      io.stderr.write(`error[${d.code}] at ${d.path || "(body)"}: ${d.message}\n`);
+    io.stderr.write(`${positionals[0]}: fix these first (elements-poller validate ${positionals[0]} shows where)\n`);
+    return 1;
+  }
+  const instance = normalizeConfig(text);
+  // The core says which API the body polls: a direct one authenticates with OAuth2 tokens.
+  const direct = pollerApi(instance) === "direct";
   const auth = {
     user: env.ELEMENTS_USER_SECRET,
     organization: env.ELEMENTS_ORGANIZATION_SECRET,
@@ -61,17 +76,7 @@ export async function pollCommand(argv, io) {
   })
     .filter(([, v]) => !v)
     .map(([k]) => k);
-  if (absent.length) return usage(`missing credentials: set ${absent.join(", ")}`);
-
-  const text = readSource(positionals[0]);
-  const check = validateConfig(text);
-  if (!check.ok) {
-    for (const d of check.diagnostics.filter((d) => d.severity === "error"))
-      io.stderr.write(`error[${d.code}] at ${d.path || "(body)"}: ${d.message}\n`);
-    io.stderr.write(`${positionals[0]}: fix these first (elements-poller validate ${positionals[0]} shows where)\n`);
-    return 1;
-  }
-  const instance = normalizeConfig(text);
+  if (absent.length && !direct) return usage(`missing credentials: set ${absent.join(", ")}`);
   const c = paint(Boolean(io.stderr.isTTY) && !env.NO_COLOR);
   const tty = Boolean(io.stderr.isTTY) && !values.json;
   const print = (line) => io.stdout.write(line + "\n");
@@ -82,11 +87,15 @@ export async function pollCommand(argv, io) {
   process.once("SIGTERM", onSignal);
 
   let failures = 0;
+  const store = new FileStore(values.state);
+  const tokens = direct
+    ? OAuthTokens.fromInstance(instance, { store, ...(values["token-url"] ? { tokenUrl: values["token-url"] } : {}) })
+    : undefined;
   const poller = new Poller({
     instance,
     baseUrl: values["base-url"],
-    auth,
-    store: new FileStore(values.state),
+    ...(direct ? { tokens } : { auth }),
+    store,
     resources: values.resource,
     startFrom: values["start-from"],
     signal: controller.signal,

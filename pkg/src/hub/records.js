@@ -114,6 +114,8 @@ const GATEWAYS = ["Stripe", "PayPal", "Authorize.net", "Keap Payments"];
  * @property {string[]} dateFields fields compared as instants in CEQL
  * @property {number} firstId
  * @property {(ctx: GenContext) => object} fields the non-id, non-audit fields of a new record
+ * @property {(ms: number) => string} [formatDate] how the audit fields are written (default
+ *   formatKeapDate; the Keap simulator writes `+0000`)
  */
 
 /**
@@ -308,10 +310,12 @@ export class ResourceTable {
   /**
    * @param {string} name
    * @param {() => number} rand
+   * @param {ResourceSchema} [schema] default: the hub's `SCHEMAS[name]`
    */
-  constructor(name, rand) {
+  constructor(name, rand, schema = SCHEMAS[name]) {
     this.name = name;
-    this.schema = SCHEMAS[name];
+    this.schema = schema;
+    this.format = schema.formatDate ?? formatKeapDate;
     this.rand = rand;
     this.nextId = this.schema.firstId;
     /** @type {Map<number, Array<{record: object, updated: number, created: number, visibleAt: number, at: number}>>} */
@@ -348,8 +352,8 @@ export class ResourceTable {
     const id = this.nextId++;
     const base = s.fields(this.ctx(id, created));
     const record = { [s.idField]: id, ...base };
-    record[s.createdField] = formatKeapDate(created);
-    record[s.updatedField] = formatKeapDate(updated);
+    record[s.createdField] = this.format(created);
+    record[s.updatedField] = this.format(updated);
     Object.assign(record, fields);
     this.noteFields(record);
     const v = {
@@ -375,7 +379,7 @@ export class ResourceTable {
     if (!versions) return undefined;
     const prev = versions[versions.length - 1].record;
     const record = structuredClone(prev);
-    record[s.updatedField] = formatKeapDate(updated);
+    record[s.updatedField] = this.format(updated);
     Object.assign(record, fields);
     record[s.idField] = prev[s.idField];
     this.noteFields(record);

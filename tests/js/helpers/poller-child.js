@@ -1,7 +1,10 @@
-// A poller process for the crash tests: polls the hub simulator forever with a FileStore,
-// delivering signed notifications to the simulator's receiver, and tells its parent (IPC)
-// when each poll started and ended. The parent kills it with SIGKILL at random moments.
-import { Poller } from "elements-poller";
+// A poller process for the crash tests: polls the hub simulator (or, given a `tokenUrl`, Keap
+// directly with OAuthTokens) forever with a FileStore, delivering signed notifications to the
+// hub simulator's receiver, and tells its parent (IPC) when each poll started and ended. The
+// parent kills it with SIGKILL at random moments. With `holdTokenSave`, the write of a new
+// token pair is held and the parent told ("token-issued"): it kills the process right there,
+// between Keap's answer and the save.
+import { Poller, OAuthTokens } from "elements-poller";
 import { FileStore } from "elements-poller/node";
 
 const [stateDir, configJson] = process.argv.slice(2);
@@ -13,13 +16,33 @@ const {
   signatureKey,
   startFrom = "beginning",
   lookback = 0,
+  tokenUrl,
+  holdTokenSave = false,
 } = JSON.parse(configJson);
+
+const store = new FileStore(stateDir);
+/** What OAuthTokens writes through: the FileStore, or one that holds the write of a new pair. */
+const tokenStore = !holdTokenSave
+  ? store
+  : {
+      get: (k) => store.get(k),
+      async set(k, v) {
+        const t = JSON.parse(v);
+        if (t.accessToken && t.refreshingSince === undefined && t.obtainedAt !== undefined) {
+          process.send({ type: "token-issued" });
+          await new Promise(() => {}); // held: the parent kills us here
+        }
+        return store.set(k, v);
+      },
+    };
+const tokens = tokenUrl ? OAuthTokens.fromInstance(instance, { store: tokenStore, tokenUrl }) : undefined;
 
 const poller = new Poller({
   instance,
   baseUrl,
-  auth,
-  store: new FileStore(stateDir),
+  ...(auth ? { auth } : {}),
+  tokens,
+  store,
   startFrom,
   lookback,
   rateLimit: Infinity,
@@ -46,4 +69,6 @@ for (let n = 0; ; n++) {
     delivery,
     summaries: summaries.map((s) => ({ ...s, error: s.error && `${s.error.code}: ${s.error.message}` })),
   });
+  // Stopped for re-authorization: polls return at once; do not spin.
+  if (poller.reauthorization) await new Promise((resolve) => setTimeout(resolve, 100));
 }
