@@ -4,7 +4,7 @@
 // HTTP side (routes, credentials, the fault's latency, the request log); what the hub answers
 // to a read is listing.js's, pure.
 
-import { createServer } from "node:http";
+import { serveSimulator } from "./serve.js";
 import { parseInstant } from "./ceql.js";
 import { hubFailure, hubRead } from "./listing.js";
 import { FaultPlan } from "./faults.js";
@@ -450,40 +450,17 @@ export function createHubSimulator(opts = {}) {
 export async function startHubSimulator(opts = {}) {
   const { port = 0, host = "127.0.0.1", ...rest } = opts;
   const sim = createHubSimulator(rest);
-  const server = createServer((req, res) => {
-    if (!sim.handle(req, res)) {
+  return serveSimulator(
+    sim,
+    (req, res) => {
       const hint = req.url?.startsWith("/hubs/")
         ? `; the hub API lives under ${API_PREFIX} (use the simulator's baseUrl)`
         : "";
       res.writeHead(404, { "content-type": "application/json", ...API_SECURITY_HEADERS });
       res.end(JSON.stringify({ message: `Not found: ${req.url}${hint}` }));
-    }
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const addr = /** @type {import("node:net").AddressInfo} */ (server.address());
-  const h = addr.family === "IPv6" || String(addr.family) === "6" ? `[${addr.address}]` : addr.address;
-  sim.setBaseUrl(`http://${h}:${addr.port}`);
-  let closing;
-  return Object.assign(sim, {
-    server,
-    port: addr.port,
-    /** Closes the server and every open socket. */
-    close() {
-      closing ??= new Promise((resolve) => {
-        sim.dispose();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
     },
-  });
+    { port, host },
+  );
 }
 
 function normalizeCounts(resources) {

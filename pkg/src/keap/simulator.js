@@ -4,7 +4,7 @@
 // module is the HTTP side (routes, the bearer check, the quota, the fault's latency, the
 // request log); what Keap answers is tokens.js's, quota.js's and listing.js's, pure.
 
-import { createServer } from "node:http";
+import { serveSimulator } from "../hub/serve.js";
 import { parseInstant } from "../hub/ceql.js";
 import { FaultPlan } from "../hub/faults.js";
 import { ResourceTable, deriveSeed, prng } from "../hub/records.js";
@@ -428,36 +428,14 @@ export function createKeapSimulator(opts = {}) {
 export async function startKeapSimulator(opts = {}) {
   const { port = 0, host = "127.0.0.1", ...rest } = opts;
   const sim = createKeapSimulator(rest);
-  const server = createServer((req, res) => {
-    if (!sim.handle(req, res)) {
+  return serveSimulator(
+    sim,
+    (req, res) => {
       res.writeHead(404, { "content-type": "text/html;charset=UTF-8", ...API_SECURITY_HEADERS });
       res.end(NOT_FOUND_HTML);
-    }
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const addr = /** @type {import("node:net").AddressInfo} */ (server.address());
-  const h = addr.family === "IPv6" || String(addr.family) === "6" ? `[${addr.address}]` : addr.address;
-  sim.setBaseUrl(`http://${h}:${addr.port}`);
-  let closing;
-  return Object.assign(sim, {
-    server,
-    port: addr.port,
-    close() {
-      closing ??= new Promise((resolve) => {
-        sim.dispose();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
     },
-  });
+    { port, host },
+  );
 }
 
 function normalizeCounts(resources) {
