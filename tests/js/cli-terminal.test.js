@@ -223,3 +223,13 @@ test("poll against a refused connection says so in its first line, at once", asy
     child.kill();
   }
 });
+
+test("the summary and --json say which API the instance polls (event.poller.api)", () => {
+  const path = join(dir, "direct.json");
+  const body = { element: { key: "infusionsoftrest" }, configuration: { "event.poller.api": "direct" } };
+  writeFileSync(path, JSON.stringify(body));
+  assert.match(cli("validate", path).err, /direct\.json: (invalid|ok) .*; polls the provider's API directly\n/);
+  assert.equal(JSON.parse(cli("validate", "--json", path).out)[0].api, "direct");
+  writeFileSync(path, JSON.stringify({ element: { key: "infusionsoftrest" }, configuration: {} }));
+  assert.match(cli("validate", path).err, /; polls through a Cloud Elements hub\n/);
+});

@@ -1,6 +1,6 @@
 // `elements-poller validate FILE...`: diagnostics the way a compiler prints them.
 import { parseArgs } from "node:util";
-import { validateConfig, locateConfigPath } from "../index.node.js";
+import { validateConfig, locateConfigPath, pollerApi } from "../index.node.js";
 import { readSource, excerpt, jsonErrorAt, secretsOf } from "./excerpt.js";
 
 const help = `Usage: elements-poller validate FILE... [--json]
@@ -81,12 +81,12 @@ export async function validateCommand(argv, io) {
       io.stderr.write(`${file}: cannot read: ${e.message}\n`);
       return 1;
     }
-    results.push({ file, text, ...validateConfig(text) });
+    results.push({ file, text, api: apiOf(text), ...validateConfig(text) });
   }
   if (values.json) {
     io.stdout.write(
       JSON.stringify(
-        results.map(({ file, ok, diagnostics }) => ({ file, ok, diagnostics })),
+        results.map(({ file, ok, api, diagnostics }) => ({ file, ok, api, diagnostics })),
         null,
         2,
       ) + "\n",
@@ -101,9 +101,21 @@ export async function validateCommand(argv, io) {
       const errors = r.diagnostics.filter((d) => d.severity === "error").length;
       const warnings = r.diagnostics.length - errors;
       io.stderr.write(
-        `${r.file}: ${r.ok ? c.bold("ok") : c.red("invalid")} (${errors} error${errors === 1 ? "" : "s"}, ${warnings} other${warnings === 1 ? "" : "s"})\n`,
+        `${r.file}: ${r.ok ? c.bold("ok") : c.red("invalid")} (${errors} error${errors === 1 ? "" : "s"}, ${warnings} other${warnings === 1 ? "" : "s"})${r.api ? `; polls ${API_WORDS[r.api]}` : ""}\n`,
       );
     }
   }
   return results.every((r) => r.ok) ? 0 : 1;
+}
+
+/** How the summary names `event.poller.api`. */
+const API_WORDS = { hub: "through a Cloud Elements hub", direct: "the provider's API directly" };
+
+/** Which API the body polls (`hub` | `direct`, the core's reading), or undefined when it cannot be read. */
+function apiOf(text) {
+  try {
+    return pollerApi(text);
+  } catch {
+    return undefined;
+  }
 }
