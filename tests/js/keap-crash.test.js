@@ -124,6 +124,10 @@ test(
           log.kills++;
           poller = startPoller(stateDir, config, log);
         } else if (random() < 0.7) {
+          // After the expired token was refreshed and saved (a poll that began since then has
+          // ended), so the kill lands mid-cycle but never between Keap's token answer and its
+          // save: that kill rightly ends in re-authorization, and is the last step below.
+          await poller.pollEnded((m) => m.startedAt >= since);
           await new Promise((r) => setTimeout(r, random() * 80));
           await poller.kill();
           log.kills++;
