@@ -691,7 +691,8 @@ struct Whereabouts {
 }
 
 /// `{elementKey, instanceId}` of a body (JSON text; empty: no body) by the one identity rule
-/// (`config::instance_identity`); `where_json` `{id?, baseUrl?, elementToken?}`.
+/// (`config::instance_identity`; a direct body's fingerprint comes from the body itself);
+/// `where_json` `{id?, baseUrl?, elementToken?}`.
 #[wasm_bindgen(js_name = instanceIdentity)]
 pub fn instance_identity(input: &str, where_json: &str) -> Result<JsValue, JsValue> {
     let b = if input.is_empty() { None } else { Some(body_map(input)?) };

@@ -459,9 +459,10 @@ export function refreshIntervalMs(instance) {
 
 /**
  * An instance's identity, by the one rule the eventIds and the Poller's store keys use: `id`
- * when given; else the body's name (else its element key) and, when `baseUrl` and the
- * Element token (`auth.element`) are known, a fingerprint of them, so two instances that share
- * a name never share state or eventIds. The token never appears in it.
+ * when given; else the body's name (else its element key) and a fingerprint, so two instances
+ * that share a name never share state or eventIds: of `baseUrl` and the Element token
+ * (`auth.element`) when known, for a hub instance; of the OAuth app (`oauth.api.key`) and the
+ * grant code (`providerData.code`) for a direct one. Neither the token nor the code appears in it.
  * @param {object | string | undefined} instance
  * @param {{id?: string | number, baseUrl?: string, auth?: {element?: string}}} [where]
  * @returns {{elementKey?: string, instanceId?: string}}

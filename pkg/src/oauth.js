@@ -17,6 +17,7 @@
 // was interrupted, from the mark written before the request went out).
 
 import { PollerError } from "./errors.js";
+import { instanceIdentity } from "./api.js";
 
 /** Keap's token endpoint. */
 export const KEAP_TOKEN_URL = "https://api.infusionsoft.com/token";
@@ -159,7 +160,9 @@ export class OAuthTokens {
 
   /**
    * The OAuthTokens of a seed-style instance body: `oauth.api.key`, `oauth.api.secret`,
-   * `oauth.callback.url` and `providerData.code`.
+   * `oauth.callback.url` and `providerData.code`. Without `id`, the store key is the instance's
+   * identity (`instanceIdentity`: its name and a fingerprint of the OAuth app and the grant
+   * code), so two instances of one OAuth app (two Keap accounts) never share tokens.
    * @param {any} instance
    * @param {Omit<ConstructorParameters<typeof OAuthTokens>[0], "clientId"|"clientSecret"|"redirectUri"|"code">} options
    */
@@ -167,6 +170,7 @@ export class OAuthTokens {
     const c = instance?.configuration ?? {};
     return new OAuthTokens({
       ...options,
+      id: options?.id ?? instanceIdentity(instance ?? {}).instanceId,
       clientId: c["oauth.api.key"],
       clientSecret: c["oauth.api.secret"],
       redirectUri: c["oauth.callback.url"],

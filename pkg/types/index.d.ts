@@ -269,8 +269,9 @@ export function refreshIntervalMs(instance: InstanceBody | string): number;
 
 /**
  * An instance's identity by the one rule eventIds and the Poller's store keys use: `id`, else
- * the body's name (else its element key) with, when `baseUrl` and `auth.element` are known, a
- * fingerprint of them. The token never appears in it.
+ * the body's name (else its element key) with a fingerprint: of `baseUrl` and `auth.element`
+ * when known (a hub instance); of `oauth.api.key` and `providerData.code` for a direct one
+ * (`event.poller.api: "direct"`). Neither the token nor the code appears in it.
  */
 export function instanceIdentity(instance: InstanceBody | string | undefined, where?: { id?: string | number; baseUrl?: string; auth?: { element?: string } }): { elementKey?: string; instanceId?: string };
 
@@ -655,7 +656,10 @@ export interface OAuthTokensOptions {
   code?: string;
   /** Default Keap's `https://api.infusionsoft.com/token`. */
   tokenUrl?: string;
-  /** The instance: part of the store key (default the client id). */
+  /**
+   * The instance: part of the store key. Default the client id; `fromInstance`'s default is the
+   * instance's identity (`instanceIdentity`), so two instances of one OAuth app keep their own tokens.
+   */
   id?: string;
   /** Tokens are encrypted at rest (AES-GCM, bound to their store key) when given. */
   key?: AesGcmKey;

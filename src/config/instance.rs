@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::build::DEFAULT_REFRESH_MINUTES;
-use super::model::{Api, POLLER_API, POLLER_CONFIGURATION, REFRESH_INTERVAL, poller_configuration, read_int};
+use super::model::{Api, OAUTH_API_KEY, POLLER_API, POLLER_CONFIGURATION, REFRESH_INTERVAL, poller_configuration, read_int};
 use crate::diag::Error;
 
 /// The resource pollers of a body as hosts hand them to a cycle: each entry of
@@ -92,10 +92,21 @@ pub struct Whereabouts<'a> {
 }
 
 /// The identity rule: `id` when the caller gives one. Otherwise the body's `name` (else its
-/// element key) and, when the hub and the Element token are known, a fingerprint of them
-/// (`name~<16 hex digits>`): two instances are two instances even when they share a name, so
-/// they never share state or eventIds. The token itself never appears in the identity (FNV-1a
-/// 64 of a long random token gives nothing of it away).
+/// element key) and a fingerprint (`name~<16 hex digits>`) of what makes this instance one
+/// instance, so that two instances sharing a name never share state or eventIds:
+/// - a hub instance: the hub and its Element token, when the host knows them (the platform made
+///   one Element token per instance);
+/// - a direct instance (`event.poller.api: "direct"`): its OAuth app (`oauth.api.key`) and the
+///   authorization it was created with (`providerData.code`), when the body has either. It holds
+///   no Element token, and one OAuth app authorizes many Keap accounts: the grant code is the one
+///   value that differs per authorization. Both come from the body, so `OAuthTokens.fromInstance`
+///   and the Poller reach the same identity without knowing each other. A body with a new grant
+///   code is a new instance (a new baseline); a host that re-authorizes an instance and keeps
+///   its state gives `id` (or calls `OAuthTokens.authorize(code)`, which keeps the body).
+///
+/// Neither the token nor the code appears in the identity (FNV-1a 64 of a long random value
+/// gives nothing of it away). Hub identities are what they were before direct instances existed:
+/// eventIds are a contract.
 pub fn instance_identity(body: Option<&Map<String, Value>>, at: &Whereabouts<'_>) -> Identity {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
     let element_key = text(body.and_then(|b| b.get("element")).and_then(|e| e.get("key")));
@@ -103,11 +114,22 @@ pub fn instance_identity(body: Option<&Map<String, Value>>, at: &Whereabouts<'_>
         return Identity { element_key, instance_id: Some(id.to_owned()) };
     }
     let name = text(body.and_then(|b| b.get("name"))).or_else(|| element_key.clone());
+    let named = |print: u64| Some(format!("{}~{print:016x}", name.as_deref().unwrap_or("instance")));
+    if let Some(b) = body.filter(|b| matches!(poller_api(b), Ok(Api::Direct))) {
+        let client_id = text(b.get("configuration").and_then(|c| c.get(OAUTH_API_KEY)));
+        let code = text(b.get("providerData").and_then(|p| p.get("code")));
+        if client_id.is_none() && code.is_none() {
+            return Identity { element_key, instance_id: name };
+        }
+        // "direct" first: no hub's fingerprint can be a direct instance's.
+        let parts = ["direct", element_key.as_deref().unwrap_or(""), client_id.as_deref().unwrap_or(""), code.as_deref().unwrap_or("")];
+        return Identity { instance_id: named(fnv1a64(&parts.join("\x1f"))), element_key };
+    }
     let (Some(base_url), Some(token)) = (at.base_url, at.element_token) else {
         return Identity { element_key, instance_id: name };
     };
     let print = fnv1a64(&[element_key.as_deref().unwrap_or(""), base_url.trim_end_matches('/'), token].join("\x1f"));
-    Identity { instance_id: Some(format!("{}~{print:016x}", name.as_deref().unwrap_or("instance"))), element_key }
+    Identity { instance_id: named(print), element_key }
 }
 
 /// FNV-1a, 64 bits: short and stable across releases (store keys are made of it).
@@ -171,6 +193,35 @@ mod tests {
         assert_eq!(unnamed.instance_id.as_deref(), Some("instance~a6dab559bd239b7c"));
         let key_only = body(json!({"element": {"key": "hub"}}));
         assert_eq!(instance_identity(Some(&key_only), &Whereabouts::default()).instance_id.as_deref(), Some("hub"));
+    }
+
+    #[test]
+    fn a_direct_identity_is_the_name_with_a_fingerprint_of_the_oauth_app_and_the_grant_code() {
+        let direct = |key: Value, code: Value| {
+            body(json!({"name": "crm", "element": {"key": "infusionsoftrest"}, "providerData": {"code": code},
+                "configuration": {POLLER_API: "direct", OAUTH_API_KEY: key}}))
+        };
+        let id = |b: &Map<String, Value>, at: &Whereabouts<'_>| instance_identity(Some(b), at).instance_id.unwrap();
+        let none = Whereabouts::default();
+        let a = id(&direct(json!("app"), json!("code-a")), &none);
+        // Pinned (FNV-1a 64 of "direct␟infusionsoftrest␟app␟code-a", checked by hand): store keys and eventIds are made of it.
+        assert_eq!(a, "crm~5b4f4e9a7baa086a");
+        assert_ne!(a, id(&direct(json!("app"), json!("code-b")), &none), "one app, two authorizations: two instances");
+        assert_ne!(a, id(&direct(json!("other-app"), json!("code-a")), &none));
+        assert!(!a.contains("code-a") && !a.contains("app~"));
+        // The host's whereabouts do not change it: OAuthTokens (no base url) and the Poller agree.
+        let hub_like = Whereabouts { id: None, base_url: Some("https://api.infusionsoft.com/crm/rest"), element_token: Some("t") };
+        assert_eq!(id(&direct(json!("app"), json!("code-a")), &hub_like), a);
+        assert_eq!(id(&direct(json!("app"), json!("code-a")), &Whereabouts { id: Some("7"), ..hub_like }), "7");
+        // Nothing per authorization in the body: the name alone, as a hub instance without whereabouts.
+        assert_eq!(id(&direct(Value::Null, Value::Null), &none), "crm");
+        assert_ne!(id(&direct(json!("app"), Value::Null), &none), "crm");
+        // The same body polling a hub keeps the hub's rule: eventIds of hub instances never change.
+        let mut hub = direct(json!("app"), json!("code-a"));
+        hub["configuration"].as_object_mut().unwrap().remove(POLLER_API);
+        assert_eq!(id(&hub, &none), "crm");
+        let w = Whereabouts { id: None, base_url: Some("https://hub"), element_token: Some("token-1") };
+        assert_eq!(id(&hub, &w), "crm~c660017fa79e427d");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 // stops the instance with one error event.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OAuthTokens, MemoryStore, Poller, buildInstance } from "elements-poller";
+import { OAuthTokens, MemoryStore, Poller, buildInstance, instanceIdentity } from "elements-poller";
 import { startKeapSimulator } from "elements-poller/testing";
 import { virtualClock } from "./helpers/clock.js";
 
@@ -228,6 +228,60 @@ test("direct: every version once through Keap's 429s (no Retry-After), 5xx, trun
     for (const [key, ids] of seen) assert.equal(ids.size, 1, `a repeat of ${key} carries the same eventId`);
     const faults = keap.requests().filter((r) => r.fault !== "none").length;
     assert.ok(faults > 5, `faults were injected (${faults})`);
+  } finally {
+    await keap.close();
+  }
+});
+
+test("direct: two instances with the same name and no id, in one store, keep their own tokens, state and eventIds", async () => {
+  // One OAuth app authorized twice (two Keap accounts in life; two codes of one simulator here):
+  // no Element token to tell them apart, so the identity fingerprints the app and the grant code.
+  const keap = await startKeapSimulator({ seed: 34, resources: { contacts: 4, tasks: 2 } });
+  try {
+    const store = new MemoryStore();
+    const make = () => {
+      const body = directBody(keap, "same-name");
+      const events = [];
+      const poller = new Poller({
+        instance: body,
+        baseUrl: keap.baseUrl,
+        tokens: OAuthTokens.fromInstance(body, { store, tokenUrl: keap.tokenUrl }),
+        store,
+        startFrom: "now",
+        rateLimit: Infinity,
+        onEvents: (batch) => void events.push(...batch),
+      });
+      return { body, poller, events };
+    };
+    const a = make();
+    const b = make();
+    const ida = instanceIdentity(a.body).instanceId;
+    const idb = instanceIdentity(b.body).instanceId;
+    assert.match(ida, /^same-name~[0-9a-f]{16}$/);
+    assert.notEqual(ida, idb);
+
+    // Baselines, then a change; A polls it (advancing its state) before B polls at all.
+    for (const x of [a, b]) assert.ok((await x.poller.pollOnce()).every((s) => !s.error));
+    keap.mutate({ resource: "contacts", op: "update", ids: [1, 2] });
+    assert.ok((await a.poller.pollOnce()).every((s) => !s.error));
+    assert.ok((await a.poller.pollOnce()).every((s) => !s.error));
+    assert.ok((await b.poller.pollOnce()).every((s) => !s.error));
+    const versions = (events) => events.map((e) => `${e.objectType}/${e.objectId}/${e.date}`).sort();
+    assert.equal(a.events.length, 2, "A: the two updates, once");
+    assert.deepEqual(versions(b.events), versions(a.events), "B was not robbed of them by A's state");
+    const shared = a.events.filter((e) => b.events.some((f) => f.eventId === e.eventId));
+    assert.deepEqual(shared, [], "the same versions, but each instance's own eventIds");
+
+    // Each its own keys in the store: state per instance, tokens per instance (two exchanges).
+    const keys = await store.keys();
+    for (const id of [ida, idb]) {
+      assert.ok(keys.includes(`poller/${encodeURIComponent(id)}/state/contacts`), `${id}'s state`);
+      assert.ok(keys.includes(`oauth/${encodeURIComponent(id)}/tokens`), `${id}'s tokens`);
+    }
+    assert.deepEqual(
+      keap.tokenRequests().map((r) => `${r.grant}:${r.status}`),
+      ["authorization_code:200", "authorization_code:200"],
+    );
   } finally {
     await keap.close();
   }
