@@ -32,6 +32,12 @@ const REFUSED = new Set(["invalid_grant", "invalid_request"]);
  * The calls an OAuth app (one client id) may make, across every instance of the process:
  * Keap counts 1500 a rolling minute per client id and refuses spikes over 25 a second. `take`
  * waits until one more call fits in both windows, then counts it.
+ *
+ * Token requests (code exchanges, refreshes) are counted too. Keap's pages do not say whether
+ * the token endpoint counts against the client id's budget; it is served by the same gateway
+ * (api.infusionsoft.com, whose spike arrest is gateway-wide), so we assume it does. Counting a
+ * call Keap does not count costs at most a short wait; not counting one it does risks a 429 on
+ * a refresh, the one call whose failure can stop an instance.
  */
 export class AppRateLimiter {
   /**
@@ -282,7 +288,11 @@ export class OAuthTokens {
       body.set("client_id", clientId);
       body.set("client_secret", clientSecret);
       body.set("redirect_uri", redirectUri);
-    } else {
+    }
+    // A token request is one of the OAuth app's calls (see AppRateLimiter); taken before the
+    // refresh's mark below, so the mark still means "the request went out".
+    await this.limiter.take(signal);
+    if (form.grant_type !== "authorization_code") {
       headers.authorization = `Basic ${base64(`${clientId}:${clientSecret}`)}`;
       // Said before the request goes out: a process that dies before the answer is saved
       // leaves this mark, and the next one can say what happened.

@@ -198,6 +198,33 @@ describe("OAuthTokens against the Keap simulator", () => {
     assert.equal(JSON.parse(await backing.get(tokens.storeKey)).accessToken, at);
   });
 
+  test("token requests count against the OAuth app's limiter: a slot is taken before each goes out", async () => {
+    const order = [];
+    const limiter = { take: async () => void order.push("take") };
+    const f = (url, init) => (order.push(new URLSearchParams(init.body).get("grant_type")), fetch(url, init));
+    const tokens = tokensFor(new MemoryStore(), { limiter, fetch: f });
+    await tokens.accessToken();
+    await tokens.refresh();
+    assert.deepEqual(order, ["take", "authorization_code", "take", "refresh_token"]);
+
+    // With the app's budget spent, a refresh waits for the limiter: nothing reaches Keap before.
+    const lclock = virtualClock({ start: T0 });
+    const { limiter: probe } = new OAuthTokens({ store: new MemoryStore(), clientId: "probe", clientSecret: "s" });
+    const Limiter = /** @type {any} */ (probe).constructor;
+    const full = new Limiter({ clock: lclock, perSecond: 1, perMinute: 1500 });
+    const waiting = tokensFor(new MemoryStore(), { limiter: full });
+    await full.take(); // an API call of the same app, this second
+    const before = keap.tokenRequests().length;
+    const got = waiting.accessToken();
+    await settle();
+    assert.equal(keap.tokenRequests().length, before, "the exchange waits for its slot");
+    assert.deepEqual(lclock.waiting, [1000]);
+    await lclock.advance(1000);
+    assert.match(await got, /^sim-at-/);
+    assert.deepEqual(grants(keap).slice(before), ["authorization_code:200"]);
+    assert.equal(full.calls.length, 2, "the API call and the exchange");
+  });
+
   test("a refused refresh: oauth.reauthorize, said without asking Keap again, kept in the store; authorize() recovers", async () => {
     const store = new MemoryStore();
     const body = seedBody(keap);
