@@ -328,7 +328,15 @@ describe("the control API", () => {
       assert.equal((await post("/clock", { advanceMs: "soon" })).status, 400);
       const info = (await fetch(keap.controlUrl).then(json)).body;
       assert.equal(info.tokenUrl, keap.tokenUrl);
+      assert.equal(info.clientSecret, keap.client.clientSecret, "the simulated app, for a console to fill a body with");
+      // Revoking the app's access: the refresh token is refused as Keap refuses it, the access token too.
+      const { body: tok } = await exchange(keap, keap.mintCode());
+      assert.deepEqual((await post("/revoke", {})).body, { revoked: 2 }, "both exchanges' refresh tokens");
       assert.equal(info.pollerConfiguration.orders.url, "/v1/orders?since=${gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}");
+      assert.deepEqual(keap.liveRefreshTokens(), []);
+      assert.equal((await list(keap, "/v1/orders", tok.access_token)).status, 401);
+      const refused = await refresh(keap, tok.refresh_token);
+      assert.deepEqual([refused.status, refused.body.error], [400, "invalid_request"]);
       const cross = await fetch(keap.tokenUrl, { method: "POST", headers: { origin: "https://evil.example" } });
       assert.equal(cross.status, 403);
     } finally {

@@ -250,6 +250,7 @@ export function createKeapSimulator(opts = {}) {
         tokens.expireAccessTokens();
         return send(res, 200, { expired: true });
       }
+      if (what === "revoke" && method === "POST") return send(res, 200, { revoked: sim.revokeAll() });
       if (what === "clock" && method === "GET") return send(res, 200, { now: clock() });
       if (what === "clock" && method === "POST") {
         const { advanceMs } = await json();
@@ -301,6 +302,8 @@ export function createKeapSimulator(opts = {}) {
       baseUrl: baseUrl + API_PREFIX,
       tokenUrl: baseUrl + TOKEN_PATH,
       clientId: client.clientId,
+      // The simulated app's secret (not a real one): what a console or test fills a body with.
+      clientSecret: client.clientSecret,
       redirectUri: client.redirectUri,
       resources: [...tables.keys()],
       pollerConfiguration: Object.fromEntries([...tables.keys()].map((r) => [r, keapPollerConfigFor(r)])),
@@ -374,6 +377,16 @@ export function createKeapSimulator(opts = {}) {
     expireAccessTokens: () => tokens.expireAccessTokens(),
     /** @param {string} token */
     revokeRefreshToken: (token) => tokens.revokeRefreshToken(token),
+    /**
+     * The account took the app's access away: every refresh token is revoked and every access
+     * token expired, so the next call needs re-authorization. Returns how many refresh tokens died.
+     */
+    revokeAll() {
+      const live = tokens.liveRefreshTokens();
+      for (const t of live) tokens.revokeRefreshToken(t);
+      tokens.expireAccessTokens();
+      return live.length;
+    },
     liveRefreshTokens: () => tokens.liveRefreshTokens(),
     /** What the token endpoint answered: `{at, grant, status, error?}`. */
     tokenRequests: () => structuredClone(tokens.log),
