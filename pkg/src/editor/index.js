@@ -10,6 +10,7 @@ import { el } from "./dom.js";
 import { keysOf } from "./keys.js";
 
 const PC = "event.poller.configuration";
+const API = "event.poller.api";
 
 /** Fields of the instance, grouped; `seg` is the path in the body. */
 const GROUPS = [
@@ -45,6 +46,17 @@ const GROUPS = [
         mono: true,
         type: "url",
         help: "The redirect URL registered with the provider.",
+      },
+      {
+        label: "API polled",
+        seg: ["configuration", "event.poller.api"],
+        kind: "select",
+        options: [
+          ["", "hub (the default)"],
+          ["hub", "hub: Cloud Elements"],
+          ["direct", "direct: Keap REST v1"],
+        ],
+        help: "event.poller.api: a Cloud Elements hub, or Keap itself with this OAuth app's tokens (no Cloud Elements in the loop). The presets offered follow it.",
       },
     ],
   },
@@ -100,7 +112,7 @@ const RESOURCE_FIELDS = [
     seg: ["url"],
     mono: true,
     wide: true,
-    help: "The hub URL to poll, e.g. /hubs/crm/appointments; ${gmtDate:FORMAT} inserts the watermark.",
+    help: "The URL to poll, after the API's base: /hubs/crm/appointments on a hub, /v1/appointments on Keap directly; ${gmtDate:FORMAT} inserts the watermark.",
   },
   { label: "ID field", seg: ["idField"], mono: true, help: "Path of the record's id; may be dotted (user.id)." },
   { sub: "Updated date" },
@@ -318,8 +330,9 @@ export class PollerConfigEditor extends BaseElement {
     return unique;
   }
 
+  /** The presets of the element for the API the body polls (`directPresets` when direct). */
   #presets() {
-    const all = ep.presets;
+    const all = this.#body?.configuration?.[API] === "direct" ? ep.directPresets : ep.presets;
     if (!all || typeof all !== "object") return undefined;
     return all[this.element] ?? null;
   }
@@ -436,7 +449,15 @@ export class PollerConfigEditor extends BaseElement {
       const select = el("select", { id, name: "preset" });
       for (const name of Object.keys(presets)) select.append(el("option", { value: name, text: name }));
       toolbar.append(
-        el("div", { className: "field" }, el("label", { for: id, text: `Preset resource of ${this.element}` }), select),
+        el(
+          "div",
+          { className: "field" },
+          el("label", {
+            for: id,
+            text: `Preset resource of ${this.element}${body.configuration?.[API] === "direct" ? " (Keap REST v1, direct)" : ""}`,
+          }),
+          select,
+        ),
         el("button", {
           type: "button",
           className: "primary",
@@ -638,7 +659,9 @@ export class PollerConfigEditor extends BaseElement {
     setAt(this.#body, segments, value, orderFor(segments));
     if (topNew) reorder(this.#body, keys().body);
     this.#validate(true);
-    if (pathOf(segments) === "element.key") this.#renderKeepFocus();
+    // The presets offered depend on the element and on the API it is polled through.
+    if (pathOf(segments) === "element.key" || pathOf(segments) === pathOf(["configuration", API]))
+      this.#renderKeepFocus();
   }
 
   #renderKeepFocus() {
