@@ -1,6 +1,7 @@
 // The import panel: a pasted, loaded or dropped body checked as it is (each problem at its line
 // and column in the text), then opened in the builder.
 import { $, plural, diagnosticItem } from "./dom.js";
+import { describeApi } from "./polled-api.js";
 import seedExample from "./samples/seed-example-body.json?raw";
 import platformExample from "./samples/platform-instance.json?raw";
 
@@ -17,6 +18,7 @@ export function setupImport({ ep, selectTab, editor, publish }) {
     if (!text.trim()) {
       summary.textContent = "Paste a body to check it.";
       summary.className = "";
+      $("import-api").textContent = "";
       importApply.disabled = true;
       return;
     }
@@ -47,6 +49,8 @@ export function setupImport({ ep, selectTab, editor, publish }) {
     } catch {
       parses = false;
     }
+    // Which API the pasted body polls, as the CLI's validate says it.
+    $("import-api").textContent = parses ? describeApi(ep, text) : "";
     importApply.disabled = !parses;
     importNote.textContent = parses ? "" : "Only a JSON object can be opened in the builder.";
   }
