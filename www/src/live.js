@@ -1,12 +1,19 @@
-// Live: a Poller in this page against the bundled hub simulator (same origin, see www/server.mjs).
+// Live: a Poller in this page against the bundled simulator of the API the body polls (same
+// origin, see www/server.mjs): the hub simulator, or the Keap simulator for a direct body
+// (`event.poller.api: "direct"`), whose OAuth2 tokens OAuthTokens gets and refreshes here.
+// Tokens live in this page's memory only: never in page storage, whatever "Remember secrets" says.
 import { $, el, plural } from "./dom.js";
 import { pollBars } from "./charts.js";
+import { apiOf, describeApi } from "./polled-api.js";
 
 const PC = "event.poller.configuration";
+const API = "event.poller.api";
 /** The key the bundled simulator's webhook receiver verifies signatures with (DEFAULT_SIGNATURE_KEY of elements-poller/testing). */
 const DEFAULT_SIGNATURE_KEY = "sim-signature-key";
+/** Keap's consent page: where a real re-authorization starts (keap-rest-v1-facts §4.1). */
+const KEAP_AUTHORIZE_URL = "https://accounts.infusionsoft.com/app/oauth/authorize";
 
-export function setupLive({ ep, onConfig, resources, config }) {
+export function setupLive({ ep, onConfig, resources, config, editor, publish }) {
   const availability = $("live-availability");
   const boxes = $("live-resources");
   const start = $("live-start"),
@@ -27,9 +34,17 @@ export function setupLive({ ep, onConfig, resources, config }) {
     el("li", { className: "lg-retry", text: "poll with a retry" }),
     el("li", { className: "lg-error", text: "poll with an error" }),
   );
+  const apiLine = $("live-api");
+  const authBox = $("live-auth");
+  const reauthorize = $("live-reauthorize");
   let hub = null;
+  /** The Keap simulator's info (GET /__keap): where its API, token endpoint and app are. */
+  let keap = null;
   let poller = null,
     pollerKey = "",
+    /** The direct instance's tokens and state store: kept across a re-authorization. */
+    tokens = null,
+    store = null,
     timer = null,
     running = false,
     busy = false;
@@ -38,18 +53,48 @@ export function setupLive({ ep, onConfig, resources, config }) {
     totalEvents = 0,
     totalRetries = 0,
     totalErrors = 0;
+  /** OAuth tokens of direct instances: this page's memory only (secrets never reach page storage). */
+  const tokenStore = new ep.MemoryStore();
+
+  /** The simulator the body's API is polled against, and its control API. */
+  function target() {
+    const direct = apiOf(ep, config.value).api === "direct";
+    return direct
+      ? { direct, sim: keap, control: "/__keap", name: "Keap simulator" }
+      : { direct, sim: hub, control: "/__hub", name: "hub simulator" };
+  }
+
+  /** This page's origin with a simulator url's path: whatever host name the page was opened with. */
+  const here = (url) => location.origin + new URL(url, location.href).pathname;
 
   function setAvailability() {
+    const t = target();
     const problems = [];
-    if (!hub) problems.push("The hub simulator is not reachable on this origin: start the console with `npm start`.");
+    if (!t.sim) problems.push(`The ${t.name} is not reachable on this origin: start the console with \`npm start\`.`);
+    const { error } = apiOf(ep, config.value);
+    if (error) problems.push(`${error.message} (fix event.poller.api in Build).`);
+    if (t.direct && keap) {
+      const c = config.value?.configuration ?? {};
+      if (c["oauth.api.key"] !== keap.clientId || c["oauth.callback.url"] !== keap.redirectUri)
+        problems.push(
+          "This body's OAuth app is not the Keap simulator's, so its token endpoint will refuse the code: use \u201cPoint the body at the Keap simulator\u201d.",
+        );
+    }
     availability.textContent = problems.join(" ");
     availability.hidden = problems.length === 0;
-    const canPoll = !!hub;
+    apiLine.textContent = `${describeApi(ep, config.value)}${t.sim ? ` Live polls the ${t.name} at ${here(t.sim.baseUrl)}${t.direct ? `, tokens from ${here(keap.tokenUrl)}` : ""}.` : ""}`;
+    apiLine.dataset.api = t.direct ? "direct" : "hub";
+    const canPoll = !!t.sim && !error;
     start.disabled = !canPoll || running;
     once.disabled = !canPoll || busy;
     stop.disabled = !running;
     for (const b of document.querySelectorAll("#mutate-create, #mutate-update, #fault-throttle, #fault-error"))
-      b.disabled = !hub;
+      b.disabled = !t.sim;
+    for (const b of [$("keap-expire"), $("keap-revoke")]) {
+      b.hidden = !t.direct;
+      b.disabled = !keap;
+    }
+    $("live-use-keap").disabled = !keap;
   }
 
   function logLine(kind, text) {
@@ -68,9 +113,9 @@ export function setupLive({ ep, onConfig, resources, config }) {
     while (log.children.length > 200) log.lastChild.remove();
   }
 
-  /** Builder resources that the simulator serves. */
+  /** Builder resources that the simulator of the body's API serves. */
   function liveResources() {
-    const known = new Set(hub?.resources ?? []);
+    const known = new Set(target().sim?.resources ?? []);
     return resources().filter((r) =>
       known.has(
         String(r.url ?? "")
@@ -82,6 +127,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
   }
 
   function fillResources() {
+    const { sim, name } = target();
     const rs = liveResources();
     const checked = new Set([...boxes.querySelectorAll("input:checked")].map((i) => i.value));
     const first = boxes.children.length === 0;
@@ -90,7 +136,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
       boxes.append(
         el("p", {
           className: "help",
-          text: hub ? `Add a resource the simulator serves (${hub.resources.join(", ")}) in Build.` : "No simulator.",
+          text: sim ? `Add a resource the ${name} serves (${sim.resources.join(", ")}) in Build.` : "No simulator.",
         }),
       );
     for (const r of rs) {
@@ -105,11 +151,19 @@ export function setupLive({ ep, onConfig, resources, config }) {
       );
     }
     const keep = mutateResource.value;
-    mutateResource.replaceChildren(...(hub?.resources ?? []).map((n) => el("option", { value: n, text: n })));
-    const preferred = keep || rs[0]?.url?.split("?")[0].split("/").pop();
-    if (preferred && hub?.resources.includes(preferred)) mutateResource.value = preferred;
+    mutateResource.replaceChildren(...(sim?.resources ?? []).map((n) => el("option", { value: n, text: n })));
+    const firstList = rs[0]?.url?.split("?")[0].split("/").pop();
+    for (const preferred of [keep, firstList]) {
+      if (preferred && sim?.resources.includes(preferred)) {
+        mutateResource.value = preferred;
+        break;
+      }
+    }
   }
-  onConfig(() => hub && fillResources());
+  onConfig(() => {
+    fillResources();
+    setAvailability();
+  });
 
   const deliver = $("live-deliver");
   const webhooks = $("live-webhooks");
@@ -153,19 +207,32 @@ export function setupLive({ ep, onConfig, resources, config }) {
     return parts;
   }
 
-  function ensurePoller() {
+  /**
+   * The Poller of the body as it is now: a new one (from a new baseline) when the body or the
+   * delivery choice changed; `again` makes a new one over the same store and tokens (after a
+   * re-authorization: a Poller that met `oauth.reauthorize` sends nothing more, on purpose).
+   */
+  function ensurePoller({ again = false } = {}) {
     const { body, names } = selectedInstance();
     if (!names.length) throw new Error("choose at least one resource to poll");
+    const t = target();
     const key = JSON.stringify(body) + deliver.checked;
-    if (poller && key === pollerKey) return poller;
+    if (poller && key === pollerKey && !again) return poller;
     poller?.stop?.();
+    if (key !== pollerKey || !store) {
+      store = new ep.MemoryStore();
+      tokens = t.direct
+        ? ep.OAuthTokens.fromInstance(body, { store: tokenStore, tokenUrl: here(keap.tokenUrl) })
+        : null;
+    }
     pollerKey = key;
+    const baseUrl = here(t.sim.baseUrl);
     poller = new ep.Poller({
       instance: body,
-      // this page's origin (the simulator is mounted on it), whatever host name the page was opened with
-      baseUrl: location.origin + new URL(hub.baseUrl, location.href).pathname,
-      auth: auth(),
-      store: new ep.MemoryStore(),
+      baseUrl,
+      // A direct body authenticates with its OAuth2 tokens; a hub body with the hub's secrets.
+      ...(t.direct ? { tokens } : { auth: auth() }),
+      store,
       startFrom: "now",
       ...(deliver.checked
         ? {
@@ -202,6 +269,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
         "error",
         `${e.detail?.resource ? `${e.detail.resource}: ` : ""}${err.code ? `${err.code}: ` : ""}${err.message ?? String(err)}`,
       );
+      showAuthProblem(err);
       renderStats();
     });
     poller.addEventListener("poll", (e) => {
@@ -215,10 +283,113 @@ export function setupLive({ ep, onConfig, resources, config }) {
     });
     logLine(
       "start",
-      `Poller created for ${names.join(", ")} at ${location.origin + new URL(hub.baseUrl, location.href).pathname} (starting from now)`,
+      `Poller created for ${names.join(", ")} at ${baseUrl}${t.direct ? ` (Keap directly, tokens from ${here(keap.tokenUrl)})` : ""} (starting from now)`,
     );
     return poller;
   }
+
+  /** What a person can do about an authentication failure, by its code. */
+  function authAdvice(code) {
+    const c = config.value?.configuration ?? {};
+    if (code === "oauth.reauthorize") {
+      const consent = `${KEAP_AUTHORIZE_URL}?client_id=${encodeURIComponent(c["oauth.api.key"] ?? "")}&redirect_uri=${encodeURIComponent(c["oauth.callback.url"] ?? "")}&response_type=code&scope=full`;
+      return `Polling of this instance has stopped and is not retried. To re-authorize, the Keap account's owner consents again (${consent}); Keap redirects to oauth.callback.url with a new code, which OAuthTokens.authorize(code) exchanges. Here the simulator mints the code.`;
+    }
+    if (code === "oauth.token-request")
+      return "The token endpoint did not give a token: check oauth.api.key, oauth.api.secret and oauth.callback.url (the simulator's app: \u201cPoint the body at the Keap simulator\u201d), then poll again.";
+    return "Keap refused a freshly refreshed token: re-authorize the instance.";
+  }
+
+  /** Shows an authentication failure (a refused grant, a token endpoint that gave none) with what to do. */
+  function showAuthProblem(err) {
+    if (!["oauth.reauthorize", "oauth.token-request", "cycle.auth"].includes(err?.code)) return;
+    $("live-auth-message").textContent = `${err.code}: ${err.message}`;
+    $("live-auth-todo").textContent = authAdvice(err.code);
+    authBox.dataset.code = err.code;
+    reauthorize.hidden = !(target().direct && keap) || err.code === "oauth.token-request";
+    authBox.hidden = false;
+    if (err.code === "oauth.reauthorize" && running) {
+      // Never a retry loop: the schedule stops with the instance.
+      running = false;
+      clearTimeout(timer);
+      state.textContent = "Stopped: the instance needs re-authorization.";
+      setAvailability();
+    }
+  }
+
+  async function controlJson(path, body) {
+    const res = await fetch(path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(json.message ?? `HTTP ${res.status}`);
+    return json;
+  }
+
+  /** A new authorization code, as Keap's consent page would redirect with (the simulator mints it). */
+  async function mintCode() {
+    return (await controlJson("/__keap/codes", { redirectUri: keap.redirectUri })).code;
+  }
+
+  reauthorize.addEventListener("click", async () => {
+    reauthorize.disabled = true;
+    try {
+      if (!tokens) ensurePoller();
+      await tokens.authorize(await mintCode());
+      authBox.hidden = true;
+      logLine("start", "Re-authorized: a new authorization code was exchanged; polling can go on from the saved state");
+      ensurePoller({ again: true });
+    } catch (e) {
+      $("live-auth-message").textContent = `${e.code ? `${e.code}: ` : ""}${e.message}`;
+    } finally {
+      reauthorize.disabled = false;
+      setAvailability();
+    }
+  });
+
+  /**
+   * Points the body at the Keap simulator, as a person would by hand in Build: polled directly,
+   * the simulator's OAuth app, a freshly minted authorization code, and each resource's Keap
+   * list endpoint (its direct preset) where it had a hub url.
+   */
+  $("live-use-keap").addEventListener("click", async () => {
+    try {
+      const body = structuredClone(config.value ?? {});
+      body.element = { ...(body.element ?? {}), key: "infusionsoftrest" };
+      body.providerData = { ...(body.providerData ?? {}), code: await mintCode() };
+      const c = (body.configuration ??= {});
+      c["oauth.api.key"] = keap.clientId;
+      c["oauth.api.secret"] = keap.clientSecret;
+      c["oauth.callback.url"] = keap.redirectUri;
+      c[API] = "direct";
+      const direct = ep.directPresets.infusionsoftrest;
+      const pc = c[PC] && typeof c[PC] === "object" ? c[PC] : (c[PC] = {});
+      const changed = [];
+      for (const [name, p] of Object.entries(pc)) {
+        const list = String(p?.url ?? "")
+          .split("?")[0]
+          .split("/")
+          .pop();
+        const preset = direct[list] ?? direct[name];
+        if (preset && !String(p?.url ?? "").startsWith("/v1/")) {
+          const { url, idField, datesConfiguration } = preset;
+          pc[name] = { ...p, url, idField, datesConfiguration: structuredClone(datesConfiguration) };
+          changed.push(name);
+        }
+      }
+      if (!Object.keys(pc).length) pc.contacts = structuredClone(direct.contacts);
+      editor.value = body;
+      publish();
+      logLine(
+        "change",
+        `The body polls the Keap simulator directly: its OAuth app, a new authorization code${changed.length ? `, Keap list endpoints for ${changed.join(", ")}` : ""}`,
+      );
+    } catch (e) {
+      logLine("error", `Keap simulator: ${e.message}`);
+    }
+  });
 
   const seen = new Set();
   function countEvents(batch) {
@@ -275,6 +446,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
       current = { n: polls.length + 1, events: 0, retries: 0, error: false };
       state.textContent = `Polling (poll ${current.n})…`;
       const summaries = await p.pollOnce();
+      if (Array.isArray(summaries)) for (const sm of summaries) if (sm.error) showAuthProblem(sm.error);
       if (current && Array.isArray(summaries)) {
         current.records = summaries.reduce((n, sm) => n + (sm.records ?? 0), 0);
         current.summary = summaries
@@ -332,13 +504,7 @@ export function setupLive({ ep, onConfig, resources, config }) {
 
   async function control(path, body, what, after = "event") {
     try {
-      const res = await fetch(`/__hub${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const json = await res.json();
-      if (!res.ok) throw new Error(json.message ?? `HTTP ${res.status}`);
+      const json = await controlJson(`${target().control}${path}`, body);
       const recs = json.records ?? [];
       const text = recs.length ? `${what}: ${mutateResource.value} ${recs.map((r) => r.id).join(", ")}` : `${what}`;
       note.textContent = `${text}. ${running ? "The next poll will see it." : `Poll to see the ${after}.`}`;
@@ -354,11 +520,23 @@ export function setupLive({ ep, onConfig, resources, config }) {
   $("mutate-update").addEventListener("click", () =>
     control(`/${encodeURIComponent(mutateResource.value)}/update`, { count: 1 }, "Updated"),
   );
+  const api = () => (target().direct ? "Keap" : "hub");
   $("fault-throttle").addEventListener("click", () =>
-    control("/faults", { next: ["throttle"] }, "The next hub request will be throttled (429)", "retry"),
+    control("/faults", { next: ["throttle"] }, `The next ${api()} request will be throttled (429)`, "retry"),
   );
   $("fault-error").addEventListener("click", () =>
-    control("/faults", { next: [503] }, "The next hub request will fail (503)", "retry"),
+    control("/faults", { next: [503] }, `The next ${api()} request will fail (503)`, "retry"),
+  );
+  $("keap-expire").addEventListener("click", () =>
+    control(
+      "/expire-tokens",
+      {},
+      "Keap expired the access token (the next request gets a 401, then one refresh)",
+      "refresh",
+    ),
+  );
+  $("keap-revoke").addEventListener("click", () =>
+    control("/revoke", {}, "The Keap account took the app's access away (the refresh token is dead)", "refusal"),
   );
 
   let lastWidth = 0;
@@ -378,12 +556,15 @@ export function setupLive({ ep, onConfig, resources, config }) {
   );
   setAvailability();
   renderStats();
-  fetch("/__hub")
-    .then((r) => (r.ok ? r.json() : null))
-    .then((info) => {
-      hub = info;
-      fillResources();
-      setAvailability();
-    })
-    .catch(() => setAvailability());
+  const info = (path) =>
+    fetch(path)
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
+  Promise.all([info("/__hub"), info("/__keap")]).then(([h, k]) => {
+    hub = h;
+    keap = k;
+    fillResources();
+    setAvailability();
+    $("panel-live").dataset.simulators = "ready";
+  });
 }
