@@ -81,6 +81,18 @@ test("instanceIdentity: one rule for eventIds and store keys, the token never in
       "secret-token",
     ),
   );
+  // A direct instance: the OAuth app and the grant code, from the body (pinned in the core's tests too).
+  const direct = {
+    ...body,
+    providerData: { code: "code-a" },
+    configuration: { "event.poller.api": "direct", "oauth.api.key": "app" },
+  };
+  assert.equal(instanceIdentity(direct).instanceId, "crm~5b4f4e9a7baa086a");
+  assert.equal(
+    instanceIdentity(direct, { baseUrl: "https://api.infusionsoft.com/crm/rest" }).instanceId,
+    "crm~5b4f4e9a7baa086a",
+  );
+  assert.notEqual(instanceIdentity({ ...direct, providerData: { code: "code-b" } }).instanceId, "crm~5b4f4e9a7baa086a");
 });
 
 test("nextDelivery: the schedule, Retry-After, every failure retried, then dead", () => {

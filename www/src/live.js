@@ -73,6 +73,10 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     if (!t.sim) problems.push(`The ${t.name} is not reachable on this origin: start the console with \`npm start\`.`);
     const { error } = apiOf(ep, config.value);
     if (error) problems.push(`${error.message} (fix event.poller.api in Build).`);
+    if (t.direct && !globalThis.crypto?.subtle)
+      problems.push(
+        "OAuthTokens needs WebCrypto, which a browser gives only to a secure page: open the console on localhost (or https).",
+      );
     if (t.direct && keap) {
       const c = config.value?.configuration ?? {};
       if (c["oauth.api.key"] !== keap.clientId || c["oauth.callback.url"] !== keap.redirectUri)
@@ -130,7 +134,8 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     const { sim, name } = target();
     const rs = liveResources();
     const checked = new Set([...boxes.querySelectorAll("input:checked")].map((i) => i.value));
-    const first = boxes.children.length === 0;
+    // Every resource is ticked the first time there are any to tick.
+    const first = !boxes.querySelector("input");
     boxes.replaceChildren();
     if (!rs.length)
       boxes.append(
