@@ -65,3 +65,78 @@ test("poll --once a direct body against the Keap simulator: every record, tokens
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("poll --id: a refused grant exits 1 with oauth.reauthorize; the body with a new code goes on from the saved state", async () => {
+  const keap = await startKeapSimulator({ seed: 52, resources: { contacts: 4 } });
+  const dir = mkdtempSync(join(tmpdir(), "elements-poller-cli-keap-"));
+  try {
+    const file = join(dir, "body.json");
+    const write = () =>
+      writeFileSync(
+        file,
+        JSON.stringify(
+          buildInstance({
+            element: "infusionsoftrest",
+            name: "cli-keap",
+            code: keap.mintCode(),
+            oauth: {
+              key: keap.client.clientId,
+              secret: keap.client.clientSecret,
+              callbackUrl: keap.client.redirectUri,
+            },
+            callbackUrl: "https://app.example.com/events",
+            api: "direct",
+            resources: { contacts: { preset: "contacts" } },
+          }),
+        ),
+      );
+    write();
+    const args = [
+      "poll",
+      file,
+      "--base-url",
+      keap.baseUrl,
+      "--token-url",
+      keap.tokenUrl,
+      "--state",
+      join(dir, "state"),
+    ];
+    const run = (...more) => cliAsync([...args, "--once", "--json", "--id", "crm-1", ...more], { env: {} });
+    const lines = (out) =>
+      out
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+    const first = await run("--start-from", "beginning");
+    assert.equal(first.code, 0, first.err);
+    assert.equal(lines(first.out).filter((l) => l.type === "event").length, 4);
+
+    keap.revokeAll();
+    keap.mutate({ resource: "contacts", op: "update", id: 2 });
+    const refused = await run();
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /oauth\.reauthorize/);
+    assert.match(refused.err, /needs re-authorization/);
+
+    // The account owner consents again: a new code in the body, the same --id.
+    write();
+    const renewed = await run();
+    assert.equal(renewed.code, 0, renewed.err);
+    assert.deepEqual(
+      lines(renewed.out)
+        .filter((l) => l.type === "event")
+        .map((e) => `${e.eventType} ${e.objectType}/${e.objectId}`),
+      ["UPDATED contacts/2"],
+      "the change made while the grant was dead, from the saved state (no new baseline)",
+    );
+    assert.deepEqual(
+      keap.tokenRequests().map((r) => `${r.grant}:${r.status}`),
+      ["authorization_code:200", "refresh_token:400", "authorization_code:200"],
+    );
+    assert.equal((await cliAsync([...args, "--once", "--id", " "], { env: {} })).code, 2, "an empty --id is refused");
+  } finally {
+    await keap.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

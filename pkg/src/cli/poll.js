@@ -19,6 +19,10 @@ its providerData.code is exchanged with oauth.api.key/secret and the tokens kept
   --start-from X    first run only: now (default), beginning, or an ISO instant
   --json            machine output: one JSON line per poll summary (and per event with --print)
   --token-url URL   direct: the OAuth2 token endpoint (default https://api.infusionsoft.com/token)
+  --id ID           the instance's id: what its state keys and eventIds are made of (default:
+                    the body's name and a fingerprint; a direct body's fingerprint is of its OAuth
+                    app and providerData.code, so give --id to re-authorize with a new code and
+                    keep the state)
 
 Hub credentials come from ELEMENTS_USER_SECRET, ELEMENTS_ORGANIZATION_SECRET and
 ELEMENTS_ELEMENT_TOKEN (a direct body needs none of them).
@@ -40,6 +44,7 @@ export async function pollCommand(argv, io) {
       "start-from": { type: "string", default: "now" },
       json: { type: "boolean" },
       "token-url": { type: "string" },
+      id: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -52,6 +57,7 @@ export async function pollCommand(argv, io) {
   if (!values["base-url"]) return usage("poll needs --base-url URL");
   if (!values.state) return usage("poll needs --state DIR");
   if (values.print && values.deliver) return usage("--print and --deliver exclude each other");
+  if (values.id !== undefined && values.id.trim() === "") return usage("--id needs a non-empty ID");
   const env = io.env ?? {};
   const text = readSource(positionals[0]);
   const check = validateConfig(text);
@@ -89,7 +95,13 @@ export async function pollCommand(argv, io) {
   let failures = 0;
   const store = new FileStore(values.state);
   const tokens = direct
-    ? OAuthTokens.fromInstance(instance, { store, ...(values["token-url"] ? { tokenUrl: values["token-url"] } : {}) })
+    ? OAuthTokens.fromInstance(instance, {
+        store,
+        ...(values["token-url"] ? { tokenUrl: values["token-url"] } : {}),
+        // One instance, one tokens entry: a new code in the body re-authorizes it (OAuthTokens
+        // tries a new providerData.code once after a refusal).
+        ...(values.id !== undefined ? { id: values.id } : {}),
+      })
     : undefined;
   const poller = new Poller({
     instance,
@@ -98,6 +110,7 @@ export async function pollCommand(argv, io) {
     store,
     resources: values.resource,
     startFrom: values["start-from"],
+    ...(values.id !== undefined ? { id: values.id } : {}),
     signal: controller.signal,
     ...(values.deliver
       ? {
