@@ -214,6 +214,8 @@ export interface KeapSimulator {
   expireAccessTokens(): void;
   revokeRefreshToken(token: string): void;
   liveRefreshTokens(): string[];
+  /** The account took the app's access away: every refresh token revoked, every access token expired; how many refresh tokens died. */
+  revokeAll(): number;
   tokenRequests(): KeapTokenRequest[];
   /** Moves the simulator clock by `ms` (token expiry, quota windows, stamps); the new now. */
   advanceClock(ms: number): number;
