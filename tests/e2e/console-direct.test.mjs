@@ -188,3 +188,52 @@ test("a revoked grant shows the re-authorization message; polling stops; re-auth
     await server.close();
   }
 });
+
+test("picking the direct API in Build: direct presets, the seed's own OAuth app refused at the token endpoint with what to do", async () => {
+  const { server, page, errors } = await openConsole(browser);
+  try {
+    await page.locator("body[data-ready]").waitFor();
+    await page.getByRole("tab", { name: "Import" }).click();
+    await page.getByRole("button", { name: "Load the documentation's example" }).click();
+    await page.getByRole("button", { name: "Edit in the builder" }).click();
+    const editor = page.locator("poller-config-editor");
+    await editor.locator(`select[data-path=${JSON.stringify(API_PATH)}]`).selectOption("direct");
+    // The presets offered follow the API; the seed's hub url is flagged for a direct poll.
+    await editor.getByText("Preset resource of infusionsoftrest (Keap REST v1, direct)").waitFor();
+    await editor.locator(".fdiag", { hasText: "is a hub path" }).first().waitFor();
+    await editor.getByLabel("Preset resource of infusionsoftrest").selectOption("contacts");
+    await editor.getByRole("button", { name: "Add preset" }).click();
+    const body = await page.evaluate(() => document.getElementById("editor").value);
+    assert.equal(body.configuration["event.poller.api"], "direct");
+    assert.match(body.configuration["event.poller.configuration"].contacts.url, /^\/v1\/contacts\?since=/);
+
+    await page.getByRole("tab", { name: "Live" }).click();
+    await page.locator('#panel-live[data-simulators="ready"]').waitFor();
+    await page.locator('#live-api[data-api="direct"]').waitFor();
+    assert.match(await page.locator("#live-availability").textContent(), /not the Keap simulator's/);
+    await page.locator("#live-resources input[value=appointments]").uncheck();
+    await page.locator("#live-resources input[value=contacts]").check();
+    await pollOnce(page);
+    const box = page.locator('#live-auth[data-code="oauth.token-request"]');
+    await box.waitFor();
+    assert.match(await box.textContent(), /invalid_client/);
+    assert.match(await box.textContent(), /check oauth\.api\.key, oauth\.api\.secret and oauth\.callback\.url/);
+    assert.equal(await page.getByRole("button", { name: "Re-authorize with the Keap simulator" }).isHidden(), true);
+    assert.deepEqual(
+      server.keap.requests().filter((r) => r.url.startsWith("/crm/rest")),
+      [],
+      "no API call without a token",
+    );
+    // Pointing the body at the simulator fixes it.
+    await page.getByRole("button", { name: "Point the body at the Keap simulator" }).click();
+    await page.locator("#live-availability").waitFor({ state: "hidden" });
+    await pollOnce(page);
+    await box.waitFor({ state: "hidden" });
+    assert.deepEqual(
+      errors.filter((e) => !/status of 401/.test(e.message)),
+      [],
+    );
+  } finally {
+    await server.close();
+  }
+});

@@ -451,7 +451,11 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
       current = { n: polls.length + 1, events: 0, retries: 0, error: false };
       state.textContent = `Polling (poll ${current.n})…`;
       const summaries = await p.pollOnce();
-      if (Array.isArray(summaries)) for (const sm of summaries) if (sm.error) showAuthProblem(sm.error);
+      if (Array.isArray(summaries)) {
+        for (const sm of summaries) if (sm.error) showAuthProblem(sm.error);
+        // A poll in which every resource got through: whatever stood in the way is gone.
+        if (summaries.every((sm) => !sm.error)) authBox.hidden = true;
+      }
       if (current && Array.isArray(summaries)) {
         current.records = summaries.reduce((n, sm) => n + (sm.records ?? 0), 0);
         current.summary = summaries
