@@ -3,7 +3,7 @@
 // library's: the body is judged by validateConfig, secrets masked by redactSecrets, the
 // resources and interval read by pollers and refreshIntervalMs.
 import { randomBytes, randomUUID, createHash } from "node:crypto";
-import { validateConfig, normalizeConfig, redactSecrets, pollers, refreshIntervalMs } from "elements-poller";
+import { validateConfig, normalizeConfig, redactSecrets, pollers, pollerApi, refreshIntervalMs } from "elements-poller";
 import { SCHEMA, transaction } from "./db.js";
 import { sendPoll, sendDelivery, pollNow, BOSS_SCHEMA } from "./jobs.js";
 import { connectInstance, ServiceError } from "./elements.js";
@@ -25,6 +25,7 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     ["POST", /^\/instances$/, createInstance],
     ["GET", /^\/instances$/, listInstances],
     ["GET", /^\/instances\/([^/]+)$/, getInstance],
+    ["PATCH", /^\/instances\/([^/]+)$/, patchInstance],
     ["DELETE", /^\/instances\/([^/]+)$/, deleteInstance],
     ["POST", /^\/instances\/([^/]+)\/poll$/, pollInstance],
     ["GET", /^\/instances\/([^/]+)\/events$/, listEvents],
@@ -53,15 +54,17 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     return user && org;
   }
 
-  async function createInstance(req, url, text) {
+  /** The validator's 400 for a body with errors, or undefined when it has none. */
+  function invalid(text, what = "the instance body") {
     const verdict = validateConfig(text);
-    if (!verdict.ok) {
-      const n = verdict.diagnostics.filter((d) => d.severity === "error").length;
-      return [
-        400,
-        { message: `the instance body has ${n} error${n === 1 ? "" : "s"}`, diagnostics: verdict.diagnostics },
-      ];
-    }
+    if (verdict.ok) return undefined;
+    const n = verdict.diagnostics.filter((d) => d.severity === "error").length;
+    return [400, { message: `${what} has ${n} error${n === 1 ? "" : "s"}`, diagnostics: verdict.diagnostics }];
+  }
+
+  async function createInstance(req, url, text) {
+    const refused = invalid(text);
+    if (refused) return refused;
     const body = normalizeConfig(text);
     const connection = await connectInstance(body, options);
     const id = randomUUID();
@@ -139,6 +142,109 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
         })),
       },
     ];
+  }
+
+  // PATCH: a JSON merge patch (RFC 7396) over the stored body: objects merge key by key, null
+  // removes a key, anything else replaces it; a secret sent back as its mask (a GET's body
+  // patched and sent) keeps the stored secret. The merged body is validated as a POST's is.
+  // A resource whose datesConfiguration changed restarts from now (its old watermark is in the
+  // old fields' terms); one added starts from now; one removed stops. Its cycle in flight is
+  // fenced by the version: its outcome is refused.
+  async function patchInstance(req, url, text, id) {
+    let patch;
+    try {
+      patch = JSON.parse(text);
+    } catch {
+      patch = undefined;
+    }
+    if (!isObject(patch))
+      throw new ServiceError(400, "a PATCH body is a JSON object: the fields to change (null removes one)");
+    const out = await transaction(pool, async (client, db) => {
+      const { rows } = await client.query(
+        `SELECT id, body AS sealed, created_at FROM ${SCHEMA}.instances WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
+        [id],
+      );
+      if (rows.length === 0) throw new ServiceError(404, `no instance ${JSON.stringify(id)}`);
+      const before = JSON.parse(openSecret(rows[0].sealed, key));
+      const merged = mergePatch(before, unmask(patch, before, redactSecrets(before)));
+      const mergedText = JSON.stringify(merged);
+      const refused = invalid(mergedText, "the patched instance body");
+      if (refused) return refused;
+      const body = normalizeConfig(mergedText);
+      for (const [what, of] of [
+        ["element.key", (b) => b.element?.key],
+        ["configuration.event.poller.api", pollerApi],
+      ])
+        if (of(body) !== of(before))
+          throw new ServiceError(
+            400,
+            `${what} cannot change (its provider connection would not match): create a new instance`,
+          );
+      const now = new Date();
+      const old = new Map(pollers(before).map((p) => [p.name, p]));
+      const next = new Map(pollers(body).map((p) => [p.name, p]));
+      const added = [...next.keys()].filter((n) => !old.has(n));
+      const removed = [...old.keys()].filter((n) => !next.has(n));
+      const restarted = [];
+      for (const [name, p] of next) {
+        if (!old.has(name)) continue;
+        const changed = changedKeys(old.get(name).datesConfiguration, p.datesConfiguration);
+        if (changed.length)
+          restarted.push({
+            name,
+            reason: `datesConfiguration changed (${changed.join(", ")}): the saved watermark was in the old fields' terms`,
+          });
+      }
+      await client.query(`UPDATE ${SCHEMA}.instances SET body = $2, name = $3 WHERE id = $1`, [
+        id,
+        sealSecret(JSON.stringify(body), key),
+        body.name,
+      ]);
+      if (removed.length)
+        // The chain of a removed resource ends: its next job finds no row and sends no successor.
+        await client.query(`DELETE FROM ${SCHEMA}.resources WHERE instance_id = $1 AND resource = ANY($2)`, [
+          id,
+          removed,
+        ]);
+      for (const { name } of restarted) {
+        // The version moves on: a cycle in flight with the old configuration cannot commit.
+        await client.query(
+          `UPDATE ${SCHEMA}.resources SET state = NULL, version = version + 1, start_from = $3, last_error = NULL
+           WHERE instance_id = $1 AND resource = $2`,
+          [id, name, now],
+        );
+        // Keeps the chain when its only job is the fenced cycle in flight (stately: one queued
+        // beside one active); a no-op when a poll is queued already.
+        await sendPoll(boss, db, { instanceId: id, resource: name }, now.getTime());
+      }
+      for (const name of added) {
+        await client.query(
+          `INSERT INTO ${SCHEMA}.resources (instance_id, resource, start_from) VALUES ($1, $2, $3)
+           ON CONFLICT (instance_id, resource) DO UPDATE SET state = NULL, version = ${SCHEMA}.resources.version + 1, start_from = $3`,
+          [id, name, now],
+        );
+        await sendPoll(boss, db, { instanceId: id, resource: name }, now.getTime());
+      }
+      return [
+        200,
+        {
+          ...view({ id, body, created_at: rows[0].created_at }),
+          resources: [...next.keys()],
+          added,
+          removed,
+          restarted,
+        },
+      ];
+    });
+    if (out[0] === 200)
+      log({
+        msg: "instance patched",
+        instance: id,
+        added: out[1].added.length,
+        removed: out[1].removed.length,
+        restarted: out[1].restarted.length,
+      });
+    return out;
   }
 
   async function deleteInstance(req, url, text, id) {
@@ -265,7 +371,7 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     if (needsAuth && !authorized(req))
       return send(res, 401, { message: "Authorization must be: User <secret>, Organization <secret>" });
     let text = "";
-    if (req.method === "POST" || req.method === "PUT") {
+    if (req.method === "POST" || req.method === "PUT" || req.method === "PATCH") {
       text = await readBody(req);
       if (text === undefined) return send(res, 413, { message: `the body is larger than ${MAX_BODY} bytes` });
     } else req.resume();
@@ -282,6 +388,38 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
       throw e;
     }
   }
+}
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** RFC 7396: `patch` over `target`. */
+function mergePatch(target, patch) {
+  if (!isObject(patch)) return patch;
+  const out = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** `patch` with every value that is the stored value's mask put back to the stored value. */
+function unmask(patch, stored, masked) {
+  if (!isObject(patch)) return patch;
+  const out = {};
+  for (const [k, v] of Object.entries(patch)) {
+    const s = isObject(stored) ? stored[k] : undefined;
+    const m = isObject(masked) ? masked[k] : undefined;
+    if (typeof v === "string" && v === m && s !== m) out[k] = s;
+    else out[k] = isObject(v) ? unmask(v, s, m) : v;
+  }
+  return out;
+}
+
+/** The keys whose values differ between two flat objects (dates configurations), sorted. */
+function changedKeys(a = {}, b = {}) {
+  const keys = [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort();
+  return keys.filter((k) => JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k]));
 }
 
 function pageSize(url) {

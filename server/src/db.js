@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.resources (
   last_error text,
   PRIMARY KEY (instance_id, resource)
 );
+-- A resource restarted (its dates configuration changed) or added by a PATCH: its first cycle
+-- starts from this instant, not from its own now.
+ALTER TABLE ${SCHEMA}.resources ADD COLUMN IF NOT EXISTS start_from timestamptz;
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.events (
   id bigserial PRIMARY KEY,
   instance_id text NOT NULL REFERENCES ${SCHEMA}.instances(id) ON DELETE CASCADE,

@@ -42,7 +42,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
-      `SELECT i.body, i.connection, i.deleted_at, r.state, r.version
+      `SELECT i.body, i.connection, i.deleted_at, r.state, r.version, r.start_from
        FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
        WHERE i.id = $1 AND r.resource = $2`,
       [instanceId, resource],
@@ -56,7 +56,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     log({ msg: "cycle started", instance: instanceId, resource, version });
     let outcome;
     try {
-      outcome = await cycle({ body, resource, state: row.state, connection, instanceId });
+      outcome = await cycle({ body, resource, state: row.state, startFrom: row.start_from, connection, instanceId });
     } catch (e) {
       outcome = { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
     }
@@ -120,11 +120,13 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, connection, instanceId }) {
+  async function cycle({ body, resource, state, startFrom, connection, instanceId }) {
     const c = new PollCycle({
       instance: body,
       resource,
       state,
+      // Read by a first cycle only: a resource a PATCH added or restarted starts from then.
+      ...(startFrom ? { startFrom: startFrom.toISOString() } : {}),
       baseUrl: connection.baseUrl,
       auth: connection.auth,
       instanceId,
