@@ -66,8 +66,10 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     const refused = invalid(text);
     if (refused) return refused;
     const body = normalizeConfig(text);
-    const connection = await connectInstance(body, options);
     const id = randomUUID();
+    // A direct instance's grant code is exchanged here, before anything is stored: a refused
+    // code is the caller's 400 and leaves no instance behind.
+    const { connection, tokens } = await connectInstance(body, options, { instanceId: id });
     const token = randomBytes(32).toString("base64url");
     const createdDate = new Date();
     const resources = pollers(body).map((p) => p.name);
@@ -85,6 +87,11 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
           createdDate,
         ],
       );
+      if (tokens !== undefined)
+        await client.query(`INSERT INTO ${SCHEMA}.oauth_tokens (instance_id, value) VALUES ($1, $2)`, [
+          id,
+          sealSecret(tokens, key),
+        ]);
       for (const resource of resources) {
         await client.query(`INSERT INTO ${SCHEMA}.resources (instance_id, resource) VALUES ($1, $2)`, [id, resource]);
         // First polls spread over the interval, by a hash of the key: a thousand instances
@@ -117,7 +124,7 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
 
   async function instanceRow(id) {
     const { rows } = await pool.query(
-      `SELECT id, body AS sealed, created_at FROM ${SCHEMA}.instances WHERE id = $1 AND deleted_at IS NULL`,
+      `SELECT id, body AS sealed, created_at, reauthorize_reason, reauthorize_at FROM ${SCHEMA}.instances WHERE id = $1 AND deleted_at IS NULL`,
       [id],
     );
     if (rows.length === 0) throw new ServiceError(404, `no instance ${JSON.stringify(id)}`);
@@ -134,6 +141,10 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
       200,
       {
         ...view(row),
+        // The provider refused the grant: polls stopped until a PATCH gives a new providerData.code.
+        needsReauthorization: row.reauthorize_reason
+          ? { reason: row.reauthorize_reason, since: row.reauthorize_at.toISOString() }
+          : null,
         resources: rows.map((r) => ({
           name: r.resource,
           version: Number(r.version),
@@ -181,6 +192,22 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
             `${what} cannot change (its provider connection would not match): create a new instance`,
           );
       const now = new Date();
+      // A new grant code (the user consented again): exchanged now, and the instance's polls
+      // start again if the provider had refused its grant.
+      const code = body.providerData?.code;
+      const reauthorized = pollerApi(body) === "direct" && code !== before.providerData?.code;
+      if (reauthorized) {
+        const { tokens } = await connectInstance(body, options, { instanceId: id });
+        await client.query(
+          `INSERT INTO ${SCHEMA}.oauth_tokens (instance_id, value) VALUES ($1, $2)
+           ON CONFLICT (instance_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+          [id, sealSecret(/** @type {string} */ (tokens), key)],
+        );
+        await client.query(
+          `UPDATE ${SCHEMA}.instances SET reauthorize_reason = NULL, reauthorize_at = NULL WHERE id = $1`,
+          [id],
+        );
+      }
       const old = new Map(pollers(before).map((p) => [p.name, p]));
       const next = new Map(pollers(body).map((p) => [p.name, p]));
       const added = [...next.keys()].filter((n) => !old.has(n));
@@ -217,6 +244,9 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
         // beside one active); a no-op when a poll is queued already.
         await sendPoll(boss, db, { instanceId: id, resource: name }, now.getTime());
       }
+      if (reauthorized)
+        for (const name of next.keys())
+          if (old.has(name)) await sendPoll(boss, db, { instanceId: id, resource: name }, now.getTime());
       for (const name of added) {
         await client.query(
           `INSERT INTO ${SCHEMA}.resources (instance_id, resource, start_from) VALUES ($1, $2, $3)
@@ -233,6 +263,7 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
           added,
           removed,
           restarted,
+          reauthorized,
         },
       ];
     });
