@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.oauth_tokens (
 -- providerData.code.
 ALTER TABLE ${SCHEMA}.instances ADD COLUMN IF NOT EXISTS reauthorize_reason text;
 ALTER TABLE ${SCHEMA}.instances ADD COLUMN IF NOT EXISTS reauthorize_at timestamptz;
+-- The shared rate limiter (limiter.js): per budget, the theoretical arrival time of its next call (epoch ms).
+CREATE TABLE IF NOT EXISTS ${SCHEMA}.rate_limits (
+  key text PRIMARY KEY,
+  tat double precision NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.events (
   id bigserial PRIMARY KEY,
   instance_id text NOT NULL REFERENCES ${SCHEMA}.instances(id) ON DELETE CASCADE,

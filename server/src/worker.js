@@ -14,12 +14,12 @@ import {
   nextDelivery,
   refreshIntervalMs,
   PollerError,
-  OAuthTokens,
 } from "elements-poller";
 import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
+import { sharedLimiter, KEAP_LIMITS } from "./limiter.js";
 
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -157,7 +157,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
             instanceId,
             body,
             tokenUrl: connection.tokenUrl,
-            limiter: OAuthTokens.limiterFor(body.configuration["oauth.api.key"]),
+            // Keap's budget is per OAuth app, across every instance and process of it.
+            limiter: sharedLimiter(pool, `keap/${body.configuration["oauth.api.key"]}`, KEAP_LIMITS),
           })
         : undefined;
     /** The bearer token this cycle sent last: the one a 401 refused. */
