@@ -42,7 +42,8 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     return [200, await metrics.register.metrics(), metrics.register.contentType];
   }
 
-  function authorized(req) {
+  /** The Authorization header's parts, or undefined when User and Organization are not both right. */
+  function credentials(req) {
     const parts = {};
     for (const piece of String(req.headers.authorization ?? "").split(",")) {
       const m = /^\s*(User|Organization|Element)\s+(\S+)\s*$/i.exec(piece);
@@ -51,8 +52,25 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     // Both compared, always: which one was wrong is not told by the time it takes.
     const user = sameSecret(parts.user ?? "", userSecret);
     const org = sameSecret(parts.organization ?? "", organizationSecret);
-    return user && org;
+    return user && org ? parts : undefined;
   }
+
+  /**
+   * The instance an `Element <token>` names (as the platform's hub calls do: User and
+   * Organization say who calls, Element which instance), or null for an unknown or deleted
+   * one. Looked up by the token's hash: the token itself is never stored.
+   */
+  async function elementScope(token) {
+    const { rows } = await pool.query(
+      `SELECT id FROM ${SCHEMA}.instances WHERE token_hash = $1 AND deleted_at IS NULL`,
+      [hashToken(token)],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** The instance a request is scoped to (its Element token), or undefined for the whole organization. */
+  const scopeOf = (req) => scopes.get(req);
+  const scopes = new WeakMap();
 
   /** The validator's 400 for a body with errors, or undefined when it has none. */
   function invalid(text, what = "the instance body") {
@@ -115,9 +133,10 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     };
   }
 
-  async function listInstances() {
+  async function listInstances(req) {
     const { rows } = await pool.query(
-      `SELECT id, body AS sealed, created_at FROM ${SCHEMA}.instances WHERE deleted_at IS NULL ORDER BY created_at, id`,
+      `SELECT id, body AS sealed, created_at FROM ${SCHEMA}.instances WHERE deleted_at IS NULL AND ($1::text IS NULL OR id = $1) ORDER BY created_at, id`,
+      [scopeOf(req) ?? null],
     );
     return [200, rows.map(view)];
   }
@@ -332,7 +351,9 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     const status = url.searchParams.get("status");
     if (status !== null && !["queued", "dead", "delivered"].includes(status))
       throw new ServiceError(400, "status must be queued, dead or delivered");
-    const instance = url.searchParams.get("instance");
+    const instance = scopeOf(req) ?? url.searchParams.get("instance");
+    if (scopeOf(req) && ![null, instance].includes(url.searchParams.get("instance")))
+      throw new ServiceError(404, `no instance ${JSON.stringify(url.searchParams.get("instance"))}`);
     const limit = pageSize(url);
     const { rows } = await pool.query(
       `SELECT id, instance_id, resource, request, state, status, last_error, created_at, updated_at FROM ${SCHEMA}.deliveries
@@ -347,8 +368,8 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     const row = await transaction(pool, async (client, db) => {
       const { rows } = await client.query(
         `UPDATE ${SCHEMA}.deliveries SET status = 'queued', state = $2, last_error = NULL, updated_at = now()
-         WHERE id = $1 RETURNING id, instance_id, resource, request, state, status, last_error, created_at, updated_at`,
-        [id, JSON.stringify({ attempts: 0, nextAttemptAt: now })],
+         WHERE id = $1 AND ($3::text IS NULL OR instance_id = $3) RETURNING id, instance_id, resource, request, state, status, last_error, created_at, updated_at`,
+        [id, JSON.stringify({ attempts: 0, nextAttemptAt: now }), scopeOf(req) ?? null],
       );
       if (rows.length === 0) throw new ServiceError(404, `no delivery ${id}`);
       await sendDelivery(boss, db, id, now);
@@ -399,20 +420,39 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
       return send(res, known ? 405 : 404, { message: known ? `${req.method} is not allowed here` : "not found" });
     }
     const [, re, fn, needsAuth = true] = route;
-    if (needsAuth && !authorized(req))
-      return send(res, 401, { message: "Authorization must be: User <secret>, Organization <secret>" });
+    let params;
+    try {
+      params = re.exec(url.pathname).slice(1).map(decodeURIComponent);
+    } catch {
+      return send(res, 400, { message: "the path has a bad percent-encoding" });
+    }
+    if (needsAuth) {
+      const parts = credentials(req);
+      if (!parts)
+        return send(res, 401, {
+          message:
+            "Authorization must be: User <secret>, Organization <secret> (and Element <instance token> for one instance)",
+        });
+      if (parts.element !== undefined) {
+        const scope = await elementScope(parts.element);
+        if (scope === null)
+          return send(res, 401, { message: "the Element token is not an instance's (or its instance was deleted)" });
+        // An instance's token reaches that instance only: another's id is not found, and it
+        // cannot create instances.
+        if (req.method === "POST" && url.pathname === "/instances")
+          return send(res, 403, { message: "an Element token is scoped to its instance: it cannot create instances" });
+        if (url.pathname.startsWith("/instances/") && params[0] !== scope)
+          return send(res, 404, { message: `no instance ${JSON.stringify(params[0])}` });
+        scopes.set(req, scope);
+      }
+    }
     let text = "";
     if (req.method === "POST" || req.method === "PUT" || req.method === "PATCH") {
       text = await readBody(req);
       if (text === undefined) return send(res, 413, { message: `the body is larger than ${MAX_BODY} bytes` });
     } else req.resume();
     try {
-      const [status, payload, type] = await fn(
-        req,
-        url,
-        text,
-        ...re.exec(url.pathname).slice(1).map(decodeURIComponent),
-      );
+      const [status, payload, type] = await fn(req, url, text, ...params);
       send(res, status, payload, type);
     } catch (e) {
       if (e instanceof ServiceError) return send(res, e.status, { message: e.message });
