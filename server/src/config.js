@@ -18,11 +18,12 @@ const OPTIONS = {
   "hub-url": ["ELEMENTS_HUB_URL", undefined],
   "maintenance-seconds": ["ELEMENTS_MAINTENANCE_SECONDS", "30"],
   "keap-url": ["ELEMENTS_KEAP_URL", "https://api.infusionsoft.com"],
+  "job-retries": ["ELEMENTS_JOB_RETRIES", "10"],
 };
 
 export const USAGE = `elements-poller-server [--role api|worker|all] [--port N] [--host H] [--database-url URL]
   [--data-dir DIR] [--concurrency N] [--lease-seconds N] [--interval-ms N] [--hub-url URL]
-  [--maintenance-seconds N] [--keap-url URL]
+  [--maintenance-seconds N] [--keap-url URL] [--job-retries N]
 
 Environment: ELEMENTS_USER_SECRET and ELEMENTS_ORGANIZATION_SECRET (the API's credentials,
 required with --role api or all); DATABASE_URL (else a private PostgreSQL in --data-dir);
@@ -83,6 +84,9 @@ export function readConfig(argv, env) {
     // The url may carry a password: it is not quoted.
     errors.push(`${where("database-url")} must be a postgres:// or postgresql:// url`);
   const maintenanceSeconds = integer("maintenance-seconds", 1, 3600);
+  // How often pg-boss retries a job the service itself failed (not a failed poll or delivery,
+  // which are outcomes) before it is dead-lettered.
+  const jobRetries = integer("job-retries", 0, 100);
   const encryptionKey = env.ELEMENTS_ENCRYPTION_KEY || undefined;
   if (encryptionKey !== undefined) {
     try {
@@ -154,6 +158,7 @@ export function readConfig(argv, env) {
       leaseSeconds,
       intervalMs,
       maintenanceSeconds,
+      jobRetries,
       encryptionKey,
       hub,
       keap,

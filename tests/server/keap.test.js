@@ -64,7 +64,7 @@ async function pollAll(id) {
 
 const grants = (kind) => keap.tokenRequests().filter((t) => t.grant === kind);
 
-test("a bad grant code is a 400 naming providerData.code, and no instance is stored", async () => {
+test("a bad grant code is a 400 naming providerData.code, and no instance is stored", { timeout: 90_000 }, async () => {
   const before = (await api(server.url, "GET", "/instances")).json.length;
   // One Keap never issued; one issued for another redirect url (Keap refuses it: invalid_grant).
   for (const code of ["not-a-code-keap-issued", keap.mintCode({ redirectUri: "https://elsewhere.example/cb" })]) {
@@ -76,78 +76,86 @@ test("a bad grant code is a 400 naming providerData.code, and no instance is sto
   assert.equal((await api(server.url, "GET", "/instances")).json.length, before);
 });
 
-test("direct: the code exchanged and sealed, polls by two processes, one refresh after expiry", async () => {
-  const res = await api(server.url, "POST", "/instances", directBody("keap-direct", keap.mintCode()));
-  assert.equal(res.status, 200, res.text);
-  const { id } = res.json;
-  assert.equal(grants("authorization_code").filter((g) => g.status === 200).length, 1);
+test(
+  "direct: the code exchanged and sealed, polls by two processes, one refresh after expiry",
+  { timeout: 90_000 },
+  async () => {
+    const res = await api(server.url, "POST", "/instances", directBody("keap-direct", keap.mintCode()));
+    assert.equal(res.status, 200, res.text);
+    const { id } = res.json;
+    assert.equal(grants("authorization_code").filter((g) => g.status === 200).length, 1);
 
-  const { rows } = await db.query("SELECT value FROM elements_poller.oauth_tokens WHERE instance_id = $1", [id]);
-  assert.equal(rows.length, 1);
-  for (const t of keap.liveRefreshTokens()) assert.ok(!rows[0].value.includes(t), "the pair is sealed at rest");
+    const { rows } = await db.query("SELECT value FROM elements_poller.oauth_tokens WHERE instance_id = $1", [id]);
+    assert.equal(rows.length, 1);
+    for (const t of keap.liveRefreshTokens()) assert.ok(!rows[0].value.includes(t), "the pair is sealed at rest");
 
-  await pollAll(id); // the baselines
-  const t0 = keap.now();
-  keap.mutate({ resource: "contacts", op: "update", count: 2 });
-  keap.mutate({ resource: "tasks", op: "create", count: 1 });
-  await pollAll(id);
-  const expected = ["contacts", "tasks"].flatMap((r) =>
-    keap
-      .versions(r)
-      .filter((v) => v.at >= t0)
-      .map((v) => `${id}/${r}/${v.id}/${new Date(v.updatedMs).toISOString()}`),
-  );
-  assert.equal(expected.length, 3);
-  await until(() => expected.every((k) => receivedVersions(receiver).has(k)));
+    await pollAll(id); // the baselines
+    const t0 = keap.now();
+    keap.mutate({ resource: "contacts", op: "update", count: 2 });
+    keap.mutate({ resource: "tasks", op: "create", count: 1 });
+    await pollAll(id);
+    const expected = ["contacts", "tasks"].flatMap((r) =>
+      keap
+        .versions(r)
+        .filter((v) => v.at >= t0)
+        .map((v) => `${id}/${r}/${v.id}/${new Date(v.updatedMs).toISOString()}`),
+    );
+    assert.equal(expected.length, 3);
+    await until(() => expected.every((k) => receivedVersions(receiver).has(k)));
 
-  // Every access token expires: the four cycles (in two processes) each meet a 401 and ask for
-  // a refresh; Keap rotates the refresh token, so only one refresh may go out.
-  const refreshesBefore = grants("refresh_token").length;
-  keap.expireAccessTokens();
-  await pollAll(id);
-  assert.equal(grants("refresh_token").length - refreshesBefore, 1, JSON.stringify(keap.tokenRequests()));
-  assert.ok(grants("refresh_token").every((g) => g.status === 200));
-  const after = await api(server.url, "GET", `/instances/${id}`);
-  assert.equal(after.json.needsReauthorization, null);
-  assert.ok(
-    after.json.resources.every((r) => r.lastError === null),
-    after.text,
-  );
-});
+    // Every access token expires: the four cycles (in two processes) each meet a 401 and ask for
+    // a refresh; Keap rotates the refresh token, so only one refresh may go out.
+    const refreshesBefore = grants("refresh_token").length;
+    keap.expireAccessTokens();
+    await pollAll(id);
+    assert.equal(grants("refresh_token").length - refreshesBefore, 1, JSON.stringify(keap.tokenRequests()));
+    assert.ok(grants("refresh_token").every((g) => g.status === 200));
+    const after = await api(server.url, "GET", `/instances/${id}`);
+    assert.equal(after.json.needsReauthorization, null);
+    assert.ok(
+      after.json.resources.every((r) => r.lastError === null),
+      after.text,
+    );
+  },
+);
 
-test("a refused refresh: the instance needs re-authorization, its polls stop, a PATCH with a new code resumes them", async () => {
-  const res = await api(server.url, "POST", "/instances", directBody("keap-reauth", keap.mintCode()));
-  const { id } = res.json;
-  await pollAll(id);
-  for (const t of keap.liveRefreshTokens()) keap.revokeRefreshToken(t);
-  keap.expireAccessTokens();
-  await api(server.url, "POST", `/instances/${id}/poll`);
-  const marked = await until(async () => {
-    const r = await api(server.url, "GET", `/instances/${id}`);
-    return r.json.needsReauthorization ? r.json : undefined;
-  });
-  assert.match(marked.needsReauthorization.reason, /refused the refresh token/);
-  assert.match(marked.needsReauthorization.reason, /PATCH the instance with a new providerData\.code/);
-  // Every chain of the instance ends: no poll job is left queued or running for it.
-  const pending = async () =>
-    (
-      await db.query(
-        "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'elements_poller_poll' AND singleton_key LIKE $1 AND state IN ('created', 'retry', 'active')",
-        [`${id}/%`],
-      )
-    ).rows[0].n;
-  await api(server.url, "POST", `/instances/${id}/poll`);
-  await until(async () => (await pending()) === 0);
-  const stopped = await versions(id);
+test(
+  "a refused refresh: the instance needs re-authorization, its polls stop, a PATCH with a new code resumes them",
+  { timeout: 90_000 },
+  async () => {
+    const res = await api(server.url, "POST", "/instances", directBody("keap-reauth", keap.mintCode()));
+    const { id } = res.json;
+    await pollAll(id);
+    for (const t of keap.liveRefreshTokens()) keap.revokeRefreshToken(t);
+    keap.expireAccessTokens();
+    await api(server.url, "POST", `/instances/${id}/poll`);
+    const marked = await until(async () => {
+      const r = await api(server.url, "GET", `/instances/${id}`);
+      return r.json.needsReauthorization ? r.json : undefined;
+    });
+    assert.match(marked.needsReauthorization.reason, /refused the refresh token/);
+    assert.match(marked.needsReauthorization.reason, /PATCH the instance with a new providerData\.code/);
+    // Every chain of the instance ends: no poll job is left queued or running for it.
+    const pending = async () =>
+      (
+        await db.query(
+          "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'elements_poller_poll' AND singleton_key LIKE $1 AND state IN ('created', 'retry', 'active')",
+          [`${id}/%`],
+        )
+      ).rows[0].n;
+    await api(server.url, "POST", `/instances/${id}/poll`);
+    await until(async () => (await pending()) === 0);
+    const stopped = await versions(id);
 
-  const patched = await api(server.url, "PATCH", `/instances/${id}`, { providerData: { code: keap.mintCode() } });
-  assert.equal(patched.status, 200, patched.text);
-  assert.equal(patched.json.reauthorized, true);
-  await until(async () => Object.entries(await versions(id)).every(([r, v]) => v > stopped[r]));
-  const again = await api(server.url, "GET", `/instances/${id}`);
-  assert.equal(again.json.needsReauthorization, null);
-  assert.ok(
-    again.json.resources.every((r) => r.lastError === null),
-    again.text,
-  );
-});
+    const patched = await api(server.url, "PATCH", `/instances/${id}`, { providerData: { code: keap.mintCode() } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.json.reauthorized, true);
+    await until(async () => Object.entries(await versions(id)).every(([r, v]) => v > stopped[r]));
+    const again = await api(server.url, "GET", `/instances/${id}`);
+    assert.equal(again.json.needsReauthorization, null);
+    assert.ok(
+      again.json.resources.every((r) => r.lastError === null),
+      again.text,
+    );
+  },
+);
