@@ -306,7 +306,12 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
   }
 
   async function pollInstance(req, url, text, id) {
-    await instanceRow(id);
+    const row = await instanceRow(id);
+    if (row.reauthorize_reason)
+      throw new ServiceError(
+        409,
+        "the instance needs re-authorization (see needsReauthorization): PATCH it with a new providerData.code",
+      );
     const out = await transaction(pool, async (client, db) => {
       const { rows } = await client.query(
         `SELECT resource FROM ${SCHEMA}.resources WHERE instance_id = $1 ORDER BY resource FOR UPDATE`,

@@ -98,3 +98,14 @@ export async function pollNow(boss, client, db, { instanceId, resource }, schema
 export function sendDelivery(boss, db, id, due) {
   return boss.send(DELIVER_QUEUE, { deliveryId: String(id) }, { startAfter: new Date(due), db });
 }
+
+/**
+ * Ends every queued poll of an instance, in the caller's transaction (`client`): its chains stop
+ * now rather than when each job comes due. A running one ends by itself (worker.js).
+ */
+export function stopPolls(client, instanceId, schema = BOSS_SCHEMA) {
+  return client.query(
+    `DELETE FROM ${schema}.job WHERE name = $1 AND state IN ('created', 'retry') AND left(singleton_key, length($2) + 1) = $2 || '/'`,
+    [POLL_QUEUE, instanceId],
+  );
+}

@@ -63,19 +63,32 @@ export function tokenSource({ pool, key, instanceId, body, tokenUrl, limiter, no
     }
   }
 
+  /** The pair last read or obtained: a source lives for one cycle, so its pages need one read. */
+  let known;
+  const live = (saved) => !saved.reauthorize && saved.accessToken && (saved.expiresAt ?? 0) - EXPIRY_MARGIN_MS > now();
+  const remember = async (token) => {
+    const text = await store.get();
+    known = text === undefined ? undefined : JSON.parse(text);
+    return token;
+  };
+
   return {
     limiter,
-    /** A live access token; refreshed under the lock when it is (nearly) expired. */
+    /**
+     * A live access token; refreshed under the lock when it is (nearly) expired. One another
+     * process replaced meanwhile is still sent: a 401 then leads to `refresh`, which finds the
+     * new pair.
+     */
     async accessToken() {
+      if (known && live(known)) return known.accessToken;
       const text = await store.get();
-      const saved = text === undefined ? {} : JSON.parse(text);
-      if (!saved.reauthorize && saved.accessToken && (saved.expiresAt ?? 0) - EXPIRY_MARGIN_MS > now())
-        return saved.accessToken;
-      return locked((t) => t.accessToken());
+      known = text === undefined ? undefined : JSON.parse(text);
+      if (known && live(known)) return known.accessToken;
+      return remember(await locked((t) => t.accessToken()));
     },
     /** A new token because `rejected` was refused (a 401); one refresh across processes. */
-    refresh({ rejected } = {}) {
-      return locked((t) => t.refresh({ rejected }));
+    async refresh({ rejected } = {}) {
+      return remember(await locked((t) => t.refresh({ rejected })));
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   refreshIntervalMs,
   PollerError,
 } from "elements-poller";
-import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery } from "./jobs.js";
+import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery, stopPolls } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
@@ -108,14 +108,15 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         );
         await sendDelivery(boss, db, ins.rows[0].id, now);
       }
-      if (outcome.reauthorize)
-        // The chains of the instance stop here (this one sends no successor; the others end
-        // when they see the mark), and GET /instances/{id} says why.
+      if (outcome.reauthorize) {
+        // The chains of the instance stop here (this one sends no successor, the queued ones
+        // are ended, a running one ends when it commits), and GET /instances/{id} says why.
         await client.query(
           `UPDATE ${SCHEMA}.instances SET reauthorize_reason = $2, reauthorize_at = now() WHERE id = $1 AND reauthorize_reason IS NULL`,
           [instanceId, outcome.error],
         );
-      else await sendPoll(boss, db, { instanceId, resource }, requested ? now : Date.now() + intervalOf(body));
+        await stopPolls(client, instanceId);
+      } else await sendPoll(boss, db, { instanceId, resource }, requested ? now : Date.now() + intervalOf(body));
       await boss.complete(POLL_QUEUE, job.id, null, { db });
       return "committed";
     });

@@ -143,8 +143,11 @@ test(
           [`${id}/%`],
         )
       ).rows[0].n;
-    await api(server.url, "POST", `/instances/${id}/poll`);
     await until(async () => (await pending()) === 0);
+    const refused = await api(server.url, "POST", `/instances/${id}/poll`);
+    assert.equal(refused.status, 409);
+    assert.match(refused.json.message, /needs re-authorization/);
+    assert.equal(await pending(), 0, "a poll on demand starts nothing");
     const stopped = await versions(id);
 
     const patched = await api(server.url, "PATCH", `/instances/${id}`, { providerData: { code: keap.mintCode() } });
