@@ -169,6 +169,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       if (req.retry?.status === 429) metrics.throttled.inc();
       let headers = req.headers;
       if (req.auth === "bearer") {
+        if (!tokens) throw new PollerError("poller.tokens", "a direct request on an instance without Keap tokens");
         // What the library's Poller does (bearer.js): the core asks for a refresh after a 401.
         lastToken = req.refreshToken ? await tokens.refresh({ rejected: lastToken }) : await tokens.accessToken();
         await tokens.limiter?.take();
