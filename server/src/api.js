@@ -300,7 +300,11 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
   async function deleteInstance(req, url, text, id) {
     await instanceRow(id);
     // Its queued polls complete without a successor when they see the mark (worker.js).
-    await pool.query(`UPDATE ${SCHEMA}.instances SET deleted_at = now() WHERE id = $1`, [id]);
+    await transaction(pool, async (client) => {
+      await client.query(`UPDATE ${SCHEMA}.instances SET deleted_at = now() WHERE id = $1`, [id]);
+      // A deleted instance's provider tokens are of no more use: none is kept.
+      await client.query(`DELETE FROM ${SCHEMA}.oauth_tokens WHERE instance_id = $1`, [id]);
+    });
     log({ msg: "instance deleted", instance: id });
     return [200, { id, deleted: true }];
   }

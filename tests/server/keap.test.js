@@ -160,5 +160,9 @@ test(
       again.json.resources.every((r) => r.lastError === null),
       again.text,
     );
+
+    assert.equal((await api(server.url, "DELETE", `/instances/${id}`)).status, 200);
+    const kept = await db.query("SELECT 1 FROM elements_poller.oauth_tokens WHERE instance_id = $1", [id]);
+    assert.equal(kept.rowCount, 0, "a deleted instance's tokens are not kept");
   },
 );
