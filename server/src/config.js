@@ -17,16 +17,20 @@ const OPTIONS = {
   "interval-ms": ["ELEMENTS_POLL_INTERVAL_MS", undefined],
   "hub-url": ["ELEMENTS_HUB_URL", undefined],
   "maintenance-seconds": ["ELEMENTS_MAINTENANCE_SECONDS", "30"],
+  "keap-url": ["ELEMENTS_KEAP_URL", "https://api.infusionsoft.com"],
+  "job-retries": ["ELEMENTS_JOB_RETRIES", "10"],
 };
 
 export const USAGE = `elements-poller-server [--role api|worker|all] [--port N] [--host H] [--database-url URL]
   [--data-dir DIR] [--concurrency N] [--lease-seconds N] [--interval-ms N] [--hub-url URL]
-  [--maintenance-seconds N]
+  [--maintenance-seconds N] [--keap-url URL] [--job-retries N]
 
 Environment: ELEMENTS_USER_SECRET and ELEMENTS_ORGANIZATION_SECRET (the API's credentials,
 required with --role api or all); DATABASE_URL (else a private PostgreSQL in --data-dir);
 ELEMENTS_HUB_URL, ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET,
 ELEMENTS_HUB_ELEMENT_TOKEN (the Cloud Elements hub that hub instances are polled through);
+ELEMENTS_KEAP_URL (Keap's origin for direct instances: its /token and /crm/rest; default
+https://api.infusionsoft.com);
 ELEMENTS_ENCRYPTION_KEY (32 bytes, hex or base64: seals secrets at rest; required with
 DATABASE_URL, else generated into --data-dir).`;
 
@@ -80,6 +84,9 @@ export function readConfig(argv, env) {
     // The url may carry a password: it is not quoted.
     errors.push(`${where("database-url")} must be a postgres:// or postgresql:// url`);
   const maintenanceSeconds = integer("maintenance-seconds", 1, 3600);
+  // How often pg-boss retries a job the service itself failed (not a failed poll or delivery,
+  // which are outcomes) before it is dead-lettered.
+  const jobRetries = integer("job-retries", 0, 100);
   const encryptionKey = env.ELEMENTS_ENCRYPTION_KEY || undefined;
   if (encryptionKey !== undefined) {
     try {
@@ -129,6 +136,16 @@ export function readConfig(argv, env) {
       if (!v) errors.push(`${name} is required with ${where("hub-url")}`);
     hub = { baseUrl: hubUrl.replace(/\/+$/, ""), auth };
   }
+  const keapUrl = raw("keap-url");
+  let keap;
+  if (!httpUrl(keapUrl))
+    errors.push(
+      `${where("keap-url")} must be an http(s) origin without credentials, e.g. https://api.infusionsoft.com`,
+    );
+  else {
+    const origin = keapUrl.replace(/\/+$/, "");
+    keap = { baseUrl: `${origin}/crm/rest`, tokenUrl: `${origin}/token` };
+  }
   if (errors.length) return { errors };
   return {
     options: {
@@ -141,10 +158,23 @@ export function readConfig(argv, env) {
       leaseSeconds,
       intervalMs,
       maintenanceSeconds,
+      jobRetries,
       encryptionKey,
       hub,
+      keap,
       api: serves ? { userSecret, organizationSecret } : undefined,
       worker: role === "worker" || role === "all",
     },
   };
+}
+
+/** Whether `text` is an http(s) url without credentials in it. */
+function httpUrl(text) {
+  let parsed;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return false;
+  }
+  return /^https?:$/.test(parsed.protocol) && !parsed.username && !parsed.password;
 }

@@ -27,6 +27,24 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.resources (
   last_error text,
   PRIMARY KEY (instance_id, resource)
 );
+-- A resource restarted (its dates configuration changed) or added by a PATCH: its first cycle
+-- starts from this instant, not from its own now.
+ALTER TABLE ${SCHEMA}.resources ADD COLUMN IF NOT EXISTS start_from timestamptz;
+-- A direct instance's OAuth token pair (sealed): its own row, because it rotates.
+CREATE TABLE IF NOT EXISTS ${SCHEMA}.oauth_tokens (
+  instance_id text PRIMARY KEY REFERENCES ${SCHEMA}.instances(id) ON DELETE CASCADE,
+  value text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- Set when the provider refused the instance's grant: its polls stop until a PATCH gives a new
+-- providerData.code.
+ALTER TABLE ${SCHEMA}.instances ADD COLUMN IF NOT EXISTS reauthorize_reason text;
+ALTER TABLE ${SCHEMA}.instances ADD COLUMN IF NOT EXISTS reauthorize_at timestamptz;
+-- The shared rate limiter (limiter.js): per budget, the theoretical arrival time of its next call (epoch ms).
+CREATE TABLE IF NOT EXISTS ${SCHEMA}.rate_limits (
+  key text PRIMARY KEY,
+  tat double precision NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.events (
   id bigserial PRIMARY KEY,
   instance_id text NOT NULL REFERENCES ${SCHEMA}.instances(id) ON DELETE CASCADE,

@@ -7,6 +7,7 @@ import { openDatabase } from "./db.js";
 import { startPostgres } from "./postgres.js";
 import { createApi } from "./api.js";
 import { createWorker } from "./worker.js";
+import { createDeadLetters } from "./dead-letters.js";
 import { createMetrics, addDatabaseGauges } from "./metrics.js";
 import { createQueues, BOSS_SCHEMA } from "./jobs.js";
 import { parseKey, dataDirKey } from "./secrets.js";
@@ -61,9 +62,12 @@ export async function createServer(options, { log = jsonLog } = {}) {
     addDatabaseGauges(metrics, pool, SCHEMA);
     const deps = { pool, boss, metrics, options, log, key };
     let worker;
+    let deadLetters;
     if (options.worker) {
       worker = createWorker(deps);
       await worker.start();
+      deadLetters = createDeadLetters(deps);
+      await deadLetters.start();
     }
     let http;
     let url;
@@ -90,6 +94,7 @@ export async function createServer(options, { log = jsonLog } = {}) {
       close() {
         closing ??= (async () => {
           if (http) await new Promise((r) => http.close(r));
+          if (deadLetters) await deadLetters.stop();
           if (worker) await worker.drain();
           for (const c of closers.reverse()) await c().catch(() => {});
           if (embedded) await embedded.stop();

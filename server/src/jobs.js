@@ -8,32 +8,56 @@
 // The next poll of a chain is sent by the transaction that commits the previous cycle.
 export const POLL_QUEUE = "elements_poller_poll";
 export const DELIVER_QUEUE = "elements_poller_deliver";
+/** Where a job goes when it failed past its retries (dead-letters.js takes them). */
+export const POLL_DEAD_QUEUE = "elements_poller_poll_dead";
+export const DELIVER_DEAD_QUEUE = "elements_poller_deliver_dead";
 /** pg-boss's schema: its job table is read by `pollNow`. */
 export const BOSS_SCHEMA = "pgboss";
 
 /** The singleton key of a (instance, resource): the job engine's unit of mutual exclusion. */
 export const pollKey = (instanceId, resource) => `${instanceId}/${resource}`;
 
-/** Creates the queues (idempotent: pg-boss ignores an existing queue). */
-export async function createQueues(boss, { leaseSeconds }) {
-  await boss.createQueue(POLL_QUEUE, {
-    policy: "stately",
-    // The lease: a job active longer than this is expired and retried elsewhere; the stalled
-    // worker's late commit is then refused by the version check (worker.js).
-    expireInSeconds: leaseSeconds,
-    // Only failures of the service itself (the database gone) are retried by pg-boss; a
-    // failed cycle is an outcome the worker commits and reschedules itself.
-    retryLimit: 1000,
-    retryDelay: 1,
-    retryBackoff: true,
-  });
-  await boss.createQueue(DELIVER_QUEUE, {
-    policy: "standard",
-    expireInSeconds: 120,
-    retryLimit: 1000,
-    retryDelay: 1,
-    retryBackoff: true,
-  });
+/**
+ * Creates the queues, or brings an existing one to these options (a database made by an
+ * earlier version converges).
+ */
+export async function createQueues(boss, { leaseSeconds, jobRetries = 10 }) {
+  const queues = [
+    [POLL_DEAD_QUEUE, { policy: "standard", retryLimit: 3, retryDelay: 1, retryBackoff: true }],
+    [DELIVER_DEAD_QUEUE, { policy: "standard", retryLimit: 3, retryDelay: 1, retryBackoff: true }],
+    [
+      POLL_QUEUE,
+      {
+        policy: "stately",
+        // The lease: a job active longer than this is expired and retried elsewhere; the
+        // stalled worker's late commit is then refused by the version check (worker.js).
+        expireInSeconds: leaseSeconds,
+        // Only failures of the service itself (the database gone, a secret that does not
+        // open) are retried by pg-boss; a failed cycle is an outcome the worker commits and
+        // reschedules itself. Past its retries (about 17 minutes with 10) the job is
+        // dead-lettered, and the chain is re-created (dead-letters.js).
+        retryLimit: jobRetries,
+        retryDelay: 1,
+        retryBackoff: true,
+        deadLetter: POLL_DEAD_QUEUE,
+      },
+    ],
+    [
+      DELIVER_QUEUE,
+      {
+        policy: "standard",
+        expireInSeconds: 120,
+        retryLimit: jobRetries,
+        retryDelay: 1,
+        retryBackoff: true,
+        deadLetter: DELIVER_DEAD_QUEUE,
+      },
+    ],
+  ];
+  for (const [name, options] of queues) {
+    if (await boss.getQueue(name)) await boss.updateQueue(name, options);
+    else await boss.createQueue(name, options);
+  }
 }
 
 /**
@@ -73,4 +97,15 @@ export async function pollNow(boss, client, db, { instanceId, resource }, schema
 /** Sends a delivery attempt of delivery `id` due at `due` (ms), in the caller's transaction. */
 export function sendDelivery(boss, db, id, due) {
   return boss.send(DELIVER_QUEUE, { deliveryId: String(id) }, { startAfter: new Date(due), db });
+}
+
+/**
+ * Ends every queued poll of an instance, in the caller's transaction (`client`): its chains stop
+ * now rather than when each job comes due. A running one ends by itself (worker.js).
+ */
+export function stopPolls(client, instanceId, schema = BOSS_SCHEMA) {
+  return client.query(
+    `DELETE FROM ${schema}.job WHERE name = $1 AND state IN ('created', 'retry') AND left(singleton_key, length($2) + 1) = $2 || '/'`,
+    [POLL_QUEUE, instanceId],
+  );
 }

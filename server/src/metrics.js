@@ -37,6 +37,17 @@ export function createMetrics() {
       labelNames: ["result"],
       registers: [register],
     }),
+    deadLetters: new client.Counter({
+      name: "elements_poller_dead_lettered_jobs_total",
+      help: "Poll and delivery jobs the service failed past their retries (taken from the dead-letter queues)",
+      labelNames: ["queue"],
+      registers: [register],
+    }),
+    chainsRecreated: new client.Counter({
+      name: "elements_poller_chains_recreated_total",
+      help: "Poll chains the supervisor found without a job and started again",
+      registers: [register],
+    }),
     throttled: new client.Counter({
       name: "elements_poller_provider_throttled_total",
       help: "Provider answers 429 seen by poll cycles",

@@ -2,7 +2,7 @@
 // binaries (DESIGN section 10), on a free loopback port, stopped by its pid. PostgreSQL refuses
 // to run as root, so as root it runs as the `postgres` user on a directory that user owns.
 import { spawn, execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -83,9 +83,7 @@ export async function startPostgres({ dataDir, port, log = () => {} }) {
     ]);
     execFileSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
   }
-  const stale = readPid(dir);
-  if (stale && alive(stale))
-    throw new Error(`a PostgreSQL (pid ${stale}) already runs on ${dir}: stop it or choose another --data-dir`);
+  await recoverOrphan(dir, log);
   const chosen = port ?? (await freePort());
   const [cmd, args] = asOwner(join(bin, "postgres"), [
     "-D",
@@ -110,6 +108,12 @@ export async function startPostgres({ dataDir, port, log = () => {} }) {
   const url = `postgres://postgres@127.0.0.1:${chosen}/postgres`;
   await waitReady(dir, chosen, exited, () => stderr);
   const pid = readPid(dir);
+  // Who this PostgreSQL belongs to: a later start finds it here if this process dies without
+  // stopping it (SIGKILL).
+  writeFileSync(
+    join(dir, OWNER_FILE),
+    JSON.stringify({ pid: process.pid, started: startTime(process.pid), postmaster: pid }),
+  );
   log(`PostgreSQL ${pid} listening on 127.0.0.1:${chosen} (data in ${dir})`);
   let stopping;
   return {
@@ -127,6 +131,74 @@ export async function startPostgres({ dataDir, port, log = () => {} }) {
       return stopping;
     },
   };
+}
+
+/** Beside postmaster.pid: the service process that started the postmaster (`{pid, started, postmaster}`). */
+const OWNER_FILE = "elements-poller-server.owner";
+
+/**
+ * A postmaster left running on `dir` by a service process that is gone (SIGKILLed: it could not
+ * stop it) is stopped, cleanly (fast shutdown), so this start can have the directory. One whose
+ * service still runs, or that no service of ours started, is refused: it is someone's. A
+ * postmaster.pid whose pid is not a postmaster of `dir` is stale (PostgreSQL would refuse it
+ * only if that pid is now some other live process) and is removed.
+ */
+async function recoverOrphan(dir, log) {
+  const pid = readPid(dir);
+  if (!pid || !alive(pid)) return;
+  const postmaster = isPostmasterOf(pid, dir);
+  if (postmaster === false) {
+    log(`removing a stale postmaster.pid in ${dir}: its pid ${pid} is not a PostgreSQL of this directory`);
+    rmSync(join(dir, "postmaster.pid"), { force: true });
+    return;
+  }
+  const owner = readOwner(dir);
+  const ours = postmaster === true && owner?.postmaster === pid;
+  const ownerGone = ours && !(alive(owner.pid) && startTime(owner.pid) === owner.started);
+  if (!ownerGone)
+    throw new Error(
+      ours
+        ? `a PostgreSQL (pid ${pid}) already runs on ${dir} for the service process ${owner.pid}: stop that one or choose another --data-dir`
+        : `a PostgreSQL (pid ${pid}) already runs on ${dir}, not started by this service: stop it or choose another --data-dir`,
+    );
+  log(`stopping PostgreSQL ${pid} on ${dir}: its service process ${owner.pid} is gone (killed without stopping it)`);
+  // Fast shutdown: sessions end, committed work is kept; immediate if it does not go.
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; alive(pid); waited += 50) {
+    if (waited === 30_000) process.kill(pid, "SIGQUIT");
+    await sleep(50);
+  }
+}
+
+function readOwner(dir) {
+  try {
+    const o = JSON.parse(readFileSync(join(dir, OWNER_FILE), "utf8"));
+    return Number.isInteger(o?.pid) && Number.isInteger(o?.postmaster) ? o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` runs `postgres -D dir` (true/false), or undefined where /proc cannot tell. */
+function isPostmasterOf(pid, dir) {
+  let args;
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch (e) {
+    return e.code === "ENOENT" && existsSync("/proc/self") ? false : undefined;
+  }
+  const d = args.indexOf("-D");
+  return /(^|\/)postgres$/.test(args[0] ?? "") && d >= 0 && resolve(args[d + 1] ?? "") === dir;
+}
+
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22): a pid reused later differs. */
+function startTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
+  }
 }
 
 function readPid(dir) {

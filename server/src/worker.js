@@ -15,9 +15,11 @@ import {
   refreshIntervalMs,
   PollerError,
 } from "elements-poller";
-import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery } from "./jobs.js";
+import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery, stopPolls } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
+import { tokenSource } from "./tokens.js";
+import { sharedLimiter, KEAP_LIMITS } from "./limiter.js";
 
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -42,13 +44,15 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
-      `SELECT i.body, i.connection, i.deleted_at, r.state, r.version
+      `SELECT i.body, i.connection, i.deleted_at, i.reauthorize_reason, r.state, r.version, r.start_from
        FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
        WHERE i.id = $1 AND r.resource = $2`,
       [instanceId, resource],
     );
     // A deleted instance ends its chains: the job completes and sends no successor.
     if (rows.length === 0 || rows[0].deleted_at) return;
+    // So does an instance whose grant the provider refused, until a PATCH re-authorizes it.
+    if (rows[0].reauthorize_reason) return;
     const row = rows[0];
     const body = JSON.parse(openSecret(row.body, key));
     const connection = JSON.parse(openSecret(row.connection, key));
@@ -56,9 +60,16 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     log({ msg: "cycle started", instance: instanceId, resource, version });
     let outcome;
     try {
-      outcome = await cycle({ body, resource, state: row.state, connection, instanceId });
+      outcome = await cycle({ body, resource, state: row.state, startFrom: row.start_from, connection, instanceId });
     } catch (e) {
-      outcome = { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
+      outcome =
+        e?.code === "oauth.reauthorize"
+          ? {
+              // The library's advice names its own API; the service's way is a PATCH.
+              error: `${e.code}: ${e.message.replace(/ Polling it stops until.*$/, "")} Its polls stopped: PATCH the instance with a new providerData.code.`,
+              reauthorize: true,
+            }
+          : { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
     }
     metrics.pollDuration.observe((Date.now() - started) / 1000);
     const now = Date.now();
@@ -97,8 +108,15 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         );
         await sendDelivery(boss, db, ins.rows[0].id, now);
       }
-      const next = requested ? now : Date.now() + intervalOf(body);
-      await sendPoll(boss, db, { instanceId, resource }, next);
+      if (outcome.reauthorize) {
+        // The chains of the instance stop here (this one sends no successor, the queued ones
+        // are ended, a running one ends when it commits), and GET /instances/{id} says why.
+        await client.query(
+          `UPDATE ${SCHEMA}.instances SET reauthorize_reason = $2, reauthorize_at = now() WHERE id = $1 AND reauthorize_reason IS NULL`,
+          [instanceId, outcome.error],
+        );
+        await stopPolls(client, instanceId);
+      } else await sendPoll(boss, db, { instanceId, resource }, requested ? now : Date.now() + intervalOf(body));
       await boss.complete(POLL_QUEUE, job.id, null, { db });
       return "committed";
     });
@@ -120,24 +138,48 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, connection, instanceId }) {
+  async function cycle({ body, resource, state, startFrom, connection, instanceId }) {
     const c = new PollCycle({
       instance: body,
       resource,
       state,
+      // Read by a first cycle only: a resource a PATCH added or restarted starts from then.
+      ...(startFrom ? { startFrom: startFrom.toISOString() } : {}),
       baseUrl: connection.baseUrl,
       auth: connection.auth,
       instanceId,
       seed: Date.now() >>> 0,
     });
+    const tokens =
+      connection.kind === "direct"
+        ? tokenSource({
+            pool,
+            key,
+            instanceId,
+            body,
+            tokenUrl: connection.tokenUrl,
+            // Keap's budget is per OAuth app, across every instance and process of it.
+            limiter: sharedLimiter(pool, `keap/${body.configuration["oauth.api.key"]}`, KEAP_LIMITS),
+          })
+        : undefined;
+    /** The bearer token this cycle sent last: the one a 401 refused. */
+    let lastToken;
     for (let req; (req = c.nextRequest());) {
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
       if (req.retry?.status === 429) metrics.throttled.inc();
+      let headers = req.headers;
+      if (req.auth === "bearer") {
+        if (!tokens) throw new PollerError("poller.tokens", "a direct request on an instance without Keap tokens");
+        // What the library's Poller does (bearer.js): the core asks for a refresh after a 401.
+        lastToken = req.refreshToken ? await tokens.refresh({ rejected: lastToken }) : await tokens.accessToken();
+        await tokens.limiter?.take();
+        headers = { ...headers, authorization: `Bearer ${lastToken}` };
+      }
       let res;
       try {
         const r = await fetch(req.url, {
           method: req.method,
-          headers: req.headers,
+          headers,
           signal: AbortSignal.timeout(30_000),
         });
         res = { status: r.status, headers: Object.fromEntries(r.headers), body: await BodyBuffer.fromResponse(r) };

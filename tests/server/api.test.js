@@ -9,7 +9,8 @@ import { validateConfig, buildInstance } from "elements-poller";
 import { startHubSimulator } from "elements-poller/testing";
 import { createServer, readConfig } from "elements-poller-server";
 import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, api, until } from "./helpers/service.js";
+import { serviceEnv, api, until, AUTH } from "./helpers/service.js";
+import { hubBody } from "./helpers/instances.js";
 
 const data = new URL("../data/", import.meta.url).pathname;
 /** The seed's example body with a grant code where its placeholder is, as a user sends it. */
@@ -186,4 +187,52 @@ test("the configuration is checked at start, each problem named", () => {
     }).errors,
     undefined,
   );
+});
+
+test("an Element token scopes a request to its instance, as the platform's hub calls", async () => {
+  const created = [];
+  for (const name of ["scoped-a", "scoped-b"]) {
+    const res = await api(server.url, "POST", "/instances", hubBody(hub, name, ["appointments"]));
+    assert.equal(res.status, 200, res.text);
+    created.push(res.json);
+  }
+  const [a, b] = created;
+  const scoped = { auth: `${AUTH}, Element ${a.token}` };
+  const list = await api(server.url, "GET", "/instances", undefined, scoped);
+  assert.deepEqual(
+    list.json.map((i) => i.id),
+    [a.id],
+  );
+  assert.equal((await api(server.url, "GET", `/instances/${a.id}`, undefined, scoped)).status, 200);
+  // Another instance is not found with this token, whatever the route.
+  for (const [method, path, body] of [
+    ["GET", `/instances/${b.id}`],
+    ["PATCH", `/instances/${b.id}`, {}],
+    ["DELETE", `/instances/${b.id}`],
+    ["POST", `/instances/${b.id}/poll`],
+    ["GET", `/instances/${b.id}/events`],
+    ["GET", `/deliveries?instance=${b.id}`],
+  ]) {
+    const res = await api(server.url, method, path, body, scoped);
+    assert.equal(res.status, 404, `${method} ${path}: ${res.text}`);
+  }
+  assert.equal((await api(server.url, "GET", `/instances/${b.id}`)).status, 200, "b is still there");
+  const deliveries = await api(server.url, "GET", "/deliveries", undefined, scoped);
+  assert.equal(deliveries.status, 200);
+  assert.ok(deliveries.json.every((d) => d.instanceId === a.id));
+  const others = (await api(server.url, "GET", "/deliveries")).json.filter((d) => d.instanceId !== a.id);
+  assert.ok(others.length > 0, "an earlier test left deliveries of another instance");
+  assert.equal((await api(server.url, "PUT", `/deliveries/${others[0].id}`, undefined, scoped)).status, 404);
+  const create = await api(server.url, "POST", "/instances", hubBody(hub, "from-a", ["appointments"]), scoped);
+  assert.equal(create.status, 403);
+
+  // The token scopes; it does not replace the User and Organization secrets.
+  for (const auth of [`Element ${a.token}`, `${AUTH}, Element ${a.token}x`, `${AUTH}, Element ${b.token.slice(1)}`]) {
+    const res = await api(server.url, "GET", "/instances", undefined, { auth });
+    assert.equal(res.status, 401, auth);
+    assert.ok(!res.text.includes(a.token));
+  }
+  // A deleted instance's token reaches nothing.
+  assert.equal((await api(server.url, "DELETE", `/instances/${a.id}`, undefined, scoped)).status, 200);
+  assert.equal((await api(server.url, "GET", "/instances", undefined, scoped)).status, 401);
 });
