@@ -17,18 +17,26 @@ const OPTIONS = {
   "interval-ms": ["ELEMENTS_POLL_INTERVAL_MS", undefined],
   "hub-url": ["ELEMENTS_HUB_URL", undefined],
   "maintenance-seconds": ["ELEMENTS_MAINTENANCE_SECONDS", "30"],
+  "delivery-retries": ["ELEMENTS_DELIVERY_RETRIES", undefined],
+  "delivery-time-scale": ["ELEMENTS_DELIVERY_TIME_SCALE", undefined],
+  "keap-authorize-url": ["ELEMENTS_KEAP_AUTHORIZE_URL", undefined],
 };
 
 export const USAGE = `elements-poller-server [--role api|worker|all] [--port N] [--host H] [--database-url URL]
   [--data-dir DIR] [--concurrency N] [--lease-seconds N] [--interval-ms N] [--hub-url URL]
-  [--maintenance-seconds N]
+  [--maintenance-seconds N] [--delivery-retries N] [--delivery-time-scale X] [--keap-authorize-url URL]
 
 Environment: ELEMENTS_USER_SECRET and ELEMENTS_ORGANIZATION_SECRET (the API's credentials,
 required with --role api or all); DATABASE_URL (else a private PostgreSQL in --data-dir);
 ELEMENTS_HUB_URL, ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET,
 ELEMENTS_HUB_ELEMENT_TOKEN (the Cloud Elements hub that hub instances are polled through);
 ELEMENTS_ENCRYPTION_KEY (32 bytes, hex or base64: seals secrets at rest; required with
-DATABASE_URL, else generated into --data-dir).`;
+DATABASE_URL, else generated into --data-dir).
+--delivery-retries (ELEMENTS_DELIVERY_RETRIES, 0 to 9, default 9) and --delivery-time-scale
+(ELEMENTS_DELIVERY_TIME_SCALE, above 0 up to 1, default 1: every wait multiplied by it) change
+the platform's delivery policy, for demos and tests. --keap-authorize-url
+(ELEMENTS_KEAP_AUTHORIZE_URL) is the Keap consent page GET /elements/infusionsoftrest/oauth/url
+sends people to (default Keap's; a simulator's for offline use).`;
 
 /**
  * Reads flags and environment into the service's options. Never throws: returns
@@ -80,6 +88,19 @@ export function readConfig(argv, env) {
     // The url may carry a password: it is not quoted.
     errors.push(`${where("database-url")} must be a postgres:// or postgresql:// url`);
   const maintenanceSeconds = integer("maintenance-seconds", 1, 3600);
+  const deliveryRetries = integer("delivery-retries", 0, 9);
+  const scaleText = raw("delivery-time-scale");
+  let deliveryTimeScale;
+  if (scaleText !== undefined) {
+    deliveryTimeScale = Number(scaleText);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(scaleText) || !(deliveryTimeScale > 0 && deliveryTimeScale <= 1))
+      errors.push(
+        `${where("delivery-time-scale")} must be a number above 0 and at most 1, not ${JSON.stringify(scaleText)}`,
+      );
+  }
+  const keapAuthorizeUrl = raw("keap-authorize-url");
+  if (keapAuthorizeUrl !== undefined && !plainHttpUrl(keapAuthorizeUrl))
+    errors.push(`${where("keap-authorize-url")} must be an http(s) url without credentials`);
   const encryptionKey = env.ELEMENTS_ENCRYPTION_KEY || undefined;
   if (encryptionKey !== undefined) {
     try {
@@ -143,8 +164,22 @@ export function readConfig(argv, env) {
       maintenanceSeconds,
       encryptionKey,
       hub,
+      deliveryPolicy: {
+        ...(deliveryRetries === undefined ? {} : { maxRetries: deliveryRetries }),
+        ...(deliveryTimeScale === undefined ? {} : { scale: deliveryTimeScale }),
+      },
+      keapAuthorizeUrl,
       api: serves ? { userSecret, organizationSecret } : undefined,
       worker: role === "worker" || role === "all",
     },
   };
+}
+
+function plainHttpUrl(text) {
+  try {
+    const u = new URL(text);
+    return /^https?:$/.test(u.protocol) && !u.username && !u.password;
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,7 @@ import {
 import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
+import { recordPoll } from "./manage.js";
 
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -42,21 +43,24 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
-      `SELECT i.body, i.connection, i.deleted_at, r.state, r.version
+      `SELECT i.body, i.connection, i.deleted_at, i.paused_at, r.state, r.version
        FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
        WHERE i.id = $1 AND r.resource = $2`,
       [instanceId, resource],
     );
-    // A deleted instance ends its chains: the job completes and sends no successor.
-    if (rows.length === 0 || rows[0].deleted_at) return;
+    // A deleted or paused instance ends its chains: the job completes and sends no successor
+    // (resuming starts them again).
+    if (rows.length === 0 || rows[0].deleted_at || rows[0].paused_at) return;
     const row = rows[0];
     const body = JSON.parse(openSecret(row.body, key));
     const connection = JSON.parse(openSecret(row.connection, key));
     const version = Number(row.version);
     log({ msg: "cycle started", instance: instanceId, resource, version });
     let outcome;
+    // What the cycle did (pages, retries, 429s), kept with its outcome for the console's timeline.
+    const tally = { throttled: 0 };
     try {
-      outcome = await cycle({ body, resource, state: row.state, connection, instanceId });
+      outcome = await cycle({ body, resource, state: row.state, connection, instanceId, tally });
     } catch (e) {
       outcome = { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
     }
@@ -85,6 +89,15 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
           outcome.error ?? null,
         ],
       );
+      await recordPoll(client, {
+        instanceId,
+        resource,
+        version: version + 1,
+        startedAt: started,
+        durationMs: Date.now() - started,
+        tally: { ...tally, ...(outcome.stats ?? {}), events: outcome.events?.length ?? 0 },
+        error: outcome.error,
+      });
       for (const event of outcome.events ?? [])
         await client.query(
           `INSERT INTO ${SCHEMA}.events (instance_id, resource, version, event) VALUES ($1, $2, $3, $4)`,
@@ -120,7 +133,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, connection, instanceId }) {
+  async function cycle({ body, resource, state, connection, instanceId, tally }) {
     const c = new PollCycle({
       instance: body,
       resource,
@@ -132,7 +145,10 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     });
     for (let req; (req = c.nextRequest());) {
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
-      if (req.retry?.status === 429) metrics.throttled.inc();
+      if (req.retry?.status === 429) {
+        metrics.throttled.inc();
+        tally.throttled++;
+      }
       let res;
       try {
         const r = await fetch(req.url, {
@@ -149,6 +165,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       } finally {
         res.body.free();
       }
+      Object.assign(tally, c.progress());
     }
     return c.finish();
   }
@@ -180,7 +197,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     } catch (e) {
       outcome = { kind: "no-answer", error: transportMessage(e) };
     }
-    const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now() });
+    const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now(), ...options.deliveryPolicy });
     const status = next.action === "delivered" ? "delivered" : next.action === "dead" ? "dead" : "queued";
     await transaction(pool, async (client, db) => {
       // Compare-and-set on the attempt count: a second worker that ran the same attempt after
