@@ -228,7 +228,8 @@ export function pollTimeline(polls, width) {
     if (p.events === 0) g.append(svg("rect", { x: bx, y: yE(0) - 1, width: bw, height: 1, class: "bar-zero" }));
     if (p.retries || p.throttled || p.error)
       g.append(svg("circle", { cx: cx(i), cy: yE(0) + 9, r: 3.5, class: p.error ? "mark-error" : "mark-retry" }));
-    if (shown.length <= 8 || i % Math.ceil(shown.length / 6) === 0)
+    // A time label every few polls: at least 44 px apart, so they never overlap.
+    if (i % Math.max(1, Math.ceil(44 / step)) === 0)
       g.append(svg("text", { x: cx(i), y: H - 4, "text-anchor": "middle", class: "tl-tick" }, when.slice(0, 5)));
     root.append(g);
   });

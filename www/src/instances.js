@@ -108,9 +108,13 @@ export function setupInstances({ service, onRefresh }) {
         el(
           "td",
           { "data-label": "Instance" },
-          el("button", { type: "button", className: "link", text: inst.name, onclick: () => openInstance(inst.id) }),
-          el("br"),
-          el("code", { className: "help", text: inst.id }),
+          el(
+            "div",
+            {},
+            el("button", { type: "button", className: "link", text: inst.name, onclick: () => openInstance(inst.id) }),
+            el("br"),
+            el("code", { className: "help", text: inst.id }),
+          ),
         ),
         el("td", { "data-label": "Element", text: shown.element }),
         el("td", { "data-label": "Resources", text: shown.resources }),
@@ -290,8 +294,13 @@ export function setupInstances({ service, onRefresh }) {
       note,
     );
     $("instance-resources").append(root);
-    v = { root, facts, chart, reauth, key: "", pollsKey: "" };
+    v = { root, facts, chart, reauth, key: "", pollsKey: "", polls: [], width: 0 };
     open.resources.set(name, v);
+    // Drawn again at its new width (a rotated phone, a resized window).
+    // In the next frame: drawing inside the observer's callback would resize what it observes.
+    new ResizeObserver(() => {
+      if (Math.abs(chart.clientWidth - v.width) > 8) requestAnimationFrame(() => drawChart(v));
+    }).observe(chart);
     return v;
   }
 
@@ -339,10 +348,11 @@ export function setupInstances({ service, onRefresh }) {
           : "";
       }
       const mine = polls.filter((p) => p.resource === r.name);
-      const pollsKey = JSON.stringify(mine.map((p) => p.id)) + v.chart.clientWidth;
+      const pollsKey = JSON.stringify(mine.map((p) => p.id));
       if (pollsKey !== v.pollsKey) {
         v.pollsKey = pollsKey;
-        v.chart.replaceChildren(pollTimeline(mine, v.chart.clientWidth || 480));
+        v.polls = mine;
+        drawChart(v);
         v.chart.dataset.polls = String(mine.length);
         v.chart.dataset.events = String(mine.reduce((n, p) => n + p.events, 0));
       }
@@ -379,6 +389,11 @@ export function setupInstances({ service, onRefresh }) {
             ]),
       );
     }
+  }
+
+  function drawChart(v) {
+    v.width = v.chart.clientWidth;
+    v.chart.replaceChildren(pollTimeline(v.polls, v.width || 480));
   }
 
   // ---- the connection and the refresh loop -----------------------------------------------
