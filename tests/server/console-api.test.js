@@ -4,6 +4,7 @@
 // policy's demo settings (dead after two retries, time shrunk).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { startHubSimulator } from "elements-poller/testing";
 import { createServer, readConfig } from "elements-poller-server";
 import { privatePostgres } from "./helpers/postgres.js";
@@ -68,6 +69,19 @@ test("GET /elements/{key}/oauth/url: the provider's authorize URL with the app, 
     (await api(server.url, "GET", `/elements/infusionsoftrest/oauth/url?${q}`, undefined, { auth: null })).status,
     401,
   );
+});
+
+test("the README's redirect-URL example answers as written", async () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.split("\n## The seed's steps against the service\n")[1].split("\n## ")[0];
+  const block = /```console\n([\s\S]*?)```/.exec(section)[1];
+  const params = new URLSearchParams([...block.matchAll(/--data-urlencode (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const shown = JSON.parse(block.split("\n").find((l) => l.startsWith('{"oauthUrl"')));
+  const res = await api(server.url, "GET", `/elements/infusionsoftrest/oauth/url?${params}`);
+  assert.equal(res.status, 200, res.text);
+  // This server sends people to a stand-in consent page; the README shows Keap's.
+  const got = res.json.oauthUrl.replace("http://127.0.0.1:1/", "https://accounts.infusionsoft.com/");
+  assert.deepEqual({ ...res.json, oauthUrl: got }, shown);
 });
 
 test("status, the polls' timeline, pause and resume", async () => {
