@@ -187,8 +187,20 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   );
   await shots(page, "deliveries");
 
-  // Pause, resume, delete.
+  // An auth failure shows where it happens, with what to do; the next good poll clears it.
   await page.getByRole("tab", { name: "Instances" }).click();
+  const fault = await page.request.post(`${stack.url}/__hub/faults`, { data: { next: [401] } });
+  assert.equal(fault.status(), 200);
+  await row.first().getByRole("button", { name: "Poll now" }).click();
+  await page.locator(`#instances-table tr[data-id="${id}"][data-state="needs re-authorization"]`).waitFor();
+  await resourceCard.locator(".reauth-help", { hasText: "ELEMENTS_HUB_ELEMENT_TOKEN" }).waitFor();
+  assert.match(await resourceCard.locator('[data-fact="Last error"]').textContent(), /cycle\.auth/);
+  await shots(page, "instances-auth-failure");
+  await row.first().getByRole("button", { name: "Poll now" }).click();
+  await page.locator(`#instances-table tr[data-id="${id}"][data-state="active"]`).waitFor();
+  assert.ok(await resourceCard.locator(".reauth-help").isHidden());
+
+  // Pause, resume, delete.
   await row.first().getByRole("button", { name: "Pause" }).click();
   await page.locator(`#instances-table tr[data-id="${id}"][data-state="paused"]`).waitFor();
   assert.ok(await row.first().getByRole("button", { name: "Poll now" }).isDisabled());

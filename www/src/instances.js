@@ -343,9 +343,11 @@ export function setupInstances({ service, onRefresh }) {
           ]),
         );
         v.reauth.hidden = !r.needsReauthorization;
-        v.reauth.textContent = r.needsReauthorization
-          ? "The provider refused this instance's credentials, so polling stopped. Grant access again: in Build, Authorize with Keap, then Create instance with the new code (and delete this one)."
-          : "";
+        v.reauth.textContent = !r.needsReauthorization
+          ? ""
+          : /oauth\.reauthorize/.test(r.lastError)
+            ? "Keap refused this instance's refresh token, so polling stopped (it is never retried in a loop). Grant access again: in Build, Authorize with Keap, then Create instance with the new code, and delete this one."
+            : "The provider refused the credentials this poll was sent with (401/403). For a hub instance these are the service's hub secrets (ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET, ELEMENTS_HUB_ELEMENT_TOKEN): check them, restart the service, then Poll now. For a direct Keap instance, grant access again (Build: Authorize with Keap).";
       }
       const mine = polls.filter((p) => p.resource === r.name);
       const pollsKey = JSON.stringify(mine.map((p) => p.id));
