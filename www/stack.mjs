@@ -59,6 +59,9 @@ export async function startStack({
       ELEMENTS_HUB_ORGANIZATION_SECRET: consoleServer.hub.credentials.organization,
       ELEMENTS_HUB_ELEMENT_TOKEN: consoleServer.hub.credentials.element,
       ELEMENTS_KEAP_AUTHORIZE_URL: env.ELEMENTS_KEAP_AUTHORIZE_URL || consoleServer.keap.authorizeUrl,
+      // Keap's origin for direct instances (`/token`, `/crm/rest`): the Keap simulator's, which
+      // is this console's. (Read by the service's direct element; a build without it ignores it.)
+      ELEMENTS_KEAP_URL: env.ELEMENTS_KEAP_URL || consoleServer.keap.url,
     });
     if (config.errors) throw new Error(config.errors.join("; "));
     const service = await createServer(config.options, log ? { log } : undefined);
