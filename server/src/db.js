@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_status ON ${SCHEMA}.deliveries (status, id);
 ALTER TABLE ${SCHEMA}.instances ADD COLUMN IF NOT EXISTS paused_at timestamptz;
+ALTER TABLE ${SCHEMA}.resources ADD COLUMN IF NOT EXISTS progress jsonb;
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.polls (
   id bigserial PRIMARY KEY,
   instance_id text NOT NULL REFERENCES ${SCHEMA}.instances(id) ON DELETE CASCADE,

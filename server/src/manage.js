@@ -64,7 +64,7 @@ export function manageRoutes({ pool, boss, key, log }) {
     const body = JSON.parse(openSecret(row.body, key));
     const connection = row.connection ? JSON.parse(openSecret(row.connection, key)) : {};
     const { rows } = await pool.query(
-      `SELECT r.resource, r.version, r.state, r.last_polled_at, r.last_error,
+      `SELECT r.resource, r.version, r.state, r.last_polled_at, r.last_error, r.progress,
          (SELECT count(*) FROM ${SCHEMA}.events e WHERE e.instance_id = r.instance_id AND e.resource = r.resource) AS events
        FROM ${SCHEMA}.resources r WHERE r.instance_id = $1 ORDER BY r.resource`,
       [id],
@@ -77,12 +77,15 @@ export function manageRoutes({ pool, boss, key, log }) {
     const jobOf = (resource) => jobs.rows.filter((j) => j.singleton_key === pollKey(id, resource));
     const resources = rows.map((r) => {
       const queued = jobOf(r.resource).find((j) => j.state !== "active");
+      const polling = jobOf(r.resource).some((j) => j.state === "active");
       return {
         name: r.resource,
         version: Number(r.version),
         lastPolledDate: r.last_polled_at?.toISOString() ?? null,
         nextPollDate: row.paused_at ? null : (queued?.start_after?.toISOString() ?? null),
-        polling: jobOf(r.resource).some((j) => j.state === "active"),
+        polling,
+        // While a cycle runs: what it has read so far (pages, records, events, retries).
+        progress: polling ? (r.progress ?? null) : null,
         lastError: r.last_error,
         needsReauthorization: REAUTHORIZE.test(r.last_error ?? ""),
         events: Number(r.events),

@@ -60,7 +60,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     // What the cycle did (pages, retries, 429s), kept with its outcome for the console's timeline.
     const tally = { throttled: 0 };
     try {
-      outcome = await cycle({ body, resource, state: row.state, connection, instanceId, tally });
+      const onPage = (progress) => showProgress({ instanceId, resource, version, progress });
+      outcome = await cycle({ body, resource, state: row.state, connection, instanceId, tally, onPage });
     } catch (e) {
       outcome = { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
     }
@@ -79,7 +80,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       const requested = current.rows[0].poll_requested;
       await client.query(
         `UPDATE ${SCHEMA}.resources SET version = version + 1, poll_requested = false, last_polled_at = now(),
-           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5
+           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5, progress = NULL
          WHERE instance_id = $1 AND resource = $2`,
         [
           instanceId,
@@ -133,7 +134,24 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, connection, instanceId, tally }) {
+  /**
+   * What a cycle in flight has read so far, for the console (`progress` of GET
+   * /instances/{id}/status): written after each page, outside the outcome's transaction, and only
+   * while the version is the cycle's own (a stalled worker's late pages write nothing).
+   */
+  async function showProgress({ instanceId, resource, version, progress }) {
+    const { pages, records, events, retries } = progress;
+    await pool
+      .query(`UPDATE ${SCHEMA}.resources SET progress = $4 WHERE instance_id = $1 AND resource = $2 AND version = $3`, [
+        instanceId,
+        resource,
+        version,
+        JSON.stringify({ pages, records, events, retries, at: new Date().toISOString() }),
+      ])
+      .catch(() => {});
+  }
+
+  async function cycle({ body, resource, state, connection, instanceId, tally, onPage }) {
     const c = new PollCycle({
       instance: body,
       resource,
@@ -165,7 +183,9 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       } finally {
         res.body.free();
       }
+      const pagesBefore = tally.pages ?? 0;
       Object.assign(tally, c.progress());
+      if (tally.pages > pagesBefore) await onPage(tally);
     }
     return c.finish();
   }

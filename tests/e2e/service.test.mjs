@@ -156,7 +156,7 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   );
 
   // Deliveries: delivered and verified by the simulator's receiver.
-  await page.getByRole("tab", { name: "Deliveries" }).click();
+  await page.getByRole("tab", { name: "Notifications" }).click();
   await page.waitForFunction(() => Number(document.querySelector("#deliveries-table tbody").dataset.delivered) >= 1);
   await page.waitForFunction(() => Number(document.querySelector("#received-table tbody").dataset.verified) >= 1);
   assert.ok(await page.locator("#received-table .verified").first().isVisible());
@@ -167,7 +167,7 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   await resourceCard.getByRole("button", { name: "Update a record" }).click();
   await resourceCard.locator("p[role=status]", { hasText: "Updated appointments" }).waitFor();
   await row.first().getByRole("button", { name: "Poll now" }).click();
-  await page.getByRole("tab", { name: "Deliveries" }).click();
+  await page.getByRole("tab", { name: "Notifications" }).click();
   await page.waitForFunction(() => Number(document.querySelector("#deliveries-table tbody").dataset.dead) >= 1);
   const dead = page.locator('#deliveries-table tbody tr[data-status="dead"]').first();
   await dead.waitFor();

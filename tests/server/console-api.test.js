@@ -146,6 +146,30 @@ test("status, the polls' timeline, pause and resume", async () => {
   assert.equal((await api(server.url, "POST", "/instances/nope/pause")).status, 404);
 });
 
+test("a poll in flight shows its pages as they come", async () => {
+  const body = hubBody(hub, "progress", ["appointments"]);
+  body.configuration["event.poller.configuration"].appointments.pageSize = 1;
+  const { json: inst } = await api(server.url, "POST", "/instances", body);
+  const status = async () => (await api(server.url, "GET", `/instances/${inst.id}/status`)).json.resources[0];
+  // Every page slow: the cycle is still running when its first pages are seen.
+  hub.setFaults({ latencyMs: 1500 });
+  await api(server.url, "POST", `/instances/${inst.id}/poll`);
+  const during = await until(async () => {
+    const r = await status();
+    return r.polling && r.progress?.pages >= 1 ? r : undefined;
+  });
+  assert.ok(during.progress.records >= 1);
+  assert.equal(during.version, 0, "nothing committed yet");
+  hub.setFaults({ latencyMs: 0 });
+  const after = await until(async () => {
+    const r = await status();
+    return r.version === 1 && !r.polling ? r : undefined;
+  });
+  assert.equal(after.progress, null);
+  const [poll] = (await api(server.url, "GET", `/instances/${inst.id}/polls`)).json;
+  assert.ok(poll.pages >= 4, "one record a page, and the empty last one");
+});
+
 test("with two retries and time shrunk, a failing callback's delivery is dead soon, then redelivered", async () => {
   const { json: inst } = await api(server.url, "POST", "/instances", hubBody(hub, "dead", ["contacts"]));
   await api(server.url, "POST", `/instances/${inst.id}/poll`);

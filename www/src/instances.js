@@ -325,7 +325,14 @@ export function setupInstances({ service, onRefresh }) {
           ? `${r.nextRequest.method} ${r.nextRequest.url}`
           : "—";
       const facts = [
-        ["State", r.polling ? "polling now…" : s.paused ? "paused" : "waiting for its next poll"],
+        [
+          "State",
+          r.polling
+            ? `polling now…${r.progress ? ` ${plural(r.progress.pages, "page")}, ${plural(r.progress.records, "record")} read so far` : ""}`
+            : s.paused
+              ? "paused"
+              : "waiting for its next poll",
+        ],
         ["Last poll", r.lastPolledDate ? `${day(r.lastPolledDate)} ${time(r.lastPolledDate)}` : "not yet"],
         ["Next poll", s.paused ? "paused: resume to poll" : time(r.nextPollDate)],
         ["Watermark", r.watermark ?? "none yet (the first poll sets it)"],
