@@ -19,7 +19,5 @@ console.log(moved, name, ok, editor.parseError ?? "", editor.diagnostics.length)
 // "elements-poller/editor/dom": the helper the editor (and the console) build nodes with.
 import { el } from "elements-poller/editor/dom";
 const input: HTMLInputElement = el("input", { type: "checkbox", checked: true, onchange: () => {} });
-const list: HTMLElement = el("my-list", { className: "x", dataset: { path: "name" } }, input, "text", null, [
-  el("li", {}, "a"),
-]);
+const list: HTMLElement = el("my-list", { className: "x", dataset: { path: "name" } }, input, "text", null, [el("li", {}, "a")]);
 console.log(list.childNodes.length);
