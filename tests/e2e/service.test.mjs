@@ -118,6 +118,8 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   await page.locator("#create-note", { hasText: "Access granted" }).waitFor();
   const code = await page.evaluate(() => document.getElementById("editor").value.providerData.code);
   assert.match(code, /^code-/, "the simulator's code is in the body");
+  assert.match(await page.locator("#create-summary").textContent(), /a grant code is in the body/);
+  assert.equal(await page.locator("#create-diagnostics li").count(), 0, "the refused body's diagnostics are gone");
   await shots(page, "create-authorized");
 
   // Create: the instance, its first poll (the baseline), in Instances.

@@ -31,6 +31,7 @@ export function setupCreate({ editor, publish, service, instances, selectTab }) 
     fn(body);
     editor.value = body;
     publish();
+    changed();
   }
 
   $("create-use-sims").addEventListener("click", async () => {
@@ -145,6 +146,12 @@ export function setupCreate({ editor, publish, service, instances, selectTab }) 
     $("create-summary").textContent =
       `${plural(n, "resource")}; ${code && code !== "<AUTHORIZATION_GRANT_CODE>" ? "a grant code is in the body" : "no grant code yet"}.`;
   }
-  editor.addEventListener("change", summary);
+  /** The body changed: the service's verdict on the old one no longer applies. */
+  function changed() {
+    list.replaceChildren();
+    delete list.dataset.count;
+    summary();
+  }
+  editor.addEventListener("change", changed);
   summary();
 }
