@@ -100,6 +100,22 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   await byPath(page, path).fill("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
   await fieldDiags(page, path).first().waitFor({ state: "detached" });
 
+  // Deny comes back without a code, and the console says so.
+  const [denied] = await Promise.all([
+    page.waitForEvent("popup"),
+    page.getByRole("button", { name: "1. Authorize with Keap" }).click(),
+  ]);
+  const deniedClosed = denied.waitForEvent("close");
+  await denied.getByRole("button", { name: "Deny" }).click();
+  await deniedClosed;
+  await page.locator("#create-note", { hasText: "did not grant access (access_denied)" }).waitFor();
+  // A redirect whose state this page did not send is ignored (another tab's, or forged).
+  await page.evaluate(() =>
+    window.postMessage({ type: "elements-poller.oauth-callback", code: "forged", state: "not-ours" }, location.origin),
+  );
+  await page.locator("#create-note", { hasText: "state this page did not send" }).waitFor();
+  assert.equal(await page.evaluate(() => document.getElementById("editor").value.providerData?.code ?? null), null);
+
   // The seed's OAuth steps: the service's redirect URL, the consent page in a pop-up, Allow,
   // the redirect back to this console with ?code= and the state.
   const [popup] = await Promise.all([
