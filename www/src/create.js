@@ -1,24 +1,19 @@
 // Build's "Create instance": the built body POSTed to the events service, after the seed's OAuth
-// steps: "Getting a redirect URL" (the service's GET /elements/{key}/oauth/url), the provider's
-// consent page in a pop-up (the Keap simulator's, offline), and its redirect back to this
-// console's oauth-callback.html with `?code=` and the state, which the pop-up hands to this page
-// (postMessage, same origin) and this page checks before it puts the code in the body. The body
-// never leaves this page's memory on the way: nothing is stored for the redirect.
+// steps (consent.js: the service's redirect URL, the consent page in a pop-up, the code back
+// with its state checked), which put the grant code in the body.
 import { $, el, plural, diagnosticItem } from "./dom.js";
+import { callbackUrl as consentCallbackUrl } from "./consent.js";
 
 const PC = "event.poller.configuration";
 /** The key the bundled hub simulator's webhook receiver verifies with (DEFAULT_SIGNATURE_KEY of elements-poller/testing). */
 const SIM_SIGNATURE_KEY = "sim-signature-key";
-export const OAUTH_MESSAGE = "elements-poller.oauth-callback";
 
-export function setupCreate({ editor, publish, service, instances, selectTab }) {
+export function setupCreate({ editor, publish, service, consent, instances, selectTab }) {
   const note = $("create-note");
   const list = $("create-diagnostics");
   const submit = $("create-submit");
   const authorizeButton = $("create-authorize");
-  const callbackUrl = `${location.origin}/oauth-callback.html`;
-  /** The state of the consent flow in progress: what its redirect must carry back. */
-  let pending = null;
+  const callbackUrl = consentCallbackUrl();
 
   const say = (text, kind = "") => {
     note.textContent = text;
@@ -56,50 +51,27 @@ export function setupCreate({ editor, publish, service, instances, selectTab }) 
 
   authorizeButton.addEventListener("click", async () => {
     const body = editor.value ?? {};
-    const key = body.element?.key;
+    const elementKey = body.element?.key;
     const apiKey = body.configuration?.["oauth.api.key"];
-    if (!key || !apiKey) {
+    if (!elementKey || !apiKey) {
       say("Fill in the element and its OAuth API key (client id) first, or Use the bundled simulators.", "bad");
       return;
     }
+    const attempt = consent.authorize({ elementKey, apiKey, redirectUri: callbackUrl });
     // The code comes back to this console: the body's callback URL must be the same one, as
     // the provider checks it again when the code is exchanged.
     if (body.configuration["oauth.callback.url"] !== callbackUrl)
       edit((b) => (b.configuration["oauth.callback.url"] = callbackUrl));
-    const state = crypto.randomUUID();
-    // Opened before the await: a pop-up opened later than the click is blocked.
-    const popup = window.open("about:blank", "keap-consent", "popup,width=560,height=640");
-    if (!popup) {
-      say("The pop-up was blocked: allow pop-ups for this console, then Authorize again.", "bad");
-      return;
-    }
+    say("Waiting for the consent page: allow access there.");
     try {
-      const q = new URLSearchParams({ apiKey, callbackUrl, state });
-      const { oauthUrl } = await service.call("GET", `/elements/${encodeURIComponent(key)}/oauth/url?${q}`);
-      pending = { state, popup };
-      popup.location.href = oauthUrl;
-      say("Waiting for the consent page: allow access there.");
+      const code = await attempt;
+      edit((b) => (b.providerData = { ...(b.providerData ?? {}), code }));
+      say("Access granted: the code is in the body (providerData.code). Next: Create instance.", "ok");
     } catch (e) {
-      popup.close();
-      say(service.explain(e), "bad");
+      say(`${e.message} Authorize again to retry.`, "bad");
     }
   });
-
-  window.addEventListener("message", (e) => {
-    if (e.origin !== location.origin || e.data?.type !== OAUTH_MESSAGE) return;
-    if (!pending || e.data.state !== pending.state) {
-      say("A redirect came back with a state this page did not send: ignored. Authorize again.", "bad");
-      return;
-    }
-    pending.popup.close();
-    pending = null;
-    if (e.data.error || !e.data.code) {
-      say(`The provider did not grant access (${e.data.error || "no code"}). Authorize again to retry.`, "bad");
-      return;
-    }
-    edit((b) => (b.providerData = { ...(b.providerData ?? {}), code: e.data.code }));
-    say("Access granted: the code is in the body (providerData.code). Next: Create instance.", "ok");
-  });
+  consent.onStray = () => say("A redirect came back with a state this page did not send: ignored.", "bad");
 
   submit.addEventListener("click", async () => {
     list.replaceChildren();

@@ -5,6 +5,7 @@
 // tab refreshes itself every two seconds while it is shown.
 import { $, el, plural } from "./dom.js";
 import { pollTimeline } from "./charts.js";
+import { callbackUrl } from "./consent.js";
 
 const PC = "event.poller.configuration";
 const REFRESH_MS = 2000;
@@ -12,7 +13,7 @@ const REFRESH_MS = 2000;
 const time = (iso) => (iso ? `${iso.slice(11, 19)} UTC` : "—");
 const day = (iso) => (iso ? iso.slice(0, 10) : "");
 
-export function setupInstances({ service, onRefresh }) {
+export function setupInstances({ service, consent, onRefresh }) {
   const status = $("svc-status");
   const tbody = $("instances-table").querySelector("tbody");
   const summary = $("instances-summary");
@@ -242,7 +243,7 @@ export function setupInstances({ service, onRefresh }) {
     if (v) return v;
     const facts = el("dl", { className: "facts" });
     const chart = el("div", { className: "chart" });
-    const reauth = el("p", { className: "reauth-help", hidden: true });
+    const reauth = el("div", { className: "reauth-help", hidden: true });
     const note = el("p", { className: "help", role: "status" });
     const sim = simResource(name);
     const prefix = open.body.configuration?.["event.poller.api"] === "direct" ? "/__keap" : "/__hub";
@@ -350,11 +351,7 @@ export function setupInstances({ service, onRefresh }) {
           ]),
         );
         v.reauth.hidden = !r.needsReauthorization;
-        v.reauth.textContent = !r.needsReauthorization
-          ? ""
-          : /oauth\.reauthorize/.test(r.lastError)
-            ? "Keap refused this instance's refresh token, so polling stopped (it is never retried in a loop). Grant access again: in Build, Authorize with Keap, then Create instance with the new code, and delete this one."
-            : "The provider refused the credentials this poll was sent with (401/403). For a hub instance these are the service's hub secrets (ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET, ELEMENTS_HUB_ELEMENT_TOKEN): check them, restart the service, then Poll now. For a direct Keap instance, grant access again (Build: Authorize with Keap).";
+        v.reauth.replaceChildren(...(r.needsReauthorization ? reauthHelp(r) : []));
       }
       const mine = polls.filter((p) => p.resource === r.name);
       const pollsKey = JSON.stringify(mine.map((p) => p.id));
@@ -398,6 +395,48 @@ export function setupInstances({ service, onRefresh }) {
             ]),
       );
     }
+  }
+
+  /** What to do about an auth failure: the provider's consent again for an OAuth grant, else the hub's secrets. */
+  function reauthHelp(r) {
+    if (!/oauth\.reauthorize/.test(r.lastError))
+      return [
+        "The provider refused the credentials this poll was sent with (401/403). For a hub instance these are the service's hub secrets (ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET, ELEMENTS_HUB_ELEMENT_TOKEN): check them, restart the service, then Poll now.",
+      ];
+    const cfg = open.body.configuration ?? {};
+    const here = cfg["oauth.callback.url"] === callbackUrl();
+    const note = el("p", { role: "status" });
+    const grant = async () => {
+      const id = open.id;
+      try {
+        const code = await consent.authorize({
+          elementKey: open.body.element?.key,
+          apiKey: cfg["oauth.api.key"],
+          redirectUri: cfg["oauth.callback.url"],
+        });
+        // The new grant goes to the instance; the service exchanges it and polling resumes.
+        await service.call("PATCH", `/instances/${encodeURIComponent(id)}`, { providerData: { code } });
+        note.textContent = "Access granted again: the service exchanged the new code; Poll now to check.";
+      } catch (e) {
+        note.textContent =
+          e?.status === 404 || e?.status === 405
+            ? "This service cannot take a new code for an instance (no PATCH /instances/{id}): create the instance again in Build with a new grant, and delete this one."
+            : e instanceof Error && !("status" in e)
+              ? e.message
+              : service.explain(e);
+      }
+    };
+    return [
+      el("p", {
+        text: "Keap refused this instance's refresh token, so polling stopped (it is never retried in a loop). A person must grant access again.",
+      }),
+      here
+        ? el("button", { type: "button", text: "Grant access again", onclick: grant })
+        : el("p", {
+            text: `The consent redirects to this instance's callback (${cfg["oauth.callback.url"] ?? "none"}), not to this console: grant access there, then PATCH /instances/{id} with the new providerData.code.`,
+          }),
+      note,
+    ];
   }
 
   function drawChart(v) {

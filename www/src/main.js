@@ -12,6 +12,7 @@ import { setupLive } from "./live.js";
 import { createServiceClient } from "./service.js";
 import { setupInstances } from "./instances.js";
 import { setupCreate } from "./create.js";
+import { createConsent } from "./consent.js";
 import { setupDeliveries } from "./deliveries.js";
 
 const PC = "event.poller.configuration";
@@ -170,8 +171,9 @@ setupLive(context);
 // The events service: one client (its secrets are the cURL card's, restored above).
 const service = createServiceClient();
 service.sync();
-const instances = setupInstances({ ...context, service });
-setupCreate({ ...context, service, instances });
+const consent = createConsent(service);
+const instances = setupInstances({ ...context, service, consent });
+setupCreate({ ...context, service, consent, instances });
 setupDeliveries({ ...context, service });
 publish();
 document.body.dataset.ready = "true";

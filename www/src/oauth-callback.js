@@ -1,7 +1,7 @@
 // The page the provider's consent redirects to: `?code=…&state=…` (or `?error=…`). It hands them
 // to the console that opened it (same origin only) and closes; the console checks the state.
 // Nothing is stored and the code is never shown.
-const OAUTH_MESSAGE = "elements-poller.oauth-callback";
+import { OAUTH_MESSAGE } from "./consent.js";
 const q = new URLSearchParams(location.search);
 const status = document.getElementById("callback-status");
 const message = { type: OAUTH_MESSAGE, code: q.get("code"), state: q.get("state"), error: q.get("error") };
