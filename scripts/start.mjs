@@ -30,8 +30,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     [
       `console running at ${stack.url} (Ctrl-C to stop): build a body, then Instances to create it on the events service`,
       `  the service's API (the seed's POST /instances and the rest) at ${stack.url}/api`,
-      `  its Authorization: User ${user}, Organization ${organization}`,
-      `    (${generated ? "generated now and kept" : "kept"} in .elements-poller-console/api-secrets.json; ELEMENTS_USER_SECRET / ELEMENTS_ORGANIZATION_SECRET to choose them)`,
+      // Shown once, when generated (as the service shows an instance's token once); later
+      // starts name the file that keeps them, readable by this user only.
+      generated
+        ? `  its Authorization, generated now (shown this once; kept in .elements-poller-console/api-secrets.json): User ${user}, Organization ${organization}`
+        : `  its Authorization: the User and Organization secrets in .elements-poller-console/api-secrets.json (or ELEMENTS_USER_SECRET / ELEMENTS_ORGANIZATION_SECRET)`,
       `  simulators: the hub at ${stack.hub.baseUrl}, Keap at ${stack.keap.baseUrl} (consent page ${stack.keap.authorizeUrl})`,
     ].join("\n"),
   );

@@ -36,7 +36,9 @@ export function setupInstances({ service, consent, onRefresh }) {
   async function refresh() {
     if (busy) return;
     if (!service.hasSecrets()) {
-      say("Enter the User and Organization secrets that `npm start` printed, then Connect.");
+      say(
+        "Enter the User and Organization secrets `npm start` printed (kept in .elements-poller-console/api-secrets.json), then Connect.",
+      );
       connected = false;
       return;
     }

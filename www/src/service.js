@@ -66,7 +66,7 @@ export function createServiceClient() {
   function explain(e) {
     if (e instanceof ServiceAnswer) {
       if (e.status === 401)
-        return "The service refused the secrets: enter the User and Organization secrets `npm start` printed.";
+        return "The service refused the secrets: enter the User and Organization secrets `npm start` printed (kept in .elements-poller-console/api-secrets.json).";
       if (e.status === 503) return e.message;
       return `${e.status}: ${e.message}`;
     }
