@@ -1,8 +1,10 @@
 // Serves the built console (www/dist) and mounts the bundled hub simulator on the same
 // origin, so the console's Live mode can poll it without CORS; the Keap simulator too
-// (`/token`, `/crm/rest/v1/...`, `/__keap`), for polling Keap directly. Used by `npm start`
-// and by the browser tests.
-import { createServer } from "node:http";
+// (`/token`, `/app/oauth/authorize`, `/crm/rest/v1/...`, `/__keap`), for polling Keap
+// directly. `/api/...` goes to the events service when one is set (`setService`): the console
+// reaches it on its own origin, so the CSP keeps `connect-src 'self'` and the guard below (same
+// origin only, a Host check) stands in front of it too. Used by `npm start` and by the browser tests.
+import { createServer, request as httpRequest } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +29,7 @@ export const contentSecurityPolicy =
 /**
  * @param {{port?: number, host?: string, hub?: object, keap?: object}} [options] `hub` and `keap`
  *   are passed to the simulators.
- * @returns {Promise<{url: string, hub: object, keap: object, close(): Promise<void>}>}
+ * @returns {Promise<{url: string, hub: object, keap: object, setService(origin: string): void, close(): Promise<void>}>}
  */
 export async function serveConsole({
   port = 8080,
@@ -39,6 +41,8 @@ export async function serveConsole({
   const allowedHosts = [host, ...(hubOptions.allowedHosts ?? [])];
   const hub = createHubSimulator({ ...hubOptions, allowedHosts });
   const keap = createKeapSimulator({ ...keapOptions, allowedHosts, allowedOrigins: hubOptions.allowedOrigins });
+  /** The events service's origin, once `setService` gave it. */
+  let service = null;
   const server = createServer((req, res) => {
     // Every answer, the hub's and errors included, is one nothing can run in or sniff.
     res.setHeader("content-security-policy", contentSecurityPolicy);
@@ -57,6 +61,8 @@ export async function serveConsole({
     }
     if (hub.handle(req, res)) return;
     if (keap.handle(req, res)) return;
+    const path = req.url ?? "/";
+    if (path === "/api" || path.startsWith("/api/") || path.startsWith("/api?")) return proxy(req, res, path.slice(4));
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
@@ -89,6 +95,34 @@ export async function serveConsole({
         .end(`not found: ${pathname}\n(run \`npm start\`, which builds the console first)`);
     }
   }
+  /** Passes a request on to the events service: only the headers its API reads go, both ways. */
+  function proxy(req, res, rest) {
+    const fail = (status, message) => {
+      if (!res.headersSent) res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify({ message }));
+    };
+    if (!service) {
+      req.resume();
+      return fail(503, "No events service runs beside this console: start it with `npm start`.");
+    }
+    const headers = {};
+    for (const h of ["authorization", "content-type", "content-length", "accept"])
+      if (req.headers[h] !== undefined) headers[h] = req.headers[h];
+    const upstream = httpRequest(
+      new URL(rest.startsWith("/") ? rest : `/${rest}`, service),
+      { method: req.method, headers },
+      (answer) => {
+        const out = { "cache-control": "no-store" };
+        for (const h of ["content-type", "content-length"])
+          if (answer.headers[h] !== undefined) out[h] = answer.headers[h];
+        res.writeHead(answer.statusCode ?? 502, out);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => fail(502, "The events service did not answer: is it still running?"));
+    req.pipe(upstream);
+  }
+
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
@@ -102,6 +136,10 @@ export async function serveConsole({
     url,
     hub,
     keap,
+    /** Sends `/api/...` to the events service at `origin` (`http://127.0.0.1:PORT`). */
+    setService(origin) {
+      service = origin;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();

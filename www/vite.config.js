@@ -9,7 +9,9 @@ export default defineConfig({
     target: "es2022",
     outDir: "dist",
     emptyOutDir: true,
-    rollupOptions: { input: { main: `${root}index.html`, embed: `${root}embed.html` } },
+    rollupOptions: {
+      input: { main: `${root}index.html`, embed: `${root}embed.html`, oauth: `${root}oauth-callback.html` },
+    },
   },
   optimizeDeps: { exclude: ["elements-poller"] },
 });

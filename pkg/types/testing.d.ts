@@ -205,6 +205,12 @@ export interface KeapSimulator {
   readonly baseUrl: string;
   /** `url + "/token"`. */
   readonly tokenUrl: string;
+  /**
+   * `url + "/app/oauth/authorize"`: Keap's consent page. `GET ?client_id&redirect_uri&response_type=code&scope=full&state`
+   * shows it; Allow redirects to `redirect_uri?code=…&scope=full&state=…`, Deny with `?error=access_denied&state=…`.
+   * Accepted redirect URIs: the client's, and any on the simulator's origin or a loopback host.
+   */
+  readonly authorizeUrl: string;
   readonly controlUrl: string;
   readonly client: KeapClient;
   readonly resources: KeapResourceName[];

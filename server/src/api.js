@@ -8,6 +8,8 @@ import { SCHEMA, transaction } from "./db.js";
 import { sendPoll, sendDelivery, pollNow, BOSS_SCHEMA } from "./jobs.js";
 import { connectInstance, ServiceError } from "./elements.js";
 import { sealSecret, openSecret, hashToken, sameSecret } from "./secrets.js";
+import { oauthUrlRoutes } from "./oauth-url.js";
+import { manageRoutes } from "./manage.js";
 
 const MAX_BODY = 1024 * 1024;
 
@@ -31,6 +33,8 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     ["GET", /^\/instances\/([^/]+)\/events$/, listEvents],
     ["GET", /^\/deliveries$/, listDeliveries],
     ["PUT", /^\/deliveries\/(\d+)$/, redeliver],
+    ...oauthUrlRoutes(options),
+    ...manageRoutes({ pool, boss, key, log }),
   ];
 
   async function healthz() {

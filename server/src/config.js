@@ -19,11 +19,15 @@ const OPTIONS = {
   "maintenance-seconds": ["ELEMENTS_MAINTENANCE_SECONDS", "30"],
   "keap-url": ["ELEMENTS_KEAP_URL", "https://api.infusionsoft.com"],
   "job-retries": ["ELEMENTS_JOB_RETRIES", "10"],
+  "delivery-retries": ["ELEMENTS_DELIVERY_RETRIES", undefined],
+  "delivery-time-scale": ["ELEMENTS_DELIVERY_TIME_SCALE", undefined],
+  "keap-authorize-url": ["ELEMENTS_KEAP_AUTHORIZE_URL", undefined],
 };
 
 export const USAGE = `elements-poller-server [--role api|worker|all] [--port N] [--host H] [--database-url URL]
   [--data-dir DIR] [--concurrency N] [--lease-seconds N] [--interval-ms N] [--hub-url URL]
-  [--maintenance-seconds N] [--keap-url URL] [--job-retries N]
+  [--maintenance-seconds N] [--keap-url URL] [--job-retries N] [--delivery-retries N]
+  [--delivery-time-scale X] [--keap-authorize-url URL]
 
 Environment: ELEMENTS_USER_SECRET and ELEMENTS_ORGANIZATION_SECRET (the API's credentials,
 required with --role api or all); DATABASE_URL (else a private PostgreSQL in --data-dir);
@@ -32,7 +36,12 @@ ELEMENTS_HUB_ELEMENT_TOKEN (the Cloud Elements hub that hub instances are polled
 ELEMENTS_KEAP_URL (Keap's origin for direct instances: its /token and /crm/rest; default
 https://api.infusionsoft.com);
 ELEMENTS_ENCRYPTION_KEY (32 bytes, hex or base64: seals secrets at rest; required with
-DATABASE_URL, else generated into --data-dir).`;
+DATABASE_URL, else generated into --data-dir).
+--delivery-retries (ELEMENTS_DELIVERY_RETRIES, 0 to 9, default 9) and --delivery-time-scale
+(ELEMENTS_DELIVERY_TIME_SCALE, above 0 up to 1, default 1: every wait multiplied by it) change
+the platform's delivery policy, for demos and tests. --keap-authorize-url
+(ELEMENTS_KEAP_AUTHORIZE_URL) is the Keap consent page GET /elements/infusionsoftrest/oauth/url
+sends people to (default Keap's; a simulator's for offline use).`;
 
 /**
  * Reads flags and environment into the service's options. Never throws: returns
@@ -87,6 +96,19 @@ export function readConfig(argv, env) {
   // How often pg-boss retries a job the service itself failed (not a failed poll or delivery,
   // which are outcomes) before it is dead-lettered.
   const jobRetries = integer("job-retries", 0, 100);
+  const deliveryRetries = integer("delivery-retries", 0, 9);
+  const scaleText = raw("delivery-time-scale");
+  let deliveryTimeScale;
+  if (scaleText !== undefined) {
+    deliveryTimeScale = Number(scaleText);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(scaleText) || !(deliveryTimeScale > 0 && deliveryTimeScale <= 1))
+      errors.push(
+        `${where("delivery-time-scale")} must be a number above 0 and at most 1, not ${JSON.stringify(scaleText)}`,
+      );
+  }
+  const keapAuthorizeUrl = raw("keap-authorize-url");
+  if (keapAuthorizeUrl !== undefined && !httpUrl(keapAuthorizeUrl))
+    errors.push(`${where("keap-authorize-url")} must be an http(s) url without credentials`);
   const encryptionKey = env.ELEMENTS_ENCRYPTION_KEY || undefined;
   if (encryptionKey !== undefined) {
     try {
@@ -162,6 +184,11 @@ export function readConfig(argv, env) {
       encryptionKey,
       hub,
       keap,
+      deliveryPolicy: {
+        ...(deliveryRetries === undefined ? {} : { maxRetries: deliveryRetries }),
+        ...(deliveryTimeScale === undefined ? {} : { scale: deliveryTimeScale }),
+      },
+      keapAuthorizeUrl,
       api: serves ? { userSecret, organizationSecret } : undefined,
       worker: role === "worker" || role === "all",
     },

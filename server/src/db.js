@@ -1,6 +1,7 @@
 // The service's tables, beside pg-boss's own schema. One instance row per POST /instances, one
 // resource row per (instance, resource) holding the core's state and the version that fences
-// it, the events it found and the deliveries of their notifications.
+// it, the events it found and the deliveries of their notifications; the polls (one row a
+// cycle: what the console's timeline shows) and whether an instance is paused.
 import pg from "pg";
 
 export const SCHEMA = "elements_poller";
@@ -66,6 +67,24 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.deliveries (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_status ON ${SCHEMA}.deliveries (status, id);
+ALTER TABLE ${SCHEMA}.instances ADD COLUMN IF NOT EXISTS paused_at timestamptz;
+ALTER TABLE ${SCHEMA}.resources ADD COLUMN IF NOT EXISTS progress jsonb;
+CREATE TABLE IF NOT EXISTS ${SCHEMA}.polls (
+  id bigserial PRIMARY KEY,
+  instance_id text NOT NULL REFERENCES ${SCHEMA}.instances(id) ON DELETE CASCADE,
+  resource text NOT NULL,
+  version bigint NOT NULL,
+  started_at timestamptz NOT NULL,
+  duration_ms integer NOT NULL,
+  requests integer NOT NULL,
+  pages integer NOT NULL,
+  records integer NOT NULL,
+  events integer NOT NULL,
+  retries integer NOT NULL,
+  throttled integer NOT NULL,
+  error text
+);
+CREATE INDEX IF NOT EXISTS polls_by_resource ON ${SCHEMA}.polls (instance_id, resource, id DESC);
 `;
 
 /** A pool on `url`; the tables made once (under an advisory lock: many processes start together). */

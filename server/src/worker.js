@@ -20,6 +20,7 @@ import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
 import { sharedLimiter, KEAP_LIMITS } from "./limiter.js";
+import { recordPoll } from "./manage.js";
 
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -44,13 +45,14 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
-      `SELECT i.body, i.connection, i.deleted_at, i.reauthorize_reason, r.state, r.version, r.start_from
+      `SELECT i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason, r.state, r.version, r.start_from
        FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
        WHERE i.id = $1 AND r.resource = $2`,
       [instanceId, resource],
     );
-    // A deleted instance ends its chains: the job completes and sends no successor.
-    if (rows.length === 0 || rows[0].deleted_at) return;
+    // A deleted or paused instance ends its chains: the job completes and sends no successor
+    // (resuming starts them again).
+    if (rows.length === 0 || rows[0].deleted_at || rows[0].paused_at) return;
     // So does an instance whose grant the provider refused, until a PATCH re-authorizes it.
     if (rows[0].reauthorize_reason) return;
     const row = rows[0];
@@ -59,8 +61,20 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const version = Number(row.version);
     log({ msg: "cycle started", instance: instanceId, resource, version });
     let outcome;
+    // What the cycle did (pages, retries, 429s), kept with its outcome for the console's timeline.
+    const tally = { throttled: 0 };
     try {
-      outcome = await cycle({ body, resource, state: row.state, startFrom: row.start_from, connection, instanceId });
+      const onPage = (progress) => showProgress({ instanceId, resource, version, progress });
+      outcome = await cycle({
+        body,
+        resource,
+        state: row.state,
+        startFrom: row.start_from,
+        connection,
+        instanceId,
+        tally,
+        onPage,
+      });
     } catch (e) {
       outcome =
         e?.code === "oauth.reauthorize"
@@ -86,7 +100,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       const requested = current.rows[0].poll_requested;
       await client.query(
         `UPDATE ${SCHEMA}.resources SET version = version + 1, poll_requested = false, last_polled_at = now(),
-           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5
+           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5, progress = NULL
          WHERE instance_id = $1 AND resource = $2`,
         [
           instanceId,
@@ -96,6 +110,15 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
           outcome.error ?? null,
         ],
       );
+      await recordPoll(client, {
+        instanceId,
+        resource,
+        version: version + 1,
+        startedAt: started,
+        durationMs: Date.now() - started,
+        tally: { ...tally, ...(outcome.stats ?? {}), events: outcome.events?.length ?? 0 },
+        error: outcome.error,
+      });
       for (const event of outcome.events ?? [])
         await client.query(
           `INSERT INTO ${SCHEMA}.events (instance_id, resource, version, event) VALUES ($1, $2, $3, $4)`,
@@ -137,8 +160,25 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     });
   }
 
+  /**
+   * What a cycle in flight has read so far, for the console (`progress` of GET
+   * /instances/{id}/status): written after each page, outside the outcome's transaction, and only
+   * while the version is the cycle's own (a stalled worker's late pages write nothing).
+   */
+  async function showProgress({ instanceId, resource, version, progress }) {
+    const { pages, records, events, retries } = progress;
+    await pool
+      .query(`UPDATE ${SCHEMA}.resources SET progress = $4 WHERE instance_id = $1 AND resource = $2 AND version = $3`, [
+        instanceId,
+        resource,
+        version,
+        JSON.stringify({ pages, records, events, retries, at: new Date().toISOString() }),
+      ])
+      .catch(() => {});
+  }
+
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, startFrom, connection, instanceId }) {
+  async function cycle({ body, resource, state, startFrom, connection, instanceId, tally, onPage }) {
     const c = new PollCycle({
       instance: body,
       resource,
@@ -166,7 +206,10 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     let lastToken;
     for (let req; (req = c.nextRequest());) {
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
-      if (req.retry?.status === 429) metrics.throttled.inc();
+      if (req.retry?.status === 429) {
+        metrics.throttled.inc();
+        tally.throttled++;
+      }
       let headers = req.headers;
       if (req.auth === "bearer") {
         if (!tokens) throw new PollerError("poller.tokens", "a direct request on an instance without Keap tokens");
@@ -191,6 +234,9 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       } finally {
         res.body.free();
       }
+      const pagesBefore = tally.pages ?? 0;
+      Object.assign(tally, c.progress());
+      if (tally.pages > pagesBefore) await onPage(tally);
     }
     return c.finish();
   }
@@ -222,7 +268,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     } catch (e) {
       outcome = { kind: "no-answer", error: transportMessage(e) };
     }
-    const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now() });
+    const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now(), ...options.deliveryPolicy });
     const status = next.action === "delivered" ? "delivered" : next.action === "dead" ? "dead" : "queued";
     await transaction(pool, async (client, db) => {
       // Compare-and-set on the attempt count: a second worker that ran the same attempt after

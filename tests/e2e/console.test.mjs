@@ -45,7 +45,7 @@ test("the tabs work with the keyboard", async () => {
     assert.equal(await page.getByRole("tab", { name: "Import" }).getAttribute("aria-selected"), "true");
     assert.equal(await page.locator("#panel-import").isVisible(), true);
     await page.keyboard.press("End");
-    assert.equal(await page.getByRole("tab", { name: "Live" }).getAttribute("aria-selected"), "true");
+    assert.equal(await page.getByRole("tab", { name: "Notifications" }).getAttribute("aria-selected"), "true");
     await page.keyboard.press("ArrowRight");
     assert.equal(await page.getByRole("tab", { name: "Build" }).getAttribute("aria-selected"), "true");
     assert.equal(await page.evaluate(() => document.activeElement.id), "tab-builder");

@@ -168,3 +168,79 @@ export function pollBars(polls, width) {
   });
   return root;
 }
+
+/**
+ * A resource's polls on the events service, oldest first: events as bars, the duration as a
+ * line (its own scale, on the right), a mark under a poll with retries or 429s (amber) or an
+ * error (red). Each poll's title lists everything the service recorded of it.
+ * @param {{startedDate: string, durationMs: number, pages: number, records: number, events: number,
+ *   retries: number, throttled: number, error: string|null}[]} polls
+ * @param {number} width pixels available
+ */
+export function pollTimeline(polls, width) {
+  const W = Math.max(280, Math.round(width));
+  const H = 150,
+    left = 30,
+    right = 44,
+    top = 14,
+    bottom = 28;
+  const shown = polls.slice(-40);
+  const maxEvents = Math.max(1, ...shown.map((p) => p.events));
+  const maxMs = Math.max(1, ...shown.map((p) => p.durationMs));
+  const step = (W - left - right) / Math.max(shown.length, 10);
+  const yE = (v) => top + (H - top - bottom) * (1 - v / maxEvents);
+  const yD = (v) => top + (H - top - bottom) * (1 - v / maxMs);
+  const root = svg("svg", {
+    viewBox: `0 0 ${W} ${H}`,
+    width: W,
+    height: H,
+    role: "img",
+    class: "bars poll-timeline",
+    "aria-label": shown.length
+      ? `The last ${shown.length} polls: events ${shown.map((p) => p.events).join(", ")}; longest ${maxMs} ms; ${shown.filter((p) => p.error).length} with an error`
+      : "No polls yet",
+  });
+  root.append(
+    svg("line", { x1: left, x2: W - right, y1: yE(0), y2: yE(0), class: "tl-axis" }),
+    svg("text", { x: left - 6, y: yE(maxEvents) + 4, "text-anchor": "end", class: "tl-tick" }, String(maxEvents)),
+    svg("text", { x: left - 6, y: yE(0) + 4, "text-anchor": "end", class: "tl-tick" }, "0"),
+    svg("text", { x: W - right + 4, y: yD(maxMs) + 4, class: "tl-tick dur-tick" }, `${maxMs} ms`),
+  );
+  if (!shown.length)
+    root.append(
+      svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "bars-empty" }, "Polls will show here"),
+    );
+  const cx = (i) => left + i * step + step / 2;
+  shown.forEach((p, i) => {
+    const bw = step * 0.6;
+    const bx = cx(i) - bw / 2;
+    const when = new Date(p.startedDate).toISOString().slice(11, 19);
+    const g = svg("g", { class: `bar${p.error ? " has-error" : ""}${p.retries || p.throttled ? " has-retry" : ""}` });
+    g.append(
+      svg(
+        "title",
+        {},
+        `${when} UTC: ${p.events} events, ${p.pages} pages, ${p.records} records, ${p.durationMs} ms` +
+          `${p.retries ? `, ${p.retries} retries` : ""}${p.throttled ? `, ${p.throttled}× 429` : ""}${p.error ? `; error: ${p.error}` : ""}`,
+      ),
+      svg("rect", { x: bx, y: yE(p.events), width: bw, height: Math.max(0, yE(0) - yE(p.events)), class: "bar-rect" }),
+    );
+    if (p.events === 0) g.append(svg("rect", { x: bx, y: yE(0) - 1, width: bw, height: 1, class: "bar-zero" }));
+    if (p.retries || p.throttled || p.error)
+      g.append(svg("circle", { cx: cx(i), cy: yE(0) + 9, r: 3.5, class: p.error ? "mark-error" : "mark-retry" }));
+    // A time label every few polls: at least 44 px apart, so they never overlap.
+    if (i % Math.max(1, Math.ceil(44 / step)) === 0)
+      g.append(svg("text", { x: cx(i), y: H - 4, "text-anchor": "middle", class: "tl-tick" }, when.slice(0, 5)));
+    root.append(g);
+  });
+  if (shown.length > 1)
+    root.append(
+      svg("polyline", {
+        points: shown.map((p, i) => `${cx(i)},${yD(p.durationMs)}`).join(" "),
+        class: "dur-line",
+      }),
+    );
+  for (const [i, p] of shown.entries())
+    root.append(svg("circle", { cx: cx(i), cy: yD(p.durationMs), r: 2.5, class: "dur-dot" }));
+  return root;
+}

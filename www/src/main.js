@@ -9,6 +9,11 @@ import { setupImport } from "./import.js";
 import { setupDates } from "./dates.js";
 import { setupDryRun } from "./dryrun.js";
 import { setupLive } from "./live.js";
+import { createServiceClient } from "./service.js";
+import { setupInstances } from "./instances.js";
+import { setupCreate } from "./create.js";
+import { createConsent } from "./consent.js";
+import { setupDeliveries } from "./deliveries.js";
 
 const PC = "event.poller.configuration";
 const STORAGE_KEY = "elements-poller.console.v1";
@@ -163,5 +168,12 @@ publish();
 setupDates(context);
 setupDryRun(context);
 setupLive(context);
+// The events service: one client (its secrets are the cURL card's, restored above).
+const service = createServiceClient();
+service.sync();
+const consent = createConsent(service);
+const instances = setupInstances({ ...context, service, consent });
+setupCreate({ ...context, service, consent, instances });
+setupDeliveries({ ...context, service });
 publish();
 document.body.dataset.ready = "true";

@@ -21,6 +21,7 @@ import { KEAP_LISTS, KEAP_RESOURCE_NAMES, keapPollerConfigFor } from "./records.
 import { INVALID_TOKEN_FAULT, TokenServer } from "./tokens.js";
 import { Quota } from "./quota.js";
 import { SERVER_ERROR_BODY, keapList } from "./listing.js";
+import { AUTHORIZE_PATH, consent } from "./consent.js";
 
 /** The simulated OAuth app. */
 export const DEFAULT_KEAP_CLIENT = Object.freeze({
@@ -81,6 +82,13 @@ export function createKeapSimulator(opts = {}) {
   const allowedHosts = () => [...(opts.allowedHosts ?? []), ...(baseUrl ? [new URL(baseUrl).hostname] : [])];
   const requests = [];
   const timers = new Set();
+  // Besides the registered redirect URI, one on the simulator's own origin or a loopback host
+  // (a console served beside it, a test's server): real Keap accepts only registered ones.
+  const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+  const consentPage = consent(
+    { ...client, app: opts.app ?? "sim123" },
+    (uri) => (baseUrl !== "" && uri.origin === new URL(baseUrl).origin) || LOOPBACK.has(uri.hostname),
+  );
 
   /** @type {Map<string, ResourceTable>} */
   const tables = new Map();
@@ -183,6 +191,22 @@ export function createKeapSimulator(opts = {}) {
     );
     log.status = r.status;
     send(res, r.status, r.body, r.headers);
+  }
+
+  async function handleAuthorize(req, res, url) {
+    // The path only: the query carries the state and the client's redirect URI.
+    const log = { at: clock(), method: req.method, url: url.pathname, status: 0, fault: "none" };
+    requests.push(log);
+    let r;
+    if (req.method === "GET") r = consentPage.show(url.searchParams);
+    else if (req.method === "POST") {
+      const form = new URLSearchParams((await readBody(req, maxBodyBytes)).toString("utf8"));
+      r = consentPage.decide(form, (redirectUri) => tokens.mintCode({ redirectUri }));
+    } else r = { status: 405, headers: { allow: "GET, POST" }, body: "" };
+    log.status = r.status;
+    if (res.destroyed) return;
+    res.writeHead(r.status, { ...API_SECURITY_HEADERS, ...r.headers });
+    res.end(r.body);
   }
 
   // The API: the gateway's checks first (bearer token, spike arrest and quota), then the
@@ -301,8 +325,10 @@ export function createKeapSimulator(opts = {}) {
       url: baseUrl,
       baseUrl: baseUrl + API_PREFIX,
       tokenUrl: baseUrl + TOKEN_PATH,
+      authorizeUrl: baseUrl + AUTHORIZE_PATH,
       clientId: client.clientId,
-      // The simulated app's secret (not a real one): what a console or test fills a body with.
+      // The simulated app's secret is a published constant (DEFAULT_KEAP_CLIENT): a console
+      // fills it in for a demo, as the hub simulator's info gives its credentials.
       clientSecret: client.clientSecret,
       redirectUri: client.redirectUri,
       resources: [...tables.keys()],
@@ -334,7 +360,16 @@ export function createKeapSimulator(opts = {}) {
       return false;
     }
     const under = (prefix) => url.pathname === prefix || url.pathname.startsWith(prefix + "/");
-    const kind = url.pathname === TOKEN_PATH ? "token" : under(API_PREFIX) ? "api" : under(control) ? "control" : "";
+    const kind =
+      url.pathname === TOKEN_PATH
+        ? "token"
+        : url.pathname === AUTHORIZE_PATH
+          ? "authorize"
+          : under(API_PREFIX)
+            ? "api"
+            : under(control)
+              ? "control"
+              : "";
     if (!kind) return false;
     const refused = checkRequest(req, { allowedHosts: allowedHosts(), allowedOrigins });
     if (refused) {
@@ -354,9 +389,11 @@ export function createKeapSimulator(opts = {}) {
     const work =
       kind === "token"
         ? handleToken(req, res)
-        : kind === "api"
-          ? handleApi(req, res, url)
-          : handleControl(req, res, url);
+        : kind === "authorize"
+          ? handleAuthorize(req, res, url)
+          : kind === "api"
+            ? handleApi(req, res, url)
+            : handleControl(req, res, url);
     work.catch((e) => {
       if (e instanceof BodyTooLarge) send(res, 413, { message: e.message }, { connection: "close" });
       else if (e instanceof URIError) send(res, 400, { message: `Bad percent-encoding in ${JSON.stringify(req.url)}` });
@@ -419,6 +456,10 @@ export function createKeapSimulator(opts = {}) {
     },
     get tokenUrl() {
       return baseUrl + TOKEN_PATH;
+    },
+    /** Keap's consent page: `GET ?client_id&redirect_uri&response_type=code&scope=full&state`. */
+    get authorizeUrl() {
+      return baseUrl + AUTHORIZE_PATH;
     },
     get controlUrl() {
       return baseUrl + control;

@@ -1,0 +1,187 @@
+// Deliveries: the events service's notifications, queued, dead and delivered, with their
+// attempts; redeliver one, or every dead one; and the bundled hub simulator's webhook receiver
+// (what it received, each signature verified with the instances' key), with a switch that makes
+// it fail so that deliveries retry and die. Refreshes itself every two seconds while shown.
+import { $, el, plural } from "./dom.js";
+
+const REFRESH_MS = 2000;
+const time = (iso) => (iso ? `${iso.slice(11, 19)} UTC` : "—");
+
+export function setupDeliveries({ service }) {
+  const panel = $("panel-deliveries");
+  const filter = $("deliveries-status");
+  const note = $("deliveries-note");
+  const tbody = $("deliveries-table").querySelector("tbody");
+  const receivedBody = $("received-table").querySelector("tbody");
+  const receiverNote = $("receiver-note");
+  const failing = $("receiver-fail");
+  let busy = false;
+  /** Instance names by id, from the last list (the table names instances, not only ids). */
+  let names = new Map();
+
+  const say = (text, kind = "") => {
+    note.textContent = text;
+    note.className = `help ${kind}`;
+  };
+
+  async function refresh() {
+    if (busy) return;
+    busy = true;
+    try {
+      await Promise.all([refreshDeliveries(), refreshReceiver()]);
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function refreshDeliveries() {
+    if (!service.hasSecrets()) {
+      say("Enter the events service's secrets in Instances (or the cURL card) to see its deliveries.");
+      return;
+    }
+    try {
+      const status = filter.value;
+      const [list, instances] = await Promise.all([
+        service.call("GET", `/deliveries?limit=1000${status ? `&status=${status}` : ""}`),
+        service.call("GET", "/instances"),
+      ]);
+      names = new Map(instances.map((i) => [i.id, i.name]));
+      const newest = list.slice().reverse();
+      const count = (s) => list.filter((d) => d.status === s).length;
+      say(
+        status
+          ? `${plural(list.length, `${status} delivery`).replace("deliverys", "deliveries")}.`
+          : `${count("queued")} queued, ${count("dead")} dead, ${count("delivered")} delivered.`,
+      );
+      tbody.dataset.dead = String(count("dead"));
+      tbody.dataset.delivered = String(count("delivered"));
+      const key = JSON.stringify(newest);
+      if (key === tbody.dataset.key) return;
+      tbody.dataset.key = key;
+      tbody.replaceChildren(
+        ...(newest.length
+          ? newest.map((d) =>
+              el(
+                "tr",
+                { dataset: { id: d.id, status: d.status } },
+                el("td", { "data-label": "#", text: d.id }),
+                el("td", { "data-label": "Instance", text: names.get(d.instanceId) ?? d.instanceId }),
+                el("td", { "data-label": "Resource", text: d.resource }),
+                el("td", { "data-label": "Status" }, el("span", { className: `state ${d.status}`, text: d.status })),
+                el("td", { "data-label": "Attempts", text: String(d.attempts) }),
+                el("td", {
+                  "data-label": "Last failure",
+                  text: d.lastStatus || d.lastError ? `${d.lastStatus ?? ""} ${d.lastError ?? ""}`.trim() : "—",
+                }),
+                el("td", {
+                  "data-label": "Next attempt",
+                  className: "nowrap",
+                  text: d.status === "queued" ? time(d.nextAttemptDate) : "—",
+                }),
+                el("td", { "data-label": "Events", text: String(d.eventIds.length) }),
+                el(
+                  "td",
+                  { "data-label": "Actions" },
+                  d.status === "queued"
+                    ? ""
+                    : el("button", { type: "button", text: "Redeliver", onclick: () => redeliver([d.id]) }),
+                ),
+              ),
+            )
+          : [el("tr", { className: "empty-row" }, el("td", { colSpan: 9, text: "No deliveries yet." }))]),
+      );
+    } catch (e) {
+      say(service.explain(e), "bad");
+    }
+  }
+
+  async function redeliver(ids) {
+    let done = 0;
+    try {
+      for (const id of ids) {
+        await service.call("PUT", `/deliveries/${encodeURIComponent(id)}`);
+        done++;
+      }
+      say(`Queued ${plural(done, "delivery").replace("deliverys", "deliveries")} again.`, "ok");
+    } catch (e) {
+      say(`${done} queued again; then: ${service.explain(e)}`, "bad");
+    }
+    tbody.dataset.key = "";
+    await refresh();
+  }
+
+  $("deliveries-redeliver-dead").addEventListener("click", async () => {
+    try {
+      const dead = await service.call("GET", "/deliveries?status=dead&limit=1000");
+      if (!dead.length) return say("No dead deliveries to redeliver.");
+      await redeliver(dead.map((d) => d.id));
+    } catch (e) {
+      say(service.explain(e), "bad");
+    }
+  });
+  filter.addEventListener("change", () => ((tbody.dataset.key = ""), refresh()));
+
+  // ---- the simulator's webhook receiver ------------------------------------------------
+  async function refreshReceiver() {
+    try {
+      const [got, faults] = await Promise.all([
+        fetch("/__hub/received").then((r) => r.json()),
+        fetch("/__hub/faults").then((r) => r.json()),
+      ]);
+      failing.checked = faults.webhook?.failure >= 1;
+      const verified = got.filter((r) => r.verified === true).length;
+      receiverNote.textContent = `${plural(got.length, "request")} received, ${verified} with a valid signature.`;
+      receivedBody.dataset.received = String(got.length);
+      receivedBody.dataset.verified = String(verified);
+      const newest = got.slice(-50).reverse();
+      const key = newest.map((r) => r.seq).join(",");
+      if (key === receivedBody.dataset.key) return;
+      receivedBody.dataset.key = key;
+      receivedBody.replaceChildren(
+        ...(newest.length
+          ? newest.map((r) =>
+              el(
+                "tr",
+                { dataset: { seq: String(r.seq), status: String(r.status) } },
+                el("td", { "data-label": "#", text: String(r.seq) }),
+                el("td", { "data-label": "At", className: "nowrap", text: time(new Date(r.at).toISOString()) }),
+                el("td", { "data-label": "Answered", text: String(r.status) }),
+                el(
+                  "td",
+                  { "data-label": "Signature" },
+                  r.verified === true
+                    ? el("span", { className: "verified", text: "verified" })
+                    : r.verified === false
+                      ? el("span", { className: "unverified", text: `refused (${r.verifyError ?? "bad signature"})` })
+                      : "not checked",
+                ),
+                el("td", {
+                  "data-label": "Events",
+                  text: String(r.body?.message?.events?.length ?? r.body?.message?.count ?? "—"),
+                }),
+                el("td", { "data-label": "Webhook id" }, el("code", { text: r.webhookId ?? "—" })),
+              ),
+            )
+          : [el("tr", { className: "empty-row" }, el("td", { colSpan: 6, text: "Nothing received yet." }))]),
+      );
+    } catch {
+      receiverNote.textContent = "The hub simulator's receiver is not reachable on this origin.";
+    }
+  }
+
+  failing.addEventListener("change", async () => {
+    await fetch("/__hub/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ webhook: { failure: failing.checked ? 1 : 0, status: 503 } }),
+    });
+    await refresh();
+  });
+
+  setInterval(() => !panel.hidden && refresh(), REFRESH_MS);
+  new MutationObserver(() => !panel.hidden && refresh()).observe(panel, {
+    attributes: true,
+    attributeFilter: ["hidden"],
+  });
+  return { refresh };
+}
