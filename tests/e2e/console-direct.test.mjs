@@ -167,10 +167,12 @@ test("a revoked grant shows the re-authorization message; polling stops; re-auth
     const sent = keap.requests().length;
     await pollOnce(page);
     assert.equal(keap.requests().length, sent, "no request after the refusal");
+    assert.equal(await page.locator("#live-chart svg .bar.has-error").count(), 2, "both stopped polls show as failed");
     assert.equal(keap.tokenRequests().filter((r) => r.grant === "refresh_token").length, 1, "one refused refresh");
 
     await page.getByRole("button", { name: "Re-authorize with the Keap simulator" }).click();
     await box.waitFor({ state: "hidden" });
+    await page.locator("#live-log li", { hasText: "going on from the saved state" }).first().waitFor();
     await pollOnce(page);
     // The record created while the grant was dead comes out: the state was kept.
     await page.locator('#live-events tbody tr[data-type="CREATED"]').first().waitFor();

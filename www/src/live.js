@@ -288,7 +288,7 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     });
     logLine(
       "start",
-      `Poller created for ${names.join(", ")} at ${baseUrl}${t.direct ? ` (Keap directly, tokens from ${here(keap.tokenUrl)})` : ""} (starting from now)`,
+      `Poller created for ${names.join(", ")} at ${baseUrl}${t.direct ? ` (Keap directly, tokens from ${here(keap.tokenUrl)})` : ""} ${again ? "(going on from the saved state)" : "(starting from now)"}`,
     );
     return poller;
   }
@@ -453,6 +453,8 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
       const summaries = await p.pollOnce();
       if (Array.isArray(summaries)) {
         for (const sm of summaries) if (sm.error) showAuthProblem(sm.error);
+        // A poll stopped by an error said once already (a refused grant) still failed: its bar says so.
+        if (current && summaries.some((sm) => sm.error)) current.error = true;
         // A poll in which every resource got through: whatever stood in the way is gone.
         if (summaries.every((sm) => !sm.error)) authBox.hidden = true;
       }
