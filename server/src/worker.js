@@ -19,6 +19,9 @@ import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 
+/** How long an idle slot waits before it looks for a due job again. */
+const IDLE_MS = 500;
+
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -199,36 +202,53 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       log({ msg: `delivery ${next.action}`, delivery: id, attempts: next.state.attempts, failure: next.failure });
   }
 
-  const tracked = (fn) => async (jobs) => {
-    for (const job of jobs) {
+  // The slots: each fetches one job, runs it, and fetches the next at once, waiting only when
+  // no job is due. (pg-boss's work() waits its polling interval after every job, found or not:
+  // that caps a process at `concurrency` jobs per half second, whatever the load.) A job whose
+  // handler did not complete it in its transaction (nothing to do: a deleted instance, a
+  // settled delivery) is completed after; one whose handler threw is failed, and pg-boss
+  // retries it. A job whose worker died stays active until its lease expires.
+  let running = false;
+  const slots = [];
+  async function slot(queue, fn) {
+    while (running) {
+      let job;
+      try {
+        [job] = (await boss.fetch(queue, { batchSize: 1, includeMetadata: true })) ?? [];
+      } catch (e) {
+        log({ msg: "job fetch failed", queue, error: String(e?.message ?? e) });
+      }
+      if (!job) {
+        await sleep(IDLE_MS, stopping.signal);
+        continue;
+      }
       const p = fn(job);
       inFlight.add(p);
       try {
         await p;
+        await boss.complete(queue, job.id);
       } catch (e) {
-        // The job is failed and retried by pg-boss; the message names no secret.
-        log({ msg: "job failed", queue: job.name, job: job.id, error: String(e?.message ?? e) });
-        throw e;
+        // The message names no secret.
+        const error = String(e?.message ?? e);
+        log({ msg: "job failed", queue: job.name, job: job.id, error });
+        await boss.fail(queue, job.id, { message: error });
       } finally {
         inFlight.delete(p);
       }
     }
-  };
+  }
 
   return {
     async start() {
-      const opts = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 };
-      for (let i = 0; i < options.concurrency; i++) {
-        await boss.work(POLL_QUEUE, opts, tracked(runPoll));
-        await boss.work(DELIVER_QUEUE, opts, tracked(runDelivery));
-      }
+      running = true;
+      for (let i = 0; i < options.concurrency; i++)
+        slots.push(slot(POLL_QUEUE, runPoll), slot(DELIVER_QUEUE, runDelivery));
     },
     /** Stops fetching; in-flight cycles finish (their sleeps cut short), then resolves. */
     async drain() {
-      await boss.offWork(POLL_QUEUE);
-      await boss.offWork(DELIVER_QUEUE);
+      running = false;
       stopping.abort();
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight, ...slots]);
     },
   };
 }
