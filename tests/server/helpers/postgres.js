@@ -26,7 +26,8 @@ export async function privatePostgres() {
     async crashRestart() {
       const pgCtl = join(postgresBinDir(), "pg_ctl");
       const args = ["stop", "-D", dataDir, "-m", "immediate", "-w"];
-      if (process.getuid?.() === 0) execFileSync("runuser", ["-u", "postgres", "--", pgCtl, ...args], { stdio: "ignore" });
+      if (process.getuid?.() === 0)
+        execFileSync("runuser", ["-u", "postgres", "--", pgCtl, ...args], { stdio: "ignore" });
       else execFileSync(pgCtl, args, { stdio: "ignore" });
       await pg.stop(); // returns once the postmaster is gone
       pg = await startPostgres({ dataDir, port: pg.port });
