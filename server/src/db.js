@@ -115,6 +115,12 @@ export async function openDatabase(url, { max = 10 } = {}) {
  */
 export async function transaction(pool, fn) {
   const client = await pool.connect();
+  // A connection lost while the client is checked out (the server crashed or restarted) is
+  // emitted as an 'error' event, which unheard would end the process; the query in flight
+  // fails with it anyway. The lost client is destroyed on release, not handed out again.
+  let lost;
+  const onLost = (e) => (lost = e);
+  client.on("error", onLost);
   const db = { executeSql: (text, values) => client.query(text, values) };
   try {
     await client.query("BEGIN");
@@ -122,10 +128,11 @@ export async function transaction(pool, fn) {
     await client.query(out === ROLLBACK ? "ROLLBACK" : "COMMIT");
     return out;
   } catch (e) {
-    await client.query("ROLLBACK").catch(() => {});
+    if (!lost) await client.query("ROLLBACK").catch(() => {});
     throw e;
   } finally {
-    client.release();
+    client.off("error", onLost);
+    client.release(lost);
   }
 }
 

@@ -9,7 +9,7 @@ import { createApi } from "./api.js";
 import { createWorker } from "./worker.js";
 import { createDeadLetters } from "./dead-letters.js";
 import { createMetrics, addDatabaseGauges } from "./metrics.js";
-import { createQueues, BOSS_SCHEMA } from "./jobs.js";
+import { createQueues, guardCompletions, BOSS_SCHEMA } from "./jobs.js";
 import { parseKey, dataDirKey } from "./secrets.js";
 import { SCHEMA } from "./db.js";
 
@@ -37,6 +37,7 @@ export async function createServer(options, { log = jsonLog } = {}) {
     const key = options.encryptionKey ? parseKey(options.encryptionKey) : dataDirKey(embedded.dataDir, log);
     const pool = await openDatabase(databaseUrl, { max: options.concurrency * 2 + 4 });
     closers.push(() => pool.end());
+    guardCompletions();
     const boss = new PgBoss({
       connectionString: databaseUrl,
       schema: BOSS_SCHEMA,

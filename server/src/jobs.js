@@ -6,6 +6,10 @@
 // per (instance, resource) runs across all processes, and a second chain cannot start. Plain
 // `singleton` (one active, any number queued) would let a manual poll start a second chain.
 // The next poll of a chain is sent by the transaction that commits the previous cycle.
+import { createRequire } from "node:module";
+
+const Manager = createRequire(import.meta.url)("pg-boss/src/manager.js");
+
 export const POLL_QUEUE = "elements_poller_poll";
 export const DELIVER_QUEUE = "elements_poller_deliver";
 /** Where a job goes when it failed past its retries (dead-letters.js takes them). */
@@ -16,6 +20,36 @@ export const BOSS_SCHEMA = "pgboss";
 
 /** The singleton key of a (instance, resource): the job engine's unit of mutual exclusion. */
 export const pollKey = (instanceId, resource) => `${instanceId}/${resource}`;
+
+/**
+ * pg-boss 10 completes (or fails) a worked job after its handler returns without awaiting the
+ * statement: with the database gone (a crash, a restart) that rejection is unhandled and ends
+ * the process. Those calls, the ones without the caller's `db`, are made safe here (on pg-boss's
+ * Manager, which makes them; its instances are private to PgBoss): a failure is emitted as the
+ * engine's "error" and the job, still active, is retried once its lease expires. The service's
+ * own completions pass their transaction's `db` and still reject: the transaction fails with
+ * them. Idempotent.
+ */
+export function guardCompletions() {
+  const proto = Manager.prototype;
+  if (proto[GUARDED]) return;
+  proto[GUARDED] = true;
+  for (const method of ["complete", "fail"]) {
+    const original = proto[method];
+    const guarded = function (name, id, data, options) {
+      const done = original.call(this, name, id, data, options);
+      if (options?.db) return done;
+      return done.catch((e) => {
+        this.emit("error", e);
+        return null;
+      });
+    };
+    // PgBoss publishes the Manager's methods by their names.
+    Object.defineProperty(guarded, "name", { value: method });
+    proto[method] = guarded;
+  }
+}
+const GUARDED = Symbol("elements-poller guarded completions");
 
 /**
  * Creates the queues, or brings an existing one to these options (a database made by an
@@ -46,7 +80,10 @@ export async function createQueues(boss, { leaseSeconds, jobRetries = 10 }) {
       DELIVER_QUEUE,
       {
         policy: "standard",
-        expireInSeconds: 120,
+        // An attempt is one request (30 s at most): its lease is two minutes, or the poll lease when
+        // that is shorter, so that `--lease-seconds` bounds how long any job of a killed worker
+        // waits to be retried elsewhere.
+        expireInSeconds: Math.min(120, leaseSeconds),
         retryLimit: jobRetries,
         retryDelay: 1,
         retryBackoff: true,

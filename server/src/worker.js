@@ -22,6 +22,9 @@ import { tokenSource } from "./tokens.js";
 import { sharedLimiter, KEAP_LIMITS } from "./limiter.js";
 import { recordPoll } from "./manage.js";
 
+/** How long an idle slot waits before it looks for a due job again. */
+const IDLE_MS = 250;
+
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -287,36 +290,69 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       log({ msg: `delivery ${next.action}`, delivery: id, attempts: next.state.attempts, failure: next.failure });
   }
 
-  const tracked = (fn) => async (jobs) => {
-    for (const job of jobs) {
-      const p = fn(job);
-      inFlight.add(p);
-      try {
-        await p;
-      } catch (e) {
-        // The job is failed and retried by pg-boss; the message names no secret.
-        log({ msg: "job failed", queue: job.name, job: job.id, error: String(e?.message ?? e) });
-        throw e;
-      } finally {
-        inFlight.delete(p);
-      }
+  // One pump a queue: it fetches as many due jobs as it has free slots (`concurrency`), runs
+  // them, and fetches again as soon as a slot frees; it waits only when no job is due. (pg-boss's
+  // work() waits its polling interval after every job, found or not, which capped a process at
+  // `concurrency` jobs per half second, and each of its loops polled an idle queue on its own.)
+  // A job whose handler did not complete it in its transaction (nothing to do: a deleted
+  // instance, a settled delivery) is completed after; one whose handler threw is failed, and
+  // pg-boss retries it. A job of a worker that died stays active until its lease expires.
+  let running = false;
+  const pumps = [];
+  async function run(queue, fn, job) {
+    const p = fn(job);
+    inFlight.add(p);
+    try {
+      await p;
+      await boss.complete(queue, job.id);
+    } catch (e) {
+      // The message names no secret.
+      const error = String(e?.message ?? e);
+      log({ msg: "job failed", queue: job.name, job: job.id, error });
+      await boss.fail(queue, job.id, { message: error });
+    } finally {
+      inFlight.delete(p);
     }
-  };
+  }
+  async function pump(queue, fn) {
+    const active = new Set();
+    let wake = () => {};
+    while (running) {
+      const free = options.concurrency - active.size;
+      let jobs = [];
+      if (free > 0) {
+        try {
+          jobs = (await boss.fetch(queue, { batchSize: free, includeMetadata: true })) ?? [];
+        } catch (e) {
+          log({ msg: "job fetch failed", queue, error: String(e?.message ?? e) });
+        }
+        for (const job of jobs) {
+          const p = run(queue, fn, job).finally(() => (active.delete(p), wake()));
+          active.add(p);
+        }
+        if (jobs.length > 0 && jobs.length === free) continue; // more may be due: fetch again now
+      }
+      // No more due now, or every slot busy: until a slot frees or the idle wait ends (a drain
+      // is seen within it).
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, IDLE_MS);
+        wake = () => (clearTimeout(t), resolve());
+      });
+      wake = () => {};
+    }
+    await Promise.allSettled([...active]);
+  }
 
   return {
     async start() {
-      const opts = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 };
-      for (let i = 0; i < options.concurrency; i++) {
-        await boss.work(POLL_QUEUE, opts, tracked(runPoll));
-        await boss.work(DELIVER_QUEUE, opts, tracked(runDelivery));
-      }
+      running = true;
+      pumps.push(pump(POLL_QUEUE, runPoll), pump(DELIVER_QUEUE, runDelivery));
     },
     /** Stops fetching; in-flight cycles finish (their sleeps cut short), then resolves. */
     async drain() {
-      await boss.offWork(POLL_QUEUE);
-      await boss.offWork(DELIVER_QUEUE);
+      running = false;
       stopping.abort();
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight, ...pumps]);
     },
   };
 }

@@ -1,0 +1,295 @@
+// The issue's proof at scale: 200 instances × 2 resources, three worker processes and an API
+// process on one PostgreSQL, while workers are SIGKILLed at random, one is SIGSTOPped past its
+// lease and woken, PostgreSQL crashes (`pg_ctl stop -m immediate`) and restarts, and the
+// provider and the receiver answer a storm of 503s. Every version of every record reaches the
+// receiver exactly once per instance (a repeat only as the same eventId, counted and printed),
+// no two committed cycles of one (instance, resource) overlap, and the provider never says 429.
+//
+// The providers are a table (BACKENDS): each entry starts its simulator and says how to build an
+// instance body, change records and read what the provider saw. Only the hub is in it: the
+// service cannot poll a direct (Keap) instance until `connectInstance` exchanges its grant code
+// (server/src/elements.js); a `keap` entry on `startKeapSimulator` is then one more row.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import pg from "pg";
+import { startHubSimulator } from "elements-poller/testing";
+import { privatePostgres } from "./helpers/postgres.js";
+import { startService, serviceEnv, api, until as untilTrue } from "./helpers/service.js";
+import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+const INSTANCES = 200; // per provider
+const INTERVAL_MS = 5000;
+const LEASE_SECONDS = 8;
+const WORKERS = 3;
+
+/** A seeded stream in [0, 1): the faults' timing and victims are the same on every run. */
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BACKENDS = {
+  async hub() {
+    const sim = await startHubSimulator({ seed: 18, resources: { appointments: 4, contacts: 4 } });
+    return {
+      name: "hub",
+      sim,
+      resources: ["appointments", "contacts"],
+      body: (name, resources) => hubBody(sim, name, resources),
+      create: (resource) => sim.mutate({ resource, op: "create", count: 1 }),
+      update: (resource, id) => sim.mutate({ resource, op: "update", id }),
+      versions: (resource) => sim.versions(resource),
+      now: () => sim.now(),
+      statuses: () => sim.requests().map((r) => r.status),
+      storm: (count) => sim.setFaults({ next: [{ fault: "serverError", status: 503, count }] }),
+      close: () => sim.close(),
+    };
+  },
+};
+
+test(
+  "exactly once under SIGKILLs, a stall past the lease, a PostgreSQL crash and a 503 storm",
+  { timeout: 600_000 },
+  async () => {
+    const rand = rng(18);
+    const postgres = await privatePostgres();
+    const backends = await Promise.all(Object.values(BACKENDS).map((start) => start()));
+    // The hub simulator's receiver takes every instance's notifications (it verifies each signature).
+    const receiver = backends[0].sim;
+    const db = new pg.Pool({ connectionString: postgres.url, max: 2 });
+    db.on("error", () => {}); // the crash below drops its connections; the next query reconnects
+    const everyService = []; // killed ones too: their log lines are part of the record
+    // A process that ends unless the test killed it is a failure, said at once (not a hang).
+    const killed = new Set();
+    let died;
+    const workers = [];
+    try {
+      const env = serviceEnv(receiver, postgres.url);
+      const common = ["--interval-ms", String(INTERVAL_MS), "--lease-seconds", String(LEASE_SECONDS)];
+      const workerArgs = ["--role", "worker", ...common, "--maintenance-seconds", "1", "--concurrency", "8"];
+      const startWorker = async () => {
+        const w = await startService(workerArgs, env);
+        everyService.push(w);
+        w.exited.then((code) => {
+          if (!killed.has(w))
+            died ??= new Error(`a worker exited (${code}): ${JSON.stringify(w.lines.slice(-12)).slice(0, 3000)}`);
+        });
+        return w;
+      };
+      const until = (check) =>
+        untilTrue(async () => {
+          if (died) throw died;
+          return check();
+        });
+      const apiProc = await startService(["--role", "api", "--port", "0", ...common], env);
+      everyService.push(apiProc);
+      for (let i = 0; i < WORKERS; i++) workers.push(await startWorker());
+
+      // Instances, created a few at a time (the API is one process among the workers).
+      const instances = []; // {id, backend}
+      for (const backend of backends)
+        for (let i = 0; i < INSTANCES; i += 10) {
+          const batch = await Promise.all(
+            Array.from({ length: Math.min(10, INSTANCES - i) }, (_, k) =>
+              api(apiProc.url, "POST", "/instances", backend.body(`${backend.name}-${i + k}`, backend.resources)),
+            ),
+          );
+          for (const res of batch) {
+            assert.equal(res.status, 200, res.text);
+            instances.push({ id: res.json.id, backend });
+          }
+        }
+      const keys = instances.length * 2;
+
+      /**
+       * Committed cycles by `instance/resource` (with `cleanly`, a resource whose last cycle
+       * failed counts as one less), read from the database; null while it is down.
+       */
+      const versions = async ({ cleanly = false } = {}) => {
+        try {
+          const { rows } = await db.query(
+            "SELECT instance_id, resource, version, last_error FROM elements_poller.resources",
+          );
+          return new Map(
+            rows.map((r) => [
+              `${r.instance_id}/${r.resource}`,
+              Number(r.version) - (cleanly && r.last_error !== null ? 1 : 0),
+            ]),
+          );
+        } catch {
+          return null;
+        }
+      };
+      /** Until every (instance, resource) has run a whole cycle that started after now. */
+      const cycledSinceNow = async ({ cleanly = false } = {}) => {
+        let start;
+        await until(async () => (start ??= await versions()));
+        await until(async () => {
+          const now = await versions({ cleanly });
+          return now && [...now].every(([k, v]) => v >= start.get(k) + 2);
+        });
+      };
+
+      // The faults, one a round; each starts at a random moment inside the round's first interval.
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const pick = () => Math.floor(rand() * workers.length);
+      const log = [];
+      const killWorker = async () => {
+        const i = pick();
+        killed.add(workers[i]);
+        workers[i].proc.kill("SIGKILL");
+        await workers[i].exited;
+        log.push(`SIGKILL worker ${i}`);
+        workers[i] = await startWorker();
+      };
+      const stallWorker = async () => {
+        const w = workers[pick()];
+        const seen = w.lines.length;
+        // Stopped just after it started a cycle: that cycle is in flight while it sleeps.
+        await w.waitFor((l) => l.msg === "cycle started" && w.lines.indexOf(l) >= seen);
+        w.proc.kill("SIGSTOP");
+        await sleep((LEASE_SECONDS + 4) * 1000);
+        w.proc.kill("SIGCONT");
+        log.push(`SIGSTOP ${LEASE_SECONDS + 4} s, SIGCONT`);
+      };
+      const crashPostgres = async () => {
+        await postgres.crashRestart();
+        log.push("PostgreSQL stop -m immediate, start");
+      };
+      const storm = async () => {
+        for (const b of backends) b.storm(300);
+        receiver.setFaults({ webhook: { next: [{ status: 503, count: 30 }] } });
+        log.push("503 storm: 300 provider answers, 30 receiver answers");
+      };
+      const together = (a, b) => () => Promise.all([a(), sleep(rand() * INTERVAL_MS).then(b)]);
+      const rounds = [killWorker, stallWorker, crashPostgres, together(storm, killWorker)];
+      const began = Date.now();
+      const phases = [];
+      const phase = (name) => phases.push(`${name} ${((Date.now() - began) / 1000).toFixed(0)} s`);
+
+      // Each resource's first cycle is its baseline: changes after it are events.
+      phase("created");
+      await until(async () => {
+        const now = await versions();
+        return now && now.size === keys && [...now.values()].every((v) => v >= 1);
+      });
+      phase("baseline");
+      const t0 = Math.min(...backends.map((b) => b.now()));
+      // Each round creates a record in one resource and updates, in the other, a record no round
+      // changed before: every version is its record's only change in the test, so each one must
+      // be seen whatever the faults do to the schedule (a record changed twice between two cycles
+      // shows only its latest version, rightly).
+      const untouched = new Map(
+        backends.flatMap((b) =>
+          b.resources.map((r) => [`${b.name}/${r}`, [...new Set(b.versions(r).map((v) => v.id))]]),
+        ),
+      );
+      for (const [round, fault] of rounds.entries()) {
+        for (const b of backends) {
+          const [created, updated] = round % 2 ? b.resources : [...b.resources].reverse();
+          b.create(created);
+          b.update(updated, untouched.get(`${b.name}/${updated}`).shift());
+        }
+        // The fault at a random moment of the interval after the changes, then one interval more.
+        await sleep(rand() * INTERVAL_MS);
+        await fault();
+        await sleep(INTERVAL_MS);
+        phase(`round ${round + 1}`);
+      }
+      const expected = [];
+      for (const { id, backend } of instances)
+        for (const resource of backend.resources)
+          for (const v of backend.versions(resource).filter((v) => v.at >= t0))
+            expected.push(`${id}/${resource}/${v.id}/${new Date(v.updatedMs).toISOString()}`);
+      // After the last change: a whole cycle of everything (its notifications were enqueued in
+      // the transaction that committed it), then every delivery settled. What the receiver got
+      // is read once, after: reading it while waiting would hold the simulator's event loop.
+      await cycledSinceNow({ cleanly: true });
+      phase("cycled");
+      await until(async () => {
+        try {
+          const { rows } = await db.query(
+            "SELECT count(*)::int AS n FROM elements_poller.deliveries WHERE status <> 'delivered'",
+          );
+          return rows[0].n === 0;
+        } catch {
+          return false;
+        }
+      });
+
+      phase("settled");
+      const got = receivedVersions(receiver);
+      const repeats = [...got.values()].reduce((n, v) => n + v.count - 1, 0);
+      const lines = everyService.flatMap((s) => s.lines);
+      const refused = lines.filter((l) => l.msg?.startsWith("cycle outcome refused")).length;
+      const statuses = backends.flatMap((b) => b.statuses());
+      console.log(
+        `exactly-once (server, ${backends.map((b) => b.name).join(" + ")}): ${instances.length} instances × 2 resources, ${WORKERS} workers; faults: ${log.join("; ")}`,
+      );
+      console.log(
+        `  ${expected.length} versions, ${got.size} received, ${repeats} repeats (same eventId); ${refused} stale outcomes refused; provider answers: ${statuses.length}, ${statuses.filter((s) => s === 503).length} × 503, ${statuses.filter((s) => s === 429).length} × 429`,
+      );
+      assert.deepEqual([...got.keys()].sort(), [...expected].sort(), "every version received, nothing else");
+      for (const [key, v] of got) assert.equal(v.ids.size, 1, `${key} came with ${v.ids.size} eventIds`);
+      assert.equal(statuses.filter((s) => s === 429).length, 0, "the provider never throttled");
+      const { rows: dead } = await db.query(
+        "SELECT count(*)::int AS n FROM elements_poller.deliveries WHERE status = 'dead'",
+      );
+      assert.equal(dead[0].n, 0, "no delivery died");
+
+      // The committed cycles of one (instance, resource), across every worker process that ever
+      // ran, each from its "cycle started" line (which names the version it read) to its commit's
+      // line. They run one after the other: no two commit the same version, and where two
+      // spans overlap, the later one read the version the earlier one committed (it started
+      // right after that commit, before the earlier process had written its line: a job whose
+      // lease had expired was due at once). A cycle that ran beside another and read the same
+      // version is refused at its commit (counted above); one whose process was killed
+      // committed nothing, or committed and left no line.
+      const spans = new Map();
+      for (const [w, s] of everyService.entries()) {
+        const open = new Map();
+        for (const l of s.lines) {
+          const key = `${l.instance}/${l.resource}`;
+          if (l.msg === "cycle started") open.set(`${key}@${l.version}`, Date.parse(l.time));
+          else if (l.msg === "cycle" || l.msg === "cycle failed") {
+            const from = open.get(`${key}@${l.version - 1}`);
+            assert.ok(from !== undefined, `a commit of ${key} without its start`);
+            spans.set(key, [...(spans.get(key) ?? []), { from, to: Date.parse(l.time), version: l.version, w }]);
+          }
+        }
+      }
+      assert.equal(spans.size, keys, "every (instance, resource) committed cycles");
+      let committed = 0;
+      let backToBack = 0;
+      for (const [key, list] of spans) {
+        list.sort((a, b) => a.version - b.version);
+        committed += list.length;
+        for (let i = 1; i < list.length; i++) {
+          const [a, b] = [list[i - 1], list[i]];
+          assert.ok(b.version > a.version, `two commits of ${key} at version ${b.version}`);
+          if (b.from >= a.to) continue;
+          backToBack++;
+          assert.equal(b.version, a.version + 1, `cycles of ${key} overlap: ${JSON.stringify([a, b])}`);
+        }
+      }
+      console.log(
+        `  ${committed} committed cycles checked: one after the other (${backToBack} started from the commit before it ahead of that commit's log line); at ${phases.join(", ")}`,
+      );
+    } finally {
+      for (const s of everyService) {
+        killed.add(s);
+        s.proc.kill("SIGCONT");
+        await s.stop();
+      }
+      await db.end().catch(() => {});
+      for (const b of backends) await b.close();
+      await postgres.stop();
+    }
+  },
+);
