@@ -20,8 +20,8 @@ export function buildPackage() {
   ensureNodeModules(); // wasm-opt comes from the binaryen devDependency
   ensureWasmTarget();
   ensureWasmBindgen();
-  step("building the wasm core (cargo, release)");
-  run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown", "--features", "wasm"]);
+  step("building the wasm core (cargo, profile wasm: release at opt-level z, see Cargo.toml)");
+  run("cargo", ["build", "--lib", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "--features", "wasm"]);
   step("generating the JS bindings (wasm-bindgen --target web) into pkg/wasm");
   run("wasm-bindgen", [
     "--target",
@@ -33,7 +33,7 @@ export function buildPackage() {
     // Function names are ~65 KB raw / ~19 KB gzipped that only profilers read.
     "--remove-name-section",
     "--remove-producers-section",
-    `${root}/target/wasm32-unknown-unknown/release/elements_poller.wasm`,
+    `${root}/target/wasm32-unknown-unknown/wasm/elements_poller.wasm`,
   ]);
   step("optimizing the wasm (wasm-opt -O3, from the binaryen devDependency)");
   const wasm = `${root}/pkg/wasm/elements_poller_bg.wasm`;

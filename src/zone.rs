@@ -281,7 +281,7 @@ impl Zone {
 
     /// The UTC instant of a local wall-clock time (ms since the epoch, read as if UTC).
     /// A time in a gap moves forward by the gap; one in a fold takes the earlier offset.
-    #[inline]
+    #[inline(always)]
     pub fn local_to_utc(&self, local_ms: i64) -> i64 {
         local_ms.saturating_sub(self.offset_for_local(local_ms) as i64 * 1000)
     }
@@ -289,7 +289,7 @@ impl Zone {
     /// The offset to subtract from a local wall-clock time, with java.time's gap/fold rule.
     /// (Inline for fixed offsets, which most APIs' dates are in: there a call per date costs
     /// more than the answer.)
-    #[inline]
+    #[inline(always)]
     pub fn offset_for_local(&self, local_ms: i64) -> i32 {
         match *self {
             Zone::Fixed(s) => s,

@@ -6,7 +6,7 @@
 pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-#[inline]
+#[inline(always)]
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -19,7 +19,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 /// [`days_from_civil`] for years from 1 on, in unsigned arithmetic: dividing by constants
 /// becomes a multiplication without the sign fix-ups (the parsing fast path).
-#[inline]
+#[inline(always)]
 pub fn days_from_civil_ad(y: u64, m: u64, d: u64) -> i64 {
     let (y, mp) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
     let era = y / 400;
@@ -43,12 +43,12 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-#[inline]
+#[inline(always)]
 pub fn is_leap(y: i64) -> bool {
     y.rem_euclid(4) == 0 && (y.rem_euclid(100) != 0 || y.rem_euclid(400) == 0)
 }
 
-#[inline]
+#[inline(always)]
 pub fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         2 if is_leap(y) => 29,

@@ -544,7 +544,7 @@ impl Fixed {
     /// The ISO shape in 19 to 24 bytes (three words), all digits at once: in each word, the
     /// digit bytes less '0' times 10 plus the word shifted by a byte puts the value of every
     /// pair of digits in the byte of its first digit (at most 99: no carries between bytes).
-    #[inline]
+    #[inline(always)]
     fn iso_words(&self, b: &[u8]) -> Option<i64> {
         let mut w = [0u64; 3];
         for (k, slot) in w.iter_mut().enumerate() {
@@ -563,13 +563,18 @@ impl Fixed {
                 return None;
             }
         }
-        let pairs = |k: usize| {
-            let digits = self.chunks[k].1;
-            let x = (w[k] & digits) - (0x3030_3030_3030_3030 & digits);
+        // Plain functions, not closures: the wasm is built for size, where a closure's call stays a call.
+        #[inline(always)]
+        fn pairs(word: u64, digits: u64) -> (u64, u64) {
+            let x = (word & digits) - (0x3030_3030_3030_3030 & digits);
             (x * 10 + (x >> 8), x)
-        };
-        let byte = |v: u64, i: u32| ((v >> (8 * i)) & 0xFF) as i64;
-        let ((p0, _), (p1, _), (p2, x2)) = (pairs(0), pairs(1), pairs(2));
+        }
+        #[inline(always)]
+        fn byte(v: u64, i: u32) -> i64 {
+            ((v >> (8 * i)) & 0xFF) as i64
+        }
+        let c = &self.chunks;
+        let ((p0, _), (p1, _), (p2, x2)) = (pairs(w[0], c[0].1), pairs(w[1], c[1].1), pairs(w[2], c[2].1));
         let ms = if self.nums.len() == 7 { byte(p2, 4) * 10 + byte(x2, 6) } else { 0 };
         finish(byte(p0, 0) * 100 + byte(p0, 2), byte(p0, 5), byte(p1, 0), byte(p1, 3), byte(p1, 6), byte(p2, 1), ms)
     }
@@ -578,7 +583,7 @@ impl Fixed {
 /// Whether eight text bytes fit a chunk of the layout: literals equal, digits where digits go.
 /// A byte is an ASCII digit when it and the byte plus 6 both have high nibble 3; a carry out
 /// of a byte >= 0xFA can only come from a byte that already fails.
-#[inline]
+#[inline(always)]
 fn chunk_ok(w: u64, lit: u64, digits: u64, lits: u64) -> bool {
     const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     const THREES: u64 = 0x3333_3333_3333_3333;
@@ -587,7 +592,7 @@ fn chunk_ok(w: u64, lit: u64, digits: u64, lits: u64) -> bool {
 }
 
 /// Range checks and local milliseconds of the values a fixed layout read.
-#[inline]
+#[inline(always)]
 fn finish(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> Option<i64> {
     if !(1..=MAX_YEAR).contains(&y) || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || s > 59 {
         return None;
