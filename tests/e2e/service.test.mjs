@@ -210,7 +210,7 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   const fault = await page.request.post(`${stack.url}/__hub/faults`, { data: { next: [401] } });
   assert.equal(fault.status(), 200);
   await row.first().getByRole("button", { name: "Poll now" }).click();
-  await page.locator(`#instances-table tr[data-id="${id}"][data-state="needs re-authorization"]`).waitFor();
+  await page.locator(`#instances-table tr[data-id="${id}"][data-state="credentials refused"]`).waitFor();
   await resourceCard.locator(".reauth-help", { hasText: "ELEMENTS_HUB_ELEMENT_TOKEN" }).waitFor();
   assert.match(await resourceCard.locator('[data-fact="Last error"]').textContent(), /cycle\.auth/);
   await shots(page, "instances-auth-failure");
