@@ -368,10 +368,16 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     if (scopeOf(req) && ![null, instance].includes(url.searchParams.get("instance")))
       throw new ServiceError(404, `no instance ${JSON.stringify(url.searchParams.get("instance"))}`);
     const limit = pageSize(url);
+    // Newest first, a page at a time: the next page is `before=` the last id of this one (a
+    // page shorter than the limit is the last). Ids only grow, so a page never repeats a row.
+    const before = url.searchParams.get("before");
+    if (before !== null && !/^\d+$/.test(before))
+      throw new ServiceError(400, "before must be a delivery id (a whole number)");
     const { rows } = await pool.query(
       `SELECT id, instance_id, resource, request, state, status, last_error, created_at, updated_at FROM ${SCHEMA}.deliveries
-       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) ORDER BY id LIMIT $3`,
-      [status, instance, limit],
+       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR instance_id = $2) AND ($4::bigint IS NULL OR id < $4)
+       ORDER BY id DESC LIMIT $3`,
+      [status, instance, limit, before],
     );
     return [200, rows.map(deliveryView)];
   }

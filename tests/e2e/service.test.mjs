@@ -205,12 +205,35 @@ test("create an instance through the OAuth redirect, watch its polls, events and
   );
   await shots(page, "deliveries");
 
+  // Newest first, a page at a time (before= the last id shown): with a page of one delivery,
+  // Show older adds the next older one.
+  const shownIds = () =>
+    page.locator("#deliveries-table tbody tr[data-id]").evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.id)));
+  const ids = await shownIds();
+  assert.ok(ids.length >= 2);
+  assert.deepEqual(
+    ids,
+    ids.slice().sort((a, b) => b - a),
+    "newest first",
+  );
+  assert.ok(await page.locator("#deliveries-older").isHidden(), "fewer than a page: nothing older");
+  await page.evaluate(() => (document.getElementById("deliveries-table").dataset.pageSize = "1"));
+  await page.locator("#deliveries-older").waitFor();
+  await page.waitForFunction(() => document.querySelectorAll("#deliveries-table tbody tr[data-id]").length === 1);
+  assert.deepEqual(await shownIds(), ids.slice(0, 1));
+  assert.match(await page.locator("#deliveries-note").textContent(), /the newest 1: Show older/);
+  await shots(page, "deliveries-paged");
+  await page.locator("#deliveries-older").click();
+  await page.waitForFunction(() => document.querySelectorAll("#deliveries-table tbody tr[data-id]").length === 2);
+  assert.deepEqual(await shownIds(), ids.slice(0, 2), "the next page is the next older one");
+  await page.evaluate(() => delete document.getElementById("deliveries-table").dataset.pageSize);
+
   // An auth failure shows where it happens, with what to do; the next good poll clears it.
   await page.getByRole("tab", { name: "Instances" }).click();
   const fault = await page.request.post(`${stack.url}/__hub/faults`, { data: { next: [401] } });
   assert.equal(fault.status(), 200);
   await row.first().getByRole("button", { name: "Poll now" }).click();
-  await page.locator(`#instances-table tr[data-id="${id}"][data-state="needs re-authorization"]`).waitFor();
+  await page.locator(`#instances-table tr[data-id="${id}"][data-state="credentials refused"]`).waitFor();
   await resourceCard.locator(".reauth-help", { hasText: "ELEMENTS_HUB_ELEMENT_TOKEN" }).waitFor();
   assert.match(await resourceCard.locator('[data-fact="Last error"]').textContent(), /cycle\.auth/);
   await shots(page, "instances-auth-failure");

@@ -192,6 +192,43 @@ test("with two retries and time shrunk, a failing callback's delivery is dead so
   });
 });
 
+test("GET /deliveries: newest first, a page at a time with before= the last id", async () => {
+  const { json: inst } = await api(server.url, "POST", "/instances", hubBody(hub, "paged", ["contacts"]));
+  const status = async () => (await api(server.url, "GET", `/instances/${inst.id}/status`)).json;
+  await api(server.url, "POST", `/instances/${inst.id}/poll`);
+  await until(async () => (await status()).resources[0].version >= 1);
+  // Three polls that each find a change: three deliveries of this instance.
+  for (let n = 1; n <= 3; n++) {
+    hub.mutate({ resource: "contacts", op: "update", count: 1 });
+    await api(server.url, "POST", `/instances/${inst.id}/poll`);
+    await until(async () => (await api(server.url, "GET", `/deliveries?instance=${inst.id}`)).json.length === n);
+  }
+  const all = (await api(server.url, "GET", `/deliveries?instance=${inst.id}&limit=1000`)).json.map((d) => d.id);
+  assert.deepEqual(
+    all,
+    all.slice().sort((a, b) => Number(b) - Number(a)),
+    "newest first",
+  );
+  const paged = [];
+  let page = (await api(server.url, "GET", `/deliveries?instance=${inst.id}&limit=2`)).json;
+  assert.equal(page.length, 2);
+  paged.push(...page.map((d) => d.id));
+  page = (await api(server.url, "GET", `/deliveries?instance=${inst.id}&limit=2&before=${paged.at(-1)}`)).json;
+  assert.equal(page.length, 1, "a short page is the last");
+  paged.push(...page.map((d) => d.id));
+  assert.deepEqual(paged, all, "the pages, in order, are the whole list: none repeated or skipped");
+  // With no instance: every instance's, still newest first, and the cursor applies.
+  const everyone = (await api(server.url, "GET", `/deliveries?limit=1000&before=${all[0]}`)).json.map((d) =>
+    Number(d.id),
+  );
+  assert.ok(everyone.every((id, i) => id < Number(all[0]) && (i === 0 || id < everyone[i - 1])));
+  for (const bad of ["x", "-1", "1.5"]) {
+    const res = await api(server.url, "GET", `/deliveries?before=${bad}`);
+    assert.equal(res.status, 400);
+    assert.match(res.json.message, /before must be a delivery id/);
+  }
+});
+
 test("the delivery policy's settings are checked at start", () => {
   const env = serviceEnv(hub, postgres.url);
   assert.match(readConfig(["--delivery-retries", "10"], env).errors[0], /--delivery-retries .* from 0 to 9/);

@@ -5,6 +5,11 @@
 import { $, el, plural } from "./dom.js";
 
 const REFRESH_MS = 2000;
+/**
+ * Deliveries a page (GET /deliveries?limit); "Show older" adds a page. The table's
+ * `data-page-size` overrides it (a test pages through a few deliveries with it).
+ */
+const PAGE = 50;
 const time = (iso) => (iso ? `${iso.slice(11, 19)} UTC` : "—");
 
 export function setupDeliveries({ service }) {
@@ -18,6 +23,38 @@ export function setupDeliveries({ service }) {
   let busy = false;
   /** Instance names by id, from the last list (the table names instances, not only ids). */
   let names = new Map();
+  /** How many pages are shown: the newest first, each next one `before=` the last id shown. */
+  let pages = 1;
+  const older = el("button", {
+    type: "button",
+    id: "deliveries-older",
+    text: "Show older deliveries",
+    hidden: true,
+    onclick: () => ((pages += 1), (tbody.dataset.key = ""), refresh()),
+  });
+  $("deliveries-table").closest(".table-wrap").after(older);
+
+  /**
+   * Pages of GET /deliveries (newest first) through the `before` cursor: `pages` of `limit`,
+   * or all of them when `pages` is Infinity. `more` when the last page read was full.
+   */
+  async function listDeliveries({
+    status,
+    limit = Number($("deliveries-table").dataset.pageSize) || PAGE,
+    pages: n = pages,
+  }) {
+    const rows = [];
+    for (let before = null; n > 0; n--) {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (status) q.set("status", status);
+      if (before) q.set("before", before);
+      const page = await service.call("GET", `/deliveries?${q}`);
+      rows.push(...page);
+      if (page.length < limit) return { rows, more: false };
+      before = page.at(-1).id;
+    }
+    return { rows, more: true };
+  }
 
   const say = (text, kind = "") => {
     note.textContent = text;
@@ -41,18 +78,19 @@ export function setupDeliveries({ service }) {
     }
     try {
       const status = filter.value;
-      const [list, instances] = await Promise.all([
-        service.call("GET", `/deliveries?limit=1000${status ? `&status=${status}` : ""}`),
+      const [{ rows: newest, more }, instances] = await Promise.all([
+        listDeliveries({ status }),
         service.call("GET", "/instances"),
       ]);
       names = new Map(instances.map((i) => [i.id, i.name]));
-      const newest = list.slice().reverse();
-      const count = (s) => list.filter((d) => d.status === s).length;
+      const count = (s) => newest.filter((d) => d.status === s).length;
+      const of = more ? ` (the newest ${newest.length}: Show older for more)` : "";
       say(
         status
-          ? `${plural(list.length, `${status} delivery`).replace("deliverys", "deliveries")}.`
-          : `${count("queued")} queued, ${count("dead")} dead, ${count("delivered")} delivered.`,
+          ? `${plural(newest.length, `${status} delivery`).replace("deliverys", "deliveries")}${of}.`
+          : `${count("queued")} queued, ${count("dead")} dead, ${count("delivered")} delivered${of}.`,
       );
+      older.hidden = !more;
       tbody.dataset.dead = String(count("dead"));
       tbody.dataset.delivered = String(count("delivered"));
       const key = JSON.stringify(newest);
@@ -112,14 +150,15 @@ export function setupDeliveries({ service }) {
 
   $("deliveries-redeliver-dead").addEventListener("click", async () => {
     try {
-      const dead = await service.call("GET", "/deliveries?status=dead&limit=1000");
+      // Every dead one, not only those shown: all the pages.
+      const { rows: dead } = await listDeliveries({ status: "dead", limit: 1000, pages: Infinity });
       if (!dead.length) return say("No dead deliveries to redeliver.");
       await redeliver(dead.map((d) => d.id));
     } catch (e) {
       say(service.explain(e), "bad");
     }
   });
-  filter.addEventListener("change", () => ((tbody.dataset.key = ""), refresh()));
+  filter.addEventListener("change", () => ((pages = 1), (tbody.dataset.key = ""), refresh()));
 
   // ---- the simulator's webhook receiver ------------------------------------------------
   async function refreshReceiver() {

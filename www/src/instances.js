@@ -33,6 +33,24 @@ export function setupInstances({ service, consent, onRefresh }) {
     status.className = `help ${kind}`;
   };
 
+  // What the service answered an action it refused (the 409 of Poll now while an instance needs
+  // re-authorization, …), or what a new grant did: below the table, kept until it no longer
+  // applies, as the status line above is rewritten by every refresh.
+  const actionNote = el("p", { id: "instances-note", role: "status", hidden: true });
+  $("instances-table").closest(".table-wrap").after(actionNote);
+  /** {id, text, kind, until?(status)}: dropped when `until` says the instance moved on, or it is gone. */
+  let noted = null;
+  function showNote(list, statuses) {
+    if (noted) {
+      const n = list.findIndex((i) => i.id === noted.id);
+      if (n < 0 || noted.until?.(statuses[n])) noted = null;
+    }
+    actionNote.hidden = !noted;
+    actionNote.textContent = noted?.text ?? "";
+    actionNote.className = `help ${noted?.kind ?? ""}`;
+  }
+  const ACTIONS = { poll: "Poll now", pause: "Pause", resume: "Resume" };
+
   async function refresh() {
     if (busy) return;
     if (!service.hasSecrets()) {
@@ -45,12 +63,18 @@ export function setupInstances({ service, consent, onRefresh }) {
     busy = true;
     try {
       const list = await service.call("GET", "/instances");
-      const statuses = await Promise.all(
-        list.map((i) => service.call("GET", `/instances/${encodeURIComponent(i.id)}/status`).catch(() => null)),
-      );
+      const each = (path) =>
+        Promise.all(
+          list.map((i) => service.call("GET", `/instances/${encodeURIComponent(i.id)}${path}`).catch(() => null)),
+        );
+      // The status per resource (manage.js), and the instance itself for the service's own
+      // mark of a refused grant (`needsReauthorization`, set by the worker, cleared by a PATCH).
+      const [statuses, details] = await Promise.all([each("/status"), each("")]);
+      statuses.forEach((s, n) => s && (s.reauthorization = details[n]?.needsReauthorization ?? null));
       connected = true;
       say(`Connected to the events service: ${plural(list.length, "instance")}.`, "ok");
       renderTable(list, statuses);
+      showNote(list, statuses);
       if (open) await refreshOpen(statuses[list.findIndex((i) => i.id === open.id)]);
       onRefresh?.(list);
     } catch (e) {
@@ -61,10 +85,14 @@ export function setupInstances({ service, consent, onRefresh }) {
     }
   }
 
+  /** A hub poll refused for the service's hub credentials (not a grant a person can renew here). */
+  const credentialsRefused = (r) => /\bcycle\.auth\b/.test(r.lastError ?? "");
+
   function stateOf(s) {
     if (!s) return ["unknown", "state"];
     if (s.paused) return ["paused", "state paused"];
-    if (s.needsReauthorization) return ["needs re-authorization", "state reauth"];
+    if (s.reauthorization) return ["needs re-authorization", "state reauth"];
+    if (s.resources.some(credentialsRefused)) return ["credentials refused", "state reauth"];
     if (s.resources.some((r) => r.polling)) return ["polling…", "state polling"];
     return ["active", "state"];
   }
@@ -97,7 +125,7 @@ export function setupInstances({ service, consent, onRefresh }) {
         next,
         stateText,
         errors: errors.map((r) => `${r.name}: ${r.lastError}`),
-        reauth: !!s?.needsReauthorization,
+        reauth: !!s?.reauthorization,
         paused: !!s?.paused,
         confirming: confirming.has(inst.id),
         open: open?.id === inst.id,
@@ -142,13 +170,21 @@ export function setupInstances({ service, consent, onRefresh }) {
             { className: "actions" },
             el("button", { type: "button", text: "Open", onclick: () => openInstance(inst.id) }),
             shown.paused
-              ? el("button", { type: "button", text: "Resume", onclick: () => act(inst.id, "POST", "resume") })
-              : el("button", { type: "button", text: "Pause", onclick: () => act(inst.id, "POST", "pause") }),
+              ? el("button", {
+                  type: "button",
+                  text: "Resume",
+                  onclick: () => act(inst.id, "POST", "resume", inst.name),
+                })
+              : el("button", {
+                  type: "button",
+                  text: "Pause",
+                  onclick: () => act(inst.id, "POST", "pause", inst.name),
+                }),
             el("button", {
               type: "button",
               text: "Poll now",
               disabled: shown.paused,
-              onclick: () => act(inst.id, "POST", "poll"),
+              onclick: () => act(inst.id, "POST", "poll", inst.name),
             }),
             el("button", {
               type: "button",
@@ -177,11 +213,19 @@ export function setupInstances({ service, consent, onRefresh }) {
       );
   }
 
-  async function act(id, method, what) {
+  async function act(id, method, what, name) {
     try {
       await service.call(method, `/instances/${encodeURIComponent(id)}/${what}`);
+      if (noted?.id === id) noted = null;
     } catch (e) {
-      say(service.explain(e), "bad");
+      const reauth = e?.status === 409;
+      noted = {
+        id,
+        kind: "bad",
+        text: `${ACTIONS[what]} of ${name} was refused: ${service.explain(e)}${reauth ? ". Open it and Grant access again (Keap's consent page); its polls then go on from the saved state." : ""}`,
+        // Moot once the service no longer marks it.
+        until: reauth ? (s) => !!s && !s.reauthorization : undefined,
+      };
     }
     await refresh();
   }
@@ -314,7 +358,7 @@ export function setupInstances({ service, consent, onRefresh }) {
     }
     const id = open.id;
     $("instance-facts").textContent =
-      `${s.element?.key ?? ""} · ${s.paused ? "paused" : "polling"} · ${plural(s.resources.length, "resource")}`;
+      `${s.element?.key ?? ""} · ${s.paused ? "paused" : s.reauthorization ? "stopped: needs re-authorization" : "polling"} · ${plural(s.resources.length, "resource")}`;
     const [polls, events] = await Promise.all([
       service.call("GET", `/instances/${encodeURIComponent(id)}/polls?limit=40`),
       service.call("GET", `/instances/${encodeURIComponent(id)}/events?limit=25`),
@@ -334,7 +378,9 @@ export function setupInstances({ service, consent, onRefresh }) {
             ? `polling now…${r.progress ? ` ${plural(r.progress.pages, "page")}, ${plural(r.progress.records, "record")} read so far` : ""}`
             : s.paused
               ? "paused"
-              : "waiting for its next poll",
+              : s.reauthorization
+                ? "stopped until access is granted again"
+                : "waiting for its next poll",
         ],
         ["Last poll", r.lastPolledDate ? `${day(r.lastPolledDate)} ${time(r.lastPolledDate)}` : "not yet"],
         ["Next poll", s.paused ? "paused: resume to poll" : time(r.nextPollDate)],
@@ -343,7 +389,10 @@ export function setupInstances({ service, consent, onRefresh }) {
         ["Events found", String(r.events)],
         ["Last error", r.lastError ?? "none"],
       ];
-      const key = JSON.stringify(facts) + r.needsReauthorization;
+      // Re-authorization is the service's mark on the instance; a hub poll's refused
+      // credentials are the service's own secrets, for its operator.
+      const help = s.reauthorization ? "grant" : credentialsRefused(r) ? "hub" : "";
+      const key = JSON.stringify(facts) + help;
       if (key !== v.key) {
         v.key = key;
         v.facts.replaceChildren(
@@ -352,8 +401,8 @@ export function setupInstances({ service, consent, onRefresh }) {
             el("dd", { dataset: { fact: k }, className: k === "Next request" ? "mono" : "" }, val),
           ]),
         );
-        v.reauth.hidden = !r.needsReauthorization;
-        v.reauth.replaceChildren(...(r.needsReauthorization ? reauthHelp(r) : []));
+        v.reauth.hidden = !help;
+        v.reauth.replaceChildren(...(help ? reauthHelp(help) : []));
       }
       const mine = polls.filter((p) => p.resource === r.name);
       const pollsKey = JSON.stringify(mine.map((p) => p.id));
@@ -399,9 +448,9 @@ export function setupInstances({ service, consent, onRefresh }) {
     }
   }
 
-  /** What to do about an auth failure: the provider's consent again for an OAuth grant, else the hub's secrets. */
-  function reauthHelp(r) {
-    if (!/oauth\.reauthorize/.test(r.lastError))
+  /** What to do about an auth failure: the provider's consent again for a refused grant, else the hub's secrets. */
+  function reauthHelp(help) {
+    if (help === "hub")
       return [
         "The provider refused the credentials this poll was sent with (401/403). For a hub instance these are the service's hub secrets (ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET, ELEMENTS_HUB_ELEMENT_TOKEN): check them, restart the service, then Poll now.",
       ];
@@ -418,14 +467,14 @@ export function setupInstances({ service, consent, onRefresh }) {
         });
         // The new grant goes to the instance; the service exchanges it and polling resumes.
         await service.call("PATCH", `/instances/${encodeURIComponent(id)}`, { providerData: { code } });
-        note.textContent = "Access granted again: the service exchanged the new code; Poll now to check.";
+        noted = {
+          id,
+          kind: "ok",
+          text: `Access granted again for ${open?.body.name ?? id}: the service exchanged the new code and polls it on from the saved state.`,
+        };
+        await refresh();
       } catch (e) {
-        note.textContent =
-          e?.status === 404 || e?.status === 405
-            ? "This service cannot take a new code for an instance (no PATCH /instances/{id}): create the instance again in Build with a new grant, and delete this one."
-            : e instanceof Error && !("status" in e)
-              ? e.message
-              : service.explain(e);
+        note.textContent = e instanceof Error && !("status" in e) ? e.message : service.explain(e);
       }
     };
     return [
