@@ -20,6 +20,9 @@
 //!   [error]; `poller.created-check-tolerance.duplicate` [warning]
 //! - the date engine's own codes, re-addressed to the format's or zone's path: `date-format.*`, `zone.unknown`
 //!
+//! A resource poller's keys are read and checked by its one reader ([`read_poller`]); its
+//! findings are the poller's diagnostics, and this module adds only the url's checks.
+//!
 //! Diagnostics inside a url template say the 1-based column in their message. Messages never
 //! contain the value of a secret (`oauth.api.secret`, the signature key, the basic password,
 //! `providerData.code`).
