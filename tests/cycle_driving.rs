@@ -234,3 +234,23 @@ fn the_summary_counts_requests_and_retries_and_a_success_resets_the_count() {
     assert_eq!((out.stats.requests, out.stats.retries, out.stats.pages), (8, 6, 2));
     assert_eq!(out.events.len(), 3);
 }
+
+/// A hub whose tokens never repeat and never end is stopped at 100,000 pages (`MAX_PAGES`),
+/// the page it read last included: the page count is the guard, nothing else is.
+#[test]
+fn a_listing_of_endless_distinct_tokens_stops_at_the_page_limit() {
+    const MAX_PAGES: usize = 100_000;
+    let mut c = cycle(None, 1);
+    let mut answered = 0;
+    // One page more than the limit is offered; the cycle must stop asking at the limit.
+    while answered <= MAX_PAGES {
+        let Some(_) = c.next_request() else { break };
+        let token = format!("t{answered}");
+        answer(&mut c, 200, &h(&[("elements-next-page-token", &token)]), b"[]");
+        answered += 1;
+    }
+    assert_eq!(answered, MAX_PAGES);
+    let e = c.finish().unwrap_err();
+    assert_eq!(e.code, "cycle.paging-loop");
+    assert!(e.message.contains("100000"), "{}", e.message);
+}
