@@ -222,3 +222,27 @@ fn only_validation_requires_the_url() {
     assert_eq!(s.validation, vec![(Severity::Error, "config.required", full("url"), None)]);
     assert_eq!(ResourcePoller::from_value(NAME, &p).map(|r| r.url), Ok(None));
 }
+
+/// Where validation was stricter than detection's reader, it now accepts what detection reads:
+/// a field path with spaces around it (read trimmed), and no updated field when the created
+/// date drives detection.
+#[test]
+fn what_detection_reads_validates() {
+    let p = with("idField", Some(json!(" id ")));
+    let s = said(&p);
+    assert!(s.validation.is_empty(), "{:?}", s.validation);
+    assert_eq!(ResourcePoller::from_value(NAME, &p).unwrap().id_field, "id");
+
+    let mut p = with("filterByUpdatedDate", Some(json!(false)));
+    p["datesConfiguration"].as_object_mut().unwrap().remove("updatedDateField");
+    let s = said(&p);
+    assert!(s.validation.is_empty() && s.reader.is_empty(), "{:?}", s.validation);
+    assert_eq!(ResourcePoller::from_value(NAME, &p).unwrap().driving().field, "creation_date");
+    // Filtering by the created date with none: the one code, on every path.
+    p["datesConfiguration"].as_object_mut().unwrap().remove("createdDateField");
+    let s = said(&p);
+    let at = full("datesConfiguration.createdDateField");
+    assert_eq!(s.from_value, Some(("poller.dates.created-required", at.clone())));
+    assert_eq!(s.pollers, s.from_value);
+    assert_eq!(s.validation, s.reader);
+}
