@@ -193,7 +193,7 @@ pub struct DateSpec {
     pub path: FieldPath,
     /// A date pattern or a named format (`milliseconds`, `timestamp`, `seconds`, `iso8601`).
     pub format: String,
-    /// A zone name for [`Zone::parse`].
+    /// A zone name for [`crate::zone::Zone::parse`].
     pub zone: String,
 }
 
