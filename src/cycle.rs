@@ -589,6 +589,7 @@ mod tests {
         assert_eq!((r1.attempt, r1.reason, r1.status, r1.source), (1, RetryReason::Transport, 0, DelaySource::Backoff));
         assert_eq!(b.retry(RetryReason::Server, 502, &[], None).unwrap().attempt, 2);
         assert_eq!(b.retry(RetryReason::Server, 502, &[], None), None);
+        assert_eq!(b.attempt(), 3, "the refused third counts too");
         b.reset();
         assert_eq!(b.attempt(), 0);
         assert_eq!(b.retry(RetryReason::Throttled, 429, &[], None).unwrap().attempt, 1);

@@ -570,6 +570,44 @@ mod tests {
         assert_eq!(check(&wide)[0].column, 1 + (MAX_URL_BYTES - 1) / 2);
     }
 
+    /// The limit is 16 KiB, as documented (ARCHITECTURE.md): a url of 16,384 bytes renders,
+    /// one more byte does not.
+    #[test]
+    fn the_limit_is_sixteen_kib() {
+        let at = format!("/x?a={}", "b".repeat(16_384 - 5));
+        assert_eq!(render(&at, T, &DateDefaults::default()).unwrap().len(), 16_384);
+        let over = format!("{at}b");
+        assert_eq!(render(&over, T, &DateDefaults::default()).unwrap_err().code, "poller.url.too-long");
+    }
+
+    /// A render error of a bare `${date}` (its format and zone are the caller's defaults, not
+    /// the url's) says where: the variable's column, plus the column inside the format.
+    #[test]
+    fn a_render_error_carries_the_column_of_its_variable() {
+        let url = "/hubs/x?since=${date}";
+        let at = url.find("${").unwrap();
+        let zone = DateDefaults { format: datefmt::DEFAULT_DATE_FORMAT.into(), zone: "Mars/Olympus".into() };
+        let e = render(url, T, &zone).unwrap_err();
+        assert_eq!((e.code, e.column), ("zone.unknown", Some(at)));
+        let format = DateDefaults { format: "yyyy-MM-dd'T".into(), zone: "GMT".into() };
+        let inner = DateFormat::compile("yyyy-MM-dd'T").unwrap_err().column.unwrap();
+        assert!(inner > 0);
+        let e = render(url, T, &format).unwrap_err();
+        assert_eq!(e.column, Some(at + inner));
+    }
+
+    /// A url with only warnings renders; instants beyond years 1 and 9999 are clamped a day
+    /// inside them (every pattern can write those), not handed to calendar arithmetic.
+    #[test]
+    fn warnings_render_and_far_instants_are_clamped_a_day_inside_the_years() {
+        let d = DateDefaults::default();
+        assert!(check("/x?a={date}&t=${epoch}").iter().all(|i| i.severity == Severity::Warning) && !check("/x?a={date}").is_empty());
+        assert!(render("/x?a={date}&t=${epoch}", T, &d).unwrap().ends_with(&format!("t={T}")));
+        let iso = format!("/x?t=${{gmtDate:{ISO}}}");
+        assert_eq!(render(&iso, i64::MAX, &d).unwrap(), "/x?t=9999-12-30T23:59:59.999Z");
+        assert_eq!(render(&iso, i64::MIN, &d).unwrap(), "/x?t=0001-01-02T00:00:00.000Z");
+    }
+
     #[test]
     fn date_time_zone_with_a_run_of_colons() {
         let url = format!("/x?t=${{dateTimeZone:{}}}", ":".repeat(10_000));

@@ -168,9 +168,9 @@ fn resource_pollers_read_leniently_with_defaults() {
     assert!(p.filter_by_updated_date && !p.filter_by_current_date);
 
     let minimal = json!({"url": "/x", "idField": "id", "datesConfiguration": {"updatedDateField": "u", "createdCheckTolerance": "7"}, "filterByUpdateDate": "false", "pollDelay": "30"});
-    // Filtering by the created date needs one: it drives detection.
+    // Filtering by the created date needs one: it drives detection (validation's code: one reader).
     let e = ResourcePoller::from_value("x", &minimal).unwrap_err();
-    assert_eq!((e.code, e.path.as_deref()), ("config.required", Some("datesConfiguration.createdDateField")));
+    assert_eq!((e.code, e.path.as_deref()), ("poller.dates.created-required", Some("datesConfiguration.createdDateField")));
     let mut minimal = minimal;
     minimal["datesConfiguration"]["createdDateField"] = json!("c");
     let p = ResourcePoller::from_value("x", &minimal).unwrap();

@@ -126,6 +126,19 @@ fn a_401_asks_once_for_a_refreshed_token_then_fails() {
     assert!(e.hint.unwrap().contains("re-authorize"));
 }
 
+/// A refresh is a retry in the summary: the same request sent again.
+#[test]
+fn a_refreshed_request_counts_as_a_retry() {
+    let mut c = cycle(None, 2);
+    c.next_request().unwrap();
+    c.handle_response(Response { status: 401, headers: &[], body: b"" });
+    assert!(c.next_request().unwrap().refresh_token);
+    ok(&mut c, &page(&[1], 0, 2));
+    assert!(c.next_request().is_none());
+    let out = c.finish().unwrap();
+    assert_eq!((out.stats.requests, out.stats.retries, out.events.len()), (2, 1, 1));
+}
+
 #[test]
 fn a_401_after_a_refreshed_request_was_retried_for_a_503_is_still_final() {
     let mut c = cycle(None, 2);

@@ -209,3 +209,48 @@ fn a_listing_that_never_holds_still_keeps_the_watermark() {
     assert_eq!(out.events.len(), 3, "emitted once each, whatever the passes");
     assert!(out.diagnostics.iter().any(|d| d.code == "cycle.unstable-listing"), "{:?}", out.diagnostics);
 }
+
+/// The summary counts what a host reports: every request sent and every retry among them,
+/// a refused one (503) and a throttled one (429) alike; a success starts the retry count
+/// in a row again, so failures spread over pages do not add up to `max_retries`.
+#[test]
+fn the_summary_counts_requests_and_retries_and_a_success_resets_the_count() {
+    let mut c = cycle(None, 4);
+    for _ in 0..3 {
+        c.next_request().unwrap();
+        answer(&mut c, 503, &h(&[("Retry-After", "0")]), b"");
+    }
+    c.next_request().unwrap();
+    answer(&mut c, 200, &h(&[("Date", DATE), ("elements-next-page-token", "p2")]), &page(&[1, 2]));
+    // Three more in a row after the success: allowed again (three retries in a row at most).
+    for _ in 0..3 {
+        c.next_request().unwrap();
+        answer(&mut c, 429, &h(&[("Retry-After", "0")]), b"");
+    }
+    c.next_request().unwrap();
+    answer(&mut c, 200, &h(&[("Date", DATE)]), &page(&[3]));
+    assert!(c.next_request().is_none());
+    let out = c.finish().unwrap();
+    assert_eq!((out.stats.requests, out.stats.retries, out.stats.pages), (8, 6, 2));
+    assert_eq!(out.events.len(), 3);
+}
+
+/// A hub whose tokens never repeat and never end is stopped at 100,000 pages (`MAX_PAGES`),
+/// the page it read last included: the page count is the guard, nothing else is.
+#[test]
+fn a_listing_of_endless_distinct_tokens_stops_at_the_page_limit() {
+    const MAX_PAGES: usize = 100_000;
+    let mut c = cycle(None, 1);
+    let mut answered = 0;
+    // One page more than the limit is offered; the cycle must stop asking at the limit.
+    while answered <= MAX_PAGES {
+        let Some(_) = c.next_request() else { break };
+        let token = format!("t{answered}");
+        answer(&mut c, 200, &h(&[("elements-next-page-token", &token)]), b"[]");
+        answered += 1;
+    }
+    assert_eq!(answered, MAX_PAGES);
+    let e = c.finish().unwrap_err();
+    assert_eq!(e.code, "cycle.paging-loop");
+    assert!(e.message.contains("100000"), "{}", e.message);
+}

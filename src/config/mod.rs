@@ -1,6 +1,6 @@
 //! Instance configuration: the `POST /instances` body of an element instance with polling.
 //!
-//! - [`model`]: known keys, lenient readers, [`ResourcePoller`];
+//! - [`model`]: known keys, lenient readers, [`ResourcePoller`]; [`read`]: the one reader of a poller;
 //! - [`normalize`](normalize()): one canonical form for every accepted spelling;
 //! - [`validate`](validate()): every problem at once, each at its [`JsonPath`];
 //! - [`locate`](locate()): a path back to a line and column of the source text;
@@ -17,6 +17,7 @@ pub mod model;
 mod normalize;
 mod path;
 pub mod presets;
+pub mod read;
 mod render;
 mod schema;
 pub mod secrets;
@@ -29,6 +30,7 @@ pub use locate::{EmbeddedLocation, Location, duplicate_keys, locate, locate_embe
 pub use model::{Api, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, ResourcePoller};
 pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
+pub use read::{Got, PollerReading, read_poller};
 pub use render::{DEFAULT_BASE_URL, InstanceRequest, MASK, RenderOptions, instance_request, render_curl, secret_paths};
 pub use schema::schema;
 pub use secrets::{Redaction, is_secret_key, redact, url_for_display};
@@ -50,14 +52,5 @@ pub fn pollers(input: &str) -> Result<Vec<ResourcePoller>, Error> {
     let map = model::poller_configuration(pc).map_err(|_| {
         Error::new("poller.configuration.not-object", "the poller configuration must be an object of resource pollers").at_path(pp.clone())
     })?;
-    map.iter()
-        .map(|(name, v)| {
-            ResourcePoller::from_value(name, v).map_err(|e| {
-                let inner = e.path.clone().unwrap_or_default();
-                let base = pp.key(name);
-                let full = if inner.is_empty() { base.to_string() } else { format!("{base}.{inner}") };
-                e.at_path(full)
-            })
-        })
-        .collect()
+    map.iter().map(|(name, v)| read_poller(name, v, &pp.key(name)).into_result()).collect()
 }

@@ -1,13 +1,10 @@
 //! The typed model: known keys, lenient readers, and [`ResourcePoller`].
 //!
 //! Values arrive the way the platform accepts them: `"15"` or `15`, `"true"` or `true`.
-//! The readers here accept both and nothing else; anything they reject is reported by
-//! validation at its path.
+//! The readers here accept both and nothing else. A resource poller is read by
+//! [`super::read`], the one reader, with the checks of each key.
 
 use super::field::FieldPath;
-use crate::datefmt::DateFormat;
-use crate::diag::Error;
-use crate::zone::Zone;
 use serde_json::{Map, Value};
 
 pub use crate::datefmt::{DEFAULT_DATE_FORMAT, DEFAULT_ZONE};
@@ -196,7 +193,7 @@ pub struct DateSpec {
     pub path: FieldPath,
     /// A date pattern or a named format (`milliseconds`, `timestamp`, `seconds`, `iso8601`).
     pub format: String,
-    /// A zone name for [`Zone::parse`].
+    /// A zone name for [`crate::zone::Zone::parse`].
     pub zone: String,
 }
 
@@ -241,100 +238,5 @@ impl ResourcePoller {
     pub fn driving(&self) -> &DateSpec {
         let d = if self.filter_by_updated_date { &self.dates.updated } else { &self.dates.created };
         d.as_ref().expect("from_value requires the driving date")
-    }
-
-    /// Reads one poller (the value under its name in `event.poller.configuration`).
-    /// Errors carry the path of the offending key relative to the poller (`datesConfiguration.updatedDateFormat`).
-    pub fn from_value(name: &str, v: &Value) -> Result<ResourcePoller, Error> {
-        let m = v.as_object().ok_or_else(|| Error::new("poller.not-object", format!("the poller {name:?} must be an object")))?;
-        let string = |m: &Map<String, Value>, key: &str, path: &str| -> Result<Option<String>, Error> {
-            match m.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) if is_placeholder(&Value::String(s.clone())) => {
-                    Err(Error::new("config.placeholder", format!("{path} is still a placeholder")).at_path(path))
-                }
-                Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
-                Some(Value::String(_)) => Err(Error::new("config.empty", format!("{path} is empty")).at_path(path)),
-                Some(_) => Err(Error::new("config.type", format!("{path} must be a string")).at_path(path)),
-            }
-        };
-        let required = |key: &str, path: &str| -> Result<String, Error> {
-            string(m, key, path)?.ok_or_else(|| Error::new("config.required", format!("{path} is required")).at_path(path))
-        };
-        let url = string(m, "url", "url")?;
-        let id_field = required("idField", "idField")?;
-        let id_path = FieldPath::parse(&id_field).map_err(|e| e.at_path("idField"))?;
-        let empty = Map::new();
-        let dates = match m.get("datesConfiguration") {
-            None | Some(Value::Null) => &empty,
-            Some(Value::Object(d)) => d,
-            Some(_) => return Err(Error::new("config.type", "datesConfiguration must be an object").at_path("datesConfiguration")),
-        };
-        let spec = |which: &str, required: bool| -> Result<Option<DateSpec>, Error> {
-            let p = |k: &str| format!("datesConfiguration.{which}{k}");
-            let Some(field) = string(dates, &format!("{which}DateField"), &p("DateField"))? else {
-                return if required {
-                    Err(Error::new("config.required", format!("{} is required", p("DateField"))).at_path(p("DateField")))
-                } else {
-                    Ok(None)
-                };
-            };
-            let format = string(dates, &format!("{which}DateFormat"), &p("DateFormat"))?.unwrap_or_else(|| DEFAULT_DATE_FORMAT.to_owned());
-            let zone = string(dates, &format!("{which}DateTimezone"), &p("DateTimezone"))?.unwrap_or_else(|| DEFAULT_ZONE.to_owned());
-            let path = FieldPath::parse(&field).map_err(|e| e.at_path(p("DateField")))?;
-            DateFormat::compile(&format).map_err(|e| e.at_path(p("DateFormat")))?;
-            Zone::parse(&zone).map_err(|e| e.at_path(p("DateTimezone")))?;
-            Ok(Some(DateSpec { field, path, format, zone }))
-        };
-        let boolean = |key: &str| -> Result<Option<bool>, Error> {
-            match m.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => read_bool(v).map(Some).ok_or_else(|| Error::new("config.type", format!("{key} must be true or false")).at_path(key)),
-            }
-        };
-        let filter_by_updated_date = match boolean("filterByUpdatedDate")? {
-            Some(b) => b,
-            None => boolean(FILTER_BY_UPDATED_DATE_ALIAS)?.unwrap_or(true),
-        };
-        // The date that drives detection is required; the other is optional.
-        let updated = spec("updated", filter_by_updated_date)?;
-        let created = spec("created", !filter_by_updated_date)?;
-        // The same codes as validation gives (`poller.poll-delay.negative`, ...): one reading.
-        let uint = |key: &str, v: Option<&Value>, path: &str| -> Result<Option<u64>, Error> {
-            match v {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => match read_int(v) {
-                    Some(i) if i >= 0 => Ok(Some(i as u64)),
-                    Some(_) if key == "pollDelay" => Err(Error::new("poller.poll-delay.negative", "pollDelay cannot be negative").at_path(path)),
-                    Some(_) if key == "createdCheckTolerance" => {
-                        Err(Error::new("poller.created-check-tolerance.negative", "createdCheckTolerance cannot be negative").at_path(path))
-                    }
-                    _ => Err(Error::new("config.type", format!("{key} must be a whole number ≥ 0")).at_path(path)),
-                },
-            }
-        };
-        let page_size = match uint("pageSize", m.get("pageSize"), "pageSize")? {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if (1..=MAX_PAGE_SIZE as u64).contains(&n) => n as u32,
-            Some(_) => {
-                return Err(Error::new("poller.page-size.range", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}")).at_path("pageSize"));
-            }
-        };
-        let tolerance = match uint("createdCheckTolerance", m.get("createdCheckTolerance"), "createdCheckTolerance")? {
-            Some(t) => Some(t),
-            None => uint("createdCheckTolerance", dates.get("createdCheckTolerance"), "datesConfiguration.createdCheckTolerance")?,
-        };
-        Ok(ResourcePoller {
-            name: name.to_owned(),
-            url,
-            id_field,
-            id_path,
-            dates: Dates { updated, created },
-            page_size,
-            poll_delay_secs: uint("pollDelay", m.get("pollDelay"), "pollDelay")?.unwrap_or(0),
-            filter_by_updated_date,
-            filter_by_current_date: boolean("filterByCurrentDate")?.unwrap_or(false),
-            created_check_tolerance_secs: tolerance.unwrap_or(DEFAULT_CREATED_CHECK_TOLERANCE_SECS),
-        })
     }
 }

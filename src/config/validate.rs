@@ -20,18 +20,19 @@
 //!   [error]; `poller.created-check-tolerance.duplicate` [warning]
 //! - the date engine's own codes, re-addressed to the format's or zone's path: `date-format.*`, `zone.unknown`
 //!
+//! A resource poller's keys are read and checked by its one reader ([`read_poller`]); its
+//! findings are the poller's diagnostics, and this module adds only the url's checks.
+//!
 //! Diagnostics inside a url template say the 1-based column in their message. Messages never
 //! contain the value of a secret (`oauth.api.secret`, the signature key, the basic password,
 //! `providerData.code`).
 
-use super::field::FieldPath;
 use super::model::*;
 use super::normalize::{kind, parse_body, poller_urls};
 use super::path::JsonPath;
-use crate::datefmt::{self, DateFormat};
+use super::read::{self, Got, read_poller};
 use crate::diag::{Diagnostic, Severity, closest};
 use crate::template;
-use crate::zone::Zone;
 use serde_json::{Map, Value};
 
 /// Validates a `POST /instances` body given as JSON text (an object, or a JSON string holding
@@ -67,13 +68,15 @@ pub fn validate_value(body: &Value) -> Vec<Diagnostic> {
 }
 
 fn validate_body(body: &Map<String, Value>) -> Vec<Diagnostic> {
-    let mut v = V { out: Vec::new() };
+    let mut v = V { out: Vec::new(), urls: Vec::new() };
     v.body(body);
     v.out
 }
 
 struct V {
     out: Vec<Diagnostic>,
+    /// The url of each poller of `event.poller.configuration`, as its reader read it.
+    urls: Vec<(String, String)>,
 }
 
 /// What a value read as a string turned out to be.
@@ -94,14 +97,11 @@ impl V {
     }
 
     fn type_error(&mut self, path: JsonPath, key: &str, expected: &str, got: &Value) {
-        self.push(Diagnostic::error("config.type", path, format!("{key:?} must be {expected}, not {}", kind(got))));
+        self.push(read::type_error(path, key, expected, got));
     }
 
     fn placeholder(&mut self, path: JsonPath) {
-        self.push(
-            Diagnostic::error("config.placeholder", path, "this value is still a placeholder from the documentation")
-                .with_hint("replace the <...> text with the real value"),
-        );
+        self.push(read::placeholder(path));
     }
 
     /// Reads `m[key]` as a non-empty string, reporting placeholders, empties and wrong types.
@@ -136,41 +136,14 @@ impl V {
         }
     }
 
+    /// Unknown keys of `m` with "did you mean" when one is close.
     fn misspelled_keys(&mut self, m: &Map<String, Value>, known: &[&str], parent: &JsonPath) {
-        for k in m.keys() {
-            if known.contains(&k.as_str()) {
-                continue;
-            }
-            if let Some(s) = closest(k, known)
-                && !m.contains_key(s)
-            {
-                self.push(
-                    Diagnostic::warning("config.key.misspelled", parent.key(k), format!("unknown key {k:?} is kept but ignored"))
-                        .with_hint(format!("did you mean {s:?}?")),
-                );
-            }
-        }
+        read::misspelled(&mut self.out, m, known, parent);
     }
 
     /// A string placeholder anywhere below `v` (arrays and objects included).
     fn placeholders_below(&mut self, v: &Value, path: &JsonPath) {
-        match v {
-            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
-                if is_placeholder(x) {
-                    self.placeholder(path.index(i));
-                } else {
-                    self.placeholders_below(x, &path.index(i));
-                }
-            }),
-            Value::Object(m) => m.iter().for_each(|(k, x)| {
-                if is_placeholder(x) {
-                    self.placeholder(path.key(k));
-                } else {
-                    self.placeholders_below(x, &path.key(k));
-                }
-            }),
-            _ => {}
-        }
+        read::placeholders_below(&mut self.out, v, path);
     }
 
     fn body(&mut self, body: &Map<String, Value>) {
@@ -254,17 +227,16 @@ impl V {
                 )
                 .with_hint("remove the key (or set \"hub\") to poll this element through its Cloud Elements hub"),
             ),
-            Ok(api) => self.urls_of_api(conf, api, element_key),
+            Ok(api) => self.urls_of_api(api, element_key),
         }
     }
 
     /// A hub path polled directly (or Keap's own path through a hub) asks for a page that is
     /// not there: a warning at the url, before the first poll's 404.
-    fn urls_of_api(&mut self, conf: &Map<String, Value>, api: Api, element_key: Option<&str>) {
-        let Some(pollers) = conf.get(POLLER_CONFIGURATION).and_then(|v| poller_configuration(v).ok()) else { return };
+    fn urls_of_api(&mut self, api: Api, element_key: Option<&str>) {
         let path = JsonPath::root().key("configuration").key(POLLER_CONFIGURATION);
-        for (name, poller) in &pollers {
-            let Some(url) = poller.get("url").and_then(Value::as_str).map(str::trim) else { continue };
+        for (name, url) in std::mem::take(&mut self.urls) {
+            let (name, url) = (name.as_str(), url.as_str());
             let d = match api {
                 Api::Direct if url.starts_with("/hubs/") => Diagnostic::warning(
                     "poller.url.api",
@@ -316,9 +288,8 @@ impl V {
 
     fn configuration(&mut self, conf: &Map<String, Value>, oauth: bool) {
         let cp = JsonPath::root().key("configuration");
-        self.misspelled_keys(conf, &CONFIGURATION_KEYS, &cp);
         // Element-specific keys are not ours to judge, but a placeholder is wrong anywhere.
-        self.placeholders_below_except(conf, &CONFIGURATION_KEYS, &cp);
+        read::unknown_keys(&mut self.out, conf, &CONFIGURATION_KEYS, &cp);
 
         for key in [OAUTH_API_KEY, OAUTH_API_SECRET] {
             match self.string(conf, key, &cp) {
@@ -574,234 +545,27 @@ impl V {
         }
     }
 
+    /// One poller: what the one reader found ([`read_poller`]), then what needs more than one
+    /// key, from what it read: the url is required to poll, is a hub path and a template, and
+    /// its where clause compares the field that drives detection.
     fn poller(&mut self, name: &str, poller: &Value, p: &JsonPath) {
-        let errors = self.errors();
-        self.poller_keys(name, poller, p);
-        // Detection reads a poller with `ResourcePoller::from_value` only. Whatever it refuses
-        // must not validate: if the checks above said nothing, its error is the diagnostic.
-        if self.errors() == errors
-            && poller.is_object()
-            && let Err(e) = ResourcePoller::from_value(name, poller)
-        {
-            let at = match e.path.as_deref() {
-                Some(inner) if !inner.is_empty() => JsonPath::parse(inner).map_or_else(
-                    || p.clone(),
-                    |segs| {
-                        segs.iter().fold(p.clone(), |acc, s| match s {
-                            super::path::Segment::Key(k) => acc.key(k),
-                            super::path::Segment::Index(i) => acc.index(*i),
-                        })
-                    },
-                ),
-                _ => p.clone(),
-            };
-            self.push(Diagnostic::error(e.code, at, e.message));
-        }
-    }
-
-    fn errors(&self) -> usize {
-        self.out.iter().filter(|d| d.severity == Severity::Error).count()
-    }
-
-    fn poller_keys(&mut self, name: &str, poller: &Value, p: &JsonPath) {
-        let Value::Object(m) = poller else {
-            self.push(Diagnostic::error(
-                "poller.not-object",
-                p.clone(),
-                format!("the poller for {name:?} must be an object with url, idField and datesConfiguration, not {}", kind(poller)),
-            ));
-            return;
+        let reading = read_poller(name, poller, p);
+        self.out.extend(reading.findings);
+        let url = match reading.url {
+            Got::Missing if poller.is_object() => {
+                self.required(p.key("url"), "\"url\"");
+                return;
+            }
+            Got::Ok(u) => u,
+            _ => return,
         };
-        let mut known: Vec<&str> = POLLER_KEYS.to_vec();
-        known.push(FILTER_BY_UPDATED_DATE_ALIAS);
-        self.misspelled_keys(m, &known, p);
-        self.placeholders_below_except(m, &known, p);
-
-        let url = self.required_string(m, "url", p);
-        if let Some(u) = url {
-            self.relative_url(u, &p.key("url"), "the url");
+        self.relative_url(&url, &p.key("url"), "the url");
+        let (updated, created) = reading.fields;
+        let expected = if reading.filter_by_updated_date { updated } else { created.or(updated) };
+        if let Some(expected) = expected {
+            self.where_field(&url, &expected, reading.filter_by_updated_date, p.key("url"));
         }
-        if let Some(id) = self.required_string(m, "idField", p) {
-            self.field_path(id, p.key("idField"));
-        }
-
-        // Filters.
-        for key in ["filterByUpdatedDate", "filterByCurrentDate", FILTER_BY_UPDATED_DATE_ALIAS] {
-            if let Some(v) = m.get(key) {
-                if is_placeholder(v) {
-                    self.placeholder(p.key(key));
-                } else if !v.is_null() && read_bool(v).is_none() {
-                    self.type_error(p.key(key), key, "true or false", v);
-                }
-            }
-        }
-        if m.contains_key(FILTER_BY_UPDATED_DATE_ALIAS) {
-            let message = if m.contains_key("filterByUpdatedDate") {
-                "\"filterByUpdateDate\" is ignored because \"filterByUpdatedDate\" is also set"
-            } else {
-                "\"filterByUpdateDate\" is accepted as \"filterByUpdatedDate\""
-            };
-            self.push(
-                Diagnostic::warning("config.key.alias", p.key(FILTER_BY_UPDATED_DATE_ALIAS), message).with_hint("spell it \"filterByUpdatedDate\""),
-            );
-        }
-        let filter_updated = m.get("filterByUpdatedDate").or_else(|| m.get(FILTER_BY_UPDATED_DATE_ALIAS)).and_then(read_bool).unwrap_or(true);
-
-        // Numbers.
-        if let Some(v) = m.get("pageSize").filter(|v| !v.is_null() && !is_placeholder(v)) {
-            match read_int(v) {
-                Some(n) if (1..=MAX_PAGE_SIZE as i64).contains(&n) => {}
-                Some(_) => self.push(
-                    Diagnostic::error("poller.page-size.range", p.key("pageSize"), format!("pageSize must be between 1 and {MAX_PAGE_SIZE}"))
-                        .with_hint(format!("the hub's default is {DEFAULT_PAGE_SIZE}")),
-                ),
-                None => self.type_error(p.key("pageSize"), "pageSize", "a whole number", v),
-            }
-        }
-        if let Some(v) = m.get("pollDelay").filter(|v| !v.is_null() && !is_placeholder(v)) {
-            match read_int(v) {
-                Some(n) if n >= 0 => {}
-                Some(_) => self.push(Diagnostic::error(
-                    "poller.poll-delay.negative",
-                    p.key("pollDelay"),
-                    "pollDelay is seconds subtracted from the last poll date and cannot be negative",
-                )),
-                None => self.type_error(p.key("pollDelay"), "pollDelay", "a whole number of seconds", v),
-            }
-        }
-        let dates = m.get("datesConfiguration");
-        let inner_tolerance = dates.and_then(|d| d.get("createdCheckTolerance"));
-        for (v, path) in [
-            (m.get("createdCheckTolerance"), p.key("createdCheckTolerance")),
-            (inner_tolerance, p.key("datesConfiguration").key("createdCheckTolerance")),
-        ] {
-            let Some(v) = v.filter(|v| !v.is_null() && !is_placeholder(v)) else { continue };
-            match read_int(v) {
-                Some(n) if n >= 0 => {}
-                Some(_) => self.push(Diagnostic::error(
-                    "poller.created-check-tolerance.negative",
-                    path,
-                    "createdCheckTolerance is seconds and cannot be negative",
-                )),
-                None => self.type_error(path, "createdCheckTolerance", "a whole number of seconds", v),
-            }
-        }
-        if m.contains_key("createdCheckTolerance") && inner_tolerance.is_some() {
-            self.push(Diagnostic::warning(
-                "poller.created-check-tolerance.duplicate",
-                p.key("datesConfiguration").key("createdCheckTolerance"),
-                "createdCheckTolerance is set both here and on the poller; the poller's value is used",
-            ));
-        }
-
-        // Dates.
-        let dp = p.key("datesConfiguration");
-        let (updated_field, created_field) = match dates {
-            None | Some(Value::Null) => {
-                self.required(dp.clone(), "\"datesConfiguration\" (at least updatedDateField)");
-                (None, None)
-            }
-            Some(Value::Object(d)) => self.dates(d, &dp, filter_updated),
-            Some(other) => {
-                self.type_error(dp.clone(), "datesConfiguration", "an object", other);
-                (None, None)
-            }
-        };
-        if let Some(u) = url {
-            let expected = if filter_updated { updated_field } else { created_field.or(updated_field) };
-            if let Some(expected) = expected {
-                self.where_field(u, expected, filter_updated, p.key("url"));
-            }
-        }
-    }
-
-    /// Returns the updated and created field names when present.
-    fn dates<'a>(&mut self, d: &'a Map<String, Value>, dp: &JsonPath, filter_updated: bool) -> (Option<&'a str>, Option<&'a str>) {
-        let mut known: Vec<&str> = DATES_KEYS.to_vec();
-        known.push("createdCheckTolerance");
-        self.misspelled_keys(d, &known, dp);
-        self.placeholders_below_except(d, &known, dp);
-        let updated = self.required_string(d, "updatedDateField", dp);
-        if let Some(f) = updated {
-            self.field_path(f, dp.key("updatedDateField"));
-        }
-        let created = match self.string(d, "createdDateField", dp) {
-            Str::Ok(f) => {
-                self.field_path(f, dp.key("createdDateField"));
-                Some(f)
-            }
-            Str::Missing if !filter_updated => {
-                self.push(
-                    Diagnostic::error(
-                        "poller.dates.created-required",
-                        dp.key("createdDateField"),
-                        "filterByUpdatedDate is false, so the created date drives detection, and there is none",
-                    )
-                    .with_hint("set createdDateField (and its format), or filter by the updated date"),
-                );
-                None
-            }
-            Str::Missing => {
-                self.push(
-                    Diagnostic::new(
-                        Severity::Info,
-                        "poller.dates.no-created-field",
-                        dp.key("createdDateField"),
-                        "without a created-date field every event is reported as UPDATED",
-                    )
-                    .with_hint("set createdDateField (and its format) to tell CREATED from UPDATED"),
-                );
-                None
-            }
-            Str::Bad => None,
-        };
-        for which in ["updated", "created"] {
-            let zone = match self.string(d, &format!("{which}DateTimezone"), dp) {
-                Str::Ok(z) => {
-                    if let Err(e) = Zone::parse(z) {
-                        let mut diag = Diagnostic::error(e.code, dp.key(&format!("{which}DateTimezone")), e.message);
-                        diag.hint = e.hint;
-                        self.push(diag);
-                    }
-                    Some(z)
-                }
-                Str::Missing => Some(DEFAULT_ZONE),
-                Str::Bad => None,
-            };
-            let fkey = format!("{which}DateFormat");
-            if let Str::Ok(f) = self.string(d, &fkey, dp) {
-                let fp = dp.key(&fkey);
-                match DateFormat::compile(f) {
-                    Err(e) => {
-                        let msg = match e.column {
-                            Some(c) => format!("{} (column {})", e.message, c + 1),
-                            None => e.message,
-                        };
-                        let mut diag = Diagnostic::error(e.code, fp, msg);
-                        diag.hint = e.hint;
-                        self.push(diag);
-                    }
-                    Ok(_) => {
-                        for mut diag in datefmt::lint(f, zone) {
-                            diag.path = fp.to_string();
-                            self.push(diag);
-                        }
-                    }
-                }
-            }
-        }
-        (updated, created)
-    }
-
-    /// Field paths, in the one grammar detection reads ([`FieldPath`]).
-    fn field_path(&mut self, f: &str, path: JsonPath) {
-        if let Err(e) = FieldPath::parse(f) {
-            let at = e.column.map_or(String::new(), |c| format!(" (at column {})", c + 1));
-            self.push(
-                Diagnostic::error("poller.field-path.malformed", path, format!("{}{at}", e.message))
-                    .with_hint("write a path to the field in a record: id, user.id, email_addresses[0].email, or ['a.b'] for a name with a dot"),
-            );
-        }
+        self.urls.push((name.to_owned(), url));
     }
 
     /// A CEQL where clause should compare the field the poller watches with the date variable.
@@ -880,6 +644,7 @@ fn field_before(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::FieldPath;
 
     #[test]
     fn field_paths() {
