@@ -595,7 +595,11 @@ impl V {
                 ),
                 _ => p.clone(),
             };
-            self.push(Diagnostic::error(e.code, at, e.message));
+            let d = Diagnostic::error(e.code, at, e.message);
+            self.push(match e.hint {
+                Some(h) => d.with_hint(h),
+                None => d,
+            });
         }
     }
 
