@@ -38,7 +38,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   const intervalOf = (body) => options.intervalMs ?? refreshIntervalMs(body);
 
   async function runPoll(job) {
-    const { instanceId, resource, due } = job.data;
+    const { instanceId, resource, due, reconcile } = job.data;
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
@@ -56,7 +56,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     log({ msg: "cycle started", instance: instanceId, resource, version });
     let outcome;
     try {
-      outcome = await cycle({ body, resource, state: row.state, connection, instanceId });
+      outcome = await cycle({ body, resource, state: row.state, connection, instanceId, reconcile });
     } catch (e) {
       outcome = { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
     }
@@ -120,8 +120,11 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, connection, instanceId }) {
+  async function cycle({ body, resource, state, connection, instanceId, reconcile = false }) {
     const c = new PollCycle({
+      // Full listings (DELETED): when the poller's `reconcile.everyHours` says (the core
+      // decides), or now when the job was sent by POST /instances/{id}/reconcile.
+      reconcile: reconcile === true,
       instance: body,
       resource,
       state,
