@@ -356,28 +356,3 @@ fn deletes_never_false_never_missed_once_each_seeds_0_500() {
 fn deletes_never_false_never_missed_once_each_seeds_500_1000() {
     deletes_sweep(500..1000);
 }
-
-#[test]
-#[ignore]
-fn deletes_debug() {
-    use sim::deletes::{Config, run};
-    let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
-    let cfg = Config::from_seed(seed);
-    println!("{cfg:?}");
-    let (out, p) = run(&cfg, 3);
-    for (i, c) in out.cycles.iter().enumerate() {
-        let evs: Vec<String> = out.delivered.iter().filter(|d| d.cycle == i).map(|d| format!("{:?}{}", d.kind, d.id)).collect();
-        println!(
-            "cycle {i} {:?} saved={} rec={} held={} after={:?} {evs:?}",
-            c.span,
-            c.saved,
-            c.reconciled,
-            c.held,
-            c.after.as_ref().map(|a| a.len())
-        );
-    }
-    for (id, l) in &p.objs {
-        println!("obj {id}: {:?}", l.alive);
-    }
-    println!("{:?}", out.check(&p, true));
-}
