@@ -785,7 +785,9 @@ impl Detector {
                 .with_hint("a bad date at the provider, or a clock far ahead: raise maxClockSkew if the provider's clock really is that far ahead"),
             );
         }
-        if self.listing.is_some() && self.reconciler.is_none() {
+        // Only while reconciliation is on: a listing left from a poller that turned it off (or
+        // from one asked for on demand) collects nothing.
+        if self.spec.reconcile.is_some() && self.listing.is_some() && self.reconciler.is_none() {
             self.added.push_str(id);
         }
         let back = !self.gone.is_empty() && self.gone.remove(id);
@@ -871,6 +873,8 @@ impl Detector {
                 a.seal();
                 a
             });
+            // Bounded while listings keep failing; an id dropped here can only miss its DELETED.
+            added.truncate_to(reconcile::MAX_ADDED);
             l.added = added.encode();
         }
         stats.events = events.len();

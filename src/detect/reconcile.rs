@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 /// back is then UPDATED, not CREATED).
 pub const MAX_GONE: usize = 10_000;
 
+/// The most ids [`Listing::added`] holds (they are reset by every complete listing).
+pub const MAX_ADDED: usize = 100_000;
+
 /// The reconciliation's part of the state: the last complete listing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
