@@ -17,7 +17,13 @@ function contacts(n, seed = 7) {
   for (let i = 0; i < n; i++) {
     id += 1 + Math.floor(rand() * 5);
     const at = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString().replace("Z", "+0000");
-    out.push({ id, given_name: `C${i}`, email_addresses: [{ email: `c${i}@example.com` }], date_created: at, last_updated: at });
+    out.push({
+      id,
+      given_name: `C${i}`,
+      email_addresses: [{ email: `c${i}@example.com` }],
+      date_created: at,
+      last_updated: at,
+    });
   }
   return out;
 }
@@ -43,7 +49,15 @@ function cycle(rows, { state = null, reconcile = false, now, gone = new Set() })
     pages.push(new TextEncoder().encode(JSON.stringify({ contacts: slice, count: rows.length, next })));
   }
   const t0 = performance.now();
-  const c = new PollCycle({ instance: instance(), resource: "contacts", state, baseUrl: BASE, now, startFrom: "beginning", reconcile });
+  const c = new PollCycle({
+    instance: instance(),
+    resource: "contacts",
+    state,
+    baseUrl: BASE,
+    now,
+    startFrom: "beginning",
+    reconcile,
+  });
   let requests = 0;
   for (let req; (req = c.nextRequest()); requests++) {
     const item = /\/v1\/contacts\/(\d+)$/.exec(new URL(req.url).pathname);
@@ -79,7 +93,9 @@ export function benchReconcile({ records = 50_000, runs = 5 } = {}) {
     rec.push(last.ms);
   }
   const deleted = last.out.events.filter((e) => e.eventType === "DELETED").length;
-  console.log(`\nreconciliation on ${records.toLocaleString("en")} Keap contacts, pages of ${PAGE} (medians of ${runs} runs)`);
+  console.log(
+    `\nreconciliation on ${records.toLocaleString("en")} Keap contacts, pages of ${PAGE} (medians of ${runs} runs)`,
+  );
   console.log(
     `  state: the id set ${listing.ids.length.toLocaleString("en")} bytes, ${(listing.ids.length / listing.n).toFixed(2)} bytes/id; the whole state ${stateBytes.toLocaleString("en")} bytes`,
   );
