@@ -10,5 +10,7 @@ step("Node benchmarks");
 const { benchDetect, benchMemory } = await import("../bench/detect.mjs");
 benchDetect();
 benchMemory();
+const { benchReconcile } = await import("../bench/reconcile.mjs");
+benchReconcile();
 const { benchPoller } = await import("../bench/poller.mjs");
 await benchPoller();

@@ -76,6 +76,9 @@ pub const CODES: &[(&str, &str)] = &[
     ("poller.not-object", "a resource poller is not an object"),
     ("poller.page-size.range", "pageSize outside what the element accepts"),
     ("poller.poll-delay.negative", "pollDelay is negative"),
+    ("poller.reconcile.type", "reconcile is not an object"),
+    ("poller.reconcile.every-hours", "reconcile.everyHours is missing or not a number of hours above 0 (at most a year)"),
+    ("poller.reconcile.max-drop", "reconcile.maxDrop is not a share between 0 and 1"),
     // Building and rendering bodies (`config`).
     ("build.invalid", "the built body does not validate"),
     ("build.not-object", "the spec is not an object"),
@@ -111,6 +114,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("cycle.retries-exhausted", "retries of a 429/5xx/transport failure ran out"),
     ("cycle.unfinished", "finish() before the cycle was over"),
     ("cycle.unstable-listing", "rows kept moving while the cycle paged, past its passes"),
+    ("reconcile.held", "a full listing lost more than maxDrop of the ids: nothing deleted until the next complete listing confirms it"),
+    ("reconcile.item-url", "a record asked for by id (an id gone from a listing) got a 404 that is not JSON: the provider serves no records there"),
     // Webhook signing and verification (`notify`).
     ("webhook.key", "no signing or verification key, an empty one, or a whsec_ key that is not base64"),
     ("webhook.malformed", "a webhook request whose signature headers or body cannot be read"),

@@ -55,6 +55,9 @@ pub struct CycleOptions {
     pub base_backoff_ms: u64,
     /// The longest backoff step (a day at most, whatever this says).
     pub max_backoff_ms: u64,
+    /// List in full now and compare with the last complete listing (DELETED events,
+    /// [`crate::detect::reconcile`]), whatever the poller's `reconcile.everyHours` says.
+    pub reconcile: bool,
 }
 
 impl CycleOptions {
@@ -71,6 +74,7 @@ impl CycleOptions {
             max_retries: 5,
             base_backoff_ms: 1000,
             max_backoff_ms: 60_000,
+            reconcile: false,
         }
     }
 }
@@ -160,7 +164,14 @@ pub struct PollCycle {
     last_date: Option<i64>,
     requests: usize,
     retries: usize,
+    /// This cycle lists the resource in full ([`crate::detect::reconcile`]).
+    reconciling: bool,
+    /// The ids gone from the listing, asked for one by one, and the one asked for now.
+    verify: Option<(Vec<String>, usize)>,
 }
+
+/// `reconcile.maxDrop` for a cycle asked to reconcile a poller without `reconcile`.
+const DEFAULT_MAX_DROP_PPM: u32 = (crate::config::model::DEFAULT_MAX_DROP * 1e6) as u32;
 
 /// Passes over the listing per cycle: a multi-page pass that read a row updated after it
 /// started is followed by another, up to this many (see `Detector::begin_pass`).
@@ -177,8 +188,18 @@ impl PollCycle {
             // Where the element puts the records when the host does not say (Keap's envelope key).
             detect.records_field = Element::records_field(opts.api, &opts.spec);
         }
-        let detector = Detector::new(&opts.spec, opts.state.as_ref(), &detect)?;
-        let rendered = render_poll_url(&opts.spec, detector.floor())?;
+        let mut detector = Detector::new(&opts.spec, opts.state.as_ref(), &detect)?;
+        let every = opts.spec.reconcile.map(|r| r.every_ms);
+        let reconciling = detect::reconcile::due(every, opts.state.as_ref().and_then(|s| s.listing.as_ref()), detect.now, opts.reconcile);
+        // A full listing: the same url from the beginning of time, so that its date clause (a
+        // hub's where, Keap's since) lets every record through, on either element.
+        let floor = if reconciling {
+            detector.start_listing(opts.spec.reconcile.map_or(DEFAULT_MAX_DROP_PPM, |r| r.max_drop_ppm))?;
+            None
+        } else {
+            detector.floor()
+        };
+        let rendered = render_poll_url(&opts.spec, floor)?;
         let element = Element::new(opts.api, join_url(&opts.base_url, &rendered), opts.spec.page_size, opts.auth.as_ref());
         Ok(PollCycle {
             detector,
@@ -193,7 +214,14 @@ impl PollCycle {
             last_date: None,
             requests: 0,
             retries: 0,
+            reconciling,
+            verify: None,
         })
+    }
+
+    /// Whether this cycle lists the resource in full and reports what is gone (DELETED).
+    pub fn is_reconciling(&self) -> bool {
+        self.reconciling
     }
 
     /// The request to send now, or `None` when the cycle is over.
@@ -204,7 +232,11 @@ impl PollCycle {
                 let delay_ms = retry.map_or(0, |r| r.delay_ms);
                 let refresh_token = std::mem::take(&mut self.refresh_next);
                 self.refreshed |= refresh_token;
-                let req = Request { http: self.element.request(), delay_ms, auth: self.element.host_auth(), refresh_token };
+                let http = match &self.verify {
+                    Some((ids, at)) => self.element.item(&ids[*at]),
+                    None => self.element.request(),
+                };
+                let req = Request { http, delay_ms, auth: self.element.host_auth(), refresh_token };
                 self.requests += 1;
                 self.phase = Phase::Waiting(req.clone(), retry);
                 Some(req)
@@ -238,6 +270,11 @@ impl PollCycle {
         }
         // The transition table: a page, a refusal, a retry, or a failure.
         self.phase = match resp.status {
+            200..=299 | 404 | 410 if self.verify.is_some() => {
+                self.backoff.reset();
+                self.refreshed = false;
+                self.verified(resp)
+            }
             200..=299 => {
                 self.backoff.reset();
                 self.refreshed = false;
@@ -289,6 +326,14 @@ impl PollCycle {
                     // next page even from the last one, so the pass began as a multi-page one).
                     self.detector.single_page_pass();
                 }
+                if self.reconciling {
+                    // One pass over the full listing, not up to MAX_PASSES: a version it may
+                    // have missed is read by the next poll, the watermark kept where it was.
+                    if self.detector.pass_changed() {
+                        self.detector.mark_unstable();
+                    }
+                    return self.listed();
+                }
                 if !self.detector.pass_changed() {
                     Phase::Done
                 } else if self.passes < MAX_PASSES {
@@ -303,6 +348,41 @@ impl PollCycle {
                 }
             }
         }
+    }
+
+    /// The full listing is complete: the ids gone since the last one are deleted at once when
+    /// it was one page (read in one response, it cannot have missed a row), else each is
+    /// asked for by id first (a row deleted mid-listing slides the rest back across a page).
+    fn listed(&mut self) -> Phase {
+        let gone = self.detector.reconcile_candidates();
+        if gone.is_empty() {
+            Phase::Done
+        } else if self.pages == 1 {
+            self.detector.gone_confirmed();
+            Phase::Done
+        } else {
+            self.verify = Some((gone, 0));
+            Phase::Ready(None)
+        }
+    }
+
+    /// The answer for an id gone from the listing: a record (the listing missed it), or a
+    /// 404 / 410 with a JSON body (gone). A 404 that is not JSON is not the provider saying
+    /// "no such record" (Keap answers an unknown url with an HTML page): the cycle fails.
+    fn verified(&mut self, resp: Response<'_>) -> Phase {
+        let exists = (200..=299).contains(&resp.status);
+        // JSON: an object or array, or nothing at all; an HTML page starts with `<`.
+        let json = matches!(resp.body.iter().find(|b| !b.is_ascii_whitespace()), None | Some(b'{' | b'['));
+        if !exists && !json {
+            return Phase::Failed(
+                Error::new("reconcile.item-url", format!("asking for a record by id got HTTP {} with a body that is not JSON", resp.status))
+                    .with_hint("reconciliation asks for each id gone from a multi-page listing at the list's url plus /{id}; this provider does not serve records there"),
+            );
+        }
+        let Some((ids, at)) = self.verify.as_mut() else { return Phase::Done };
+        self.detector.gone_verified(&ids[*at], exists);
+        *at += 1;
+        if *at == ids.len() { Phase::Done } else { Phase::Ready(None) }
     }
 
     /// Progress so far (pages, records, events found); final figures come from `finish`.

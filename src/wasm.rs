@@ -238,6 +238,7 @@ fn outcome_to_js(o: &detect::Outcome) -> Result<JsValue, JsValue> {
         .map(|t| match t {
             detect::EventType::Created => 0u8,
             detect::EventType::Updated => 1u8,
+            detect::EventType::Deleted => 2u8,
         })
         .collect();
     // Ends in UTF-16 code units: what JS `slice` counts (the byte ends when every id is ASCII).
@@ -317,6 +318,8 @@ struct CycleOptions {
     max_retries: Option<u32>,
     backoff_ms: Option<f64>,
     max_backoff_ms: Option<f64>,
+    /// List in full now (DELETED events), whatever `reconcile.everyHours` says.
+    reconcile: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -349,6 +352,7 @@ impl WasmPollCycle {
         c.max_retries = o.max_retries.unwrap_or(c.max_retries);
         c.base_backoff_ms = o.backoff_ms.map_or(c.base_backoff_ms, |b| b as u64);
         c.max_backoff_ms = o.max_backoff_ms.map_or(c.max_backoff_ms, |b| b as u64);
+        c.reconcile = o.reconcile;
         Ok(WasmPollCycle { inner: Some(cycle::PollCycle::new(c).map_err(err)?) })
     }
 
@@ -399,6 +403,13 @@ impl WasmPollCycle {
             c.handle_response(http::Response { status: http::status(status), headers: &headers, body: body.body() });
         }
         Ok(())
+    }
+
+    /// Whether this cycle lists the resource in full and reports what is gone (DELETED): the
+    /// core's decision (`reconcile.everyHours`, or the `reconcile` option).
+    #[wasm_bindgen(getter)]
+    pub fn reconciling(&self) -> bool {
+        self.inner.as_ref().is_some_and(cycle::PollCycle::is_reconciling)
     }
 
     /// The stats read so far (`pages`, `records`, `events`, ...), for progress reports.

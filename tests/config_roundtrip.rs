@@ -378,7 +378,7 @@ fn secrets_never_appear_in_diagnostics() {
 
 /// The url the next poll sends from a state holding `watermark` (what the preview shows).
 fn next_url(r: &ResourcePoller, watermark: i64, lookback_ms: i64) -> Result<String, elements_poller::Error> {
-    let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![] };
+    let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![], listing: None };
     cycle::poll_url(r, Some(&state), &detect::Options { now: watermark, lookback_ms, ..Default::default() })
 }
 
@@ -414,8 +414,8 @@ fn the_preview_renders_what_the_cycle_sends() {
     r.poll_delay_secs = 5;
     let t = 1_710_054_309_042;
     for (state, lookback) in [
-        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 3_600_000), evicted: None, seen: vec![] }), 30_000),
-        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 1_000), evicted: None, seen: vec![] }), 30_000),
+        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 3_600_000), evicted: None, seen: vec![], listing: None }), 30_000),
+        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 1_000), evicted: None, seen: vec![], listing: None }), 30_000),
         (None, 2_000),
     ] {
         let opts = detect::Options { now: t + 60_000, lookback_ms: lookback, ..Default::default() };
@@ -503,4 +503,33 @@ fn the_builder_takes_all_presets_or_a_list() {
     let pc = two["configuration"]["event.poller.configuration"].as_object().unwrap();
     assert_eq!(pc.keys().collect::<Vec<_>>(), ["tasks", "contacts"]);
     assert_eq!(with_resources(json!([1])).unwrap_err().path.as_deref(), Some("resources[0]"));
+}
+
+/// DESIGN section 13: `reconcile` is read by the one reader, validated at its paths with hints,
+/// and written back unchanged.
+#[test]
+fn the_reconcile_key_is_read_validated_and_kept() {
+    let on = with(canonical(), |v| poller(v)["reconcile"] = json!({"everyHours": "24", "maxDrop": 0.25}));
+    let errors: Vec<_> = config::validate_value(&on).into_iter().filter(|d| d.severity == elements_poller::diag::Severity::Error).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(config::normalize(&text(&on)).unwrap(), on, "kept as written");
+    let p = &on["configuration"]["event.poller.configuration"]["appointments"];
+    let r = ResourcePoller::from_value("appointments", p).unwrap().reconcile.unwrap();
+    assert_eq!((r.every_ms, r.max_drop_ppm), (86_400_000, 250_000));
+    let default_drop = json!({"everyHours": 1.5});
+    assert_eq!(config::Reconcile::from_value(&default_drop).unwrap().max_drop_ppm, 500_000);
+    assert!(ResourcePoller::from_value("appointments", &appointments()).unwrap().reconcile.is_none(), "off unless asked");
+    for (value, code, path) in [
+        (json!(true), "poller.reconcile.type", "reconcile"),
+        (json!({}), "poller.reconcile.every-hours", "reconcile.everyHours"),
+        (json!({"everyHours": 0}), "poller.reconcile.every-hours", "reconcile.everyHours"),
+        (json!({"everyHours": "soon"}), "poller.reconcile.every-hours", "reconcile.everyHours"),
+        (json!({"everyHours": 24, "maxDrop": 1.5}), "poller.reconcile.max-drop", "reconcile.maxDrop"),
+    ] {
+        let bad = with(canonical(), |v| poller(v)["reconcile"] = value.clone());
+        let d = config::validate_value(&bad);
+        let hit = d.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("{value}: {d:?}"));
+        assert_eq!(hit.path, format!("configuration[\"event.poller.configuration\"].appointments.{path}"), "{value}");
+        assert!(hit.hint.is_some(), "{code} has a hint");
+    }
 }

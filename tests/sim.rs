@@ -323,3 +323,36 @@ fn an_object_created_at_the_evicted_instant_is_not_created_again() {
     }
     assert_eq!(runs, 40);
 }
+
+/// DESIGN section 13: deletes and re-creates interleaved with updates, pages that fail and
+/// bodies cut short during reconciliation, crashes mid-listing and after delivery, listings
+/// that lose most of their ids at once; on a hub and on Keap, offset paging by id or by date.
+fn deletes_sweep(seeds: std::ops::Range<u64>) {
+    use sim::deletes::{Config, Tally, run};
+    let mut total = Tally::default();
+    let mut bad = Vec::new();
+    for seed in seeds.clone() {
+        let cfg = Config::from_seed(seed);
+        let (out, provider) = run(&cfg, 3);
+        let t = out.check(&provider, true);
+        if !t.clean() {
+            bad.push((seed, t.clone()));
+        }
+        total.add(&t);
+    }
+    assert!(bad.is_empty(), "{} seeds broke the deletes contract, first {:?}: {:?}", bad.len(), bad[0].0, bad[0].1);
+    assert!(
+        total.deleted > 0 && total.held > 0 && total.crash_repeats > 0 && total.failed > 0 && total.slid > 0,
+        "the sweep reached every hazard: {total:?}"
+    );
+    println!("deletes, seeds {seeds:?}: {total:?}");
+}
+
+#[test]
+fn deletes_never_false_never_missed_once_each_seeds_0_500() {
+    deletes_sweep(0..500);
+}
+#[test]
+fn deletes_never_false_never_missed_once_each_seeds_500_1000() {
+    deletes_sweep(500..1000);
+}

@@ -282,6 +282,9 @@ export function detectChanges(input) {
   );
 }
 
+/** The core's event type bytes (`src/wasm.rs` `outcome_to_js`). */
+const EVENT_TYPES = ["CREATED", "UPDATED", "DELETED"];
+
 /**
  * `{events, state, stats, diagnostics}` from the core's compact form: the events arrive as
  * columns (one string of ids and their ends, one of dates, one of eventIds, a byte per type)
@@ -294,7 +297,7 @@ function outcome(o) {
   let id = 0;
   let date = 0;
   for (let i = 0; i < count; i++) {
-    const eventType = types[i] === 0 ? "CREATED" : "UPDATED";
+    const eventType = EVENT_TYPES[types[i]];
     const objectId = ids.slice(id, idEnds[i]);
     const at = dates.slice(date, dateEnds[i]);
     const eventId = eventIds.slice(32 * i, 32 * i + 32);
@@ -507,6 +510,7 @@ export class PollCycle {
       api,
       seed = 0,
       retry = {},
+      reconcile = false,
       ...rest
     } = options ?? /** @type {any} */ ({});
     if (typeof baseUrl !== "string")
@@ -525,6 +529,8 @@ export class PollCycle {
       maxRetries: retry.maxRetries,
       backoffMs: retry.baseMs,
       maxBackoffMs: retry.maxMs,
+      // List in full now (DELETED events, DESIGN section 13), whatever reconcile.everyHours says.
+      reconcile: reconcile === true,
     };
     const resourceJson = resourceText(resourceOf(instance, resource));
     this.#inner = core(() => new (bindings().PollCycle)(resourceJson, stateText(state), JSON.stringify(opts)));
@@ -558,6 +564,15 @@ export class PollCycle {
     const headersJson = JSON.stringify(h);
     const cycle = this.#live();
     withBody(body, (inner) => core(() => cycle.handleResponse(status, headersJson, inner)));
+  }
+
+  /**
+   * Whether this cycle lists the resource in full and reports DELETED for ids gone since the
+   * last complete listing: the core's decision (the poller's `reconcile.everyHours`, or the
+   * `reconcile` option).
+   */
+  get reconciling() {
+    return this.#live().reconciling;
   }
 
   /** The stats read so far (`pages`, `records`, `events`, ...): progress while the cycle runs. */

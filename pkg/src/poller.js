@@ -113,6 +113,8 @@ export class Poller extends EventTarget {
   #limiter;
   #resources;
   #polling = null;
+  /** The next poll lists every resource in full (`reconcile()`). */
+  #reconcileNext = false;
   /** Aborts the wait for the outbox's next retry (a new one replaces it). */
   #retryWait = null;
   #running = false;
@@ -340,7 +342,21 @@ export class Poller extends EventTarget {
     return this.#polling;
   }
 
+  /**
+   * One poll in which every resource lists in full and reports DELETED for the ids gone since
+   * its last complete listing (DESIGN section 13), whatever its `reconcile.everyHours` says.
+   * Waits for a poll in flight first, so that this one is a reconciling one.
+   * @returns {Promise<Array<{resource: string, pages: number, records: number, events: number, durationMs: number, reconciled?: boolean, deleted?: number, error?: PollerError}>>}
+   */
+  async reconcile() {
+    while (this.#polling) await this.#polling.catch(() => {});
+    this.#reconcileNext = true;
+    return this.pollOnce();
+  }
+
   async #poll() {
+    const reconcile = this.#reconcileNext;
+    this.#reconcileNext = false;
     if (this.#unsigned) {
       this.#unsigned = false;
       this.#emit("warning", {
@@ -360,7 +376,7 @@ export class Poller extends EventTarget {
     const queue = [...this.#resources];
     const summaries = [];
     const worker = async () => {
-      for (let r; (r = queue.shift());) summaries.push(await this.#cycle(r, signal));
+      for (let r; (r = queue.shift());) summaries.push(await this.#cycle(r, signal, reconcile));
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, queue.length) }, worker));
     summaries.sort((a, b) => this.resources.indexOf(a.resource) - this.resources.indexOf(b.resource));
@@ -374,7 +390,7 @@ export class Poller extends EventTarget {
     return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   }
 
-  async #cycle(resource, signal) {
+  async #cycle(resource, signal, reconcile = false) {
     const started = this.#time.elapsed();
     let lastTransportError;
     const summary = { resource: resource.name, pages: 0, records: 0, events: 0, durationMs: 0 };
@@ -393,6 +409,7 @@ export class Poller extends EventTarget {
         lookback,
         maxClockSkew,
         retry,
+        reconcile,
         instanceId: this.#instanceId,
       });
       lastTransportError = undefined;
@@ -429,7 +446,7 @@ export class Poller extends EventTarget {
           this.#emit("page", { resource: resource.name, pages, records, events });
         }
       }
-      const { events, state: next, stats } = cycle.finish();
+      const { events, state: next, stats, diagnostics } = cycle.finish();
       // `future`: versions stamped beyond our clock plus maxClockSkew, emitted but kept out of
       // the watermark (a diagnostic of the cycle names each).
       Object.assign(summary, {
@@ -438,12 +455,20 @@ export class Poller extends EventTarget {
         events: events.length,
         future: stats.future ?? 0,
       });
+      if (stats.reconciled) Object.assign(summary, { reconciled: true, deleted: stats.deleted ?? 0 });
       await this.#store.transaction([
         { op: "set", key: this.#stateKey(resource.name), value: JSON.stringify(next) },
         { op: "set", key: this.#polledKey(resource.name), value: "1" },
         ...this.#outboxOps(events),
       ]);
       this.#known.add(resource.name);
+      if (stats.reconciled) {
+        const { listed, deleted, verified, missed, held } = stats;
+        this.#emit("reconcile", { resource: resource.name, listed, deleted, verified, missed, held });
+        // A held listing (it lost more than maxDrop of the ids) is said, not silently kept.
+        for (const d of diagnostics ?? [])
+          if (d.code === "reconcile.held") this.#emit("warning", { resource: resource.name, ...d });
+      }
       if (events.length) this.#emit("events", { resource: resource.name, events });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;

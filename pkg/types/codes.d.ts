@@ -127,6 +127,12 @@ export type ErrorCode =
   | "poller.page-size.range"
   /** pollDelay is negative */
   | "poller.poll-delay.negative"
+  /** reconcile is not an object */
+  | "poller.reconcile.type"
+  /** reconcile.everyHours is missing or not a number of hours above 0 (at most a year) */
+  | "poller.reconcile.every-hours"
+  /** reconcile.maxDrop is not a share between 0 and 1 */
+  | "poller.reconcile.max-drop"
   /** the built body does not validate */
   | "build.invalid"
   /** the spec is not an object */
@@ -191,6 +197,10 @@ export type ErrorCode =
   | "cycle.unfinished"
   /** rows kept moving while the cycle paged, past its passes */
   | "cycle.unstable-listing"
+  /** a full listing lost more than maxDrop of the ids: nothing deleted until the next complete listing confirms it */
+  | "reconcile.held"
+  /** a record asked for by id (an id gone from a listing) got a 404 that is not JSON: the provider serves no records there */
+  | "reconcile.item-url"
   /** no signing or verification key, an empty one, or a whsec_ key that is not base64 */
   | "webhook.key"
   /** a webhook request whose signature headers or body cannot be read */

@@ -70,7 +70,17 @@ export interface ResourcePoller {
   filterByUpdatedDate?: boolean | string;
   filterByCurrentDate?: boolean | string;
   createdCheckTolerance?: number | string;
+  /** Opt-in: list in full every `everyHours` and emit DELETED for ids gone (DESIGN section 13). */
+  reconcile?: ReconcileOptions;
   [key: string]: unknown;
+}
+
+/** A resource poller's `reconcile`. */
+export interface ReconcileOptions {
+  /** Hours from the last complete listing to the next (above 0, at most 8760). */
+  everyHours: number | string;
+  /** The share of ids a listing may lose at once (0..1, default 0.5); a bigger drop is held until a second complete listing confirms it. */
+  maxDrop?: number | string;
 }
 
 /** A resource poller with its map key as `name` (the events' `objectType`). */
@@ -79,7 +89,8 @@ export interface NamedResource extends ResourcePoller {
 }
 
 export interface PollerEvent {
-  eventType: "CREATED" | "UPDATED";
+  /** DELETED: gone from a complete listing that the previous one had (`reconcile`); its `date` is the reconciliation's instant. */
+  eventType: "CREATED" | "UPDATED" | "DELETED";
   objectType: string;
   objectId: string;
   /** The record's updated instant, ISO-8601 in UTC with milliseconds. */
@@ -119,6 +130,18 @@ export interface DetectStats {
   baseline: number;
   /** Stamped beyond `now` plus `maxClockSkew`: emitted, kept out of the watermark. */
   future: number;
+  /** The cycle listed the resource in full (`reconcile`). */
+  reconciled: boolean;
+  /** Ids in that listing. */
+  listed: number;
+  /** Of the events, DELETED. */
+  deleted: number;
+  /** Ids gone from a multi-page listing asked for by id before being reported. */
+  verified: number;
+  /** Of them, found: the listing had missed them (a row deleted mid-listing slid them across a page). */
+  missed: number;
+  /** The listing lost more than `maxDrop` of the ids: nothing deleted until the next complete listing confirms it. */
+  held: boolean;
 }
 
 export interface DetectOptions {
@@ -334,6 +357,8 @@ export interface PollCycleOptions extends DetectOptions {
   /** Seeds the backoff jitter. */
   seed?: number;
   retry?: RetryOptions;
+  /** List in full now and report DELETED, whatever the poller's `reconcile.everyHours` says. */
+  reconcile?: boolean;
 }
 
 export interface CycleRequest {
@@ -387,6 +412,8 @@ export class PollCycle {
   handleResponse(response: { status: number; headers?: Record<string, string> | Headers; body?: Uint8Array | string | BodyBuffer }): void;
   /** The stats read so far: progress while the cycle runs. */
   progress(): DetectStats;
+  /** Whether this cycle lists in full and reports DELETED: the core's decision (`reconcile.everyHours`, or the `reconcile` option). */
+  readonly reconciling: boolean;
   /** Once: the events and the new state; throws `PollerError` if the cycle failed (keep the old state). */
   finish(): DetectResult;
 }
@@ -519,6 +546,10 @@ export interface PollSummary {
   error?: PollerError;
   /** The resource's state was lost and `onLostState: "restart"` started it again. */
   restarted?: true;
+  /** The cycle listed the resource in full (`reconcile`). */
+  reconciled?: true;
+  /** DELETED events of that listing. */
+  deleted?: number;
 }
 
 export interface PollerOptions {
@@ -625,8 +656,10 @@ export interface PollerEventMap {
   retry: CustomEvent<CycleRetry | DeliveryRetry>;
   delivery: CustomEvent<{ key: string; status?: number; attempts: number }>;
   error: CustomEvent<{ resource?: string; error: unknown }>;
-  /** Said once, at the first poll: `delivery.unsigned` when the signature key is empty (notifications go out unsigned). */
-  warning: CustomEvent<{ code: string; message: string }>;
+  /** `delivery.unsigned` once, at the first poll, when the signature key is empty (notifications go out unsigned); `reconcile.held` (with `resource`) when a full listing lost more than `maxDrop` of the ids and nothing was deleted. */
+  warning: CustomEvent<{ code: string; message: string; resource?: string }>;
+  /** After a full listing (`reconcile`): ids listed, DELETED events, ids asked for by id and of them found, and whether it was held. */
+  reconcile: CustomEvent<{ resource: string; listed: number; deleted: number; verified: number; missed: number; held: boolean }>;
 }
 
 /** A WebCrypto AES-GCM key (a DOM `CryptoKey`), written structurally so Node-only projects need no DOM types. */
@@ -702,6 +735,8 @@ export class Poller extends EventTarget {
   state(resource: string): Promise<DetectionState | null>;
   /** One cycle per resource, then delivery; concurrent calls share the poll in flight. */
   pollOnce(): Promise<PollSummary[]>;
+  /** One poll in which every resource lists in full and reports DELETED (after the poll in flight, if any). */
+  reconcile(): Promise<PollSummary[]>;
   /** Polls now and every refresh interval after the previous poll ended. */
   start(): void;
   stop(): void;

@@ -30,6 +30,7 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     ["PATCH", /^\/instances\/([^/]+)$/, patchInstance],
     ["DELETE", /^\/instances\/([^/]+)$/, deleteInstance],
     ["POST", /^\/instances\/([^/]+)\/poll$/, pollInstance],
+    ["POST", /^\/instances\/([^/]+)\/reconcile$/, (req, url, text, id) => pollInstance(req, url, text, id, true)],
     ["GET", /^\/instances\/([^/]+)\/events$/, listEvents],
     ["GET", /^\/deliveries$/, listDeliveries],
     ["PUT", /^\/deliveries\/(\d+)$/, redeliver],
@@ -313,7 +314,8 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     return [200, { id, deleted: true }];
   }
 
-  async function pollInstance(req, url, text, id) {
+  /** A poll of every resource now; `reconcile`: each lists in full and reports DELETED. */
+  async function pollInstance(req, url, text, id, reconcile = false) {
     const row = await instanceRow(id);
     if (row.reauthorize_reason)
       throw new ServiceError(
@@ -327,7 +329,7 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
       );
       const result = [];
       for (const { resource } of rows) {
-        const what = await pollNow(boss, client, db, { instanceId: id, resource }, BOSS_SCHEMA);
+        const what = await pollNow(boss, client, db, { instanceId: id, resource, reconcile }, BOSS_SCHEMA);
         if (what === "running")
           await client.query(
             `UPDATE ${SCHEMA}.resources SET poll_requested = true WHERE instance_id = $1 AND resource = $2`,

@@ -101,10 +101,11 @@ export async function createQueues(boss, { leaseSeconds, jobRetries = 10 }) {
  * Sends the poll of (instance, resource) due at `due` (ms) inside the caller's transaction
  * (`db`). Resolves the job id, or null when the key already has a queued job (the chain goes on).
  */
-export function sendPoll(boss, db, { instanceId, resource }, due) {
+export function sendPoll(boss, db, { instanceId, resource, reconcile = false }, due) {
   return boss.send(
     POLL_QUEUE,
-    { instanceId, resource, due },
+    // `reconcile`: this cycle lists in full and reports DELETED (POST /instances/{id}/reconcile).
+    { instanceId, resource, due, ...(reconcile ? { reconcile: true } : {}) },
     { singletonKey: pollKey(instanceId, resource), startAfter: new Date(due), db },
   );
 }
@@ -114,20 +115,23 @@ export function sendPoll(boss, db, { instanceId, resource }, due) {
  * of the chain moved to now; else, while a cycle runs, a flag its commit reads (its successor is
  * then due at once); else a new job. Returns what was done.
  */
-export async function pollNow(boss, client, db, { instanceId, resource }, schema) {
+export async function pollNow(boss, client, db, { instanceId, resource, reconcile = false }, schema) {
   const key = pollKey(instanceId, resource);
   const moved = await client.query(
     `UPDATE ${schema}.job SET start_after = now(), data = jsonb_set(data, '{due}', to_jsonb((extract(epoch FROM now()) * 1000)::bigint))
+       || CASE WHEN $3::boolean THEN '{"reconcile": true}'::jsonb ELSE '{}'::jsonb END
      WHERE name = $1 AND singleton_key = $2 AND state IN ('created', 'retry')`,
-    [POLL_QUEUE, key],
+    [POLL_QUEUE, key, reconcile],
   );
   if (moved.rowCount > 0) return "queued";
   const active = await client.query(
     `SELECT 1 FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 AND state = 'active'`,
     [POLL_QUEUE, key],
   );
-  if (active.rowCount > 0) return "running";
-  await sendPoll(boss, db, { instanceId, resource }, Date.now());
+  // A reconciliation asked for while a cycle runs is queued behind it (stately: one queued job
+  // beside the active one; the running cycle's successor then finds it and the chain goes on).
+  if (active.rowCount > 0 && !reconcile) return "running";
+  await sendPoll(boss, db, { instanceId, resource, reconcile }, Date.now());
   return "queued";
 }
 

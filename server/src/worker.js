@@ -44,7 +44,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   const intervalOf = (body) => options.intervalMs ?? refreshIntervalMs(body);
 
   async function runPoll(job) {
-    const { instanceId, resource, due } = job.data;
+    const { instanceId, resource, due, reconcile } = job.data;
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
     const { rows } = await pool.query(
@@ -77,6 +77,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         instanceId,
         tally,
         onPage,
+        reconcile,
       });
     } catch (e) {
       outcome =
@@ -181,8 +182,11 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, startFrom, connection, instanceId, tally, onPage }) {
+  async function cycle({ body, resource, state, startFrom, connection, instanceId, tally, onPage, reconcile = false }) {
     const c = new PollCycle({
+      // Full listings (DELETED): when the poller's `reconcile.everyHours` says (the core
+      // decides), or now when the job was sent by POST /instances/{id}/reconcile.
+      reconcile: reconcile === true,
       instance: body,
       resource,
       state,

@@ -27,7 +27,7 @@ pub use build::build_instance;
 pub use field::FieldPath;
 pub use instance::{Identity, Whereabouts, instance_identity, poller_api, poller_entries, refresh_interval_ms};
 pub use locate::{EmbeddedLocation, Location, duplicate_keys, locate, locate_embedded, locate_in_string, locate_nearest};
-pub use model::{Api, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, ResourcePoller};
+pub use model::{Api, DEFAULT_DATE_FORMAT, DEFAULT_PAGE_SIZE, DEFAULT_ZONE, DateSpec, Dates, Reconcile, ResourcePoller};
 pub use normalize::{normalize, normalize_value, parse_body};
 pub use path::{JsonPath, Segment};
 pub use read::{Got, PollerReading, read_poller};

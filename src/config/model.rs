@@ -4,6 +4,7 @@
 //! The readers here accept both and nothing else. A resource poller is read by
 //! [`super::read`], the one reader, with the checks of each key.
 
+use crate::diag::Error;
 use super::field::FieldPath;
 use serde_json::{Map, Value};
 
@@ -83,8 +84,22 @@ pub const SECRET_KEYS: [&str; 3] = [OAUTH_API_SECRET, SIGNATURE_KEY, BASIC_PASSW
 pub const BODY_KEYS: [&str; 5] = ["element", "providerData", "configuration", "tags", "name"];
 
 /// Keys of a resource poller.
-pub const POLLER_KEYS: [&str; 8] =
-    ["url", "idField", "datesConfiguration", "pageSize", "pollDelay", "filterByUpdatedDate", "filterByCurrentDate", "createdCheckTolerance"];
+pub const POLLER_KEYS: [&str; 9] = [
+    "url",
+    "idField",
+    "datesConfiguration",
+    "pageSize",
+    "pollDelay",
+    "filterByUpdatedDate",
+    "filterByCurrentDate",
+    "createdCheckTolerance",
+    RECONCILE,
+];
+/// The poller's extension key that turns reconciliation on (DESIGN section 13):
+/// `{"everyHours": 24, "maxDrop": 0.5}`.
+pub const RECONCILE: &str = "reconcile";
+/// `reconcile.maxDrop` when not given: a listing with half the ids of the last one is held.
+pub const DEFAULT_MAX_DROP: f64 = 0.5;
 /// The misspelling one docs page uses; accepted as `filterByUpdatedDate`.
 pub const FILTER_BY_UPDATED_DATE_ALIAS: &str = "filterByUpdateDate";
 /// Keys of `datesConfiguration` (`createdCheckTolerance` is also accepted there).
@@ -230,6 +245,43 @@ pub struct ResourcePoller {
     /// Read at the poller level, else inside `datesConfiguration`; default
     /// [`DEFAULT_CREATED_CHECK_TOLERANCE_SECS`].
     pub created_check_tolerance_secs: u64,
+    /// `reconcile`: list in full every so often and emit DELETED; `None`: off.
+    pub reconcile: Option<Reconcile>,
+}
+
+/// The `reconcile` extension key of a poller, read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reconcile {
+    /// `everyHours` in ms: a cycle this long after the last complete listing lists in full.
+    pub every_ms: i64,
+    /// `maxDrop` in parts per million: a listing with this share fewer ids than the last one
+    /// is held until a second complete listing confirms it (default [`DEFAULT_MAX_DROP`]).
+    pub max_drop_ppm: u32,
+}
+
+impl Reconcile {
+    /// Reads `reconcile` (`v` is its value). The codes are validation's too (one reading).
+    pub fn from_value(v: &Value) -> Result<Reconcile, Error> {
+        let hint = "for example \"reconcile\": {\"everyHours\": 24, \"maxDrop\": 0.5}";
+        let m = v.as_object().ok_or_else(|| {
+            Error::new("poller.reconcile.type", "reconcile must be an object with everyHours (and maxDrop)").at_path(RECONCILE).with_hint(hint)
+        })?;
+        let every = m.get("everyHours").and_then(read_number).filter(|h| *h > 0.0 && *h <= 8760.0).ok_or_else(|| {
+            Error::new("poller.reconcile.every-hours", "reconcile.everyHours must be a number of hours above 0 (at most 8760, a year)")
+                .at_path("reconcile.everyHours")
+                .with_hint(hint)
+        })?;
+        let drop = match m.get("maxDrop") {
+            None | Some(Value::Null) => DEFAULT_MAX_DROP,
+            Some(d) => read_number(d).filter(|d| (0.0..=1.0).contains(d)).ok_or_else(|| {
+                Error::new("poller.reconcile.max-drop", "reconcile.maxDrop must be a share between 0 and 1")
+                    .at_path("reconcile.maxDrop")
+                    .with_hint("0.5 holds a listing that lost half the ids of the last one until a second listing confirms it")
+            })?,
+        };
+        // `+ 0.5` then truncation: rounds these non-negative values without libm's `round`.
+        Ok(Reconcile { every_ms: (every * 3_600_000.0 + 0.5) as i64, max_drop_ppm: (drop * 1e6 + 0.5) as u32 })
+    }
 }
 
 impl ResourcePoller {

@@ -371,6 +371,23 @@ pub fn read_poller(name: &str, v: &Value, at: &JsonPath) -> PollerReading {
     const TOLERANCE_NEGATIVE: &str = "createdCheckTolerance is seconds and cannot be negative";
     let tolerance = o.seconds("createdCheckTolerance", "poller.created-check-tolerance.negative", TOLERANCE_NEGATIVE);
 
+    // The reconciliation extension (issue 19): its own reader's one error, at its full path.
+    let reconcile = match o.value(RECONCILE) {
+        Got::Ok(v) => match Reconcile::from_value(v) {
+            Ok(r) => Got::Ok(r),
+            Err(e) => {
+                let path = e.path.as_deref().unwrap_or(RECONCILE).split('.').fold(o.at.clone(), |p, k| p.key(k));
+                let d = Diagnostic::error(e.code, path, e.message);
+                o.push(match e.hint {
+                    Some(h) => d.with_hint(h),
+                    None => d,
+                });
+                Got::Bad
+            }
+        },
+        Got::Missing => Got::Missing,
+        Got::Bad => Got::Bad,
+    };
     let mut dates_asked = Vec::new();
     let (dates, inner_tolerance) = match o.value("datesConfiguration") {
         Got::Missing => {
@@ -417,6 +434,7 @@ pub fn read_poller(name: &str, v: &Value, at: &JsonPath) -> PollerReading {
             filter_by_updated_date,
             filter_by_current_date: filter_by_current_date.ok().unwrap_or(false),
             created_check_tolerance_secs: tolerance.ok().or(inner_tolerance.ok()).unwrap_or(DEFAULT_CREATED_CHECK_TOLERANCE_SECS),
+            reconcile: reconcile.ok(),
         }),
         _ => None,
     };

@@ -35,12 +35,17 @@
 
 mod dates;
 mod events;
+pub mod idset;
+pub mod reconcile;
 mod scan;
 
 pub use dates::{DateKind, iso_utc};
 pub use events::{Events, push_date, push_hex};
+pub use idset::IdSet;
+use reconcile::Reconciler;
+pub use reconcile::{Held, Listing};
 
-use crate::config::{DateSpec, FieldPath, ResourcePoller};
+use crate::config::{DateSpec, FieldPath, Reconcile, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
 use rustc_hash::FxHashMap as HashMap;
 use scan::{Fields, Plan, Scalar};
@@ -76,6 +81,8 @@ pub struct Spec {
     pub page_size: u32,
     /// The resource url template; `None` when detecting over a body already in hand.
     pub url: Option<String>,
+    /// `reconcile`: full listings and DELETED events ([`reconcile`]); `None`: off.
+    pub reconcile: Option<Reconcile>,
 }
 
 /// One date field of a [`Spec`], compiled.
@@ -124,6 +131,7 @@ impl Spec {
             poll_delay_ms: p.poll_delay_secs.saturating_mul(1000).min(i64::MAX as u64) as i64,
             page_size: p.page_size,
             url: p.url.clone(),
+            reconcile: p.reconcile,
         })
     }
 
@@ -151,6 +159,9 @@ pub struct State {
     /// Versions emitted at or after `H - keep`, as `[objectId, epoch ms]`, sorted by instant.
     #[serde(default)]
     pub seen: Vec<(String, i64)>,
+    /// The last complete listing, when the poller reconciles ([`reconcile`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<Listing>,
 }
 
 impl State {
@@ -172,10 +183,12 @@ impl State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
-    /// The object's first emission, created after the watermark.
+    /// The object's first emission, created after the watermark (or read again after its DELETED).
     Created,
     /// Any other version.
     Updated,
+    /// Gone from a complete listing that the previous one had ([`reconcile`]).
+    Deleted,
 }
 
 /// Deserializable so a host can hand events back to `notify` (`instant` is then 0: only
@@ -243,6 +256,18 @@ pub struct Stats {
     pub passes: usize,
     /// No pass was clean: the watermark was kept (see `Detector::begin_pass`).
     pub unstable: bool,
+    /// The cycle listed the resource in full ([`reconcile`]).
+    pub reconciled: bool,
+    /// Ids in that listing.
+    pub listed: usize,
+    /// Of the events, DELETED.
+    pub deleted: usize,
+    /// Ids gone from the listing asked for by id; of them, found (the listing had missed them).
+    pub verified: usize,
+    /// Ids gone that were found by id after all.
+    pub missed: usize,
+    /// The listing lost more than `maxDrop` of the ids and is held: nothing was deleted.
+    pub held: bool,
 }
 
 /// What one detection or cycle produced: deliver `events`, then save `state`.
@@ -372,6 +397,15 @@ pub struct Detector {
     page_created: usize,
     /// The slot of the other date field: 2, or 1 when both dates are one field.
     other_slot: usize,
+    /// The last complete listing, carried into the new state (a reconciling cycle replaces it).
+    listing: Option<Listing>,
+    /// Ids reported DELETED ([`Listing::gone`]): when one is read again its event is CREATED.
+    gone: IdSet,
+    gone_changed: bool,
+    /// Ids emitted by this (not reconciling) cycle, for [`Listing::added`].
+    added: IdSet,
+    /// A reconciling cycle's listing.
+    reconciler: Option<Reconciler>,
 }
 
 impl Detector {
@@ -379,6 +413,8 @@ impl Detector {
     pub fn new(spec: &Spec, state: Option<&State>, opts: &Options) -> Result<Detector, Error> {
         let window = opts.lookback_ms.max(0).saturating_add(spec.poll_delay_ms);
         let keep = window.saturating_add(spec.created_check_tolerance_ms);
+        let listing = state.and_then(|s| s.listing.clone());
+        let gone = listing.as_ref().map(|l| IdSet::decode(&l.gone)).transpose()?.unwrap_or_default();
         let (origin, watermark, evicted, seen_list, emit_from) = match state {
             Some(s) => {
                 if s.v != 1 {
@@ -452,7 +488,45 @@ impl Detector {
             page_objects: 0,
             page_created: 0,
             other_slot: if same_dates { 1 } else { 2 },
+            listing,
+            gone,
+            gone_changed: false,
+            added: IdSet::new(),
+            reconciler: None,
         })
+    }
+
+    /// Makes this a reconciling detection ([`reconcile`]): every id read is kept, and compared
+    /// with the last complete listing once the listing is complete
+    /// ([`reconcile_candidates`](Detector::reconcile_candidates)). `max_drop_ppm`: see
+    /// [`Reconcile::max_drop_ppm`].
+    pub fn start_listing(&mut self, max_drop_ppm: u32) -> Result<(), Error> {
+        self.reconciler = Some(Reconciler::new(self.listing.as_ref(), max_drop_ppm, self.opts.now)?);
+        self.stats.reconciled = true;
+        Ok(())
+    }
+
+    /// The listing is complete: the ids of the last complete listing it lacks (none when held
+    /// or the first). Each is then confirmed by [`gone_confirmed`](Detector::gone_confirmed)
+    /// or [`gone_verified`](Detector::gone_verified).
+    pub fn reconcile_candidates(&mut self) -> Vec<String> {
+        self.reconciler.as_mut().map(|r| r.compare().to_vec()).unwrap_or_default()
+    }
+
+    /// Every candidate is gone: the listing was one page, read at once.
+    pub fn gone_confirmed(&mut self) {
+        if let Some(r) = self.reconciler.as_mut() {
+            r.confirm_all();
+        }
+    }
+
+    /// The provider's answer for one candidate asked for by id: `exists` keeps it.
+    pub fn gone_verified(&mut self, id: &str, exists: bool) {
+        if let Some(r) = self.reconciler.as_mut() {
+            self.stats.verified += 1;
+            self.stats.missed += usize::from(exists);
+            r.verified(id, exists);
+        }
     }
 
     /// What was read so far, for progress reports (`events` counted as they are found).
@@ -593,6 +667,9 @@ impl Detector {
             let msg = format!("has {what} id at {:?}", self.spec.id_field);
             return self.diag(page, i, "record.missing-id", msg);
         }
+        if self.reconciler.is_some() {
+            self.list_id(&f);
+        }
         // A numeric id is written out as text only once the record is known to matter: most
         // records of a poll are older than the window, and formatting costs more than reading
         // the date.
@@ -618,6 +695,20 @@ impl Detector {
             }
         }
         self.id_buf = buf;
+    }
+
+    /// A reconciling cycle keeps every id it reads (whatever its date: it exists).
+    fn list_id(&mut self, f: &Fields<'_>) {
+        let Some(r) = self.reconciler.as_mut() else { return };
+        match f.slots[0] {
+            Scalar::UInt(n) => r.listed.push_num(n),
+            Scalar::Int(n) if n >= 0 => r.listed.push_num(n as u64),
+            _ => {
+                let mut buf = std::mem::take(&mut self.id_buf);
+                r.listed.push_str(id_text(&f.slots[0], &mut buf));
+                self.id_buf = buf;
+            }
+        }
     }
 
     /// A record with a usable id and a readable driving date.
@@ -694,10 +785,17 @@ impl Detector {
                 .with_hint("a bad date at the provider, or a clock far ahead: raise maxClockSkew if the provider's clock really is that far ahead"),
             );
         }
-        let event_type = if first && created.is_some_and(|c| c >= self.created_floor) { EventType::Created } else { EventType::Updated };
+        // Only while reconciliation is on: a listing left from a poller that turned it off (or
+        // from one asked for on demand) collects nothing.
+        if self.spec.reconcile.is_some() && self.listing.is_some() && self.reconciler.is_none() {
+            self.added.push_str(id);
+        }
+        let back = !self.gone.is_empty() && self.gone.remove(id);
+        self.gone_changed |= back;
+        let event_type = if back || (first && created.is_some_and(|c| c >= self.created_floor)) { EventType::Created } else { EventType::Updated };
         match event_type {
             EventType::Created => self.stats.created += 1,
-            EventType::Updated => self.stats.updated += 1,
+            _ => self.stats.updated += 1,
         }
         let instance = self.opts.instance.as_deref().or(self.opts.element_key.as_deref()).unwrap_or("");
         let hash = event_hash(instance, &self.spec.name, id, at);
@@ -738,10 +836,51 @@ impl Detector {
             stats.evicted = first;
             seen.drain(..first);
         }
-        stats.events = self.events.len();
+        let (mut events, mut diagnostics, mut listing, mut gone) = (self.events, self.diagnostics, self.listing, self.gone);
+        let mut gone_changed = self.gone_changed;
+        if let Some(mut r) = self.reconciler {
+            r.listed.seal();
+            let instance = self.opts.instance.as_deref().or(self.opts.element_key.as_deref()).unwrap_or("");
+            let (now, prev_at, raw) = (self.opts.now, r.prev_at(), self.opts.raw.then_some(None));
+            // The eventIds of DELETED and of CREATED-again name the previous listing's instant,
+            // not `now`: a re-run after a crash before the state was saved gives the same ids.
+            let hash = |id: &str, tag: &str| event_hash(instance, &self.spec.name, &format!("{id}\x1f{tag}"), prev_at);
+            stats.listed = r.listed.len();
+            stats.held = r.is_held();
+            if !r.is_held() {
+                // Read again after their DELETED, with no new version to emit: CREATED now.
+                for id in r.listed.common(&gone) {
+                    gone.remove(&id);
+                    stats.created += 1;
+                    events.push(EventType::Created, &id, now, hash(&id, "CREATED"), raw.clone());
+                }
+            }
+            let (deleted, l) = r.finish(&mut gone, &mut diagnostics);
+            for id in &deleted {
+                events.push(EventType::Deleted, id, now, hash(id, "DELETED"), raw.clone());
+            }
+            stats.deleted = deleted.len();
+            listing = Some(l);
+            gone_changed = true;
+        }
+        if let Some(l) = listing.as_mut().filter(|_| gone_changed) {
+            l.gone = gone.encode();
+        }
+        if let Some(l) = listing.as_mut().filter(|_| !self.added.is_empty()) {
+            let mut added = IdSet::decode(&l.added)?;
+            added.union(&{
+                let mut a = self.added;
+                a.seal();
+                a
+            });
+            // Bounded while listings keep failing; an id dropped here can only miss its DELETED.
+            added.truncate_to(reconcile::MAX_ADDED);
+            l.added = added.encode();
+        }
+        stats.events = events.len();
         stats.unstable = self.unstable;
         stats.seen = seen.len();
-        Ok(Outcome { events: self.events, state: State { v: 1, watermark, from: self.origin, evicted, seen }, stats, diagnostics: self.diagnostics })
+        Ok(Outcome { events, state: State { v: 1, watermark, from: self.origin, evicted, seen, listing }, stats, diagnostics })
     }
 }
 

@@ -75,6 +75,15 @@ impl Direct {
     pub fn restart(&mut self) {
         self.url = self.first.clone();
     }
+
+    /// The request for one record by id (`GET /v1/contacts/{id}`; a `…/search` list's
+    /// records are at the list's parent): a reconciliation asks for an id gone from a
+    /// listing before it reports it deleted.
+    pub fn item(&self, id: &str) -> http::Request {
+        let path = self.first.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
+        let path = path.strip_suffix("/search").unwrap_or(path);
+        http::Request { url: super::item_url(path, id), ..self.request() }
+    }
 }
 
 /// The envelope's `next` link (a string, not blank), read without building the records: the

@@ -70,6 +70,12 @@ impl Hub {
     pub fn restart(&mut self) {
         self.token = None;
     }
+
+    /// The request for one record by id (`GET /hubs/crm/{resource}/{id}`): a reconciliation
+    /// asks for an id gone from a listing before it reports it deleted.
+    pub fn item(&self, id: &str) -> http::Request {
+        http::Request { method: "GET".into(), url: super::item_url(&self.url, id), headers: self.headers.clone(), body: None }
+    }
 }
 
 /// The `elements-next-page-token` of a page (blank is none).

@@ -17,6 +17,12 @@ use crate::detect::Spec;
 use crate::diag::Error;
 use crate::http::{self, Response};
 
+/// A record's url: the list's `url` without its query, then `/` and the id percent-encoded.
+pub fn item_url(url: &str, id: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
+    format!("{path}/{}", http::encode_component(id))
+}
+
 /// Credentials the host adds to a request itself (the core never holds them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -94,6 +100,14 @@ impl Element {
         match self {
             Element::Hub(h) => h.advance(link),
             Element::Direct(d) => d.advance(link, records),
+        }
+    }
+
+    /// The request for one record by id: see [`hub::Hub::item`] and [`direct::Direct::item`].
+    pub fn item(&self, id: &str) -> http::Request {
+        match self {
+            Element::Hub(h) => h.item(id),
+            Element::Direct(d) => d.item(id),
         }
     }
 

@@ -71,3 +71,44 @@ test("poll --once prints events, a summary, and keeps state for the next run", a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("poll --once --reconcile lists in full and prints DELETED for a record gone", async () => {
+  const hub = await startHubSimulator({ seed: 10, resources: { tasks: 6 } });
+  const dir = mkdtempSync(join(tmpdir(), "elements-poller-cli-"));
+  try {
+    const body = hubInstance(hub, ["tasks"], { name: "cli-reconcile" });
+    const file = join(dir, "instance.json");
+    writeFileSync(file, JSON.stringify(body, null, 2));
+    const env = {
+      ELEMENTS_USER_SECRET: hub.credentials.user,
+      ELEMENTS_ORGANIZATION_SECRET: hub.credentials.organization,
+      ELEMENTS_ELEMENT_TOKEN: hub.credentials.element,
+    };
+    const args = ["poll", file, "--base-url", hub.baseUrl, "--state", join(dir, "state"), "--once", "--json"];
+    // The poller has no reconcile key: the first full listing, asked for, records the ids.
+    const first = await cliAsync([...args, "--start-from", "beginning", "--reconcile"], { env });
+    assert.equal(first.code, 0, first.err);
+    const [gone] = hub.records("tasks");
+    hub.mutate({ resource: "tasks", op: "delete", id: gone.id });
+    const plain = await cliAsync(args, { env });
+    assert.doesNotMatch(plain.out, /"DELETED"/, "a poll by date cannot see it");
+    const r = await cliAsync([...args, "--reconcile"], { env });
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const deleted = lines.filter((l) => l.type === "event" && l.eventType === "DELETED");
+    assert.deepEqual(
+      deleted.map((l) => l.objectId),
+      [String(gone.id)],
+      r.out,
+    );
+    const poll = lines.find((l) => l.type === "poll");
+    assert.equal(poll.summaries[0].reconciled, true);
+    assert.equal(poll.summaries[0].deleted, 1);
+  } finally {
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

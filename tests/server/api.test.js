@@ -168,6 +168,36 @@ test("a poll on demand, its events, a delivery redelivered, and the metrics", as
   assert.ok(!metrics.text.includes(hub.signatureKey));
 });
 
+test("DELETED: through the poller's reconcile key (the core decides: the first cycle lists in full), and on demand (POST /instances/{id}/reconcile)", async () => {
+  const body = buildInstance({
+    element: "infusionsoftrest",
+    name: "reconcile",
+    code: "grant",
+    oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
+    callbackUrl: "https://app.example.com/events",
+    refreshInterval: 60,
+    resources: { appointments: { ...hub.pollerConfig("appointments"), pageSize: 2, reconcile: { everyHours: 24 } } },
+  });
+  const { json: inst } = await api(server.url, "POST", "/instances", body);
+  const versionOf = async () => (await api(server.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+  // The first cycle lists in full (the core's decision: there is no listing yet).
+  await api(server.url, "POST", `/instances/${inst.id}/poll`);
+  await until(async () => (await versionOf()) >= 1);
+  const [gone] = hub.records("appointments");
+  hub.mutate({ resource: "appointments", op: "delete", id: gone.id });
+  const asked = await api(server.url, "POST", `/instances/${inst.id}/reconcile`);
+  assert.equal(asked.status, 202);
+  await until(async () => (await versionOf()) >= 2);
+  const events = (await api(server.url, "GET", `/instances/${inst.id}/events`)).json.events;
+  const deleted = events.filter((e) => e.eventType === "DELETED");
+  assert.deepEqual(
+    deleted.map((e) => e.objectId),
+    [String(gone.id)],
+    JSON.stringify(events),
+  );
+  hub.mutate({ resource: "appointments", op: "restore", id: gone.id });
+});
+
 test("the configuration is checked at start, each problem named", () => {
   const env = serviceEnv(hub, "postgres://127.0.0.1/x");
   assert.deepEqual(readConfig(["--role", "boss"], env).errors, [

@@ -16,6 +16,8 @@
 
 #![allow(dead_code)]
 
+pub mod deletes;
+
 use elements_poller::cycle::{self, Api, CycleOptions, HostAuth, PollCycle, Request};
 use elements_poller::datefmt::DateFormat;
 use elements_poller::detect::{self, EventType, Spec, State};

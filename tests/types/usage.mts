@@ -17,7 +17,7 @@ const r = detectChanges({
   now: Date.now(),
 });
 const events: PollerEvent[] = r.events;
-const kind: "CREATED" | "UPDATED" | undefined = events[0]?.eventType;
+const kind: "CREATED" | "UPDATED" | "DELETED" | undefined = events[0]?.eventType;
 
 try {
   parseDate("x", "yyyy");

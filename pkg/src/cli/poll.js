@@ -1,11 +1,11 @@
-// `elements-poller poll FILE --base-url URL --state DIR [--once] [--print|--deliver] [--json]`.
+// `elements-poller poll FILE --base-url URL --state DIR [--once] [--reconcile] [--print|--deliver] [--json]`.
 import { parseArgs } from "node:util";
 import { Poller, OAuthTokens, validateConfig, normalizeConfig, pollerApi } from "../index.node.js";
 import { FileStore } from "../node.js";
 import { paint } from "./validate.js";
 import { readSource } from "./excerpt.js";
 
-const help = `Usage: elements-poller poll FILE --base-url URL --state DIR [--once] [--print | --deliver] [--json]
+const help = `Usage: elements-poller poll FILE --base-url URL --state DIR [--once] [--reconcile] [--print | --deliver] [--json]
 
 Polls every resource of the instance body in FILE against the hub at URL (for example
 https://api.cloud-elements.com/elements/api-v2), keeping state in DIR (a FileStore). A body
@@ -13,6 +13,9 @@ with event.poller.api "direct" polls Keap itself (URL https://api.infusionsoft.c
 its providerData.code is exchanged with oauth.api.key/secret and the tokens kept in DIR.
 
   --once            one poll, then exit (default: every event.poller.refresh_interval minutes)
+  --reconcile       the first poll lists every resource in full and reports DELETED for the
+                    ids gone since the last complete listing (the first one only records
+                    the ids; a poller's "reconcile" key lists every everyHours)
   --print           print each event as a JSON line on stdout (the default)
   --deliver         POST signed notifications to event.notification.callback.url
   --resource NAME   poll only this resource (repeatable)
@@ -38,6 +41,7 @@ export async function pollCommand(argv, io) {
       "base-url": { type: "string" },
       state: { type: "string" },
       once: { type: "boolean" },
+      reconcile: { type: "boolean" },
       print: { type: "boolean" },
       deliver: { type: "boolean" },
       resource: { type: "string", multiple: true },
@@ -194,8 +198,9 @@ export async function pollCommand(argv, io) {
 
   try {
     if (values.once) {
-      await poller.pollOnce();
+      await (values.reconcile ? poller.reconcile() : poller.pollOnce());
     } else {
+      if (values.reconcile) await poller.reconcile();
       poller.start();
       await new Promise((resolve) => controller.signal.addEventListener("abort", resolve, { once: true }));
     }

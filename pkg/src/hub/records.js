@@ -394,13 +394,47 @@ export class ResourceTable {
     return v;
   }
 
-  /** The records a query made at `now` sees. */
+  /**
+   * Deletes a record: from `visibleAt` no query sees it (a listing, or a read by id), until
+   * `restore` brings it back. `undefined` for an unknown or already deleted id.
+   * @param {number} id
+   * @param {{at: number, visibleAt?: number}} o
+   */
+  remove(id, { at, visibleAt = at }) {
+    const versions = this.history.get(Number(id));
+    const last = versions?.[versions.length - 1];
+    if (!last || last.deleted) return undefined;
+    const v = { ...last, deleted: true, visibleAt, at };
+    versions.push(v);
+    return v;
+  }
+
+  /**
+   * Brings a deleted record back under its id (a restore from the trash, or a provider that
+   * reuses ids), created and updated at `updated`. `undefined` unless it is deleted.
+   * @param {number} id
+   * @param {{updated: number, at: number, visibleAt?: number}} o
+   */
+  restore(id, { updated, at, visibleAt = at }) {
+    const versions = this.history.get(Number(id));
+    const last = versions?.[versions.length - 1];
+    if (!last?.deleted) return undefined;
+    const s = this.schema;
+    const record = structuredClone(last.record);
+    record[s.updatedField] = this.format(updated);
+    record[s.createdField] = this.format(updated);
+    const v = { record, updated, created: updated, visibleAt, at };
+    versions.push(v);
+    return v;
+  }
+
+  /** The records a query made at `now` sees (a deleted one not at all). */
   visible(now) {
     const out = [];
     for (const versions of this.history.values()) {
       for (let i = versions.length - 1; i >= 0; i--) {
         if (versions[i].visibleAt <= now) {
-          out.push(versions[i]);
+          if (!versions[i].deleted) out.push(versions[i]);
           break;
         }
       }
@@ -408,9 +442,9 @@ export class ResourceTable {
     return out;
   }
 
-  /** Latest versions regardless of visibility. */
+  /** Latest versions regardless of visibility; a deleted record not at all. */
   latest() {
-    return [...this.history.values()].map((vs) => vs[vs.length - 1]);
+    return [...this.history.values()].map((vs) => vs[vs.length - 1]).filter((v) => !v.deleted);
   }
 
   /** Every version that ever existed, in the order they were written. */
@@ -426,15 +460,39 @@ export class ResourceTable {
           createdMs: v.created,
           at: v.at,
           visibleAt: v.visibleAt,
+          ...(v.deleted ? { deleted: true } : {}),
         });
       }
     }
     return out.sort((a, b) => a.at - b.at || a.id - b.id);
   }
 
+  /** The ids of the records that are not deleted. */
   ids() {
-    return [...this.history.keys()];
+    return [...this.history].filter(([, vs]) => !vs[vs.length - 1].deleted).map(([id]) => id);
   }
+}
+
+/**
+ * The control API's `delete` and `restore` (both simulators): applies `op` to each id and
+ * returns the records, or the first id it could not apply to.
+ * @param {ResourceTable} t
+ * @param {"delete"|"restore"} op
+ * @param {Array<number|string>} ids
+ * @param {{stamp: number, at: number, visibleAt: number}} o
+ * @returns {{records: object[]} | {missing: number|string}}
+ */
+export function lifecycle(t, op, ids, { stamp, at, visibleAt }) {
+  const records = [];
+  for (const id of ids) {
+    const v =
+      op === "delete"
+        ? t.remove(Number(id), { at, visibleAt })
+        : t.restore(Number(id), { updated: stamp, at, visibleAt });
+    if (!v) return { missing: id };
+    records.push(structuredClone(v.record));
+  }
+  return { records };
 }
 
 function parsedOr(value, fallback) {

@@ -8,7 +8,7 @@ import { serveSimulator } from "./serve.js";
 import { parseInstant } from "./ceql.js";
 import { hubFailure, hubRead } from "./listing.js";
 import { FaultPlan } from "./faults.js";
-import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, pollerConfigFor, prng } from "./records.js";
+import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, lifecycle, pollerConfigFor, prng } from "./records.js";
 import { verifyReceived } from "./receiver.js";
 import { PollerError } from "../errors.js";
 import {
@@ -56,7 +56,7 @@ const DAY = 86400000;
 /**
  * @typedef {object} MutateOptions
  * @property {string} resource
- * @property {"create"|"update"} op
+ * @property {"create"|"update"|"delete"|"restore"} op (`delete`, `restore`: the records `id` or `ids`)
  * @property {number|string} [id] update this record
  * @property {Array<number|string>} [ids] update these records
  * @property {object} [fields] fields merged into each record
@@ -119,6 +119,14 @@ export function createHubSimulator(opts = {}) {
     if (stamp === undefined || Number.isNaN(stamp)) throw hubError(400, `updatedAt is not an instant: ${m.updatedAt}`);
     const visibleAt = now + (m.visibleAfterMs ?? 0);
     const fields = m.fields ?? {};
+    if (m.op === "delete" || m.op === "restore") {
+      // Deletes, and the same ids back: what reconciliation (DELETED events) is tested against.
+      const ids = m.id !== undefined ? [m.id] : (m.ids ?? []);
+      const r = lifecycle(t, m.op, ids, { stamp, at: now, visibleAt });
+      if ("missing" in r)
+        throw hubError(404, `No ${m.op === "delete" ? "" : "deleted "}${m.resource} record with id ${r.missing}`);
+      return r.records;
+    }
     if (m.op === "create") {
       const out = [];
       for (let i = 0; i < (m.count ?? 1); i++) {
@@ -147,7 +155,7 @@ export function createHubSimulator(opts = {}) {
       }
       return structuredClone(out);
     }
-    throw hubError(400, `op must be "create" or "update", not ${JSON.stringify(m.op)}`);
+    throw hubError(400, `op must be "create", "update", "delete" or "restore", not ${JSON.stringify(m.op)}`);
   }
 
   function nextRequestId() {
@@ -316,6 +324,7 @@ export function createHubSimulator(opts = {}) {
         const patch = body.fields ? body : { fields: body };
         return send(res, 200, mutate({ ...patch, resource, op: "update", id: second }).at(0));
       }
+      if (method === "DELETE") return send(res, 200, mutate({ resource, op: "delete", id: second }).at(0));
       if (method === "GET") {
         const rec = records(resource).find((r) => String(r[table(resource).schema.idField]) === second);
         return rec ? send(res, 200, rec) : send(res, 404, { message: `No ${resource} record with id ${second}` });

@@ -7,7 +7,7 @@
 import { serveSimulator } from "../hub/serve.js";
 import { parseInstant } from "../hub/ceql.js";
 import { FaultPlan } from "../hub/faults.js";
-import { ResourceTable, deriveSeed, prng } from "../hub/records.js";
+import { ResourceTable, deriveSeed, lifecycle, prng } from "../hub/records.js";
 import { PollerError } from "../errors.js";
 import {
   API_SECURITY_HEADERS,
@@ -118,13 +118,22 @@ export function createKeapSimulator(opts = {}) {
     if (stamp === undefined || Number.isNaN(stamp)) throw keapError(400, `updatedAt is not an instant: ${m.updatedAt}`);
     const visibleAt = now + (m.visibleAfterMs ?? 0);
     const fields = m.fields ?? {};
+    if (m.op === "delete" || m.op === "restore") {
+      // Deletes, and the same ids back: what reconciliation (DELETED events) is tested against.
+      const ids = m.id !== undefined ? [m.id] : (m.ids ?? []);
+      const r = lifecycle(t, m.op, ids, { stamp, at: now, visibleAt });
+      if ("missing" in r)
+        throw keapError(404, `No ${m.op === "delete" ? "" : "deleted "}${m.resource} record with id ${r.missing}`);
+      return r.records;
+    }
     const out = [];
     if (m.op === "create") {
       for (let i = 0; i < (m.count ?? 1); i++)
         out.push(t.create({ created: stamp, at: now, visibleAt, fields }).record);
       return structuredClone(out);
     }
-    if (m.op !== "update") throw keapError(400, `op must be "create" or "update", not ${JSON.stringify(m.op)}`);
+    if (m.op !== "update")
+      throw keapError(400, `op must be "create", "update", "delete" or "restore", not ${JSON.stringify(m.op)}`);
     let ids = m.id !== undefined ? [m.id] : m.ids;
     if (!ids) {
       const all = t.ids();
@@ -222,7 +231,8 @@ export function createKeapSimulator(opts = {}) {
       if (typeof items === "number") log.returned = items;
       reply(res, r);
     };
-    const m = /^\/v1\/([^/]+)\/?$/.exec(url.pathname.slice(API_PREFIX.length));
+    // A list (`/v1/contacts`), or one of its records by id (`/v1/contacts/7`).
+    const m = /^\/v1\/([^/]+)\/?(?:\/(\d+))?$/.exec(url.pathname.slice(API_PREFIX.length));
     const list = m && KEAP_LISTS[decodeURIComponent(m[1])] && tables.get(decodeURIComponent(m[1]));
     if (!list || req.method !== "GET") {
       log.status = 404;
@@ -242,6 +252,13 @@ export function createKeapSimulator(opts = {}) {
     if (fault.fault === "serverError")
       return answer({ status: fault.status ?? 500, headers: allowed.headers, body: SERVER_ERROR_BODY });
     const name = decodeURIComponent(m[1]);
+    if (m[2] !== undefined) {
+      const idField = list.schema.idField;
+      const v = list.visible(clock()).find((x) => String(x.record[idField]) === m[2]);
+      // Keap's answer for a record that is not there (or no longer is): a JSON 404.
+      if (!v) return answer({ status: 404, headers: allowed.headers, body: { message: `${name} ${m[2]} not found` } });
+      return answer({ status: 200, headers: allowed.headers, body: structuredClone(v.record) });
+    }
     const r = keapList(
       KEAP_LISTS[name],
       list,
@@ -316,6 +333,7 @@ export function createKeapSimulator(opts = {}) {
         const patch = body.fields ? body : { fields: body };
         return send(res, 200, mutate({ ...patch, resource: what, op: "update", id: second }).at(0));
       }
+      if (method === "DELETE") return send(res, 200, mutate({ resource: what, op: "delete", id: second }).at(0));
     }
     send(res, 404, { message: `No control route ${method} ${url.pathname}` });
   }

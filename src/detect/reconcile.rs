@@ -1,0 +1,256 @@
+//! Deletes, by reconciliation (DESIGN section 13).
+//!
+//! A poll by date cannot see a record that was deleted. A resource poller with `reconcile`
+//! lists the resource in full every `everyHours` (or when the host asks) and compares the
+//! ids with the previous *complete* listing; each id gone gives one DELETED event.
+//!
+//! Never a false delete:
+//! - the state (this listing included) changes only when the whole cycle succeeds: a page that
+//!   failed after its retries, a truncated or malformed body, an aborted or killed cycle keep the
+//!   old state, so an incomplete listing is compared with nothing;
+//! - a listing read over several pages may have missed a row that slid back across a page
+//!   boundary when another row was deleted mid-listing (offset paging). So each id gone from a
+//!   multi-page listing is asked for by id (`GET …/{id}`) before it is reported: a 404 (or 410)
+//!   with a JSON body confirms it; a record there keeps it; anything else fails the cycle;
+//! - a listing with more than `maxDrop` fewer ids than the last one is *held*: nothing is
+//!   deleted, a `reconcile.held` warning says so, and the next cycle lists again; a second
+//!   complete listing confirms the drop.
+//!
+//! An id reported DELETED is kept in `gone` (bounded by [`MAX_GONE`]); when it is read again
+//! its event is CREATED.
+
+use super::idset::IdSet;
+use crate::diag::{Diagnostic, Error};
+use serde::{Deserialize, Serialize};
+
+/// The most ids `gone` remembers; beyond it the smallest are forgotten (one of them that comes
+/// back is then UPDATED, not CREATED).
+pub const MAX_GONE: usize = 10_000;
+
+/// The most ids [`Listing::added`] holds (they are reset by every complete listing).
+pub const MAX_ADDED: usize = 100_000;
+
+/// The reconciliation's part of the state: the last complete listing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    /// Our clock (epoch ms, the cycle's `now`) at the cycle that read it.
+    pub at: i64,
+    /// How many ids it had.
+    pub n: usize,
+    /// Its ids, encoded ([`IdSet::encode`]).
+    pub ids: String,
+    /// Ids emitted (CREATED or UPDATED) by the polls since, encoded: compared at the next
+    /// listing as if it had them, so an object created and deleted between two listings gets
+    /// its DELETED too.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub added: String,
+    /// Ids reported DELETED and not read since ([`MAX_GONE`] at most), encoded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gone: String,
+    /// A later complete listing that shrank by more than `maxDrop` and was held (nothing
+    /// deleted): the next listing confirms or undoes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// A held listing: when it was read and how many ids it had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// Our clock at the cycle that read it.
+    pub at: i64,
+    /// Its ids.
+    pub n: usize,
+}
+
+/// Whether a cycle at `now` lists in full: asked for (`force`), or reconciliation is on and
+/// there is no complete listing yet, one was held, or the last is `every_ms` old.
+pub fn due(every_ms: Option<i64>, listing: Option<&Listing>, now: i64, force: bool) -> bool {
+    match (force, every_ms, listing) {
+        (true, _, _) => true,
+        (false, None, _) => false,
+        (false, Some(_), None) => true,
+        (false, Some(every), Some(l)) => l.held.is_some() || now.saturating_sub(l.at) >= every,
+    }
+}
+
+/// What the comparison decided, for the cycle (which asks for the candidates by id).
+#[derive(Debug)]
+pub(crate) struct Reconciler {
+    now: i64,
+    max_drop_ppm: u32,
+    /// The previous complete listing, decoded; `None` before the first.
+    prev: Option<IdSet>,
+    prev_at: i64,
+    held_before: bool,
+    /// This listing's ids.
+    pub(crate) listed: IdSet,
+    /// Ids of `prev` that this listing lacks, still to be confirmed.
+    pub(crate) candidates: Vec<String>,
+    /// Confirmed gone.
+    confirmed: Vec<String>,
+    /// Candidates found by id: the listing missed them.
+    survivors: IdSet,
+    /// The drop was beyond `maxDrop` and is held.
+    held: bool,
+}
+
+impl Reconciler {
+    pub(crate) fn new(listing: Option<&Listing>, max_drop_ppm: u32, now: i64) -> Result<Reconciler, Error> {
+        let mut prev = listing.map(|l| IdSet::decode(&l.ids)).transpose()?;
+        if let (Some(p), Some(l)) = (prev.as_mut(), listing.filter(|l| !l.added.is_empty())) {
+            p.union(&IdSet::decode(&l.added)?);
+        }
+        Ok(Reconciler {
+            now,
+            max_drop_ppm,
+            prev,
+            prev_at: listing.map_or(now, |l| l.at),
+            held_before: listing.is_some_and(|l| l.held.is_some()),
+            listed: IdSet::new(),
+            candidates: Vec::new(),
+            confirmed: Vec::new(),
+            survivors: IdSet::new(),
+            held: false,
+        })
+    }
+
+    /// The listing is complete: which ids of the previous one are gone. Empty when there was no
+    /// previous listing, and when the drop is beyond `maxDrop` for the first time (held).
+    pub(crate) fn compare(&mut self) -> &[String] {
+        self.listed.seal();
+        let Some(prev) = &self.prev else { return &[] };
+        let gone = prev.minus(&self.listed);
+        // In u64 (no u128 division in the wasm): ids number far below 2^44.
+        let drop_ppm = (gone.len() as u64).saturating_mul(1_000_000).checked_div(prev.len() as u64).unwrap_or(0);
+        if drop_ppm > u64::from(self.max_drop_ppm) && !self.held_before {
+            self.held = true;
+            return &[];
+        }
+        self.candidates = gone;
+        &self.candidates
+    }
+
+    /// Every candidate is gone (a one-page listing cannot have missed a row).
+    pub(crate) fn confirm_all(&mut self) {
+        self.confirmed.append(&mut self.candidates);
+    }
+
+    /// The answer to the candidate `id` asked for by id: `exists` (it was missed) or gone.
+    pub(crate) fn verified(&mut self, id: &str, exists: bool) {
+        if exists {
+            self.survivors.push_str(id);
+        } else {
+            self.confirmed.push(id.to_owned());
+        }
+    }
+
+    /// The instant in the DELETED events' ids: the previous listing's (the same at a re-run
+    /// after a crash, so the eventIds repeat and consumers can drop the repeat).
+    pub(crate) fn prev_at(&self) -> i64 {
+        self.prev_at
+    }
+
+    /// The ids confirmed gone, and the new listing for the state (`gone` is the caller's).
+    pub(crate) fn finish(mut self, gone: &mut IdSet, diagnostics: &mut Vec<Diagnostic>) -> (Vec<String>, Listing) {
+        if self.held {
+            let prev = self.prev.as_ref().expect("held only against a previous listing");
+            let lost = prev.minus(&self.listed).len();
+            diagnostics.push(
+                Diagnostic::warning(
+                    "reconcile.held",
+                    "",
+                    // Whole percents, in integers: float formatting would add kilobytes to the wasm.
+                    format!(
+                        "the full listing has {} ids, {lost} of the {} of the last complete listing gone ({}%, beyond maxDrop {}%): nothing is deleted until the next complete listing confirms it",
+                        self.listed.len(),
+                        prev.len(),
+                        lost * 100 / prev.len().max(1),
+                        self.max_drop_ppm / 10_000
+                    ),
+                )
+                .with_hint("if the records really were deleted, the next poll (a full listing again) reports them; raise reconcile.maxDrop to allow larger drops at once"),
+            );
+            let listing = Listing {
+                at: self.prev_at,
+                n: prev.len(),
+                ids: prev.encode(),
+                // The ids this listing has that the last lacks: compared next time, so that one
+                // deleted before then gets its DELETED.
+                added: {
+                    let mut new = IdSet::new();
+                    for id in self.listed.minus(prev) {
+                        new.push_str(&id);
+                    }
+                    new.seal();
+                    new.encode()
+                },
+                gone: String::new(),
+                held: Some(Held { at: self.now, n: self.listed.len() }),
+            };
+            return (Vec::new(), listing);
+        }
+        self.survivors.seal();
+        self.listed.union(&self.survivors);
+        let mut deleted = std::mem::take(&mut self.confirmed);
+        deleted.sort_unstable();
+        for id in &deleted {
+            gone.push_str(id);
+        }
+        gone.seal();
+        gone.truncate_to(MAX_GONE);
+        let listing =
+            Listing { at: self.now, n: self.listed.len(), ids: self.listed.encode(), added: String::new(), gone: String::new(), held: None };
+        (deleted, listing)
+    }
+
+    /// Whether this listing was held.
+    pub(crate) fn is_held(&self) -> bool {
+        self.held
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(ids: &[u64], at: i64) -> Listing {
+        let mut s = IdSet::new();
+        for &i in ids {
+            s.push_num(i);
+        }
+        s.seal();
+        Listing { at, n: s.len(), ids: s.encode(), added: String::new(), gone: String::new(), held: None }
+    }
+
+    #[test]
+    fn when_a_cycle_lists_in_full() {
+        let l = listing(&[1], 1000);
+        assert!(due(None, None, 0, true), "asked for");
+        assert!(!due(None, Some(&l), 10_000_000, false), "off");
+        assert!(due(Some(3_600_000), None, 0, false), "no listing yet");
+        assert!(!due(Some(3_600_000), Some(&l), 3_600_999, false));
+        assert!(due(Some(3_600_000), Some(&l), 3_601_000, false));
+        let held = Listing { held: Some(Held { at: 2000, n: 0 }), ..l };
+        assert!(due(Some(3_600_000), Some(&held), 2001, false), "a held listing is confirmed at once");
+    }
+
+    #[test]
+    fn a_drop_beyond_max_drop_is_held_once() {
+        let prev = listing(&[1, 2, 3, 4], 5);
+        let mut r = Reconciler::new(Some(&prev), 500_000, 9).unwrap();
+        r.listed.push_num(1);
+        assert!(r.compare().is_empty(), "3 of 4 gone: held");
+        let (deleted, l) = r.finish(&mut IdSet::new(), &mut Vec::new());
+        assert!(deleted.is_empty());
+        assert_eq!((l.at, l.n, l.held), (5, 4, Some(Held { at: 9, n: 1 })), "the last listing kept");
+        let mut r = Reconciler::new(Some(&l), 500_000, 20).unwrap();
+        r.listed.push_num(1);
+        assert_eq!(r.compare(), ["2", "3", "4"], "confirmed by the second listing");
+        r.confirm_all();
+        let mut gone = IdSet::new();
+        let (deleted, l) = r.finish(&mut gone, &mut Vec::new());
+        assert_eq!(deleted, ["2", "3", "4"]);
+        assert_eq!((l.at, l.n, l.held), (20, 1, None));
+        assert!(gone.contains("3"));
+    }
+}
