@@ -4,8 +4,8 @@
 //! The readers here accept both and nothing else. A resource poller is read by
 //! [`super::read`], the one reader, with the checks of each key.
 
-use crate::diag::Error;
 use super::field::FieldPath;
+use crate::diag::Error;
 use serde_json::{Map, Value};
 
 pub use crate::datefmt::{DEFAULT_DATE_FORMAT, DEFAULT_ZONE};
