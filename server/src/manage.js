@@ -9,8 +9,8 @@ import { POLL_QUEUE, BOSS_SCHEMA, pollKey, pollNow } from "./jobs.js";
 import { ServiceError } from "./elements.js";
 import { openSecret } from "./secrets.js";
 
-/** Error codes after which polling cannot go on until a person grants access again. */
-const REAUTHORIZE = /\b(oauth\.reauthorize|cycle\.auth)\b/;
+/** Error codes of a cycle the provider refused for its credentials (a resource's `authError`). */
+const AUTH_ERROR = /\b(oauth\.reauthorize|cycle\.auth)\b/;
 
 /**
  * @param {{pool: import("pg").Pool, boss: any, key: Buffer, log: (o: object) => void}} deps
@@ -18,7 +18,7 @@ const REAUTHORIZE = /\b(oauth\.reauthorize|cycle\.auth)\b/;
 export function manageRoutes({ pool, boss, key, log }) {
   async function instance(id) {
     const { rows } = await pool.query(
-      `SELECT id, body, connection, paused_at FROM ${SCHEMA}.instances WHERE id = $1 AND deleted_at IS NULL`,
+      `SELECT id, body, connection, paused_at, reauthorize_reason, reauthorize_at FROM ${SCHEMA}.instances WHERE id = $1 AND deleted_at IS NULL`,
       [id],
     );
     if (rows.length === 0) throw new ServiceError(404, `no instance ${JSON.stringify(id)}`);
@@ -87,7 +87,9 @@ export function manageRoutes({ pool, boss, key, log }) {
         // While a cycle runs: what it has read so far (pages, records, events, retries).
         progress: polling ? (r.progress ?? null) : null,
         lastError: r.last_error,
-        needsReauthorization: REAUTHORIZE.test(r.last_error ?? ""),
+        // Its last cycle was refused for its credentials (the hub's secrets, or Keap's grant);
+        // whether polling stopped for it is the instance's `needsReauthorization`.
+        authError: AUTH_ERROR.test(r.last_error ?? ""),
         events: Number(r.events),
         // The state keeps it as epoch ms; shown as the instant.
         watermark: Number.isFinite(r.state?.watermark) ? new Date(r.state.watermark).toISOString() : null,
@@ -102,7 +104,11 @@ export function manageRoutes({ pool, boss, key, log }) {
         element: body.element,
         paused: !!row.paused_at,
         pausedDate: row.paused_at?.toISOString() ?? null,
-        needsReauthorization: resources.some((r) => r.needsReauthorization),
+        // The instance's own mark, as GET /instances/{id} gives it: set when the provider refused
+        // the grant (its polls stopped), cleared by a PATCH with a new providerData.code.
+        needsReauthorization: row.reauthorize_reason
+          ? { reason: row.reauthorize_reason, since: row.reauthorize_at.toISOString() }
+          : null,
         resources,
       },
     ];

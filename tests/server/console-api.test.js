@@ -105,7 +105,8 @@ test("status, the polls' timeline, pause and resume", async () => {
   assert.ok(r.watermark, "the watermark after the first poll");
   assert.ok(r.lastPolledDate);
   assert.ok(Date.parse(r.nextPollDate) > Date.now() + 60_000, "the next poll is an interval away");
-  assert.equal(r.needsReauthorization, false);
+  assert.equal(r.authError, false);
+  assert.equal(polled.needsReauthorization, null, "the instance's own mark, as GET /instances/{id} gives it");
   // The next request is rendered from the saved watermark: the where clause's instant is at
   // most the watermark (one step of precision and the poll delay below it).
   const where = /modification_date>='([^']+)'/.exec(decodeURIComponent(r.nextRequest.url));
