@@ -318,7 +318,7 @@ export class ResourceTable {
     this.format = schema.formatDate ?? formatKeapDate;
     this.rand = rand;
     this.nextId = this.schema.firstId;
-    /** @type {Map<number, Array<{record: object, updated: number, created: number, visibleAt: number, at: number}>>} */
+    /** @type {Map<number, Array<{record: object, updated: number, created: number, visibleAt: number, at: number, deleted?: boolean}>>} */
     this.history = new Map();
     /** every field name ever seen, for CEQL's unknown-field check */
     this.knownFields = new Set([this.schema.idField, this.schema.updatedField, this.schema.createdField]);
