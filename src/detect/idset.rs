@@ -233,7 +233,7 @@ impl IdSet {
 /// In-place heapsort: O(n log n) in a few hundred bytes of wasm, where each instantiation of
 /// the standard library's sorts costs kilobytes (they took the wasm up by 15 KB gzipped). A
 /// listing in id order (Keap's) is never sorted at all: `push` notices the order.
-fn heapsort<T: Ord>(v: &mut [T]) {
+pub(super) fn heapsort<T: Ord>(v: &mut [T]) {
     fn sift<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
         loop {
             let mut child = 2 * root + 1;
