@@ -22,6 +22,7 @@
 use super::idset::{heapsort, IdSet};
 use crate::diag::{Diagnostic, Error};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The most ids `gone` remembers; beyond it the smallest are forgotten (one of them that comes
 /// back is then UPDATED, not CREATED).
@@ -31,7 +32,11 @@ pub const MAX_GONE: usize = 10_000;
 pub const MAX_ADDED: usize = 100_000;
 
 /// The reconciliation's part of the state: the last complete listing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Read by hand ([`Listing::from_value`]) rather than by serde's derive: the derived visitors
+/// of this struct and of [`Held`] (maps and sequences, field by field) cost kilobytes of wasm,
+/// where `serde_json::Value` is read by code the wasm has anyway.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listing {
     /// Our clock (epoch ms, the cycle's `now`) at the cycle that read it.
     pub at: i64,
@@ -54,12 +59,74 @@ pub struct Listing {
 }
 
 /// A held listing: when it was read and how many ids it had.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Held {
     /// Our clock at the cycle that read it.
     pub at: i64,
     /// Its ids.
     pub n: usize,
+}
+
+impl<'de> Deserialize<'de> for Listing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Listing, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Listing::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Listing {
+    /// The listing as the state saved it (what the derive would accept: `at`, `n` and `ids`
+    /// required, `added`, `gone` and `held` optional, other keys ignored); the error names the
+    /// field.
+    pub fn from_value(v: &Value) -> Result<Listing, String> {
+        let o = object(v, "listing")?;
+        let held = match o.get("held") {
+            None | Some(Value::Null) => None,
+            Some(h) => {
+                let h = object(h, "listing.held")?;
+                Some(Held { at: int(h, "held.at")?, n: count(h, "held.n")? })
+            }
+        };
+        Ok(Listing {
+            at: int(o, "at")?,
+            n: count(o, "n")?,
+            ids: text(o, "ids")?.ok_or("missing field `ids`")?,
+            added: text(o, "added")?.unwrap_or_default(),
+            gone: text(o, "gone")?.unwrap_or_default(),
+            held,
+        })
+    }
+}
+
+type Map = serde_json::Map<String, Value>;
+
+fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map, String> {
+    v.as_object().ok_or_else(|| format!("{what} must be an object"))
+}
+
+/// The last segment of a dotted name: the key in its object.
+fn key(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn int(o: &Map, name: &str) -> Result<i64, String> {
+    match o.get(key(name)) {
+        None => Err(format!("missing field `{name}`")),
+        Some(v) => v.as_i64().ok_or_else(|| format!("{name} must be an integer")),
+    }
+}
+
+fn count(o: &Map, name: &str) -> Result<usize, String> {
+    let n = int(o, name)?;
+    usize::try_from(n).map_err(|_| format!("{name} must be a count, not {n}"))
+}
+
+fn text(o: &Map, name: &str) -> Result<Option<String>, String> {
+    match o.get(key(name)) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("{name} must be a string")),
+    }
 }
 
 /// Whether a cycle at `now` lists in full: asked for (`force`), or reconciliation is on and
