@@ -19,7 +19,7 @@
 //! An id reported DELETED is kept in `gone` (bounded by [`MAX_GONE`]); when it is read again
 //! its event is CREATED.
 
-use super::idset::{heapsort, IdSet};
+use super::idset::{IdSet, heapsort};
 use crate::diag::{Diagnostic, Error};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
