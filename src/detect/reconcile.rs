@@ -304,6 +304,27 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_listing_reads_back_and_a_bad_one_names_its_field() {
+        let l = Listing { held: Some(Held { at: 7, n: 2 }), added: "AQ".into(), ..listing(&[1, 5], 1000) };
+        let back: Listing = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        assert_eq!(back, l);
+        let plain: Listing = serde_json::from_str(r#"{"at":1,"n":0,"ids":"","other":true}"#).unwrap();
+        assert_eq!(plain, Listing { at: 1, n: 0, ids: String::new(), added: String::new(), gone: String::new(), held: None });
+        for (text, field) in [
+            (r#"{"n":0,"ids":""}"#, "`at`"),
+            (r#"{"at":1,"n":0}"#, "`ids`"),
+            (r#"{"at":1.5,"n":0,"ids":""}"#, "at must be an integer"),
+            (r#"{"at":1,"n":-1,"ids":""}"#, "n must be a count"),
+            (r#"{"at":1,"n":0,"ids":3}"#, "ids must be a string"),
+            (r#"{"at":1,"n":0,"ids":"","held":{"at":1}}"#, "`held.n`"),
+            (r#"[1,0,""]"#, "listing must be an object"),
+        ] {
+            let e = serde_json::from_str::<Listing>(text).unwrap_err().to_string();
+            assert!(e.contains(field), "{text}: {e}");
+        }
+    }
+
+    #[test]
     fn a_drop_beyond_max_drop_is_held_once() {
         let prev = listing(&[1, 2, 3, 4], 5);
         let mut r = Reconciler::new(Some(&prev), 500_000, 9).unwrap();
