@@ -94,37 +94,25 @@ impl IdSet {
 
     /// The ids of `self` that `other` lacks, as text, in order (both sealed): one merge.
     pub fn minus(&self, other: &IdSet) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut j = 0;
-        for &n in &self.nums {
-            while j < other.nums.len() && other.nums[j] < n {
-                j += 1;
-            }
-            if other.nums.get(j) != Some(&n) {
-                out.push(n.to_string());
-            }
-        }
-        let mut j = 0;
-        for s in &self.strs {
-            while j < other.strs.len() && other.strs[j] < *s {
-                j += 1;
-            }
-            if other.strs.get(j) != Some(s) {
-                out.push(s.clone());
-            }
-        }
-        out
+        self.merge(other, false)
     }
 
     /// The ids in both (sealed) sets, as text, in order: one merge.
     pub fn common(&self, other: &IdSet) -> Vec<String> {
+        self.merge(other, true)
+    }
+
+    /// The ids of `self` that `other` has (`in_other`) or lacks: one merge for both
+    /// [`minus`](IdSet::minus) and [`common`](IdSet::common), whose two copies cost the wasm
+    /// more than the flag.
+    fn merge(&self, other: &IdSet, in_other: bool) -> Vec<String> {
         let mut out = Vec::new();
         let mut j = 0;
         for &n in &self.nums {
             while j < other.nums.len() && other.nums[j] < n {
                 j += 1;
             }
-            if other.nums.get(j) == Some(&n) {
+            if (other.nums.get(j) == Some(&n)) == in_other {
                 out.push(n.to_string());
             }
         }
@@ -133,7 +121,7 @@ impl IdSet {
             while j < other.strs.len() && other.strs[j] < *s {
                 j += 1;
             }
-            if other.strs.get(j) == Some(s) {
+            if (other.strs.get(j) == Some(s)) == in_other {
                 out.push(s.clone());
             }
         }
@@ -233,7 +221,7 @@ impl IdSet {
 /// In-place heapsort: O(n log n) in a few hundred bytes of wasm, where each instantiation of
 /// the standard library's sorts costs kilobytes (they took the wasm up by 15 KB gzipped). A
 /// listing in id order (Keap's) is never sorted at all: `push` notices the order.
-fn heapsort<T: Ord>(v: &mut [T]) {
+pub(super) fn heapsort<T: Ord>(v: &mut [T]) {
     fn sift<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
         loop {
             let mut child = 2 * root + 1;

@@ -19,9 +19,10 @@
 //! An id reported DELETED is kept in `gone` (bounded by [`MAX_GONE`]); when it is read again
 //! its event is CREATED.
 
-use super::idset::IdSet;
+use super::idset::{IdSet, heapsort};
 use crate::diag::{Diagnostic, Error};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The most ids `gone` remembers; beyond it the smallest are forgotten (one of them that comes
 /// back is then UPDATED, not CREATED).
@@ -31,7 +32,11 @@ pub const MAX_GONE: usize = 10_000;
 pub const MAX_ADDED: usize = 100_000;
 
 /// The reconciliation's part of the state: the last complete listing.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Read by hand ([`Listing::from_value`]) rather than by serde's derive: the derived visitors
+/// of this struct and of [`Held`] (maps and sequences, field by field) cost kilobytes of wasm,
+/// where `serde_json::Value` is read by code the wasm has anyway.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listing {
     /// Our clock (epoch ms, the cycle's `now`) at the cycle that read it.
     pub at: i64,
@@ -54,12 +59,74 @@ pub struct Listing {
 }
 
 /// A held listing: when it was read and how many ids it had.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Held {
     /// Our clock at the cycle that read it.
     pub at: i64,
     /// Its ids.
     pub n: usize,
+}
+
+impl<'de> Deserialize<'de> for Listing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Listing, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Listing::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Listing {
+    /// The listing as the state saved it (what the derive would accept: `at`, `n` and `ids`
+    /// required, `added`, `gone` and `held` optional, other keys ignored); the error names the
+    /// field.
+    pub fn from_value(v: &Value) -> Result<Listing, String> {
+        let o = object(v, "listing")?;
+        let held = match o.get("held") {
+            None | Some(Value::Null) => None,
+            Some(h) => {
+                let h = object(h, "listing.held")?;
+                Some(Held { at: int(h, "held.at")?, n: count(h, "held.n")? })
+            }
+        };
+        Ok(Listing {
+            at: int(o, "at")?,
+            n: count(o, "n")?,
+            ids: text(o, "ids")?.ok_or("missing field `ids`")?,
+            added: text(o, "added")?.unwrap_or_default(),
+            gone: text(o, "gone")?.unwrap_or_default(),
+            held,
+        })
+    }
+}
+
+type Map = serde_json::Map<String, Value>;
+
+fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map, String> {
+    v.as_object().ok_or_else(|| format!("{what} must be an object"))
+}
+
+/// The last segment of a dotted name: the key in its object.
+fn key(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn int(o: &Map, name: &str) -> Result<i64, String> {
+    match o.get(key(name)) {
+        None => Err(format!("missing field `{name}`")),
+        Some(v) => v.as_i64().ok_or_else(|| format!("{name} must be an integer")),
+    }
+}
+
+fn count(o: &Map, name: &str) -> Result<usize, String> {
+    let n = int(o, name)?;
+    usize::try_from(n).map_err(|_| format!("{name} must be a count, not {n}"))
+}
+
+fn text(o: &Map, name: &str) -> Result<Option<String>, String> {
+    match o.get(key(name)) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("{name} must be a string")),
+    }
 }
 
 /// Whether a cycle at `now` lists in full: asked for (`force`), or reconciliation is on and
@@ -192,7 +259,9 @@ impl Reconciler {
         self.survivors.seal();
         self.listed.union(&self.survivors);
         let mut deleted = std::mem::take(&mut self.confirmed);
-        deleted.sort_unstable();
+        // The id set's heapsort (already in the wasm for its strings): `sort_unstable` on
+        // strings would add another instantiation of the standard library's sort (~3 KB).
+        heapsort(&mut deleted);
         for id in &deleted {
             gone.push_str(id);
         }
@@ -232,6 +301,27 @@ mod tests {
         assert!(due(Some(3_600_000), Some(&l), 3_601_000, false));
         let held = Listing { held: Some(Held { at: 2000, n: 0 }), ..l };
         assert!(due(Some(3_600_000), Some(&held), 2001, false), "a held listing is confirmed at once");
+    }
+
+    #[test]
+    fn a_saved_listing_reads_back_and_a_bad_one_names_its_field() {
+        let l = Listing { held: Some(Held { at: 7, n: 2 }), added: "AQ".into(), ..listing(&[1, 5], 1000) };
+        let back: Listing = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        assert_eq!(back, l);
+        let plain: Listing = serde_json::from_str(r#"{"at":1,"n":0,"ids":"","other":true}"#).unwrap();
+        assert_eq!(plain, Listing { at: 1, n: 0, ids: String::new(), added: String::new(), gone: String::new(), held: None });
+        for (text, field) in [
+            (r#"{"n":0,"ids":""}"#, "`at`"),
+            (r#"{"at":1,"n":0}"#, "`ids`"),
+            (r#"{"at":1.5,"n":0,"ids":""}"#, "at must be an integer"),
+            (r#"{"at":1,"n":-1,"ids":""}"#, "n must be a count"),
+            (r#"{"at":1,"n":0,"ids":3}"#, "ids must be a string"),
+            (r#"{"at":1,"n":0,"ids":"","held":{"at":1}}"#, "`held.n`"),
+            (r#"[1,0,""]"#, "listing must be an object"),
+        ] {
+            let e = serde_json::from_str::<Listing>(text).unwrap_err().to_string();
+            assert!(e.contains(field), "{text}: {e}");
+        }
     }
 
     #[test]
