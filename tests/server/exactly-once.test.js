@@ -1,23 +1,40 @@
-// The issue's proof at scale: 200 instances × 2 resources, three worker processes and an API
-// process on one PostgreSQL, while workers are SIGKILLed at random, one is SIGSTOPped past its
-// lease and woken, PostgreSQL crashes (`pg_ctl stop -m immediate`) and restarts, and the
-// provider and the receiver answer a storm of 503s. Every version of every record reaches the
-// receiver exactly once per instance (a repeat only as the same eventId, counted and printed),
-// no two committed cycles of one (instance, resource) overlap, and the provider never says 429.
+// The issue's proof at scale: instances of two providers (200 through the hub, 40 polling Keap
+// directly) × 2 resources, three worker processes and an API process on one PostgreSQL, while
+// workers are SIGKILLed at random, one is SIGSTOPped past its lease and woken, PostgreSQL crashes
+// (`pg_ctl stop -m immediate`) and restarts, both providers and the receiver answer a storm of
+// 503s, and every Keap access token expires. Every version of every record reaches the receiver
+// exactly once per instance (a repeat only as the same eventId, counted and printed), no two
+// committed cycles of one (instance, resource) overlap, and no provider ever says 429.
 //
 // The providers are a table (BACKENDS): each entry starts its simulator and says how to build an
-// instance body, change records and read what the provider saw. Only the hub is in it: the
-// service cannot poll a direct (Keap) instance until `connectInstance` exchanges its grant code
-// (server/src/elements.js); a `keap` entry on `startKeapSimulator` is then one more row.
+// instance body, change records and read what the provider saw. The `keap` entry's instances are
+// direct (`event.poller.api: "direct"`): POST /instances exchanges a code the simulator minted,
+// and the workers poll Keap REST v1 with the tokens, through the limiter the processes share in
+// PostgreSQL. That is where "zero 429s" means something: the Keap simulator counts every call of
+// the OAuth app in rolling windows (25 a second, 1500 a minute) and refuses the excess.
+//
+// Why 40 Keap instances, not 200: Keap's budget is per OAuth app (client id), the simulator is
+// one app, and the service has one Keap origin, so every direct instance here shares one budget,
+// which the limiter spaces at 20.8 calls a second (25 less its 20% margin). A cycle is one call
+// here (a page holds every record), so 40 instances × 2 resources every 5 s are 16 calls a
+// second, leaving room for the storm's retries and the refreshes after the expiry. 200 would be
+// 80 a second: the cycles would queue behind the limiter, not run every interval, and an
+// interval that fits (25 s) would make each of the test's waits five times as long. (200 fit one
+// budget at Keap's real intervals: 200 × 2 every minute is 6.7 calls a second.) On a loaded
+// 2-core machine the workers run fewer cycles than the interval asks, so the app's calls average
+// well under the budget; they crowd it at the baseline, in the storm's retries and in the
+// refreshes after the expiry. The busiest rolling second (the simulator's clock) is printed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
-import { startHubSimulator } from "elements-poller/testing";
+import { buildInstance } from "elements-poller";
+import { startHubSimulator, startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
 import { startService, serviceEnv, api, until as untilTrue } from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
 
-const INSTANCES = 200; // per provider
+const HUB_INSTANCES = 200;
+const KEAP_INSTANCES = 40; // one OAuth app's budget at this interval: see the header
 const INTERVAL_MS = 5000;
 const LEASE_SECONDS = 8;
 const WORKERS = 3;
@@ -40,6 +57,8 @@ const BACKENDS = {
     return {
       name: "hub",
       sim,
+      instances: HUB_INSTANCES,
+      env: {},
       resources: ["appointments", "contacts"],
       body: (name, resources) => hubBody(sim, name, resources),
       create: (resource) => sim.mutate({ resource, op: "create", count: 1 }),
@@ -51,17 +70,66 @@ const BACKENDS = {
       close: () => sim.close(),
     };
   },
+  async keap(receiver) {
+    const resources = ["contacts", "tasks"];
+    const sim = await startKeapSimulator({ seed: 18, resources: Object.fromEntries(resources.map((r) => [r, 4])) });
+    return {
+      name: "keap",
+      sim,
+      instances: KEAP_INSTANCES,
+      env: { ELEMENTS_KEAP_URL: sim.url },
+      resources,
+      // A direct instance: POST /instances exchanges this grant code with the simulator.
+      body: (name, rs) =>
+        buildInstance({
+          element: "infusionsoftrest",
+          name,
+          code: sim.mintCode(),
+          oauth: { key: sim.client.clientId, secret: sim.client.clientSecret, callbackUrl: sim.client.redirectUri },
+          callbackUrl: receiver.webhookUrl,
+          signatureKey: receiver.signatureKey,
+          api: "direct",
+          refreshInterval: 1,
+          // One page a cycle: a page holds more records than a resource ever has here.
+          resources: Object.fromEntries(rs.map((r) => [r, { preset: r, pageSize: 50 }])),
+        }),
+      create: (resource) => sim.mutate({ resource, op: "create", count: 1 }),
+      update: (resource, id) => sim.mutate({ resource, op: "update", id }),
+      versions: (resource) => sim.versions(resource),
+      now: () => sim.now(),
+      statuses: () => sim.requests().map((r) => r.status),
+      storm: (count) => sim.setFaults({ next: [{ fault: "serverError", status: 503, count }] }),
+      expire: () => sim.expireAccessTokens(),
+      refreshes: () => sim.tokenRequests().filter((t) => t.grant === "refresh_token"),
+      /** The most calls the app made in any rolling second, by the simulator's clock: how near the 25 it came. */
+      peak: () => {
+        const at = sim
+          .requests()
+          .map((r) => r.at)
+          .sort((a, b) => a - b);
+        let most = 0;
+        for (let i = 0, j = 0; j < at.length; j++) {
+          while (at[j] - at[i] >= 1000) i++;
+          most = Math.max(most, j - i + 1);
+        }
+        return most;
+      },
+      close: () => sim.close(),
+    };
+  },
 };
 
 test(
-  "exactly once under SIGKILLs, a stall past the lease, a PostgreSQL crash and a 503 storm",
+  "exactly once under SIGKILLs, a stall past the lease, a PostgreSQL crash, a 503 storm and expired Keap tokens",
   { timeout: 600_000 },
   async () => {
     const rand = rng(18);
     const postgres = await privatePostgres();
-    const backends = await Promise.all(Object.values(BACKENDS).map((start) => start()));
     // The hub simulator's receiver takes every instance's notifications (it verifies each signature).
-    const receiver = backends[0].sim;
+    const { hub: startHub, ...others } = BACKENDS;
+    const hub = await startHub();
+    const receiver = hub.sim;
+    const backends = [hub, ...(await Promise.all(Object.values(others).map((start) => start(receiver))))];
     const db = new pg.Pool({ connectionString: postgres.url, max: 2 });
     db.on("error", () => {}); // the crash below drops its connections; the next query reconnects
     const everyService = []; // killed ones too: their log lines are part of the record
@@ -70,7 +138,7 @@ test(
     let died;
     const workers = [];
     try {
-      const env = serviceEnv(receiver, postgres.url);
+      const env = Object.assign(serviceEnv(receiver, postgres.url), ...backends.map((b) => b.env));
       const common = ["--interval-ms", String(INTERVAL_MS), "--lease-seconds", String(LEASE_SECONDS)];
       const workerArgs = ["--role", "worker", ...common, "--maintenance-seconds", "1", "--concurrency", "8"];
       const startWorker = async () => {
@@ -94,9 +162,9 @@ test(
       // Instances, created a few at a time (the API is one process among the workers).
       const instances = []; // {id, backend}
       for (const backend of backends)
-        for (let i = 0; i < INSTANCES; i += 10) {
+        for (let i = 0; i < backend.instances; i += 10) {
           const batch = await Promise.all(
-            Array.from({ length: Math.min(10, INSTANCES - i) }, (_, k) =>
+            Array.from({ length: Math.min(10, backend.instances - i) }, (_, k) =>
               api(apiProc.url, "POST", "/instances", backend.body(`${backend.name}-${i + k}`, backend.resources)),
             ),
           );
@@ -167,8 +235,15 @@ test(
         receiver.setFaults({ webhook: { next: [{ status: 503, count: 30 }] } });
         log.push("503 storm: 300 provider answers, 30 receiver answers");
       };
+      // Last, alone: a worker killed between Keap's answer to a refresh and its write leaves only
+      // the dead refresh token (a limit OAuthTokens states: the instance then needs
+      // re-authorization), so no process fault runs while the refreshes go out.
+      const expireTokens = async () => {
+        for (const b of backends) b.expire?.();
+        log.push("every Keap access token expired");
+      };
       const together = (a, b) => () => Promise.all([a(), sleep(rand() * INTERVAL_MS).then(b)]);
-      const rounds = [killWorker, stallWorker, crashPostgres, together(storm, killWorker)];
+      const rounds = [killWorker, stallWorker, crashPostgres, together(storm, killWorker), expireTokens];
       const began = Date.now();
       const phases = [];
       const phase = (name) => phases.push(`${name} ${((Date.now() - began) / 1000).toFixed(0)} s`);
@@ -229,15 +304,30 @@ test(
       const lines = everyService.flatMap((s) => s.lines);
       const refused = lines.filter((l) => l.msg?.startsWith("cycle outcome refused")).length;
       const statuses = backends.flatMap((b) => b.statuses());
+      const answers = backends
+        .map((b) => {
+          const st = b.statuses();
+          const peak = b.peak ? ` (at most ${b.peak()} in a rolling second)` : "";
+          return `${b.name} ${st.length}${peak}, ${st.filter((s) => s === 503).length} × 503, ${st.filter((s) => s === 429).length} × 429`;
+        })
+        .join("; ");
+      const refreshes = backends.flatMap((b) => b.refreshes?.() ?? []);
       console.log(
         `exactly-once (server, ${backends.map((b) => b.name).join(" + ")}): ${instances.length} instances × 2 resources, ${WORKERS} workers; faults: ${log.join("; ")}`,
       );
       console.log(
-        `  ${expected.length} versions, ${got.size} received, ${repeats} repeats (same eventId); ${refused} stale outcomes refused; provider answers: ${statuses.length}, ${statuses.filter((s) => s === 503).length} × 503, ${statuses.filter((s) => s === 429).length} × 429`,
+        `  ${expected.length} versions, ${got.size} received, ${repeats} repeats (same eventId); ${refused} stale outcomes refused; provider answers: ${answers}; ${refreshes.length} token refreshes`,
       );
       assert.deepEqual([...got.keys()].sort(), [...expected].sort(), "every version received, nothing else");
       for (const [key, v] of got) assert.equal(v.ids.size, 1, `${key} came with ${v.ids.size} eventIds`);
       assert.equal(statuses.filter((s) => s === 429).length, 0, "the provider never throttled");
+      // After the expiry each Keap instance refreshed once (its two resources' cycles, in any
+      // processes, share the refresh), and Keap took every refresh.
+      assert.deepEqual(
+        refreshes.map((t) => t.status),
+        Array(KEAP_INSTANCES).fill(200),
+        `one good refresh per Keap instance: ${JSON.stringify(refreshes)}`,
+      );
       const { rows: dead } = await db.query(
         "SELECT count(*)::int AS n FROM elements_poller.deliveries WHERE status = 'dead'",
       );
