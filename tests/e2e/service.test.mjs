@@ -173,6 +173,22 @@ test("create an instance through the OAuth redirect, watch its polls, events and
     page.locator('#instance-events tbody tr[data-type="CREATED"]').first().waitFor(),
   );
 
+  // A poll in flight shows its pages as they come: 250 more records make the listing at least two pages
+  // (200 a page), and every hub answer waits 3 s, so the first page is read while the second
+  // is still on its way; the view refreshes every 2 s.
+  const seeded = await page.request.post(`${stack.url}/__hub/appointments`, { data: { count: 250 } });
+  assert.equal(seeded.status(), 201);
+  assert.equal(
+    (await page.request.post(`${stack.url}/__hub/faults`, { data: { latencyMs: [3000, 3000] } })).status(),
+    200,
+  );
+  await row.first().getByRole("button", { name: "Poll now" }).click();
+  await resourceCard
+    .locator('[data-fact="State"]', { hasText: /^polling now… 1 page, \d+ records read so far$/ })
+    .waitFor({ timeout: 20_000 });
+  assert.equal((await page.request.delete(`${stack.url}/__hub/faults`)).status(), 200);
+  await resourceCard.locator('[data-fact="State"]', { hasText: "waiting for its next poll" }).waitFor();
+
   // Deliveries: delivered and verified by the simulator's receiver.
   await page.getByRole("tab", { name: "Notifications" }).click();
   await page.waitForFunction(() => Number(document.querySelector("#deliveries-table tbody").dataset.delivered) >= 1);
