@@ -146,10 +146,18 @@ fn a_404_that_is_not_json_or_a_failed_page_changes_nothing() {
         let (_, first) = drive(cycle(api, 2, None, T, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
         let state = first.unwrap().state;
         let (_, out) = drive(cycle(api, 2, Some(&state), T + 25 * HOUR, false), api, &[1, 2, 5, 8], 2, |_| (404, "<html>Not Found</html>"));
-        assert_eq!(out.unwrap_err().code, "reconcile.item-url");
-        // A page that fails (400) fails the cycle: the host keeps the old state.
+        // The listing failed: nothing compared, the cycle polled the date window instead.
+        let out = out.unwrap();
+        assert!(deleted(&out).is_empty() && !out.stats.reconciled);
+        let d = out.diagnostics.iter().find(|d| d.code == "reconcile.failed").expect("said");
+        assert!(d.message.contains("reconcile.item-url"), "{}", d.message);
+        assert_eq!(out.state.listing, state.listing, "the last complete listing kept");
+        // A page that fails (400): the date window is polled instead, and when it fails too,
+        // the cycle fails (the host keeps the old state).
         let mut c = cycle(api, 2, Some(&state), T + 25 * HOUR, false);
         c.next_request().unwrap();
+        c.handle_response(Response { status: 400, headers: &[], body: b"{}" });
+        assert!(c.next_request().is_some() && !c.is_reconciling(), "the date window next");
         c.handle_response(Response { status: 400, headers: &[], body: b"{}" });
         assert!(c.next_request().is_none());
         assert_eq!(c.finish().unwrap_err().code, "cycle.http");
@@ -201,11 +209,14 @@ fn a_failing_full_listing_falls_back_to_the_date_window_and_is_tried_again_on_a_
     const MIN: i64 = 60_000;
     for api in [Api::Hub, Api::Direct] {
         let (_, first) = drive(cycle(api, 2, None, T, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
-        let state = first.unwrap().state;
+        let mut state = first.unwrap().state;
+        // As an ordinary poll with the provider's Date would have left it (the rows' 2024-03-01).
+        state.watermark = Some(1_709_251_200_000);
+        let window_floor = "2024-0".to_owned();
         let listed = state.listing.clone().unwrap();
         // The window poll's answer: 2 updated since the last poll.
         let window = |url: &str| {
-            assert!(!url.contains("1969-12-31"), "the date window, not the full listing: {url}");
+            assert!(!url.contains("offset=") && !url.contains("nextPage="), "the window's first page: {url}");
             let rows = json!([{"id": 2, "last_updated": "2024-03-11T00:00:00.000Z"}]);
             let body = match api {
                 Api::Hub => serde_json::to_vec(&rows).unwrap(),
@@ -219,15 +230,18 @@ fn a_failing_full_listing_falls_back_to_the_date_window_and_is_tried_again_on_a_
         let now1 = T + 25 * HOUR;
         let c = cycle(api, 2, Some(&state), now1, false);
         assert!(c.is_reconciling());
+        let mut sent = 0;
         let (urls, out) = drive_with(c, |url| {
-            if url.contains("1969-12-31") {
-                if url.contains("offset=2") || url.contains("nextPage=2") { (503, vec![], b"{}".to_vec()) } else { (200, token(), page1()) }
-            } else {
-                window(url)
+            sent += 1;
+            match sent {
+                1 => (200, token(), page1()),
+                2..=7 => (503, vec![], b"{}".to_vec()),
+                _ => window(url),
             }
         });
         let out = out.unwrap_or_else(|e| panic!("{api:?}: the cycle polls by date after its listing failed: {e:?}"));
-        assert_eq!(urls.iter().filter(|u| !u.contains("1969-12-31")).count(), 1, "one window poll after the listing: {urls:?}");
+        assert_eq!(urls.len(), 8, "page 1, page 2 and its 5 retries, then one window poll: {urls:?}");
+        assert!(urls[7].contains(&window_floor), "from the watermark: {}", urls[7]);
         assert!(deleted(&out).is_empty(), "a failed listing compares nothing");
         assert_eq!(out.events.iter().map(|e| (e.event_type, e.object_id)).collect::<Vec<_>>(), [(EventType::Updated, "2".to_owned())]);
         assert!(!out.stats.reconciled);
@@ -243,8 +257,10 @@ fn a_failing_full_listing_falls_back_to_the_date_window_and_is_tried_again_on_a_
         let c = cycle(api, 2, Some(&out.state), now2, false);
         assert!(c.is_reconciling(), "tried again after 5 minutes");
         // A truncated page this time: the wait doubles.
-        let (_, out2) = drive_with(c, |url| {
-            if url.contains("1969-12-31") {
+        let mut sent = 0;
+        let (urls, out2) = drive_with(c, |url| {
+            sent += 1;
+            if sent == 1 {
                 let mut b = page1();
                 b.truncate(b.len() / 2);
                 (200, token(), b)
@@ -252,6 +268,7 @@ fn a_failing_full_listing_falls_back_to_the_date_window_and_is_tried_again_on_a_
                 window(url)
             }
         });
+        assert_eq!(urls.len(), 2, "{urls:?}");
         let out2 = out2.unwrap();
         assert!(out2.diagnostics.iter().any(|d| d.code == "reconcile.failed"));
         assert_eq!(out2.state.listing.as_ref().unwrap().ids, listed.ids);
