@@ -145,7 +145,9 @@ enum Phase {
 /// after the delay [`Backoff`] decides (`Retry-After`, the Keap throttle/quota expiry headers,
 /// or exponential backoff with seeded jitter), up to `max_retries` (`cycle.retries-exhausted`);
 /// [`retry`](PollCycle::retry) says which request is a retry and why; other statuses fail with `cycle.http`; a body that is not
-/// JSON fails with `body.not-json`.
+/// JSON fails with `body.not-json`. A reconciling cycle whose full listing fails that way (a
+/// refusal of the credentials aside) does not fail: it polls the date window instead and its
+/// state waits before the next listing (`reconcile.failed`, [`crate::detect::reconcile`]).
 #[derive(Debug)]
 pub struct PollCycle {
     detector: Detector,

@@ -5,13 +5,13 @@
 //! ids with the previous *complete* listing; each id gone gives one DELETED event.
 //!
 //! Never a false delete:
-//! - the state (this listing included) changes only when the whole cycle succeeds: a page that
-//!   failed after its retries, a truncated or malformed body, an aborted or killed cycle keep the
-//!   old state, so an incomplete listing is compared with nothing;
+//! - the listing in the state changes only when a whole listing succeeds: a page that failed
+//!   after its retries, a truncated or malformed body, an aborted or killed cycle keep the old
+//!   listing, so an incomplete listing is compared with nothing;
 //! - a listing read over several pages may have missed a row that slid back across a page
 //!   boundary when another row was deleted mid-listing (offset paging). So each id gone from a
 //!   multi-page listing is asked for by id (`GET …/{id}`) before it is reported: a 404 (or 410)
-//!   with a JSON body confirms it; a record there keeps it; anything else fails the cycle;
+//!   with a JSON body confirms it; a record there keeps it; anything else fails the listing;
 //! - a listing with more than `maxDrop` fewer ids than the last one is *held*: nothing is
 //!   deleted, a `reconcile.held` warning says so, and the next cycle lists again; a second
 //!   complete listing confirms the drop.
@@ -20,7 +20,8 @@
 //! instead, as an ordinary cycle would (the watermark rules unchanged), and the state records
 //! when the next full listing is tried ([`Relist`]): [`RELIST_AFTER_MS`] after the first
 //! failure, doubled per failure in a row, never later than `everyHours`. A cycle asked to
-//! reconcile lists whatever the wait.
+//! reconcile lists whatever the wait. Before a first complete listing the ids those polls
+//! emit wait in [`Relist::added`], and the first complete listing is compared with them.
 //!
 //! An id reported DELETED is kept in `gone` (bounded by [`MAX_GONE`]); when it is read again
 //! its event is CREATED.
