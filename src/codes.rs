@@ -114,6 +114,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("cycle.retries-exhausted", "retries of a 429/5xx/transport failure ran out"),
     ("cycle.unfinished", "finish() before the cycle was over"),
     ("cycle.unstable-listing", "rows kept moving while the cycle paged, past its passes"),
+    (
+        "reconcile.failed",
+        "a full listing failed (a page after its retries, a truncated body, a record by id): nothing compared; the cycle polled the date window and the next listing waits",
+    ),
     ("reconcile.held", "a full listing lost more than maxDrop of the ids: nothing deleted until the next complete listing confirms it"),
     ("reconcile.item-url", "a record asked for by id (an id gone from a listing) got a 404 that is not JSON: the provider serves no records there"),
     // Webhook signing and verification (`notify`).

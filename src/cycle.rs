@@ -145,7 +145,9 @@ enum Phase {
 /// after the delay [`Backoff`] decides (`Retry-After`, the Keap throttle/quota expiry headers,
 /// or exponential backoff with seeded jitter), up to `max_retries` (`cycle.retries-exhausted`);
 /// [`retry`](PollCycle::retry) says which request is a retry and why; other statuses fail with `cycle.http`; a body that is not
-/// JSON fails with `body.not-json`.
+/// JSON fails with `body.not-json`. A reconciling cycle whose full listing fails that way (a
+/// refusal of the credentials aside) does not fail: it polls the date window instead and its
+/// state waits before the next listing (`reconcile.failed`, [`crate::detect::reconcile`]).
 #[derive(Debug)]
 pub struct PollCycle {
     detector: Detector,
@@ -168,6 +170,22 @@ pub struct PollCycle {
     reconciling: bool,
     /// The ids gone from the listing, asked for one by one, and the one asked for now.
     verify: Option<(Vec<String>, usize)>,
+    /// A reconciling cycle's inputs, to poll the date window instead if its listing fails.
+    fallback: Option<Box<Fallback>>,
+    /// Why the full listing failed, once the cycle fell back to the date window.
+    listing_error: Option<Error>,
+}
+
+/// What a reconciling cycle keeps to start over as an ordinary one ([`PollCycle::fall_back`]).
+#[derive(Debug)]
+struct Fallback {
+    spec: Spec,
+    state: Option<State>,
+    detect: detect::Options,
+    api: Api,
+    base_url: String,
+    auth: Option<Auth>,
+    every_ms: Option<i64>,
 }
 
 /// `reconcile.maxDrop` for a cycle asked to reconcile a poller without `reconcile`.
@@ -190,7 +208,9 @@ impl PollCycle {
         }
         let mut detector = Detector::new(&opts.spec, opts.state.as_ref(), &detect)?;
         let every = opts.spec.reconcile.map(|r| r.every_ms);
-        let reconciling = detect::reconcile::due(every, opts.state.as_ref().and_then(|s| s.listing.as_ref()), detect.now, opts.reconcile);
+        let state = opts.state.as_ref();
+        let reconciling =
+            detect::reconcile::due(every, state.and_then(|s| s.listing.as_ref()), state.and_then(|s| s.relist.as_ref()), detect.now, opts.reconcile);
         // A full listing: the same url from the beginning of time, so that its date clause (a
         // hub's where, Keap's since) lets every record through, on either element.
         let floor = if reconciling {
@@ -201,6 +221,17 @@ impl PollCycle {
         };
         let rendered = render_poll_url(&opts.spec, floor)?;
         let element = Element::new(opts.api, join_url(&opts.base_url, &rendered), opts.spec.page_size, opts.auth.as_ref());
+        let fallback = reconciling.then(|| {
+            Box::new(Fallback {
+                spec: opts.spec,
+                state: opts.state,
+                detect,
+                api: opts.api,
+                base_url: opts.base_url,
+                auth: opts.auth,
+                every_ms: every,
+            })
+        });
         Ok(PollCycle {
             detector,
             element,
@@ -216,10 +247,13 @@ impl PollCycle {
             retries: 0,
             reconciling,
             verify: None,
+            fallback,
+            listing_error: None,
         })
     }
 
-    /// Whether this cycle lists the resource in full and reports what is gone (DELETED).
+    /// Whether this cycle lists the resource in full and reports what is gone (DELETED); false
+    /// once its listing failed and it polls the date window instead.
     pub fn is_reconciling(&self) -> bool {
         self.reconciling
     }
@@ -300,6 +334,37 @@ impl PollCycle {
                 },
             },
         };
+        // A refusal of our credentials would refuse the date window too: that one fails.
+        if matches!(self.phase, Phase::Failed(_)) && self.reconciling && !matches!(resp.status, 401 | 403) {
+            self.fall_back();
+        }
+    }
+
+    /// The full listing failed: compare nothing, and start over as an ordinary cycle (the date
+    /// window from the state's watermark, a fresh detection) so that a listing that keeps
+    /// failing does not stall the resource's polls. Its state waits before the next listing
+    /// ([`detect::Relist`]); `finish` says why in a `reconcile.failed` warning.
+    fn fall_back(&mut self) {
+        let Some(f) = self.fallback.take() else { return };
+        let fresh = Detector::new(&f.spec, f.state.as_ref(), &f.detect).and_then(|d| {
+            let url = render_poll_url(&f.spec, d.floor())?;
+            Ok((d, url))
+        });
+        // The same inputs built this cycle's detection and url: this cannot fail, and if it
+        // did the cycle's own failure stands.
+        let Ok((mut detector, url)) = fresh else { return };
+        let Phase::Failed(e) = std::mem::replace(&mut self.phase, Phase::Ready(None)) else { return };
+        if let Some(every) = f.every_ms {
+            detector.listing_failed(every);
+        }
+        self.detector = detector;
+        self.element = Element::new(f.api, join_url(&f.base_url, &url), f.spec.page_size, f.auth.as_ref());
+        self.listing_error = Some(e);
+        self.reconciling = false;
+        self.verify = None;
+        self.backoff.reset();
+        (self.refresh_next, self.refreshed, self.last_date) = (false, false, None);
+        (self.pages, self.pass_pages, self.passes) = (0, 0, 1);
     }
 
     fn page(&mut self, resp: Response<'_>) -> Phase {
@@ -401,6 +466,17 @@ impl PollCycle {
             Phase::Failed(e) => Err(e),
             Phase::Done => {
                 let mut out = self.detector.finish()?;
+                if let Some(e) = self.listing_error {
+                    let next = out.state.relist.as_ref().map_or(String::new(), |r| format!("; the next is tried at {}", detect::iso_utc(r.at)));
+                    out.diagnostics.push(
+                        crate::diag::Diagnostic::warning(
+                            "reconcile.failed",
+                            "",
+                            format!("the full listing failed ({}: {}): nothing was compared or deleted, and this cycle polled the date window instead{next}", e.code, e.message),
+                        )
+                        .with_hint("the wait doubles from 5 minutes per failed listing, up to reconcile.everyHours; reconcile on demand to try now"),
+                    );
+                }
                 out.stats.requests = self.requests;
                 out.stats.retries = self.retries;
                 out.stats.passes = self.passes;

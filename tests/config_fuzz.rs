@@ -154,7 +154,7 @@ fn exercise(text: &str) {
     if let Ok(ps) = config::pollers(text) {
         for p in ps {
             for watermark in [1_700_000_000_000, i64::MIN, i64::MAX] {
-                let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![], listing: None };
+                let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![], listing: None, relist: None };
                 let _ = cycle::poll_url(&p, Some(&state), &detect::Options { now: i64::MAX, lookback_ms: i64::MAX, ..Default::default() });
             }
             let _ = template::check(p.url.as_deref().unwrap_or_default());

@@ -378,7 +378,7 @@ fn secrets_never_appear_in_diagnostics() {
 
 /// The url the next poll sends from a state holding `watermark` (what the preview shows).
 fn next_url(r: &ResourcePoller, watermark: i64, lookback_ms: i64) -> Result<String, elements_poller::Error> {
-    let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![], listing: None };
+    let state = detect::State { v: 1, watermark: Some(watermark), from: None, evicted: None, seen: vec![], listing: None, relist: None };
     cycle::poll_url(r, Some(&state), &detect::Options { now: watermark, lookback_ms, ..Default::default() })
 }
 
@@ -414,8 +414,11 @@ fn the_preview_renders_what_the_cycle_sends() {
     r.poll_delay_secs = 5;
     let t = 1_710_054_309_042;
     for (state, lookback) in [
-        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 3_600_000), evicted: None, seen: vec![], listing: None }), 30_000),
-        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 1_000), evicted: None, seen: vec![], listing: None }), 30_000),
+        (
+            Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 3_600_000), evicted: None, seen: vec![], listing: None, relist: None }),
+            30_000,
+        ),
+        (Some(detect::State { v: 1, watermark: Some(t), from: Some(t - 1_000), evicted: None, seen: vec![], listing: None, relist: None }), 30_000),
         (None, 2_000),
     ] {
         let opts = detect::Options { now: t + 60_000, lookback_ms: lookback, ..Default::default() };

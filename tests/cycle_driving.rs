@@ -190,7 +190,7 @@ fn a_listing_that_shifts_while_paging_is_read_again() {
 /// says so.
 #[test]
 fn a_listing_that_never_holds_still_keeps_the_watermark() {
-    let start = State { v: 1, watermark: Some(T - 1), from: None, evicted: None, seen: vec![], listing: None };
+    let start = State { v: 1, watermark: Some(T - 1), from: None, evicted: None, seen: vec![], listing: None, relist: None };
     let mut c = cycle(Some(start), 1);
     let mut pages = 0;
     while let Some(req) = c.next_request() {

@@ -146,10 +146,18 @@ fn a_404_that_is_not_json_or_a_failed_page_changes_nothing() {
         let (_, first) = drive(cycle(api, 2, None, T, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
         let state = first.unwrap().state;
         let (_, out) = drive(cycle(api, 2, Some(&state), T + 25 * HOUR, false), api, &[1, 2, 5, 8], 2, |_| (404, "<html>Not Found</html>"));
-        assert_eq!(out.unwrap_err().code, "reconcile.item-url");
-        // A page that fails (400) fails the cycle: the host keeps the old state.
+        // The listing failed: nothing compared, the cycle polled the date window instead.
+        let out = out.unwrap();
+        assert!(deleted(&out).is_empty() && !out.stats.reconciled);
+        let d = out.diagnostics.iter().find(|d| d.code == "reconcile.failed").expect("said");
+        assert!(d.message.contains("reconcile.item-url"), "{}", d.message);
+        assert_eq!(out.state.listing, state.listing, "the last complete listing kept");
+        // A page that fails (400): the date window is polled instead, and when it fails too,
+        // the cycle fails (the host keeps the old state).
         let mut c = cycle(api, 2, Some(&state), T + 25 * HOUR, false);
         c.next_request().unwrap();
+        c.handle_response(Response { status: 400, headers: &[], body: b"{}" });
+        assert!(c.next_request().is_some() && !c.is_reconciling(), "the date window next");
         c.handle_response(Response { status: 400, headers: &[], body: b"{}" });
         assert!(c.next_request().is_none());
         assert_eq!(c.finish().unwrap_err().code, "cycle.http");
@@ -178,4 +186,112 @@ fn a_one_page_listing_deletes_at_once_and_a_big_drop_is_held_then_confirmed() {
         gone.sort();
         assert_eq!(gone, ["2", "3", "4", "6"]);
     }
+}
+
+/// Answers every request with `answer(url)` (status, headers, body) and returns the urls sent
+/// (decoded) and the outcome.
+fn drive_with(
+    mut c: PollCycle,
+    mut answer: impl FnMut(&str) -> (u16, Vec<(String, String)>, Vec<u8>),
+) -> (Vec<String>, Result<Outcome, elements_poller::Error>) {
+    let mut urls = Vec::new();
+    while let Some(req) = c.next_request() {
+        let url = http::decode_component(&req.http.url);
+        let (status, headers, body) = answer(&url);
+        urls.push(url);
+        c.handle_response(Response { status, headers: &headers, body: &body });
+    }
+    (urls, c.finish())
+}
+
+#[test]
+fn a_failing_full_listing_falls_back_to_the_date_window_and_is_tried_again_on_a_backoff() {
+    const MIN: i64 = 60_000;
+    for api in [Api::Hub, Api::Direct] {
+        let (_, first) = drive(cycle(api, 2, None, T, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
+        let mut state = first.unwrap().state;
+        // As an ordinary poll with the provider's Date would have left it (the rows' 2024-03-01).
+        state.watermark = Some(1_709_251_200_000);
+        let window_floor = "2024-0".to_owned();
+        let listed = state.listing.clone().unwrap();
+        // The window poll's answer: 2 updated since the last poll.
+        let window = |url: &str| {
+            assert!(!url.contains("offset=") && !url.contains("nextPage="), "the window's first page: {url}");
+            let rows = json!([{"id": 2, "last_updated": "2024-03-11T00:00:00.000Z"}]);
+            let body = match api {
+                Api::Hub => serde_json::to_vec(&rows).unwrap(),
+                Api::Direct => serde_json::to_vec(&json!({"contacts": rows, "count": 1, "next": ""})).unwrap(),
+            };
+            (200, vec![], body)
+        };
+        let page1 = || body(api, &[1, 2], &format!("{KEAP}/v1/contacts/?limit=2&offset=2"));
+        let token = || if api == Api::Hub { vec![("elements-next-page-token".to_owned(), "2".to_owned())] } else { vec![] };
+        // Due at T + 25 h: page 1 is read, page 2 answers 503 past its retries.
+        let now1 = T + 25 * HOUR;
+        let c = cycle(api, 2, Some(&state), now1, false);
+        assert!(c.is_reconciling());
+        let mut sent = 0;
+        let (urls, out) = drive_with(c, |url| {
+            sent += 1;
+            match sent {
+                1 => (200, token(), page1()),
+                2..=7 => (503, vec![], b"{}".to_vec()),
+                _ => window(url),
+            }
+        });
+        let out = out.unwrap_or_else(|e| panic!("{api:?}: the cycle polls by date after its listing failed: {e:?}"));
+        assert_eq!(urls.len(), 8, "page 1, page 2 and its 5 retries, then one window poll: {urls:?}");
+        assert!(urls[7].contains(&window_floor), "from the watermark: {}", urls[7]);
+        assert!(deleted(&out).is_empty(), "a failed listing compares nothing");
+        assert_eq!(out.events.iter().map(|e| (e.event_type, e.object_id)).collect::<Vec<_>>(), [(EventType::Updated, "2".to_owned())]);
+        assert!(!out.stats.reconciled);
+        let d = out.diagnostics.iter().find(|d| d.code == "reconcile.failed").expect("said");
+        assert!(d.message.contains("cycle.retries-exhausted"), "{}", d.message);
+        let l = out.state.listing.as_ref().unwrap();
+        assert_eq!((l.at, l.n, &l.ids), (listed.at, listed.n, &listed.ids), "the last complete listing kept");
+        assert!(out.state.watermark > state.watermark, "the window poll moved the watermark");
+        // The next cycles are ordinary polls until the backoff is over; asked for, it lists.
+        assert!(!cycle(api, 2, Some(&out.state), now1 + 5 * MIN - 1, false).is_reconciling());
+        assert!(cycle(api, 2, Some(&out.state), now1 + MIN, true).is_reconciling());
+        let now2 = now1 + 5 * MIN;
+        let c = cycle(api, 2, Some(&out.state), now2, false);
+        assert!(c.is_reconciling(), "tried again after 5 minutes");
+        // A truncated page this time: the wait doubles.
+        let mut sent = 0;
+        let (urls, out2) = drive_with(c, |url| {
+            sent += 1;
+            if sent == 1 {
+                let mut b = page1();
+                b.truncate(b.len() / 2);
+                (200, token(), b)
+            } else {
+                window(url)
+            }
+        });
+        assert_eq!(urls.len(), 2, "{urls:?}");
+        let out2 = out2.unwrap();
+        assert!(out2.diagnostics.iter().any(|d| d.code == "reconcile.failed"));
+        assert_eq!(out2.state.listing.as_ref().unwrap().ids, listed.ids);
+        assert!(!cycle(api, 2, Some(&out2.state), now2 + 10 * MIN - 1, false).is_reconciling());
+        // Then a complete listing: 3 and 8 gone, and ordinary polls for a day again.
+        let now3 = now2 + 10 * MIN;
+        let c = cycle(api, 2, Some(&out2.state), now3, false);
+        assert!(c.is_reconciling(), "tried again after 10 more minutes");
+        let (_, out3) = drive(c, api, &[1, 2, 5], 2, |_| (404, "{}"));
+        let out3 = out3.unwrap();
+        let mut gone = deleted(&out3);
+        gone.sort();
+        assert_eq!(gone, ["3", "8"]);
+        assert!(!cycle(api, 2, Some(&out3.state), now3 + 5 * MIN, false).is_reconciling(), "the backoff is over");
+        assert!(cycle(api, 2, Some(&out3.state), now3 + 24 * HOUR, false).is_reconciling());
+    }
+}
+
+#[test]
+fn a_state_written_before_the_listing_backoff_still_loads() {
+    let old = r#"{"v":1,"watermark":1709251200000,"from":null,"seen":[["1",1709251200000]],"listing":{"at":1710054309042,"n":0,"ids":""}}"#;
+    let s = State::from_json(old).unwrap();
+    assert_eq!(s.watermark, Some(1_709_251_200_000));
+    assert!(!cycle(Api::Hub, 2, Some(&s), 1_710_054_309_042 + HOUR, false).is_reconciling());
+    assert!(cycle(Api::Hub, 2, Some(&s), 1_710_054_309_042 + 24 * HOUR, false).is_reconciling());
 }

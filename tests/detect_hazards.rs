@@ -432,7 +432,7 @@ fn a_record_created_exactly_now_is_not_deferred() {
 /// early skip of old records) and in a multi-page pass (where every record is read through).
 #[test]
 fn the_summary_counts_each_kind_of_record() {
-    let state = State { v: 1, watermark: Some(T), from: None, evicted: None, seen: vec![("1".into(), T)], listing: None };
+    let state = State { v: 1, watermark: Some(T), from: None, evicted: None, seen: vec![("1".into(), T)], listing: None, relist: None };
     // 1: already emitted; 2: below the floor (the watermark, lookback 0); 3: new; 4: updated.
     let b = body(&[(1, T - 10, T), (2, T - 10, T - 1), (3, T + 1, T + 1), (4, T - 10, T + 2)]);
     let count = |s: &detect::Stats| (s.records, s.old, s.repeated, s.created, s.updated, s.events);

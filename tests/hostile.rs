@@ -18,8 +18,24 @@ const BODY: &[u8] = br#"[{"id": 1, "d": "2024-03-10T07:05:09.042Z", "c": "2024-0
 #[test]
 fn a_state_and_options_at_the_ends_of_i64_do_not_overflow() {
     let states = [
-        State { v: 1, watermark: Some(i64::MIN), from: Some(i64::MIN), evicted: Some(i64::MAX), seen: vec![("x".into(), i64::MAX)], listing: None },
-        State { v: 1, watermark: Some(i64::MAX), from: None, evicted: Some(i64::MIN), seen: vec![("x".into(), i64::MIN)], listing: None },
+        State {
+            v: 1,
+            watermark: Some(i64::MIN),
+            from: Some(i64::MIN),
+            evicted: Some(i64::MAX),
+            seen: vec![("x".into(), i64::MAX)],
+            listing: None,
+            relist: None,
+        },
+        State {
+            v: 1,
+            watermark: Some(i64::MAX),
+            from: None,
+            evicted: Some(i64::MIN),
+            seen: vec![("x".into(), i64::MIN)],
+            listing: None,
+            relist: None,
+        },
     ];
     for lookback_ms in [0, i64::MAX] {
         let opts = Options { lookback_ms, now: i64::MAX, ..Options::default() };

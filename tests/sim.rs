@@ -342,7 +342,7 @@ fn deletes_sweep(seeds: std::ops::Range<u64>) {
     }
     assert!(bad.is_empty(), "{} seeds broke the deletes contract, first {:?}: {:?}", bad.len(), bad[0].0, bad[0].1);
     assert!(
-        total.deleted > 0 && total.held > 0 && total.crash_repeats > 0 && total.failed > 0 && total.slid > 0,
+        total.deleted > 0 && total.held > 0 && total.crash_repeats > 0 && total.failed > 0 && total.slid > 0 && total.fell_back > 0,
         "the sweep reached every hazard: {total:?}"
     );
     println!("deletes, seeds {seeds:?}: {total:?}");

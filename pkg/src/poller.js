@@ -469,6 +469,9 @@ export class Poller extends EventTarget {
         for (const d of diagnostics ?? [])
           if (d.code === "reconcile.held") this.#emit("warning", { resource: resource.name, ...d });
       }
+      // A full listing that failed (this cycle polled the date window instead) is said too.
+      for (const d of diagnostics ?? [])
+        if (d.code === "reconcile.failed") this.#emit("warning", { resource: resource.name, ...d });
       if (events.length) this.#emit("events", { resource: resource.name, events });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;

@@ -197,6 +197,8 @@ export type ErrorCode =
   | "cycle.unfinished"
   /** rows kept moving while the cycle paged, past its passes */
   | "cycle.unstable-listing"
+  /** a full listing failed (a page after its retries, a truncated body, a record by id): nothing compared; the cycle polled the date window and the next listing waits */
+  | "reconcile.failed"
   /** a full listing lost more than maxDrop of the ids: nothing deleted until the next complete listing confirms it */
   | "reconcile.held"
   /** a record asked for by id (an id gone from a listing) got a 404 that is not JSON: the provider serves no records there */

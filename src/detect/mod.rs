@@ -43,7 +43,7 @@ pub use dates::{DateKind, iso_utc};
 pub use events::{Events, push_date, push_hex};
 pub use idset::IdSet;
 use reconcile::Reconciler;
-pub use reconcile::{Held, Listing};
+pub use reconcile::{Held, Listing, Relist};
 
 use crate::config::{DateSpec, FieldPath, Reconcile, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
@@ -162,6 +162,10 @@ pub struct State {
     /// The last complete listing, when the poller reconciles ([`reconcile`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listing: Option<Listing>,
+    /// After full listings failed: when the next is tried ([`Relist`]); absent otherwise (and
+    /// in a state written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relist: Option<Relist>,
 }
 
 impl State {
@@ -406,6 +410,8 @@ pub struct Detector {
     added: IdSet,
     /// A reconciling cycle's listing.
     reconciler: Option<Reconciler>,
+    /// The wait after failed full listings, carried into the new state until one completes.
+    relist: Option<Relist>,
 }
 
 impl Detector {
@@ -493,6 +499,7 @@ impl Detector {
             gone_changed: false,
             added: IdSet::new(),
             reconciler: None,
+            relist: state.and_then(|s| s.relist.clone()),
         })
     }
 
@@ -501,9 +508,15 @@ impl Detector {
     /// ([`reconcile_candidates`](Detector::reconcile_candidates)). `max_drop_ppm`: see
     /// [`Reconcile::max_drop_ppm`].
     pub fn start_listing(&mut self, max_drop_ppm: u32) -> Result<(), Error> {
-        self.reconciler = Some(Reconciler::new(self.listing.as_ref(), max_drop_ppm, self.opts.now)?);
+        self.reconciler = Some(Reconciler::new(self.listing.as_ref(), self.relist.as_ref(), max_drop_ppm, self.opts.now)?);
         self.stats.reconciled = true;
         Ok(())
+    }
+
+    /// A full listing failed at `now` and this detection is its date-window fallback: the new
+    /// state waits before the next scheduled full listing ([`Relist::after_failure`]).
+    pub fn listing_failed(&mut self, every_ms: i64) {
+        self.relist = Some(Relist::after_failure(self.relist.take(), every_ms, self.opts.now));
     }
 
     /// The listing is complete: the ids of the last complete listing it lacks (none when held
@@ -787,7 +800,7 @@ impl Detector {
         }
         // Only while reconciliation is on: a listing left from a poller that turned it off (or
         // from one asked for on demand) collects nothing.
-        if self.spec.reconcile.is_some() && self.listing.is_some() && self.reconciler.is_none() {
+        if self.spec.reconcile.is_some() && (self.listing.is_some() || self.relist.is_some()) && self.reconciler.is_none() {
             self.added.push_str(id);
         }
         let back = !self.gone.is_empty() && self.gone.remove(id);
@@ -837,6 +850,8 @@ impl Detector {
             seen.drain(..first);
         }
         let (mut events, mut diagnostics, mut listing, mut gone) = (self.events, self.diagnostics, self.listing, self.gone);
+        // A complete listing ends the wait after failed ones.
+        let mut relist = if self.reconciler.is_some() { None } else { self.relist };
         let mut gone_changed = self.gone_changed;
         if let Some(mut r) = self.reconciler {
             r.listed.seal();
@@ -866,8 +881,14 @@ impl Detector {
         if let Some(l) = listing.as_mut().filter(|_| gone_changed) {
             l.gone = gone.encode();
         }
-        if let Some(l) = listing.as_mut().filter(|_| !self.added.is_empty()) {
-            let mut added = IdSet::decode(&l.added)?;
+        // Before a first complete listing the wait after failed ones keeps them.
+        let added_to = match (listing.as_mut(), relist.as_mut()) {
+            (Some(l), _) => Some(&mut l.added),
+            (None, Some(r)) => Some(&mut r.added),
+            (None, None) => None,
+        };
+        if let Some(to) = added_to.filter(|_| !self.added.is_empty()) {
+            let mut added = IdSet::decode(to)?;
             added.union(&{
                 let mut a = self.added;
                 a.seal();
@@ -875,12 +896,12 @@ impl Detector {
             });
             // Bounded while listings keep failing; an id dropped here can only miss its DELETED.
             added.truncate_to(reconcile::MAX_ADDED);
-            l.added = added.encode();
+            *to = added.encode();
         }
         stats.events = events.len();
         stats.unstable = self.unstable;
         stats.seen = seen.len();
-        Ok(Outcome { events, state: State { v: 1, watermark, from: self.origin, evicted, seen, listing }, stats, diagnostics })
+        Ok(Outcome { events, state: State { v: 1, watermark, from: self.origin, evicted, seen, listing, relist }, stats, diagnostics })
     }
 }
 

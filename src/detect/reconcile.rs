@@ -5,16 +5,23 @@
 //! ids with the previous *complete* listing; each id gone gives one DELETED event.
 //!
 //! Never a false delete:
-//! - the state (this listing included) changes only when the whole cycle succeeds: a page that
-//!   failed after its retries, a truncated or malformed body, an aborted or killed cycle keep the
-//!   old state, so an incomplete listing is compared with nothing;
+//! - the listing in the state changes only when a whole listing succeeds: a page that failed
+//!   after its retries, a truncated or malformed body, an aborted or killed cycle keep the old
+//!   listing, so an incomplete listing is compared with nothing;
 //! - a listing read over several pages may have missed a row that slid back across a page
 //!   boundary when another row was deleted mid-listing (offset paging). So each id gone from a
 //!   multi-page listing is asked for by id (`GET …/{id}`) before it is reported: a 404 (or 410)
-//!   with a JSON body confirms it; a record there keeps it; anything else fails the cycle;
+//!   with a JSON body confirms it; a record there keeps it; anything else fails the listing;
 //! - a listing with more than `maxDrop` fewer ids than the last one is *held*: nothing is
 //!   deleted, a `reconcile.held` warning says so, and the next cycle lists again; a second
 //!   complete listing confirms the drop.
+//!
+//! A full listing that fails does not stall the resource: the cycle polls the date window
+//! instead, as an ordinary cycle would (the watermark rules unchanged), and the state records
+//! when the next full listing is tried ([`Relist`]): [`RELIST_AFTER_MS`] after the first
+//! failure, doubled per failure in a row, never later than `everyHours`. A cycle asked to
+//! reconcile lists whatever the wait. Before a first complete listing the ids those polls
+//! emit wait in [`Relist::added`], and the first complete listing is compared with them.
 //!
 //! An id reported DELETED is kept in `gone` (bounded by [`MAX_GONE`]); when it is read again
 //! its event is CREATED.
@@ -129,12 +136,45 @@ fn text(o: &Map, name: &str) -> Result<Option<String>, String> {
     }
 }
 
-/// Whether a cycle at `now` lists in full: asked for (`force`), or reconciliation is on and
-/// there is no complete listing yet, one was held, or the last is `every_ms` old.
-pub fn due(every_ms: Option<i64>, listing: Option<&Listing>, now: i64, force: bool) -> bool {
+/// The wait after a first failed full listing before the next is tried (5 minutes).
+pub const RELIST_AFTER_MS: i64 = 300_000;
+
+/// Full listings failed in a row, and when the next is tried: in the state until one completes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relist {
+    /// Our clock (epoch ms): no scheduled full listing before it.
+    pub at: i64,
+    /// Failed full listings in a row.
+    pub failures: u32,
+    /// Our clock at the first of them: the instant in the eventIds of a first complete
+    /// listing's DELETED (as [`Listing::at`] is for a later one), the same at a re-run.
+    pub since: i64,
+    /// Before the first complete listing, the ids the polls emitted, encoded ([`Listing::added`]
+    /// has them once there is one): the first complete listing is compared with them, so one
+    /// that was reported and is gone by then gets its DELETED.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub added: String,
+}
+
+impl Relist {
+    /// A full listing failed at `now`: the next waits [`RELIST_AFTER_MS`] doubled per failure
+    /// in a row before this one (`prev`), at most `every_ms`.
+    pub fn after_failure(prev: Option<Relist>, every_ms: i64, now: i64) -> Relist {
+        let (failures, since, added) = prev.map_or((0, now, String::new()), |r| (r.failures, r.since, r.added));
+        let failures = failures.saturating_add(1);
+        let wait = RELIST_AFTER_MS.saturating_mul(1 << (failures - 1).min(30)).min(every_ms);
+        Relist { at: now.saturating_add(wait), failures, since, added }
+    }
+}
+
+/// Whether a cycle at `now` lists in full: asked for (`force`), or reconciliation is on, the
+/// wait after failed listings (`relist`) is over, and there is no complete listing yet, one
+/// was held, or the last is `every_ms` old.
+pub fn due(every_ms: Option<i64>, listing: Option<&Listing>, relist: Option<&Relist>, now: i64, force: bool) -> bool {
     match (force, every_ms, listing) {
         (true, _, _) => true,
         (false, None, _) => false,
+        (false, Some(_), _) if relist.is_some_and(|r| now < r.at) => false,
         (false, Some(_), None) => true,
         (false, Some(every), Some(l)) => l.held.is_some() || now.saturating_sub(l.at) >= every,
     }
@@ -162,16 +202,22 @@ pub(crate) struct Reconciler {
 }
 
 impl Reconciler {
-    pub(crate) fn new(listing: Option<&Listing>, max_drop_ppm: u32, now: i64) -> Result<Reconciler, Error> {
+    pub(crate) fn new(listing: Option<&Listing>, relist: Option<&Relist>, max_drop_ppm: u32, now: i64) -> Result<Reconciler, Error> {
         let mut prev = listing.map(|l| IdSet::decode(&l.ids)).transpose()?;
         if let (Some(p), Some(l)) = (prev.as_mut(), listing.filter(|l| !l.added.is_empty())) {
             p.union(&IdSet::decode(&l.added)?);
+        }
+        // No complete listing yet, but polls after failed ones reported ids: compared with them.
+        let early = relist.filter(|r| listing.is_none() && !r.added.is_empty());
+        if let Some(r) = early {
+            prev = Some(IdSet::decode(&r.added)?);
         }
         Ok(Reconciler {
             now,
             max_drop_ppm,
             prev,
-            prev_at: listing.map_or(now, |l| l.at),
+            // In the state either way: a re-run after a crash names the same instant.
+            prev_at: listing.map(|l| l.at).or(early.map(|r| r.since)).unwrap_or(now),
             held_before: listing.is_some_and(|l| l.held.is_some()),
             listed: IdSet::new(),
             candidates: Vec::new(),
@@ -294,13 +340,31 @@ mod tests {
     #[test]
     fn when_a_cycle_lists_in_full() {
         let l = listing(&[1], 1000);
-        assert!(due(None, None, 0, true), "asked for");
-        assert!(!due(None, Some(&l), 10_000_000, false), "off");
-        assert!(due(Some(3_600_000), None, 0, false), "no listing yet");
-        assert!(!due(Some(3_600_000), Some(&l), 3_600_999, false));
-        assert!(due(Some(3_600_000), Some(&l), 3_601_000, false));
-        let held = Listing { held: Some(Held { at: 2000, n: 0 }), ..l };
-        assert!(due(Some(3_600_000), Some(&held), 2001, false), "a held listing is confirmed at once");
+        assert!(due(None, None, None, 0, true), "asked for");
+        assert!(!due(None, Some(&l), None, 10_000_000, false), "off");
+        assert!(due(Some(3_600_000), None, None, 0, false), "no listing yet");
+        assert!(!due(Some(3_600_000), Some(&l), None, 3_600_999, false));
+        assert!(due(Some(3_600_000), Some(&l), None, 3_601_000, false));
+        let held = Listing { held: Some(Held { at: 2000, n: 0 }), ..l.clone() };
+        assert!(due(Some(3_600_000), Some(&held), None, 2001, false), "a held listing is confirmed at once");
+        let wait = Relist { at: 5000, failures: 1, since: 0, added: String::new() };
+        assert!(!due(Some(3_600_000), None, Some(&wait), 4999, false), "a failed first listing waits too");
+        assert!(!due(Some(3_600_000), Some(&held), Some(&wait), 4999, false));
+        assert!(due(Some(3_600_000), Some(&held), Some(&wait), 5000, false));
+        assert!(due(Some(3_600_000), Some(&l), Some(&wait), 4999, true), "asked for, whatever the wait");
+    }
+
+    #[test]
+    fn a_failed_listing_waits_longer_each_time_up_to_every_hours() {
+        let every = 3_600_000;
+        let r1 = Relist::after_failure(None, every, 0);
+        assert_eq!((r1.at, r1.failures, r1.since), (300_000, 1, 0));
+        let r2 = Relist::after_failure(Some(Relist { added: "AQE".into(), ..r1 }), every, 1000);
+        assert_eq!(r2, Relist { at: 601_000, failures: 2, since: 0, added: "AQE".into() }, "the first failure and the ids reported are kept");
+        let r5 = Relist::after_failure(Some(Relist { at: 0, failures: 4, since: 0, added: String::new() }), every, 0);
+        assert_eq!(r5.at, 3_600_000, "at most everyHours (80 minutes capped at 60)");
+        let far = Relist::after_failure(Some(Relist { at: 0, failures: u32::MAX, since: 0, added: String::new() }), every, i64::MAX - 5);
+        assert_eq!((far.at, far.failures), (i64::MAX, u32::MAX), "saturating");
     }
 
     #[test]
@@ -327,13 +391,13 @@ mod tests {
     #[test]
     fn a_drop_beyond_max_drop_is_held_once() {
         let prev = listing(&[1, 2, 3, 4], 5);
-        let mut r = Reconciler::new(Some(&prev), 500_000, 9).unwrap();
+        let mut r = Reconciler::new(Some(&prev), None, 500_000, 9).unwrap();
         r.listed.push_num(1);
         assert!(r.compare().is_empty(), "3 of 4 gone: held");
         let (deleted, l) = r.finish(&mut IdSet::new(), &mut Vec::new());
         assert!(deleted.is_empty());
         assert_eq!((l.at, l.n, l.held), (5, 4, Some(Held { at: 9, n: 1 })), "the last listing kept");
-        let mut r = Reconciler::new(Some(&l), 500_000, 20).unwrap();
+        let mut r = Reconciler::new(Some(&l), None, 500_000, 20).unwrap();
         r.listed.push_num(1);
         assert_eq!(r.compare(), ["2", "3", "4"], "confirmed by the second listing");
         r.confirm_all();

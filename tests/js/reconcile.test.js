@@ -64,6 +64,8 @@ for (const [element, start, setup, resource] of [
       const events = [];
       const warnings = [];
       let midListing = null;
+      /** The next request (a full listing's first page) is answered 400 when set. */
+      let breakNext = false;
       const poller = new Poller({
         instance: body,
         baseUrl: sim.baseUrl,
@@ -74,6 +76,10 @@ for (const [element, start, setup, resource] of [
         // A record deleted while a full listing pages: on the second page of a listing, the
         // lowest id still there goes, and every row after it slides back one place.
         fetch: async (url, init) => {
+          if (breakNext) {
+            breakNext = false;
+            return new Response('{"message":"bad request"}', { status: 400 });
+          }
           const res = await fetch(url, init);
           if (midListing && /offset=4|nextPage=/.test(String(url)) && res.status === 200) {
             const id = [...live()].sort((a, b) => Number(a) - Number(b))[0];
@@ -112,12 +118,32 @@ for (const [element, start, setup, resource] of [
       let failed = 0;
       for (let i = 0; i < 30 && deletedIds().length === 0; i++) {
         const [s] = await poller.reconcile();
-        if (s.error) failed++;
+        // A listing that failed: the cycle failed, or it polled the date window instead.
+        if (s.error || !s.reconciled) failed++;
         noFalseDelete(`faulty listing ${i}`);
       }
       sim.clearFaults();
       assert.deepEqual(deletedIds().sort(), [...gone].sort(), "the three, once each");
       assert.ok(failed > 0, "some listings failed (and deleted nothing)");
+
+      // A full listing that fails (its first page answered 400): the same cycle polls the date
+      // window instead, so the update comes, nothing is deleted, and a warning says so.
+      breakNext = true;
+      sim.mutate({ resource, op: "update", ids: [ids[5]] });
+      const sent = events.length;
+      const [fell] = await poller.reconcile();
+      assert.equal(fell.error, undefined, String(fell.error));
+      assert.notEqual(fell.reconciled, true);
+      const after = events.slice(sent);
+      assert.ok(
+        after.some((e) => e.objectId === String(ids[5]) && e.eventType === "UPDATED"),
+        JSON.stringify(after),
+      );
+      assert.ok(!after.some((e) => e.eventType === "DELETED"));
+      assert.ok(
+        warnings.some((w) => w.code === "reconcile.failed" && w.resource === resource),
+        JSON.stringify(warnings),
+      );
 
       // Deleted mid-listing: the row that slid across the page boundary is asked for by id
       // and kept; the deleted one is reported by this listing or the next.

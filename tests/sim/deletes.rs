@@ -51,6 +51,9 @@ pub struct Config {
     pub p_crash_after_delivery: f64,
     /// The chance that a cycle is asked to reconcile whatever the schedule.
     pub p_force: f64,
+    /// From the third cycle on (until the quiet end), every full listing fails: a 503 past its
+    /// retries or a truncated page. The resource's date-window polls must go on meanwhile.
+    pub broken_listing: bool,
 }
 
 impl Config {
@@ -77,6 +80,8 @@ impl Config {
             p_crash_mid: if faults { 0.03 } else { 0.0 },
             p_crash_after_delivery: if faults { 0.1 } else { 0.0 },
             p_force: 0.15,
+            // Drawn last: the seeds' other draws stay what they were.
+            broken_listing: r.chance(0.3),
         }
     }
 
@@ -213,6 +218,7 @@ impl Provider {
         if self.rng.chance(self.cfg.p_fail) {
             return (400, vec![date], b"{\"message\":\"bad request\"}".to_vec());
         }
+        let broken = self.cfg.broken_listing && t >= T0 + 2 * self.cfg.interval_ms;
         let (path, query) = req.http.url.split_once('?').unwrap_or((&req.http.url, ""));
         let list = if self.cfg.keap { format!("{KEAP_BASE}/v1/appointments") } else { format!("{HUB_BASE}/hubs/crm/appointments") };
         if let Some(id) = path.strip_prefix(&format!("{list}/")) {
@@ -240,6 +246,11 @@ impl Provider {
                 _ => {}
             }
         }
+        // A full listing renders the epoch (so does a first poll, with no watermark yet).
+        let full = floor < T0 - 86_400_000;
+        if broken && full && self.rng.chance(0.5) {
+            return (503, vec![date], b"{\"message\":\"unavailable\"}".to_vec());
+        }
         let mut rows: Vec<(u64, &Life)> = self.objs.iter().filter(|(_, l)| l.is_alive(t) && l.updated >= floor).map(|(&id, l)| (id, l)).collect();
         if !self.cfg.by_id {
             rows.sort_by_key(|(id, l)| (l.updated, *id));
@@ -258,7 +269,7 @@ impl Provider {
             }
             format!("[{}]", page.join(","))
         };
-        if self.rng.chance(self.cfg.p_truncated) {
+        if self.rng.chance(self.cfg.p_truncated) || (broken && full) {
             body.truncate(body.len() / 2);
         }
         (200, headers, body.into_bytes())
@@ -290,6 +301,8 @@ pub struct Cycle {
     pub held_said: bool,
     /// Ids gone from a multi-page listing that were found by id (it had missed them).
     pub slid: usize,
+    /// Its full listing failed and it polled the date window instead (`reconcile.failed`).
+    pub fell_back: bool,
     /// The listing the state carried before it and after it (when it reconciled).
     pub before: Option<IdSet>,
     pub after: Option<IdSet>,
@@ -322,6 +335,7 @@ pub fn run(cfg: &Config, settle: usize) -> (Run, Provider) {
             provider.cfg.p_5xx = 0.0;
             provider.cfg.p_fail = 0.0;
             provider.cfg.p_truncated = 0.0;
+            provider.cfg.broken_listing = false;
             provider.next_mutation = i64::MAX;
             provider.mass_at = None;
         }
@@ -379,6 +393,7 @@ pub fn run(cfg: &Config, settle: usize) -> (Run, Provider) {
             held: o.stats.held,
             slid: o.stats.missed,
             held_said: o.diagnostics.iter().any(|d| d.code == "reconcile.held"),
+            fell_back: o.diagnostics.iter().any(|d| d.code == "reconcile.failed"),
             before: listing_of(store.as_deref()),
             after: listing_of(Some(&new_state)),
         });
@@ -406,6 +421,8 @@ pub struct Tally {
     pub reconciled: u64,
     /// Rows a multi-page listing missed (a delete slid them back) and asking by id found.
     pub slid: u64,
+    /// Cycles whose full listing failed and that polled the date window instead.
+    pub fell_back: u64,
     pub failed: u64,
     pub requests: u64,
     /// Objects gone at the end that a listing had and whose last event is not DELETED, and
@@ -427,6 +444,7 @@ impl Tally {
         self.held_deleted += o.held_deleted;
         self.reconciled += o.reconciled;
         self.slid += o.slid;
+        self.fell_back += o.fell_back;
         self.failed += o.failed;
         self.requests += o.requests;
         self.unsettled += o.unsettled;
@@ -449,6 +467,7 @@ impl Run {
         for (idx, c) in self.cycles.iter().enumerate() {
             t.reconciled += u64::from(c.reconciled);
             t.slid += c.slid as u64;
+            t.fell_back += u64::from(c.fell_back);
             let deleted: Vec<&Delivered> = self.delivered.iter().filter(|d| d.cycle == idx && d.kind == EventType::Deleted).collect();
             if c.held {
                 t.held += 1;
