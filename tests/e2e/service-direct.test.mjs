@@ -10,43 +10,16 @@
 // No sleeps: every wait is on a locator or a condition.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, chmodSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { launch, artifacts } from "./browser.mjs";
-import { startStack } from "../../www/stack.mjs";
+import { startServiceStack, shots } from "./service-stack.mjs";
 
-let browser, stack, dir;
+let browser, stack, running;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ep-console-direct-"));
-  // The `postgres` user (when we are root) must reach the data directory inside.
-  chmodSync(dir, 0o755);
-  stack = await startStack({
-    port: 0,
-    dataDir: dir,
-    env: { ...process.env, ELEMENTS_USER_SECRET: "", ELEMENTS_ORGANIZATION_SECRET: "", ELEMENTS_KEAP_URL: "" },
-    log: () => {},
-  });
-  browser = await launch();
+  running = await startServiceStack("ep-console-direct-", { env: { ELEMENTS_KEAP_URL: "" } });
+  ({ stack, browser } = running);
 });
 after(async () => {
-  await browser?.close();
-  await stack?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await running?.close();
 });
-
-async function shot(page, name) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `${artifacts}/${name}`, fullPage: true });
-}
-
-/** The same view at desktop width and at 360 px. */
-async function shots(page, name) {
-  await shot(page, `service-${name}-desktop.png`);
-  await page.setViewportSize({ width: 360, height: 780 });
-  await shot(page, `service-${name}-360.png`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 /** Clicks a button that opens the Keap simulator's consent page, and allows access there. */
 async function consentWith(page, click) {

@@ -7,52 +7,26 @@
 // a locator or a condition.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, chmodSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { launch, artifacts } from "./browser.mjs";
-import { startStack } from "../../www/stack.mjs";
+import { artifacts } from "./browser.mjs";
+import { startServiceStack, shots } from "./service-stack.mjs";
 
 const PC = 'configuration["event.poller.configuration"]';
 const byPath = (page, path) => page.locator(`poller-config-editor input[data-path=${JSON.stringify(path)}]`);
 const fieldDiags = (page, path) =>
   page.locator(`poller-config-editor [data-field=${JSON.stringify(path)}] .fdiag.error`);
 
-let browser, stack, dir;
+let browser, stack, running;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ep-console-service-"));
-  // The `postgres` user (when we are root) must reach the data directory inside.
-  chmodSync(dir, 0o755);
-  stack = await startStack({
-    port: 0,
-    dataDir: dir,
-    env: { ...process.env, ELEMENTS_USER_SECRET: "", ELEMENTS_ORGANIZATION_SECRET: "" },
+  running = await startServiceStack("ep-console-service-", {
     // Two retries with time shrunk a thousandfold: a failing callback's deliveries are dead
     // within seconds instead of days.
     serviceArgs: ["--delivery-retries", "2", "--delivery-time-scale", "0.001"],
-    log: () => {},
   });
-  browser = await launch();
+  ({ stack, browser } = running);
 });
 after(async () => {
-  await browser?.close();
-  await stack?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await running?.close();
 });
-
-async function shot(page, name) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `${artifacts}/${name}`, fullPage: true });
-}
-
-/** Takes the same view at 360 px, then goes back to the desktop width. */
-async function shots(page, name, ready) {
-  await shot(page, `service-${name}-desktop.png`);
-  await page.setViewportSize({ width: 360, height: 780 });
-  if (ready) await ready();
-  await shot(page, `service-${name}-360.png`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test("create an instance through the OAuth redirect, watch its polls, events and deliveries, delete it", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
