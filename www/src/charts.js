@@ -204,7 +204,7 @@ export function pollTimeline(polls, width) {
     svg("line", { x1: left, x2: W - right, y1: yE(0), y2: yE(0), class: "tl-axis" }),
     svg("text", { x: left - 6, y: yE(maxEvents) + 4, "text-anchor": "end", class: "tl-tick" }, String(maxEvents)),
     svg("text", { x: left - 6, y: yE(0) + 4, "text-anchor": "end", class: "tl-tick" }, "0"),
-    svg("text", { x: W - right + 4, y: yD(maxMs) + 4, class: "tl-tick dur-tick" }, `${maxMs} ms`),
+    svg("text", { x: W - right + 4, y: yD(maxMs) + 4, class: "tl-tick dur-tick" }, shortDuration(maxMs)),
   );
   if (!shown.length)
     root.append(
@@ -243,4 +243,11 @@ export function pollTimeline(polls, width) {
   for (const [i, p] of shown.entries())
     root.append(svg("circle", { cx: cx(i), cy: yD(p.durationMs), r: 2.5, class: "dur-dot" }));
   return root;
+}
+
+/** A duration short enough for the chart's right margin (44 px): "850 ms", "1.7 s", "123 s". */
+function shortDuration(ms) {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  return `${s < 100 ? s.toFixed(1) : Math.round(s)} s`;
 }
