@@ -1,7 +1,7 @@
 //! Notification envelopes: batches of at most `batch_size` events, signed with HMAC-SHA256,
 //! and the delivery retry schedule. Sans-IO: this builds requests, the host sends them.
 
-use crate::detect::Event;
+use crate::detect::{Event, EventType};
 use crate::diag::Error;
 use crate::http::Request;
 use base64::Engine;
@@ -93,6 +93,49 @@ pub fn sign(key: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body);
     format!("sha256={}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// The events a host hands back (JSON text: the array detection returned), for
+/// [`build_notifications`]. Read by hand from a `serde_json::Value`, not by a serde derive on
+/// [`Event`]: those visitors were 3 KB of the gzipped wasm. What the derive accepted is accepted
+/// (`elementKey` and `raw` optional, unknown keys ignored), and an error names the event and
+/// its field; `instant` is 0 (only the serialized fields travel).
+pub fn read_events(text: &str) -> Result<Vec<Event>, Error> {
+    let invalid = |why: String| Error::new("events.invalid", format!("events must be the events detection returned: {why}"));
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let list = v.as_array().ok_or_else(|| invalid("not an array".into()))?;
+    list.iter().enumerate().map(|(i, e)| read_event(e).map_err(|why| invalid(format!("events[{i}]{why}")))).collect()
+}
+
+fn read_event(v: &serde_json::Value) -> Result<Event, String> {
+    use serde_json::Value;
+    let o = v.as_object().ok_or(" must be an object")?;
+    let text = |key: &str| match o.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!(".{key} must be a string")),
+        None => Err(format!(".{key} is missing")),
+    };
+    let event_type = match o.get("eventType").and_then(Value::as_str) {
+        Some("CREATED") => EventType::Created,
+        Some("UPDATED") => EventType::Updated,
+        Some("DELETED") => EventType::Deleted,
+        _ => return Err(".eventType must be CREATED, UPDATED or DELETED".into()),
+    };
+    let element_key = match o.get("elementKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(".elementKey must be a string".into()),
+    };
+    Ok(Event {
+        event_type,
+        object_type: text("objectType")?,
+        object_id: text("objectId")?,
+        date: text("date")?,
+        element_key,
+        event_id: text("eventId")?,
+        raw: o.get("raw").filter(|r| !r.is_null()).cloned(),
+        instant: 0,
+    })
 }
 
 /// One POST per batch of at most `batch_size` events (empty input, no requests).
@@ -419,6 +462,44 @@ mod tests {
     fn hmac_matches_rfc_4231_case_2() {
         // RFC 4231 test case 2 (key "Jefe"), the digest in base64.
         assert_eq!(sign("Jefe", b"what do ya want for nothing?"), "sha256=W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    }
+
+    #[test]
+    fn events_read_back_as_detection_wrote_them_and_a_bad_one_is_named() {
+        let e = |t: EventType, key: Option<&str>, raw: Option<serde_json::Value>| Event {
+            event_type: t,
+            object_type: "tasks".into(),
+            object_id: "7".into(),
+            date: "2024-03-10T07:05:09.042Z".into(),
+            element_key: key.map(str::to_owned),
+            event_id: "0123456789abcdef0123456789abcdef".into(),
+            raw,
+            instant: 0,
+        };
+        let all = vec![
+            e(EventType::Created, Some("infusionsoftrest"), None),
+            e(EventType::Updated, None, Some(serde_json::json!({"id": 7}))),
+            e(EventType::Deleted, None, None),
+        ];
+        assert_eq!(read_events(&serde_json::to_string(&all).unwrap()).unwrap(), all);
+        let plain = r#"[{"eventType":"UPDATED","objectType":"tasks","objectId":"7","date":"2024-03-10T07:05:09.042Z","eventId":"0123456789abcdef0123456789abcdef","elementKey":null,"raw":null,"more":1}]"#;
+        assert_eq!(read_events(plain).unwrap(), vec![e(EventType::Updated, None, None)], "null is absent; unknown keys are ignored");
+        for (text, want) in [
+            ("{}", "not an array"),
+            ("[1]", "events[0] must be an object"),
+            (r#"[{"eventType":"MOVED"}]"#, "events[0].eventType must be CREATED, UPDATED or DELETED"),
+            (r#"[{"eventType":"CREATED","objectType":"t","objectId":7}]"#, "events[0].objectId must be a string"),
+            (r#"[{"eventType":"CREATED","objectType":"t","objectId":"7","date":"d"}]"#, "events[0].eventId is missing"),
+            (
+                r#"[{"eventType":"CREATED","objectType":"t","objectId":"7","date":"d","eventId":"x","elementKey":3}]"#,
+                "events[0].elementKey must be a string",
+            ),
+            ("[", "EOF"),
+        ] {
+            let err = read_events(text).unwrap_err();
+            assert_eq!(err.code, "events.invalid");
+            assert!(err.message.contains(want), "{text}: {}", err.message);
+        }
     }
 
     #[test]

@@ -132,27 +132,9 @@ fn state(text: &str) -> Result<Option<detect::State>, JsValue> {
     if text.is_empty() {
         return Ok(None);
     }
-    detect::State::from_json(text).or_else(|e| exact_instants(text).and_then(|t| detect::State::from_json(&t).ok()).ok_or(e)).map(Some).map_err(err)
-}
-
-/// A state whose instants `to_js` wrote as digit strings (beyond 2^53 − 1), with those strings
-/// read back as the integers they are; `None` when there is no such string to read.
-fn exact_instants(text: &str) -> Option<String> {
-    use serde_json::Value;
-    let number = |v: &mut Value| match v {
-        Value::String(s) => s.parse::<i64>().ok().map(|n| *v = n.into()).is_some(),
-        _ => false,
-    };
-    let mut state: Value = serde_json::from_str(text).ok()?;
-    let o = state.as_object_mut()?;
-    let mut changed = false;
-    for key in ["watermark", "from", "evicted"] {
-        changed |= o.get_mut(key).is_some_and(number);
-    }
-    for entry in o.get_mut("seen").and_then(Value::as_array_mut).into_iter().flatten() {
-        changed |= entry.get_mut(1).is_some_and(number);
-    }
-    changed.then(|| state.to_string())
+    // Instants beyond 2^53 − 1 that `to_js` wrote as digit strings are read back by the
+    // state's own reader.
+    detect::State::from_json(text).map(Some).map_err(err)
 }
 
 /// A response body in wasm memory, written in place from JS. A fetch stream's chunks land here
@@ -392,13 +374,14 @@ impl WasmPollCycle {
         to_js(&Out { method: req.http.method, url: req.http.url, headers, delay_ms: req.delay_ms, retry, auth, refresh_token })
     }
 
-    /// `headers` is a JSON object of header names to values. `status` is any JS number: the
-    /// core decides which are HTTP statuses (`http::status`), the rest are transport failures.
+    /// `headers` is a JSON array of `[name, value]` pairs, as `verifyNotification` takes them
+    /// (one reader of header lists in the wasm, not a map's as well: about 1 KB). `status` is
+    /// any JS number: the core decides which are HTTP statuses (`http::status`), the rest are
+    /// transport failures.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, status: f64, headers_json: &str, body: &BodyBuffer) -> Result<(), JsValue> {
-        let headers: std::collections::BTreeMap<String, String> = serde_json::from_str(headers_json)
+        let headers: Vec<(String, String)> = serde_json::from_str(headers_json)
             .map_err(|e| err(Error::new("response.headers", format!("headers must be an object of strings: {e}"))))?;
-        let headers: Vec<(String, String)> = headers.into_iter().collect();
         if let Some(c) = self.inner.as_mut() {
             c.handle_response(http::Response { status: http::status(status), headers: &headers, body: body.body() });
         }
@@ -455,8 +438,7 @@ impl NotifyOptions {
 /// `events` as JSON text (what detection returned); one signed request per batch.
 #[wasm_bindgen(js_name = buildNotifications)]
 pub fn build_notifications(events_json: &str, options_json: &str) -> Result<JsValue, JsValue> {
-    let events: Vec<detect::Event> = serde_json::from_str(events_json)
-        .map_err(|e| err(Error::new("events.invalid", format!("events must be the events detection returned: {e}"))))?;
+    let events = notify::read_events(events_json).map_err(err)?;
     let n = options::<NotifyOptions>(options_json)?.core()?;
     #[derive(Serialize)]
     struct Out {

@@ -14,10 +14,14 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const NOT_CODES: &[&str] = &[
     // The FileStore's lock file name.
     "store.lock",
-    // Field names in the messages of the saved listing's reader (src/detect/reconcile.rs).
+    // Field names in the messages of the saved state's reader (src/detect/saved.rs).
     "held.at",
     "held.n",
     "listing.held",
+    "relist.added",
+    "relist.at",
+    "relist.failures",
+    "relist.since",
     "oauth.api.key",
     "oauth.api.secret",
     "oauth.callback.url",

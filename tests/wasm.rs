@@ -165,7 +165,7 @@ fn statuses_beyond_http_are_transport_failures() {
         let mut c =
             wasm::WasmPollCycle::new(resource, "", r#"{"baseUrl":"http://hub.invalid","maxRetries":0,"detect":{"startFrom":"beginning"}}"#).unwrap();
         assert!(!c.next_request().unwrap().is_null());
-        c.handle_response(status, "{}", &body).unwrap();
+        c.handle_response(status, "[]", &body).unwrap();
         assert!(c.next_request().unwrap().is_null());
         c.finish()
     };

@@ -560,8 +560,15 @@ export class PollCycle {
 
   /** @param {{status: number, headers?: Record<string, string> | Headers, body?: Uint8Array | string | BodyBuffer}} response */
   handleResponse({ status, headers = {}, body = new Uint8Array() }) {
-    const h = typeof Headers !== "undefined" && headers instanceof Headers ? Object.fromEntries(headers) : headers;
-    const headersJson = JSON.stringify(h);
+    // The core reads `[name, value]` pairs; anything else is passed on as it is, for the core's
+    // `response.headers` error.
+    const pairs =
+      typeof Headers !== "undefined" && headers instanceof Headers
+        ? [...headers]
+        : headers && typeof headers === "object" && !Array.isArray(headers)
+          ? Object.entries(headers)
+          : headers;
+    const headersJson = JSON.stringify(pairs);
     const cycle = this.#live();
     withBody(body, (inner) => core(() => cycle.handleResponse(status, headersJson, inner)));
   }

@@ -29,19 +29,25 @@ use serde_json::{Map, Value, json};
 /// Resource names with presets, per element.
 pub const INFUSIONSOFTREST_RESOURCES: [&str; 6] = ["appointments", "contacts", "opportunities", "orders", "tasks", "transactions"];
 
-fn poller(resource: &str, updated: &str, created: &str) -> Value {
-    json!({
-        "url": format!("/hubs/crm/{resource}"),
+/// One preset poller. Both elements' presets go through here, so the wasm holds one builder of
+/// this shape rather than one per `json!` (about 1 KB).
+fn poller(url: String, updated: &str, created: &str, format: &str, page_size: Option<u32>) -> Value {
+    let mut p = json!({
+        "url": url,
         "idField": "id",
         "datesConfiguration": {
             "updatedDateField": updated,
-            "updatedDateFormat": DEFAULT_DATE_FORMAT,
+            "updatedDateFormat": format,
             "updatedDateTimezone": DEFAULT_ZONE,
             "createdDateField": created,
-            "createdDateFormat": DEFAULT_DATE_FORMAT,
+            "createdDateFormat": format,
             "createdDateTimezone": DEFAULT_ZONE
         }
-    })
+    });
+    if let (Some(n), Value::Object(m)) = (page_size, &mut p) {
+        m.insert("pageSize".to_owned(), n.into());
+    }
+    p
 }
 
 /// `{resource: poller}` for every infusionsoftrest resource, in [`INFUSIONSOFTREST_RESOURCES`] order.
@@ -53,7 +59,7 @@ pub fn infusionsoftrest() -> Value {
             "transactions" => ("transaction_date", "transaction_date"),
             _ => ("modification_date", "creation_date"),
         };
-        m.insert(r.to_owned(), poller(r, updated, created));
+        m.insert(r.to_owned(), poller(format!("/hubs/crm/{r}"), updated, created, DEFAULT_DATE_FORMAT, None));
     }
     Value::Object(m)
 }
@@ -85,22 +91,7 @@ pub fn infusionsoftrest_direct() -> Value {
             "contacts" => format!("/v1/{r}?since=${{gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}}&order=id"),
             _ => format!("/v1/{r}?since=${{gmtDate:yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}}"),
         };
-        m.insert(
-            r.to_owned(),
-            json!({
-                "url": url,
-                "idField": "id",
-                "datesConfiguration": {
-                    "updatedDateField": updated,
-                    "updatedDateFormat": KEAP_DATE_FORMAT,
-                    "updatedDateTimezone": DEFAULT_ZONE,
-                    "createdDateField": created,
-                    "createdDateFormat": KEAP_DATE_FORMAT,
-                    "createdDateTimezone": DEFAULT_ZONE
-                },
-                "pageSize": KEAP_PAGE_SIZE
-            }),
-        );
+        m.insert(r.to_owned(), poller(url, updated, created, KEAP_DATE_FORMAT, Some(KEAP_PAGE_SIZE)));
     }
     Value::Object(m)
 }

@@ -37,6 +37,7 @@ mod dates;
 mod events;
 pub mod idset;
 pub mod reconcile;
+mod saved;
 mod scan;
 
 pub use dates::{DateKind, iso_utc};
@@ -49,7 +50,7 @@ use crate::config::{DateSpec, FieldPath, Reconcile, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
 use rustc_hash::FxHashMap as HashMap;
 use scan::{Fields, Plan, Scalar};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// The default bound of [`State::seen`].
@@ -142,7 +143,8 @@ impl Spec {
 }
 
 /// Persisted between polls as JSON (`{"v":1,...}`); round-trips through any string store.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Read back by hand ([`State::from_json`], module `saved`), not by serde's derive.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct State {
     /// The state format's version: 1. Another version is refused rather than misread.
     pub v: u32,
@@ -151,31 +153,26 @@ pub struct State {
     /// Epoch ms: nothing older is ever emitted; `None` for `beginning`. The `startFrom`
     /// instant, or for `"now"` the first poll's `now` minus `lookback + pollDelay` (a provider
     /// whose clock is behind ours stamps up to that much earlier what it writes after our start).
-    #[serde(default)]
     pub from: Option<i64>,
     /// The newest instant dropped from `seen` by the bound (see the module docs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub evicted: Option<i64>,
     /// Versions emitted at or after `H - keep`, as `[objectId, epoch ms]`, sorted by instant.
-    #[serde(default)]
     pub seen: Vec<(String, i64)>,
     /// The last complete listing, when the poller reconciles ([`reconcile`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listing: Option<Listing>,
     /// After full listings failed: when the next is tried ([`Relist`]); absent otherwise (and
     /// in a state written before it existed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relist: Option<Relist>,
 }
 
 impl State {
     /// Reads a saved state; refuses one that is not JSON of this shape or of another version.
     pub fn from_json(text: &str) -> Result<State, Error> {
-        let s: State = serde_json::from_str(text).map_err(|e| Error::new("state.invalid", format!("the saved state is not valid: {e}")))?;
-        if s.v != 1 {
-            return Err(Error::new("state.version", format!("state version {} is not supported (this release reads version 1)", s.v)));
-        }
-        Ok(s)
+        let v: Value = serde_json::from_str(text).map_err(|e| Error::new("state.invalid", format!("the saved state is not valid: {e}")))?;
+        State::from_value(&v)
     }
     /// The state as JSON text, what a host saves.
     pub fn to_json(&self) -> String {
@@ -184,7 +181,7 @@ impl State {
 }
 
 /// Whether a version is an object's first (created after the watermark) or a later one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EventType {
     /// The object's first emission, created after the watermark (or read again after its DELETED).
@@ -195,9 +192,9 @@ pub enum EventType {
     Deleted,
 }
 
-/// Deserializable so a host can hand events back to `notify` (`instant` is then 0: only
-/// the serialized fields travel).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A host hands events back to `notify` as JSON (`notify::read_events`; `instant` is then 0:
+/// only the serialized fields travel).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// CREATED or UPDATED.
@@ -645,7 +642,7 @@ impl Detector {
         }
         // The cold path: read the first record's keys to show what the records do have.
         let records = self.opts.records_field.as_deref().and_then(|r| FieldPath::parse(r).ok()).unwrap_or_default();
-        let doc: Option<Value> = serde_json::from_slice(body).ok();
+        let doc: Option<Value> = std::str::from_utf8(body).ok().and_then(|t| serde_json::from_str(t).ok());
         let first = doc.as_ref().and_then(|d| records.get(d)).and_then(Value::as_array).and_then(|a| a.iter().find_map(Value::as_object));
         let keys = first.map(|m| m.keys().take(20).map(String::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default();
         let prefix = self.opts.records_field.as_deref().unwrap_or("");

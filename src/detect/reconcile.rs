@@ -28,8 +28,7 @@
 
 use super::idset::{IdSet, heapsort};
 use crate::diag::{Diagnostic, Error};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 
 /// The most ids `gone` remembers; beyond it the smallest are forgotten (one of them that comes
 /// back is then UPDATED, not CREATED).
@@ -40,9 +39,7 @@ pub const MAX_ADDED: usize = 100_000;
 
 /// The reconciliation's part of the state: the last complete listing.
 ///
-/// Read by hand ([`Listing::from_value`]) rather than by serde's derive: the derived visitors
-/// of this struct and of [`Held`] (maps and sequences, field by field) cost kilobytes of wasm,
-/// where `serde_json::Value` is read by code the wasm has anyway.
+/// Read back by hand ([`Listing::from_value`], with the rest of the state), not by serde's derive.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Listing {
     /// Our clock (epoch ms, the cycle's `now`) at the cycle that read it.
@@ -54,14 +51,14 @@ pub struct Listing {
     /// Ids emitted (CREATED or UPDATED) by the polls since, encoded: compared at the next
     /// listing as if it had them, so an object created and deleted between two listings gets
     /// its DELETED too.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub added: String,
     /// Ids reported DELETED and not read since ([`MAX_GONE`] at most), encoded.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub gone: String,
     /// A later complete listing that shrank by more than `maxDrop` and was held (nothing
     /// deleted): the next listing confirms or undoes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub held: Option<Held>,
 }
 
@@ -74,73 +71,11 @@ pub struct Held {
     pub n: usize,
 }
 
-impl<'de> Deserialize<'de> for Listing {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Listing, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Listing::from_value(&v).map_err(serde::de::Error::custom)
-    }
-}
-
-impl Listing {
-    /// The listing as the state saved it (what the derive would accept: `at`, `n` and `ids`
-    /// required, `added`, `gone` and `held` optional, other keys ignored); the error names the
-    /// field.
-    pub fn from_value(v: &Value) -> Result<Listing, String> {
-        let o = object(v, "listing")?;
-        let held = match o.get("held") {
-            None | Some(Value::Null) => None,
-            Some(h) => {
-                let h = object(h, "listing.held")?;
-                Some(Held { at: int(h, "held.at")?, n: count(h, "held.n")? })
-            }
-        };
-        Ok(Listing {
-            at: int(o, "at")?,
-            n: count(o, "n")?,
-            ids: text(o, "ids")?.ok_or("missing field `ids`")?,
-            added: text(o, "added")?.unwrap_or_default(),
-            gone: text(o, "gone")?.unwrap_or_default(),
-            held,
-        })
-    }
-}
-
-type Map = serde_json::Map<String, Value>;
-
-fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map, String> {
-    v.as_object().ok_or_else(|| format!("{what} must be an object"))
-}
-
-/// The last segment of a dotted name: the key in its object.
-fn key(name: &str) -> &str {
-    name.rsplit('.').next().unwrap_or(name)
-}
-
-fn int(o: &Map, name: &str) -> Result<i64, String> {
-    match o.get(key(name)) {
-        None => Err(format!("missing field `{name}`")),
-        Some(v) => v.as_i64().ok_or_else(|| format!("{name} must be an integer")),
-    }
-}
-
-fn count(o: &Map, name: &str) -> Result<usize, String> {
-    let n = int(o, name)?;
-    usize::try_from(n).map_err(|_| format!("{name} must be a count, not {n}"))
-}
-
-fn text(o: &Map, name: &str) -> Result<Option<String>, String> {
-    match o.get(key(name)) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(format!("{name} must be a string")),
-    }
-}
-
 /// The wait after a first failed full listing before the next is tried (5 minutes).
 pub const RELIST_AFTER_MS: i64 = 300_000;
 
 /// Full listings failed in a row, and when the next is tried: in the state until one completes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Relist {
     /// Our clock (epoch ms): no scheduled full listing before it.
     pub at: i64,
@@ -152,7 +87,7 @@ pub struct Relist {
     /// Before the first complete listing, the ids the polls emitted, encoded ([`Listing::added`]
     /// has them once there is one): the first complete listing is compared with them, so one
     /// that was reported and is gone by then gets its DELETED.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub added: String,
 }
 
@@ -370,9 +305,10 @@ mod tests {
     #[test]
     fn a_saved_listing_reads_back_and_a_bad_one_names_its_field() {
         let l = Listing { held: Some(Held { at: 7, n: 2 }), added: "AQ".into(), ..listing(&[1, 5], 1000) };
-        let back: Listing = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        let read = |text: &str| Listing::from_value(&serde_json::from_str(text).unwrap());
+        let back = read(&serde_json::to_string(&l).unwrap()).unwrap();
         assert_eq!(back, l);
-        let plain: Listing = serde_json::from_str(r#"{"at":1,"n":0,"ids":"","other":true}"#).unwrap();
+        let plain = read(r#"{"at":1,"n":0,"ids":"","other":true}"#).unwrap();
         assert_eq!(plain, Listing { at: 1, n: 0, ids: String::new(), added: String::new(), gone: String::new(), held: None });
         for (text, field) in [
             (r#"{"n":0,"ids":""}"#, "`at`"),
@@ -383,7 +319,7 @@ mod tests {
             (r#"{"at":1,"n":0,"ids":"","held":{"at":1}}"#, "`held.n`"),
             (r#"[1,0,""]"#, "listing must be an object"),
         ] {
-            let e = serde_json::from_str::<Listing>(text).unwrap_err().to_string();
+            let e = read(text).unwrap_err();
             assert!(e.contains(field), "{text}: {e}");
         }
     }
