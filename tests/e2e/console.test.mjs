@@ -280,6 +280,74 @@ test("the editor writes keys in the order of the core's schema and lists those i
   }
 });
 
+test("the reconcile fields: maxDrop's default shown not written, a wrong value kept with its diagnostic, cleared fields leave no reconcile", async () => {
+  const { server, page, errors } = await open();
+  try {
+    const R = `${PC}.appointments.reconcile`;
+    const every = byPath(page, `${R}.everyHours`);
+    const drop = byPath(page, `${R}.maxDrop`);
+    const poller = async () =>
+      (await page.evaluate(() => document.getElementById("editor").value)).configuration["event.poller.configuration"]
+        .appointments;
+    await every.waitFor();
+    assert.equal(await drop.getAttribute("placeholder"), "0.5");
+    assert.equal(await drop.inputValue(), "");
+    assert.ok(!("reconcile" in (await poller())), "the sample body has no reconcile");
+
+    await every.fill("24");
+    assert.deepEqual((await poller()).reconcile, { everyHours: 24 }, "the default is not written");
+    assert.equal(Object.keys(await poller()).at(-1), "reconcile");
+
+    // a wrong value stays as typed, in the field and the body, with the validator's diagnostic at the field
+    await drop.fill("1.5");
+    const dropDiag = fieldDiags(page, `${R}.maxDrop`);
+    await dropDiag.first().waitFor();
+    assert.equal(await dropDiag.first().getAttribute("data-code"), "poller.reconcile.max-drop");
+    assert.equal(await drop.getAttribute("aria-invalid"), "true");
+    assert.equal(await drop.inputValue(), "1.5");
+    assert.deepEqual((await poller()).reconcile, { everyHours: 24, maxDrop: 1.5 });
+    await every.fill("every day");
+    const everyDiag = fieldDiags(page, `${R}.everyHours`);
+    await everyDiag.first().waitFor();
+    assert.equal(await everyDiag.first().getAttribute("data-code"), "poller.reconcile.every-hours");
+    assert.equal((await poller()).reconcile.everyHours, "every day");
+    await every.fill("0.5");
+    await drop.fill(".25");
+    await everyDiag.first().waitFor({ state: "detached" });
+    await dropDiag.first().waitFor({ state: "detached" });
+    assert.deepEqual((await poller()).reconcile, { everyHours: 0.5, maxDrop: 0.25 });
+
+    // clearing maxDrop removes that key only; clearing everyHours too removes reconcile
+    await drop.fill("");
+    assert.deepEqual((await poller()).reconcile, { everyHours: 0.5 });
+    await every.fill("");
+    assert.ok(!("reconcile" in (await poller())), "no reconcile: {} left behind");
+
+    // a maxDrop without everyHours: everyHours' diagnostic at its field
+    await drop.fill("0.3");
+    await everyDiag.first().waitFor();
+    assert.deepEqual((await poller()).reconcile, { maxDrop: 0.3 });
+
+    // a body's reconcile shows in the fields; a key inside it that has no field is kept and listed
+    await page.evaluate(() => {
+      const editor = document.getElementById("editor");
+      const body = editor.value;
+      body.configuration["event.poller.configuration"].appointments.reconcile = { everyHours: 6, note: "mine" };
+      editor.value = body;
+    });
+    assert.equal(await every.inputValue(), "6");
+    assert.ok(
+      (await page.locator("poller-config-editor .extra li").allTextContents()).includes(`${R}.note`),
+      "listed among the keys kept without a field",
+    );
+    await every.fill("");
+    assert.deepEqual((await poller()).reconcile, { note: "mine" }, "what has no field is never dropped");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test(
   "building a configuration from presets",
   { skip: ep.presets ? false : "presets is not exported by this build of elements-poller" },
