@@ -599,6 +599,90 @@ test(
 );
 
 test(
+  "live mode: a reconciling poll after a delete shows a held warning, then a DELETED row in its own style",
+  { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      // reconcile on, through the editor's fields; maxDrop 0 holds any drop once
+      const R = `${PC}.appointments.reconcile`;
+      await byPath(page, `${R}.everyHours`).fill("24");
+      await byPath(page, `${R}.maxDrop`).fill("0");
+      await page.getByRole("tab", { name: "Live" }).click();
+      await page.locator("#live-resources input[value=appointments]").check();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+      // the first poll of a resource with reconcile lists it in full: the listing deletes are compared with
+      await page.locator('#live-log li[data-kind="reconcile"]').first().waitFor();
+      await page.getByLabel("Resource to change").selectOption("appointments");
+      await page.getByRole("button", { name: "Delete a record" }).click();
+      const note = await page.locator("#mutate-note", { hasText: "Deleted" }).textContent();
+      const id = /^Deleted: appointments (\S+)\./.exec(note)?.[1];
+      assert.ok(id, note);
+      assert.ok(!server.hub.records("appointments").some((r) => String(r.id) === id), "gone from the simulator");
+
+      // a drop beyond maxDrop is held: a warning diagnostic, no DELETED
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      const held = page.locator('#live-warnings li.diag.warning[data-code="reconcile.held"]');
+      await held.waitFor();
+      await page.waitForFunction(() => /^2 polls/.test(document.getElementById("live-stats").textContent));
+      assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 0);
+      assert.match(await held.textContent(), /appointments: .*maxDrop/);
+      assert.equal(await held.getAttribute("data-path"), `${R}.maxDrop`);
+      assert.equal(await page.locator('#live-log li[data-kind="warning"]', { hasText: "reconcile.held" }).count(), 1);
+      await shot(page, `console-live-held.png`);
+      // selecting it goes to the field its hint is about
+      await held.getByRole("button").click();
+      assert.equal(await page.getByRole("tab", { name: "Build" }).getAttribute("aria-selected"), "true");
+      assert.equal(
+        await page.evaluate(
+          () => document.querySelector("poller-config-editor").shadowRoot.activeElement?.dataset.path,
+        ),
+        `${R}.maxDrop`,
+      );
+      await page.getByRole("tab", { name: "Live" }).click();
+
+      // the second complete listing confirms it: one DELETED row, and the warning is answered
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      const row = page.locator(`#live-events tbody tr[data-type="DELETED"][data-id=${JSON.stringify(id)}]`);
+      await row.waitFor();
+      await held.waitFor({ state: "detached" });
+      assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 1);
+      const pill = row.locator(".result");
+      assert.equal(await pill.textContent(), "DELETED");
+      const style = (loc) =>
+        loc.evaluate((e) => {
+          const s = getComputedStyle(e);
+          return { color: s.color, background: s.backgroundColor, border: s.borderTopStyle };
+        });
+      const deleted = await style(pill);
+      assert.deepEqual(deleted, { color: "rgb(155, 28, 90)", background: "rgb(251, 233, 241)", border: "dashed" });
+      // CREATED and UPDATED pills (built the same way) look otherwise
+      const others = await page.evaluate(() =>
+        ["CREATED", "UPDATED"].map((t) => {
+          const span = document.createElement("span");
+          span.className = `result res-${t}`;
+          document.getElementById("live-events").append(span);
+          const s = getComputedStyle(span);
+          const out = { color: s.color, background: s.backgroundColor, border: s.borderTopStyle };
+          span.remove();
+          return out;
+        }),
+      );
+      for (const o of others) {
+        assert.notEqual(o.color, deleted.color);
+        assert.notEqual(o.background, deleted.background);
+      }
+      assert.match(await page.locator("#live-stats").textContent(), /listed in full, 1 deleted/);
+      await shot(page, `console-live-deleted.png`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test(
   "live mode delivers signed notifications to the simulator's webhook receiver",
   { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" },
   async () => {
