@@ -599,7 +599,7 @@ test(
 );
 
 test(
-  "live mode: a reconciling poll after a delete shows a held warning, then a DELETED row in its own style",
+  "live mode: reconciling polls after a delete show a held warning, then a DELETED row in its own style; a failed listing warns",
   { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" },
   async () => {
     const { server, page, errors } = await open();
@@ -675,6 +675,26 @@ test(
       }
       assert.match(await page.locator("#live-stats").textContent(), /listed in full, 1 deleted/);
       await shot(page, `console-live-deleted.png`);
+
+      // a full listing that fails (a truncated body) deletes nothing: its warning, at the resource
+      await page.evaluate(() =>
+        fetch("/__hub/faults", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ next: ["truncate"] }),
+        }),
+      );
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      const failed = page.locator('#live-warnings li.diag.warning[data-code="reconcile.failed"]');
+      await failed.waitFor();
+      assert.equal(await failed.getAttribute("data-path"), `${PC}.appointments`);
+      assert.match(await failed.textContent(), /^warning\s*appointments: the full listing failed/);
+      await page.waitForFunction(() => /^4 polls/.test(document.getElementById("live-stats").textContent));
+      assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 1);
+      // the next complete listing answers it
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      await failed.waitFor({ state: "detached" });
+      assert.equal(await page.locator("#live-warnings li").count(), 0);
       assert.deepEqual(errors, []);
     } finally {
       await server.close();
