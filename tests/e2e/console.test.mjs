@@ -311,6 +311,9 @@ test("the reconcile fields: maxDrop's default shown not written, a wrong value k
     await everyDiag.first().waitFor();
     assert.equal(await everyDiag.first().getAttribute("data-code"), "poller.reconcile.every-hours");
     assert.equal((await poller()).reconcile.everyHours, "every day");
+    await every.fill("1e400"); // a decimal beyond any number: text, not Infinity (JSON has none)
+    assert.equal((await poller()).reconcile.everyHours, "1e400");
+    assert.equal(await everyDiag.first().getAttribute("data-code"), "poller.reconcile.every-hours");
     await every.fill("0.5");
     await drop.fill(".25");
     await everyDiag.first().waitFor({ state: "detached" });

@@ -237,6 +237,8 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish, se
     poller?.stop?.();
     if (key !== pollerKey || !store) {
       store = new ep.MemoryStore();
+      // A new baseline: the warnings of the polls before it are about a state that is gone.
+      warningsList.replaceChildren();
       tokens = t.direct
         ? ep.OAuthTokens.fromInstance(body, { store: tokenStore, tokenUrl: here(keap.tokenUrl) })
         : null;

@@ -206,8 +206,8 @@ function display(v) {
   return JSON.stringify(v);
 }
 
-/** A decimal as a person types it (`24`, `0.5`, `.5`, `2.`): anything else stays text for the validator to explain. */
-const DECIMAL = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/;
+/** A decimal as a person types it (`24`, `0.5`, `.5`, `2.`, `1e2`): anything else stays text for the validator to explain. */
+const DECIMAL = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 function coerce(kind, raw) {
   if (kind === "num") {
