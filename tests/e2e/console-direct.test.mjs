@@ -142,6 +142,34 @@ test("the seed's body pointed at the Keap simulator: polled directly from the Li
   }
 });
 
+test("a record deleted in the Keap simulator is a DELETED row after Reconcile now, polled directly", async () => {
+  const { server, page, errors } = await seedPointedAtKeap();
+  try {
+    await page.getByRole("tab", { name: "Build" }).click();
+    const every = page.locator(
+      `poller-config-editor input[data-path=${JSON.stringify('configuration["event.poller.configuration"].appointments.reconcile.everyHours')}]`,
+    );
+    await every.fill("24");
+    await page.getByRole("tab", { name: "Live" }).click();
+    await pollOnce(page);
+    // reconcile on: the first poll lists Keap's appointments in full
+    await page.locator('#live-log li[data-kind="reconcile"]').first().waitFor();
+    await page.getByLabel("Resource to change").selectOption("appointments");
+    await page.getByRole("button", { name: "Delete a record" }).click();
+    const note = await page.locator("#mutate-note", { hasText: "Deleted" }).textContent();
+    const id = /^Deleted: appointments (\S+)\./.exec(note)?.[1];
+    assert.ok(id, note);
+    assert.ok(!server.keap.records("appointments").some((r) => String(r.id) === id), "gone from the simulator");
+    await page.getByRole("button", { name: "Reconcile now" }).click();
+    await page.locator(`#live-events tbody tr[data-type="DELETED"][data-id=${JSON.stringify(id)}]`).waitFor();
+    assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 1);
+    assert.equal(await page.locator("#live-warnings li").count(), 0, "one of many records is no drop to hold");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test("a revoked grant shows the re-authorization message; polling stops; re-authorizing goes on from the saved state", async () => {
   const { server, page, errors } = await seedPointedAtKeap({ width: 360, height: 780 });
   try {

@@ -280,6 +280,77 @@ test("the editor writes keys in the order of the core's schema and lists those i
   }
 });
 
+test("the reconcile fields: maxDrop's default shown not written, a wrong value kept with its diagnostic, cleared fields leave no reconcile", async () => {
+  const { server, page, errors } = await open();
+  try {
+    const R = `${PC}.appointments.reconcile`;
+    const every = byPath(page, `${R}.everyHours`);
+    const drop = byPath(page, `${R}.maxDrop`);
+    const poller = async () =>
+      (await page.evaluate(() => document.getElementById("editor").value)).configuration["event.poller.configuration"]
+        .appointments;
+    await every.waitFor();
+    assert.equal(await drop.getAttribute("placeholder"), "0.5");
+    assert.equal(await drop.inputValue(), "");
+    assert.ok(!("reconcile" in (await poller())), "the sample body has no reconcile");
+
+    await every.fill("24");
+    assert.deepEqual((await poller()).reconcile, { everyHours: 24 }, "the default is not written");
+    assert.equal(Object.keys(await poller()).at(-1), "reconcile");
+
+    // a wrong value stays as typed, in the field and the body, with the validator's diagnostic at the field
+    await drop.fill("1.5");
+    const dropDiag = fieldDiags(page, `${R}.maxDrop`);
+    await dropDiag.first().waitFor();
+    assert.equal(await dropDiag.first().getAttribute("data-code"), "poller.reconcile.max-drop");
+    assert.equal(await drop.getAttribute("aria-invalid"), "true");
+    assert.equal(await drop.inputValue(), "1.5");
+    assert.deepEqual((await poller()).reconcile, { everyHours: 24, maxDrop: 1.5 });
+    await every.fill("every day");
+    const everyDiag = fieldDiags(page, `${R}.everyHours`);
+    await everyDiag.first().waitFor();
+    assert.equal(await everyDiag.first().getAttribute("data-code"), "poller.reconcile.every-hours");
+    assert.equal((await poller()).reconcile.everyHours, "every day");
+    await every.fill("1e400"); // a decimal beyond any number: text, not Infinity (JSON has none)
+    assert.equal((await poller()).reconcile.everyHours, "1e400");
+    assert.equal(await everyDiag.first().getAttribute("data-code"), "poller.reconcile.every-hours");
+    await every.fill("0.5");
+    await drop.fill(".25");
+    await everyDiag.first().waitFor({ state: "detached" });
+    await dropDiag.first().waitFor({ state: "detached" });
+    assert.deepEqual((await poller()).reconcile, { everyHours: 0.5, maxDrop: 0.25 });
+
+    // clearing maxDrop removes that key only; clearing everyHours too removes reconcile
+    await drop.fill("");
+    assert.deepEqual((await poller()).reconcile, { everyHours: 0.5 });
+    await every.fill("");
+    assert.ok(!("reconcile" in (await poller())), "no reconcile: {} left behind");
+
+    // a maxDrop without everyHours: everyHours' diagnostic at its field
+    await drop.fill("0.3");
+    await everyDiag.first().waitFor();
+    assert.deepEqual((await poller()).reconcile, { maxDrop: 0.3 });
+
+    // a body's reconcile shows in the fields; a key inside it that has no field is kept and listed
+    await page.evaluate(() => {
+      const editor = document.getElementById("editor");
+      const body = editor.value;
+      body.configuration["event.poller.configuration"].appointments.reconcile = { everyHours: 6, note: "mine" };
+      editor.value = body;
+    });
+    assert.equal(await every.inputValue(), "6");
+    assert.ok(
+      (await page.locator("poller-config-editor .extra li").allTextContents()).includes(`${R}.note`),
+      "listed among the keys kept without a field",
+    );
+    await every.fill("");
+    assert.deepEqual((await poller()).reconcile, { note: "mine" }, "what has no field is never dropped");
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test(
   "building a configuration from presets",
   { skip: ep.presets ? false : "presets is not exported by this build of elements-poller" },
@@ -524,6 +595,110 @@ test(
         errors.filter((e) => !/status of 429/.test(e.message)),
         [],
       );
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test(
+  "live mode: reconciling polls after a delete show a held warning, then a DELETED row in its own style; a failed listing warns",
+  { skip: typeof ep.Poller === "function" ? false : "Poller is not exported by this build of elements-poller" },
+  async () => {
+    const { server, page, errors } = await open();
+    try {
+      // reconcile on, through the editor's fields; maxDrop 0 holds any drop once
+      const R = `${PC}.appointments.reconcile`;
+      await byPath(page, `${R}.everyHours`).fill("24");
+      await byPath(page, `${R}.maxDrop`).fill("0");
+      await page.getByRole("tab", { name: "Live" }).click();
+      await page.locator("#live-resources input[value=appointments]").check();
+      await page.getByRole("button", { name: "Poll once" }).click();
+      await page.waitForFunction(() => /^1 poll/.test(document.getElementById("live-stats").textContent));
+      // the first poll of a resource with reconcile lists it in full: the listing deletes are compared with
+      await page.locator('#live-log li[data-kind="reconcile"]').first().waitFor();
+      await page.getByLabel("Resource to change").selectOption("appointments");
+      await page.getByRole("button", { name: "Delete a record" }).click();
+      const note = await page.locator("#mutate-note", { hasText: "Deleted" }).textContent();
+      const id = /^Deleted: appointments (\S+)\./.exec(note)?.[1];
+      assert.ok(id, note);
+      assert.ok(!server.hub.records("appointments").some((r) => String(r.id) === id), "gone from the simulator");
+
+      // a drop beyond maxDrop is held: a warning diagnostic, no DELETED
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      const held = page.locator('#live-warnings li.diag.warning[data-code="reconcile.held"]');
+      await held.waitFor();
+      await page.waitForFunction(() => /^2 polls/.test(document.getElementById("live-stats").textContent));
+      assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 0);
+      assert.match(await held.textContent(), /appointments: .*maxDrop/);
+      assert.equal(await held.getAttribute("data-path"), `${R}.maxDrop`);
+      assert.equal(await page.locator('#live-log li[data-kind="warning"]', { hasText: "reconcile.held" }).count(), 1);
+      await shot(page, `console-live-held.png`);
+      // selecting it goes to the field its hint is about
+      await held.getByRole("button").click();
+      assert.equal(await page.getByRole("tab", { name: "Build" }).getAttribute("aria-selected"), "true");
+      assert.equal(
+        await page.evaluate(
+          () => document.querySelector("poller-config-editor").shadowRoot.activeElement?.dataset.path,
+        ),
+        `${R}.maxDrop`,
+      );
+      await page.getByRole("tab", { name: "Live" }).click();
+
+      // the second complete listing confirms it: one DELETED row, and the warning is answered
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      const row = page.locator(`#live-events tbody tr[data-type="DELETED"][data-id=${JSON.stringify(id)}]`);
+      await row.waitFor();
+      await held.waitFor({ state: "detached" });
+      assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 1);
+      const pill = row.locator(".result");
+      assert.equal(await pill.textContent(), "DELETED");
+      const style = (loc) =>
+        loc.evaluate((e) => {
+          const s = getComputedStyle(e);
+          return { color: s.color, background: s.backgroundColor, border: s.borderTopStyle };
+        });
+      const deleted = await style(pill);
+      assert.deepEqual(deleted, { color: "rgb(155, 28, 90)", background: "rgb(251, 233, 241)", border: "dashed" });
+      // CREATED and UPDATED pills (built the same way) look otherwise
+      const others = await page.evaluate(() =>
+        ["CREATED", "UPDATED"].map((t) => {
+          const span = document.createElement("span");
+          span.className = `result res-${t}`;
+          document.getElementById("live-events").append(span);
+          const s = getComputedStyle(span);
+          const out = { color: s.color, background: s.backgroundColor, border: s.borderTopStyle };
+          span.remove();
+          return out;
+        }),
+      );
+      for (const o of others) {
+        assert.notEqual(o.color, deleted.color);
+        assert.notEqual(o.background, deleted.background);
+      }
+      assert.match(await page.locator("#live-stats").textContent(), /listed in full, 1 deleted/);
+      await shot(page, `console-live-deleted.png`);
+
+      // a full listing that fails (a truncated body) deletes nothing: its warning, at the resource
+      await page.evaluate(() =>
+        fetch("/__hub/faults", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ next: ["truncate"] }),
+        }),
+      );
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      const failed = page.locator('#live-warnings li.diag.warning[data-code="reconcile.failed"]');
+      await failed.waitFor();
+      assert.equal(await failed.getAttribute("data-path"), `${PC}.appointments`);
+      assert.match(await failed.textContent(), /^warning\s*appointments: the full listing failed/);
+      await page.waitForFunction(() => /^4 polls/.test(document.getElementById("live-stats").textContent));
+      assert.equal(await page.locator('#live-events tbody tr[data-type="DELETED"]').count(), 1);
+      // the next complete listing answers it
+      await page.getByRole("button", { name: "Reconcile now" }).click();
+      await failed.waitFor({ state: "detached" });
+      assert.equal(await page.locator("#live-warnings li").count(), 0);
+      assert.deepEqual(errors, []);
     } finally {
       await server.close();
     }

@@ -57,6 +57,12 @@ test("a resource poller's keys and its dates' are the schema's, in the order the
   }
 });
 
+test("reconcile is a poller key with everyHours and maxDrop, and maxDrop's default (shown, never written) is the schema's", () => {
+  assert.ok(keys.poller.includes("reconcile"));
+  assert.deepEqual(keys.reconcile, ["everyHours", "maxDrop"]);
+  assert.deepEqual(keys.reconcileDefaults, { maxDrop: 0.5 });
+});
+
 test("a deprecated spelling is not a key the editor knows: it is kept and listed as one without a field", () => {
   const alias = Object.entries(configSchema.$defs.poller.properties)
     .filter(([, p]) => p.deprecated)
@@ -66,10 +72,10 @@ test("a deprecated spelling is not a key the editor knows: it is kept and listed
 });
 
 test("a schema without some level gives no keys there, never a throw", () => {
-  assert.deepEqual(keysOf(undefined), { body: [], poller: [], dates: [] });
+  const none = { poller: [], dates: [], reconcile: [], reconcileDefaults: {} };
+  assert.deepEqual(keysOf(undefined), { body: [], ...none });
   assert.deepEqual(keysOf({ properties: { a: {} }, $defs: { poller: { properties: null } } }), {
     body: ["a"],
-    poller: [],
-    dates: [],
+    ...none,
   });
 });

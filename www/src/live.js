@@ -2,7 +2,7 @@
 // origin, see www/server.mjs): the hub simulator, or the Keap simulator for a direct body
 // (`event.poller.api: "direct"`), whose OAuth2 tokens OAuthTokens gets and refreshes here.
 // Tokens live in this page's memory only: never in page storage, whatever "Remember secrets" says.
-import { $, el, plural } from "./dom.js";
+import { $, el, plural, diagnosticItem } from "./dom.js";
 import { pollBars } from "./charts.js";
 import { apiOf, describeApi } from "./polled-api.js";
 
@@ -13,18 +13,26 @@ const DEFAULT_SIGNATURE_KEY = "sim-signature-key";
 /** Keap's consent page: where a real re-authorization starts (keap-rest-v1-facts §4.1). */
 const KEAP_AUTHORIZE_URL = "https://accounts.infusionsoft.com/app/oauth/authorize";
 
-export function setupLive({ ep, onConfig, resources, config, editor, publish }) {
+/** The JSON path of a resource poller's key in the body, as the validator writes it (`...contacts.reconcile`). */
+const pollerPath = (name, ...keys) =>
+  [`configuration["${PC}"]`, name, ...keys]
+    .map((k, i) => (i === 0 ? k : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))
+    .join("");
+
+export function setupLive({ ep, onConfig, resources, config, editor, publish, selectTab }) {
   const availability = $("live-availability");
   const boxes = $("live-resources");
   const start = $("live-start"),
     stop = $("live-stop"),
-    once = $("live-once");
+    once = $("live-once"),
+    reconcileNow = $("live-reconcile");
   const interval = $("live-interval");
   const state = $("live-state");
   const stats = $("live-stats");
   const chart = $("live-chart");
   const eventsBody = $("live-events").querySelector("tbody");
   const log = $("live-log");
+  const warningsList = $("live-warnings");
   const mutateResource = $("mutate-resource");
   const note = $("mutate-note");
   const legend = el(
@@ -91,8 +99,11 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     const canPoll = !!t.sim && !error;
     start.disabled = !canPoll || running;
     once.disabled = !canPoll || busy;
+    reconcileNow.disabled = !canPoll || busy;
     stop.disabled = !running;
-    for (const b of document.querySelectorAll("#mutate-create, #mutate-update, #fault-throttle, #fault-error"))
+    for (const b of document.querySelectorAll(
+      "#mutate-create, #mutate-update, #mutate-delete, #fault-throttle, #fault-error",
+    ))
       b.disabled = !t.sim;
     for (const b of [$("keap-expire"), $("keap-revoke")]) {
       b.hidden = !t.direct;
@@ -226,6 +237,8 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     poller?.stop?.();
     if (key !== pollerKey || !store) {
       store = new ep.MemoryStore();
+      // A new baseline: the warnings of the polls before it are about a state that is gone.
+      warningsList.replaceChildren();
       tokens = t.direct
         ? ep.OAuthTokens.fromInstance(body, { store: tokenStore, tokenUrl: here(keap.tokenUrl) })
         : null;
@@ -285,6 +298,16 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
           `${sm.resource}: ${plural(sm.pages ?? 0, "page")}, ${plural(sm.records ?? 0, "record")}, ${plural(sm.events ?? 0, "event")}${Number.isFinite(sm.durationMs) ? `, ${sm.durationMs} ms` : ""}`,
         );
       }
+    });
+    poller.addEventListener("warning", (e) => showWarning(e.detail ?? {}));
+    poller.addEventListener("reconcile", (e) => {
+      const d = e.detail ?? {};
+      logLine(
+        "reconcile",
+        `${d.resource}: full listing of ${plural(d.listed ?? 0, "id")}, ${d.deleted ?? 0} deleted${d.verified ? ` (${d.verified} asked for by id, ${d.missed ?? 0} of them found)` : ""}${d.held ? ", held: nothing deleted" : ""}`,
+      );
+      // A listing that completed and was not held answers the resource's earlier reconcile warnings.
+      if (!d.held) clearWarnings(d.resource, (code) => code.startsWith("reconcile."));
     });
     logLine(
       "start",
@@ -396,6 +419,40 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     }
   });
 
+  /**
+   * A warning of the Poller (`reconcile.held`, `reconcile.failed`, `delivery.unsigned`) as a
+   * diagnostic, the way the other panels show them: the latest one per resource and code, which
+   * selects the field it is about in Build. The core gives a cycle's diagnostics no path within
+   * the body; a resource's is its poller's (`reconcile.maxDrop` for a held listing: the hint's
+   * remedy).
+   */
+  function showWarning(d) {
+    const path =
+      d.path ||
+      (d.resource ? pollerPath(d.resource, ...(d.code === "reconcile.held" ? ["reconcile", "maxDrop"] : [])) : "");
+    const diag = {
+      severity: d.severity ?? "warning",
+      code: d.code ?? "warning",
+      path,
+      message: `${d.resource ? `${d.resource}: ` : ""}${d.message ?? ""}`,
+      hint: d.hint,
+    };
+    clearWarnings(d.resource, (code) => code === diag.code);
+    const item = diagnosticItem(diag, (x) => {
+      selectTab("tab-builder");
+      editor.focusPath(x.path);
+    });
+    item.dataset.resource = d.resource ?? "";
+    warningsList.prepend(item);
+    logLine("warning", `${diag.message} (${diag.code})`);
+  }
+
+  /** Removes the warnings shown for a resource whose code `matches`. */
+  function clearWarnings(resource, matches) {
+    for (const li of [...warningsList.children])
+      if (li.dataset.resource === (resource ?? "") && matches(li.dataset.code)) li.remove();
+  }
+
   const seen = new Set();
   function countEvents(batch) {
     const events = Array.isArray(batch) ? batch : batch?.events;
@@ -442,15 +499,16 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     );
   }
 
-  async function pollNow() {
+  /** One poll; `reconcile`: one that lists every resource in full (`poller.reconcile()`). */
+  async function pollNow({ reconcile = false } = {}) {
     if (busy) return;
     busy = true;
     setAvailability();
     try {
       const p = ensurePoller();
       current = { n: polls.length + 1, events: 0, retries: 0, error: false };
-      state.textContent = `Polling (poll ${current.n})…`;
-      const summaries = await p.pollOnce();
+      state.textContent = `${reconcile ? "Reconciling" : "Polling"} (poll ${current.n})…`;
+      const summaries = await (reconcile ? p.reconcile() : p.pollOnce());
       if (Array.isArray(summaries)) {
         for (const sm of summaries) if (sm.error) showAuthProblem(sm.error);
         // A poll stopped by an error said once already (a refused grant) still failed: its bar says so.
@@ -463,7 +521,7 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
         current.summary = summaries
           .map(
             (sm) =>
-              `${sm.resource}: ${sm.error ? `error (${sm.error.code})` : `${plural(sm.pages ?? 0, "page")}, ${plural(sm.records ?? 0, "record")}, ${plural(sm.events ?? 0, "event")}, ${sm.durationMs ?? "?"} ms`}`,
+              `${sm.resource}: ${sm.error ? `error (${sm.error.code})` : `${plural(sm.pages ?? 0, "page")}, ${plural(sm.records ?? 0, "record")}, ${plural(sm.events ?? 0, "event")}${sm.reconciled ? ` (listed in full, ${sm.deleted ?? 0} deleted)` : ""}, ${sm.durationMs ?? "?"} ms`}`,
           )
           .join("; ");
       }
@@ -511,14 +569,16 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     state.textContent = "Stopped.";
     setAvailability();
   });
-  once.addEventListener("click", pollNow);
+  once.addEventListener("click", () => pollNow());
+  reconcileNow.addEventListener("click", () => pollNow({ reconcile: true }));
 
-  async function control(path, body, what, after = "event") {
+  /** A change through the simulator's control API, said in the note; `then` replaces what it says comes next. */
+  async function control(path, body, what, after = "event", then = undefined) {
     try {
       const json = await controlJson(`${target().control}${path}`, body);
       const recs = json.records ?? [];
       const text = recs.length ? `${what}: ${mutateResource.value} ${recs.map((r) => r.id).join(", ")}` : `${what}`;
-      note.textContent = `${text}. ${running ? "The next poll will see it." : `Poll to see the ${after}.`}`;
+      note.textContent = `${text}. ${then ?? (running ? "The next poll will see it." : `Poll to see the ${after}.`)}`;
       logLine("change", text);
     } catch (e) {
       note.textContent = `The simulator refused: ${e.message}`;
@@ -531,6 +591,25 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
   $("mutate-update").addEventListener("click", () =>
     control(`/${encodeURIComponent(mutateResource.value)}/update`, { count: 1 }, "Updated"),
   );
+  // A delete is seen only by a full listing: the last record the simulator lists goes.
+  $("mutate-delete").addEventListener("click", async () => {
+    const resource = mutateResource.value;
+    const listed = await fetch(`${target().control}/${encodeURIComponent(resource)}`)
+      .then((r) => (r.ok ? r.json() : []))
+      .catch(() => []);
+    const last = Array.isArray(listed) ? listed.at(-1) : undefined;
+    if (last?.id === undefined) {
+      note.textContent = `The simulator has no ${resource} record to delete.`;
+      return;
+    }
+    await control(
+      "/mutate",
+      { resource, op: "delete", id: last.id },
+      "Deleted",
+      "event",
+      "A poll by date cannot see a delete: Reconcile now (or a resource's reconcile.everyHours) lists in full and reports it as DELETED.",
+    );
+  });
   const api = () => (target().direct ? "Keap" : "hub");
   $("fault-throttle").addEventListener("click", () =>
     control("/faults", { next: ["throttle"] }, `The next ${api()} request will be throttled (429)`, "retry"),
@@ -562,7 +641,10 @@ export function setupLive({ ep, onConfig, resources, config, editor, publish }) 
     el(
       "tr",
       { className: "empty-row" },
-      el("td", { colSpan: 5, text: "No events yet: poll, then create or update a record and poll again." }),
+      el("td", {
+        colSpan: 5,
+        text: "No events yet: poll, then create or update a record and poll again (a deleted one: Reconcile now).",
+      }),
     ),
   );
   setAvailability();

@@ -5,7 +5,7 @@
 // properties --pce-* (see pkg/types/editor.d.ts and pkg/src/editor/README.md).
 import * as ep from "../index.browser.js";
 import { css } from "./styles.js";
-import { pathOf, isWithin, getAt, setAt, reorder } from "./paths.js";
+import { pathOf, isWithin, getAt, setAt, reorder, dropIfEmpty } from "./paths.js";
 import { el } from "./dom.js";
 import { keysOf } from "./keys.js";
 
@@ -139,6 +139,24 @@ const RESOURCE_FIELDS = [
   { label: "Created check tolerance (seconds)", seg: ["createdCheckTolerance"], kind: "num" },
   { label: "Filter by updated date", seg: ["filterByUpdatedDate"], kind: "tri" },
   { label: "Filter by current date", seg: ["filterByCurrentDate"], kind: "tri" },
+  // `reconcile` is optional as a whole: clearing both fields removes it (`prune`), and maxDrop's
+  // default is shown, not written, so a body says only what its author chose.
+  { sub: "Deletes (reconciliation)" },
+  {
+    label: "Reconcile every (hours)",
+    seg: ["reconcile", "everyHours"],
+    kind: "dec",
+    prune: true,
+    help: "reconcile.everyHours: list the resource in full this often and emit DELETED for the ids gone since the last complete listing. Empty: no reconciliation.",
+  },
+  {
+    label: "Largest drop held (share)",
+    seg: ["reconcile", "maxDrop"],
+    kind: "dec",
+    prune: true,
+    placeholder: () => keys().reconcileDefaults.maxDrop,
+    help: "reconcile.maxDrop, 0 to 1: a listing that lost more than this share of the ids deletes nothing until a second complete listing confirms it.",
+  },
 ];
 
 // The configuration keys in the order the form shows their fields, the resources last: the
@@ -188,10 +206,17 @@ function display(v) {
   return JSON.stringify(v);
 }
 
+/** A decimal as a person types it (`24`, `0.5`, `.5`, `2.`, `1e2`): anything else stays text for the validator to explain. */
+const DECIMAL = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+
 function coerce(kind, raw) {
   if (kind === "num") {
     if (raw.trim() === "") return undefined;
     return /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
+  }
+  if (kind === "dec") {
+    if (raw.trim() === "") return undefined;
+    return DECIMAL.test(raw) && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   }
   if (kind === "tri") return raw === "" ? undefined : raw === "true";
   if (kind === "tags") {
@@ -211,6 +236,7 @@ function orderFor(segments) {
   if (parentPath === "configuration") return CONF_ORDER;
   if (segments.length === 4 && segments[1] === PC) return keys().poller;
   if (segments.length === 5 && segments[1] === PC && segments[3] === "datesConfiguration") return keys().dates;
+  if (segments.length === 5 && segments[1] === PC && segments[3] === "reconcile") return keys().reconcile;
   return [];
 }
 
@@ -421,6 +447,10 @@ export class PollerConfigEditor extends BaseElement {
           if (p && typeof p === "object")
             for (const k of Object.keys(p))
               if (!known.poller.includes(k)) out.push(pathOf(["configuration", PC, name, k]));
+          const r = p?.reconcile;
+          if (r && typeof r === "object" && !Array.isArray(r))
+            for (const k of Object.keys(r))
+              if (!known.reconcile.includes(k)) out.push(pathOf(["configuration", PC, name, "reconcile", k]));
         }
       }
     }
@@ -558,6 +588,9 @@ export class PollerConfigEditor extends BaseElement {
     const id = `${this.#id}-f-${uid++}`;
     const value = getAt(this.#body, segments);
     const kind = f.kind ?? "text";
+    // The value the core takes when the field is empty: shown, never written.
+    const placeholder = f.placeholder ? display(f.placeholder()) : "";
+    const help = f.help && placeholder ? `${f.help} Empty: ${placeholder}.` : f.help;
     const diagBox = el("div", { className: "fdiags", id: `${id}-diags` });
     const helpId = f.help ? `${id}-help` : undefined;
     /** @type {any} */
@@ -618,13 +651,14 @@ export class PollerConfigEditor extends BaseElement {
         ...common,
         type: f.secret ? "password" : "text",
         value: text,
+        placeholder: placeholder || undefined,
         className: f.mono ? "mono" : undefined,
         autocomplete: "off",
         spellcheck: "false",
-        inputmode: kind === "num" ? "numeric" : f.type === "url" ? "url" : undefined,
+        inputmode: kind === "num" ? "numeric" : kind === "dec" ? "decimal" : f.type === "url" ? "url" : undefined,
         list: f.list ? `${this.#id}-elements` : undefined,
       });
-      input.addEventListener("input", () => this.#write(segments, coerce(kind, input.value)));
+      input.addEventListener("input", () => this.#write(segments, coerce(kind, input.value), f.prune));
     }
     /** @type {HTMLElement} */
     let control = input;
@@ -649,15 +683,27 @@ export class PollerConfigEditor extends BaseElement {
       { className: `field${f.wide ? " wide" : ""}`, part: "field", dataset: { field: path } },
       el("label", { for: id, text: f.label }),
       control,
-      f.help ? el("p", { className: "help", id: helpId, text: f.help }) : null,
+      help ? el("p", { className: "help", id: helpId, text: help }) : null,
       diagBox,
     );
   }
 
-  #write(segments, value) {
-    const topNew = !Object.hasOwn(this.#body, segments[0]);
+  /** Writes a field's value (`undefined` removes its key; `prune` also its object, once empty). */
+  #write(segments, value, prune = false) {
+    // The first object on the way that is new goes where the core's order puts it among its
+    // siblings (a `providerData`, a `reconcile`), as a new leaf does in setAt.
+    let fresh = -1;
+    for (let i = 0, v = this.#body; i < segments.length - 1; v = v[segments[i]], i++) {
+      if (!Object.hasOwn(v, segments[i])) {
+        fresh = i;
+        break;
+      }
+      if (v[segments[i]] === null || typeof v[segments[i]] !== "object") break;
+    }
     setAt(this.#body, segments, value, orderFor(segments));
-    if (topNew) reorder(this.#body, keys().body);
+    if (fresh >= 0 && value !== undefined)
+      reorder(getAt(this.#body, segments.slice(0, fresh)), orderFor(segments.slice(0, fresh + 1)));
+    if (value === undefined && prune) dropIfEmpty(this.#body, segments.slice(0, -1));
     this.#validate(true);
     // The presets offered depend on the element and on the API it is polled through.
     if (pathOf(segments) === "element.key" || pathOf(segments) === pathOf(["configuration", API]))

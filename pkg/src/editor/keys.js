@@ -8,6 +8,8 @@
  * @property {string[]} body top-level keys of a body
  * @property {string[]} poller keys of a resource poller (a deprecated spelling is not one)
  * @property {string[]} dates keys of `datesConfiguration`
+ * @property {string[]} reconcile keys of `reconcile` (the opt-in to DELETED events)
+ * @property {Record<string, unknown>} reconcileDefaults what the core takes for a `reconcile` key left out
  */
 
 /**
@@ -18,7 +20,25 @@
  */
 export function keysOf(schema) {
   const poller = schema?.$defs?.poller;
-  return { body: names(schema), poller: names(poller), dates: names(poller?.properties?.datesConfiguration) };
+  const reconcile = poller?.properties?.reconcile;
+  return {
+    body: names(schema),
+    poller: names(poller),
+    dates: names(poller?.properties?.datesConfiguration),
+    reconcile: names(reconcile),
+    reconcileDefaults: defaults(reconcile),
+  };
+}
+
+/** The `default` a schema gives each of a node's keys: a field shows it as its placeholder, never writes it. */
+function defaults(node) {
+  const props = node?.properties;
+  if (!props || typeof props !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(props)
+      .filter(([, p]) => p && typeof p === "object" && "default" in p)
+      .map(([k, p]) => [k, p.default]),
+  );
 }
 
 /** @param {any} node */

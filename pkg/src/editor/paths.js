@@ -67,3 +67,13 @@ export function reorder(obj, order) {
   }
   for (const [k, v] of entries) if (!order.includes(k)) obj[k] = v;
 }
+
+/**
+ * Removes the object at `segments` when it is left with no keys: an optional object whose
+ * fields were all cleared goes with them (`reconcile`, not `reconcile: {}`, which would mean
+ * something else to the validator). Anything else there, or an object with keys, is kept.
+ */
+export function dropIfEmpty(obj, segments) {
+  const v = getAt(obj, segments);
+  if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) setAt(obj, segments, undefined);
+}
