@@ -150,3 +150,21 @@ export function stopPolls(client, instanceId, schema = BOSS_SCHEMA) {
     [POLL_QUEUE, instanceId],
   );
 }
+
+/**
+ * Hands an active poll job back to the queue unchanged, for a worker that abandons its cycle
+ * because its process is stopping: it becomes queued again, due when it was due, and with no
+ * start recorded, so pg-boss does not count the next fetch as a retry (the cycle did not fail).
+ * Stately allows one queued job per key: when the key already has one (a poll asked for while
+ * the cycle ran), that one carries the chain on and this one stays active until its lease
+ * expires. Resolves whether the job was handed back.
+ */
+export async function releasePoll(client, jobId, schema = BOSS_SCHEMA) {
+  const { rowCount } = await client.query(
+    `UPDATE ${schema}.job j SET state = 'created', started_on = NULL
+     WHERE j.name = $1 AND j.id = $2 AND j.state = 'active'
+       AND NOT EXISTS (SELECT 1 FROM ${schema}.job q WHERE q.name = $1 AND q.singleton_key = j.singleton_key AND q.state = 'created')`,
+    [POLL_QUEUE, jobId],
+  );
+  return rowCount > 0;
+}
