@@ -114,8 +114,10 @@ export function sendPoll(boss, db, { instanceId, resource, reconcile = false }, 
  * A poll now, in the caller's transaction, which holds the resource row's lock: the queued job
  * of the chain moved to now; else, while a cycle runs, a flag its commit reads (its successor is
  * then due at once); else a new job. Returns what was done.
+ * `fenced`: the caller moved the resource's version on (a PATCH restarted it), so a running
+ * cycle will not commit and its flag would never be read: a new job is queued beside it.
  */
-export async function pollNow(boss, client, db, { instanceId, resource, reconcile = false }, schema) {
+export async function pollNow(boss, client, db, { instanceId, resource, reconcile = false, fenced = false }, schema) {
   const key = pollKey(instanceId, resource);
   const moved = await client.query(
     `UPDATE ${schema}.job SET start_after = now(), data = jsonb_set(data, '{due}', to_jsonb((extract(epoch FROM now()) * 1000)::bigint))
@@ -130,7 +132,7 @@ export async function pollNow(boss, client, db, { instanceId, resource, reconcil
   );
   // A reconciliation asked for while a cycle runs is queued behind it (stately: one queued job
   // beside the active one; the running cycle's successor then finds it and the chain goes on).
-  if (active.rowCount > 0 && !reconcile) return "running";
+  if (active.rowCount > 0 && !reconcile && !fenced) return "running";
   await sendPoll(boss, db, { instanceId, resource, reconcile }, Date.now());
   return "queued";
 }
