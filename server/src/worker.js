@@ -34,8 +34,11 @@ const sleep = (ms, signal) =>
     signal.addEventListener("abort", onAbort, { once: true });
   });
 
-/** What runPoll resolves when it handed its job back: the job is no longer this worker's. */
-const HANDED_BACK = Symbol("handed back");
+/**
+ * What runPoll resolves when it leaves its job to others (handed back to the queue, or left
+ * active until its lease expires): the job is not completed here.
+ */
+const LEFT = Symbol("job left to others");
 
 /** A fetch error's message without the url it may quote (credentials in a url are secrets). */
 const transportMessage = (e) =>
@@ -102,7 +105,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
           resource,
           version,
         });
-        return back ? HANDED_BACK : undefined;
+        return LEFT;
       }
       outcome =
         e?.code === "oauth.reauthorize"
@@ -332,8 +335,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const p = fn(job);
     inFlight.add(p);
     try {
-      // A job handed back may already be another worker's: it is not completed here.
-      if ((await p) !== HANDED_BACK) await boss.complete(queue, job.id);
+      // A job handed back may already be another worker's, and one left active keeps its chain.
+      if ((await p) !== LEFT) await boss.complete(queue, job.id);
     } catch (e) {
       // The message names no secret.
       const error = String(e?.message ?? e);
