@@ -120,6 +120,8 @@ async function startKeap() {
   return {
     ...info,
     pid: child.pid,
+    /** `{calls, throttled}`: the simulator's API calls so far, and its 429s among them. */
+    stats: () => new Promise((resolve) => (child.once("message", resolve), child.send("stats"))),
     close: () => new Promise((resolve) => (child.once("exit", resolve), child.send("close"))),
   };
 }
@@ -146,6 +148,9 @@ async function benchPostgres() {
   appendFileSync(join(dataDir, "postgresql.conf"), "\nshared_preload_libraries = 'pg_stat_statements'\n");
   const server = await startPostgres({ dataDir });
   const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+  // pool.end() resolves before its clients' sockets close, so the shutdown's "terminating
+  // connection" can still reach an idle one: without a listener that ends the program.
+  pool.on("error", () => {});
   await pool.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   return {
     ...server,
@@ -371,6 +376,8 @@ try {
         body: (i) => keapBody(keap, hub, i),
       });
       report("service (Keap)", direct);
+      const { calls, throttled } = await keap.stats();
+      console.log(`  Keap simulator: ${calls} API calls, ${throttled} refused with 429`);
     } finally {
       await keap.close();
     }
