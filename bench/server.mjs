@@ -1,14 +1,18 @@
 // `npm run bench:server`: the events service under a steady load. N instances (one resource
 // each) polled every interval by worker processes on a PostgreSQL this program starts, against
 // the hub simulator in another process; then the same load as one `Poller` per instance in one
-// process. Prints sustained polls/s, schedule lag, CPU per poll, PostgreSQL statements per poll
-// and the ratio between the two. A program, not a test: it asserts nothing.
+// process; then the service again with the N instances direct (`event.poller.api: "direct"`),
+// against the Keap simulator in another process. Prints sustained polls/s, schedule lag, CPU
+// per poll, PostgreSQL statements per poll and the ratio between the service and the Pollers
+// (on the hub). A program, not a test: it asserts nothing.
 //
 //   npm run bench:server -- [--instances 10000] [--duration 300] [--interval-ms 60000]
-//                           [--workers 2] [--concurrency 16] [--no-poller]
+//                           [--workers 2] [--concurrency 16] [--no-poller] [--no-keap]
 //
-// The service polls the hub simulator: it cannot poll a direct (Keap) instance until
-// `connectInstance` exchanges the grant code (server/src/elements.js).
+// Keap's budget is per OAuth app (1500 calls a minute, 25 a second; the service's limiter spaces
+// an app's calls at 20.8 a second), so the Keap row spreads its instances over as many apps of
+// the simulator as the load needs at 16 polls a second each: a poll is one call there (its page
+// holds every record), and the token exchanges and refreshes go through the same budgets.
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, chmodSync, appendFileSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +31,7 @@ const { values: flags } = parseArgs({
     workers: { type: "string", default: "2" },
     concurrency: { type: "string", default: "16" },
     "no-poller": { type: "boolean", default: false },
+    "no-keap": { type: "boolean", default: false },
   },
 });
 const N = Number(flags.instances);
@@ -98,6 +103,29 @@ async function startHub() {
   };
 }
 
+/** Polls a second one OAuth app carries under the service's limiter (20.8 a second), with room. */
+const KEAP_POLLS_PER_APP = 16;
+
+async function startKeap() {
+  const polls = (N * 1000) / INTERVAL_MS;
+  const apps = Array.from({ length: Math.max(1, Math.ceil(polls / KEAP_POLLS_PER_APP)) - 1 }, (_, i) => ({
+    clientId: `bench-client-${i + 2}`,
+    clientSecret: `bench-secret-${i + 2}`,
+    redirectUri: "https://app.example.com/oauth/callback",
+  }));
+  const child = fork(new URL("./keap-process.mjs", import.meta.url).pathname, [
+    JSON.stringify({ seed: 9, resources: { contacts: 20 }, apps }),
+  ]);
+  const info = await new Promise((resolve) => child.once("message", resolve));
+  return {
+    ...info,
+    pid: child.pid,
+    /** `{calls, throttled}`: the simulator's API calls so far, and its 429s among them. */
+    stats: () => new Promise((resolve) => (child.once("message", resolve), child.send("stats"))),
+    close: () => new Promise((resolve) => (child.once("exit", resolve), child.send("close"))),
+  };
+}
+
 /** The instance body: one resource, every minute (the service's --interval-ms shortens it). */
 const body = (hub, i) =>
   buildInstance({
@@ -120,6 +148,9 @@ async function benchPostgres() {
   appendFileSync(join(dataDir, "postgresql.conf"), "\nshared_preload_libraries = 'pg_stat_statements'\n");
   const server = await startPostgres({ dataDir });
   const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+  // pool.end() resolves before its clients' sockets close, so the shutdown's "terminating
+  // connection" can still reach an idle one: without a listener that ends the program.
+  pool.on("error", () => {});
   await pool.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   return {
     ...server,
@@ -132,9 +163,38 @@ async function benchPostgres() {
   };
 }
 
-async function benchService(hub) {
+/** A direct Keap instance of app `i % apps`, its grant code minted by the simulator's control API. */
+async function keapBody(keap, hub, i) {
+  const app = keap.apps[i % keap.apps.length];
+  const res = await fetch(`${keap.url}/__keap/codes`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ clientId: app.clientId }),
+  });
+  if (res.status !== 201) throw new Error(`the Keap simulator minted no code: ${res.status} ${await res.text()}`);
+  const { code } = await res.json();
+  return buildInstance({
+    element: "infusionsoftrest",
+    name: `bench-keap-${i}`,
+    code,
+    oauth: { key: app.clientId, secret: app.clientSecret, callbackUrl: app.redirectUri },
+    callbackUrl: hub.webhookUrl,
+    api: "direct",
+    refreshInterval: 1,
+    resources: { contacts: { preset: "contacts", pageSize: 50 } },
+  });
+}
+
+/**
+ * The service under the load. `provider`: the simulator polled (its process's `pid`), the
+ * environment it needs beside the hub's, and the body of instance i.
+ */
+async function benchService(hub, provider) {
   const postgres = await benchPostgres();
-  const env = serviceEnv({ baseUrl: hub.baseUrl, credentials: hub.credentials }, postgres.url);
+  const env = {
+    ...serviceEnv({ baseUrl: hub.baseUrl, credentials: hub.credentials }, postgres.url),
+    ...provider.env,
+  };
   const common = ["--interval-ms", String(INTERVAL_MS)];
   const services = [];
   try {
@@ -148,7 +208,7 @@ async function benchService(hub) {
     let next = 0;
     const create = async () => {
       for (let i; (i = next++) < N;) {
-        const res = await api(apiProc.url, "POST", "/instances", body(hub, i));
+        const res = await api(apiProc.url, "POST", "/instances", await provider.body(i));
         if (res.status !== 200) throw new Error(`POST /instances: ${res.status} ${res.text}`);
       }
     };
@@ -165,7 +225,7 @@ async function benchService(hub) {
       workers: workers.reduce((s, w) => s + cpuSeconds(w.proc.pid), 0),
       api: cpuSeconds(apiProc.proc.pid),
       postgres: postgresCpu(postgres.pid),
-      hub: cpuSeconds(hub.pid),
+      provider: cpuSeconds(provider.pid),
     });
     await q("SELECT pg_stat_statements_reset()");
     const [{ xact: xact0 }] = await q(
@@ -269,7 +329,7 @@ async function benchPollers(hub) {
     lags,
     polledInstances: polled.size,
     onTime: everyInterval(starts, from, to),
-    cpuMsPerPoll: { process: (used.user + used.system) / 1000 / polls, hub: NaN },
+    cpuMsPerPoll: { process: (used.user + used.system) / 1000 / polls, provider: NaN },
   };
 }
 
@@ -292,17 +352,35 @@ try {
   console.log(
     `events service: ${N} instances × 1 resource, interval ${INTERVAL_MS} ms, ${WORKERS} worker processes × concurrency ${flags.concurrency}, measured ${DURATION_S} s after one interval of warm-up; hub simulator in another process`,
   );
-  const service = await benchService(hub);
-  report("service", service);
+  const service = await benchService(hub, { env: {}, pid: hub.pid, body: async (i) => body(hub, i) });
+  report("service (hub)", service);
   if (!flags["no-poller"]) {
     const single = await benchPollers(hub);
     report("one Poller per instance, one process", single);
     const serviceCpu = Object.entries(service.cpuMsPerPoll)
-      .filter(([k]) => k !== "hub")
+      .filter(([k]) => k !== "provider")
       .reduce((s, [, v]) => s + v, 0);
     console.log(
-      `  ratio (service / Pollers): CPU per poll ${(serviceCpu / single.cpuMsPerPoll.process).toFixed(1)}× (workers + api + PostgreSQL against one process), polls/s ${(service.polls / service.seconds / (single.polls / single.seconds)).toFixed(2)}×`,
+      `  ratio (service on the hub / Pollers): CPU per poll ${(serviceCpu / single.cpuMsPerPoll.process).toFixed(1)}× (workers + api + PostgreSQL against one process), polls/s ${(service.polls / service.seconds / (single.polls / single.seconds)).toFixed(2)}×`,
     );
+  }
+  if (!flags["no-keap"]) {
+    const keap = await startKeap();
+    try {
+      console.log(
+        `  the same load direct to the Keap simulator (another process), over ${keap.apps.length} OAuth app(s):`,
+      );
+      const direct = await benchService(hub, {
+        env: { ELEMENTS_KEAP_URL: keap.url },
+        pid: keap.pid,
+        body: (i) => keapBody(keap, hub, i),
+      });
+      report("service (Keap)", direct);
+      const { calls, throttled } = await keap.stats();
+      console.log(`  Keap simulator: ${calls} API calls, ${throttled} refused with 429`);
+    } finally {
+      await keap.close();
+    }
   }
 } finally {
   await hub.close();

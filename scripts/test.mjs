@@ -45,7 +45,7 @@ step("Node tests on the built package");
 run("node", ["--test", "--test-concurrency=1", "tests/js/"]);
 
 step(
-  "events service tests (server/): the API, PATCH, Keap direct, the shared rate limit, dead letters and chains, an orphaned PostgreSQL, exactly once at scale under faults, the schedule, the README's commands, on a PostgreSQL they start",
+  "events service tests (server/): the API, PATCH (also while a worker is stopped mid-cycle), Keap direct, the shared rate limit (a SIGTERM cuts its wait short), dead letters and chains, an orphaned PostgreSQL, exactly once at scale under faults, the schedule, the README's commands, on a PostgreSQL they start",
 );
 ensurePostgres();
 run("node", ["--test", "--test-concurrency=1", "tests/server/"]);

@@ -182,6 +182,8 @@ export interface KeapOptions {
   faults?: Faults;
   now?: () => number;
   client?: Partial<KeapClient>;
+  /** More OAuth apps beside `client`, each with its own credentials, codes, tokens and quota (Keap's budgets are per client id); the consent page is `client`'s only. */
+  apps?: KeapClient[];
   /** The Keap app in the token's scope, `full|<app>.infusionsoft.com` (default "sim123"). */
   app?: string;
   /** Access-token lifetime in seconds (default 86400). */
@@ -196,7 +198,10 @@ export interface KeapOptions {
 
 export interface KeapMutateOptions extends Omit<MutateOptions, "resource"> { resource: KeapResourceName }
 
-export interface KeapTokenRequest { at: number; grant: string; status: number; error?: string }
+/** A call the Keap simulator took; `clientId`: the app of its bearer token, when that was live. */
+export interface KeapRequest extends HubRequest { clientId?: string }
+
+export interface KeapTokenRequest { at: number; grant: string; status: number; error?: string; /** The app whose credentials were good. */ clientId?: string }
 
 export interface KeapSimulator {
   /** The origin, `http://127.0.0.1:PORT`. */
@@ -213,9 +218,11 @@ export interface KeapSimulator {
   readonly authorizeUrl: string;
   readonly controlUrl: string;
   readonly client: KeapClient;
+  /** Every OAuth app: `client` first, then the `apps` option's. */
+  readonly apps: readonly KeapClient[];
   readonly resources: KeapResourceName[];
-  /** A new authorization code for `redirectUri` (default the client's). */
-  mintCode(options?: { redirectUri?: string }): string;
+  /** A new authorization code of the app `clientId` (default `client`'s) for `redirectUri` (default the app's). */
+  mintCode(options?: { redirectUri?: string; clientId?: string }): string;
   /** Every access token issued so far is expired from now on. */
   expireAccessTokens(): void;
   revokeRefreshToken(token: string): void;
@@ -231,7 +238,7 @@ export interface KeapSimulator {
   setFaults(f: Faults): void;
   clearFaults(): void;
   faults(): Faults;
-  requests(): HubRequest[];
+  requests(): KeapRequest[];
   clearRequests(): void;
   now(): number;
   pollerConfig(resource: KeapResourceName): PollerResourceConfig;

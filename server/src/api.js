@@ -264,9 +264,10 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
            WHERE instance_id = $1 AND resource = $2`,
           [id, name, now],
         );
-        // Keeps the chain when its only job is the fenced cycle in flight (stately: one queued
-        // beside one active); a no-op when a poll is queued already.
-        await sendPoll(boss, db, { instanceId: id, resource: name }, now.getTime());
+        // Polled now, from the PATCH's instant: the chain's queued job (due up to an interval
+        // away) moved to now, else one sent, beside the fenced cycle in flight if there is one
+        // (stately: one queued beside one active), which keeps the chain when that is its only job.
+        await pollNow(boss, client, db, { instanceId: id, resource: name, fenced: true }, BOSS_SCHEMA);
       }
       if (reauthorized)
         for (const name of next.keys())
@@ -277,7 +278,8 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
            ON CONFLICT (instance_id, resource) DO UPDATE SET state = NULL, version = ${SCHEMA}.resources.version + 1, start_from = $3`,
           [id, name, now],
         );
-        await sendPoll(boss, db, { instanceId: id, resource: name }, now.getTime());
+        // Fenced too: a resource removed and added again may still have its old chain's job.
+        await pollNow(boss, client, db, { instanceId: id, resource: name, fenced: true }, BOSS_SCHEMA);
       }
       return [
         200,

@@ -114,8 +114,10 @@ export function sendPoll(boss, db, { instanceId, resource, reconcile = false }, 
  * A poll now, in the caller's transaction, which holds the resource row's lock: the queued job
  * of the chain moved to now; else, while a cycle runs, a flag its commit reads (its successor is
  * then due at once); else a new job. Returns what was done.
+ * `fenced`: the caller moved the resource's version on (a PATCH restarted it), so a running
+ * cycle will not commit and its flag would never be read: a new job is queued beside it.
  */
-export async function pollNow(boss, client, db, { instanceId, resource, reconcile = false }, schema) {
+export async function pollNow(boss, client, db, { instanceId, resource, reconcile = false, fenced = false }, schema) {
   const key = pollKey(instanceId, resource);
   const moved = await client.query(
     `UPDATE ${schema}.job SET start_after = now(), data = jsonb_set(data, '{due}', to_jsonb((extract(epoch FROM now()) * 1000)::bigint))
@@ -130,7 +132,7 @@ export async function pollNow(boss, client, db, { instanceId, resource, reconcil
   );
   // A reconciliation asked for while a cycle runs is queued behind it (stately: one queued job
   // beside the active one; the running cycle's successor then finds it and the chain goes on).
-  if (active.rowCount > 0 && !reconcile) return "running";
+  if (active.rowCount > 0 && !reconcile && !fenced) return "running";
   await sendPoll(boss, db, { instanceId, resource, reconcile }, Date.now());
   return "queued";
 }
@@ -149,4 +151,22 @@ export function stopPolls(client, instanceId, schema = BOSS_SCHEMA) {
     `DELETE FROM ${schema}.job WHERE name = $1 AND state IN ('created', 'retry') AND left(singleton_key, length($2) + 1) = $2 || '/'`,
     [POLL_QUEUE, instanceId],
   );
+}
+
+/**
+ * Hands an active poll job back to the queue unchanged, for a worker that abandons its cycle
+ * because its process is stopping: it becomes queued again, due when it was due, and with no
+ * start recorded, so pg-boss does not count the next fetch as a retry (the cycle did not fail).
+ * Stately allows one queued job per key: when the key already has one (a poll asked for while
+ * the cycle ran), that one carries the chain on and this one stays active until its lease
+ * expires. Resolves whether the job was handed back.
+ */
+export async function releasePoll(client, jobId, schema = BOSS_SCHEMA) {
+  const { rowCount } = await client.query(
+    `UPDATE ${schema}.job j SET state = 'created', started_on = NULL
+     WHERE j.name = $1 AND j.id = $2 AND j.state = 'active'
+       AND NOT EXISTS (SELECT 1 FROM ${schema}.job q WHERE q.name = $1 AND q.singleton_key = j.singleton_key AND q.state = 'created')`,
+    [POLL_QUEUE, jobId],
+  );
+  return rowCount > 0;
 }

@@ -15,6 +15,10 @@
 // crowd late calls into the next window. It gives the slot up and reserves another, a few
 // times at most (then it goes: the provider's 429 is the backstop, which the core retries).
 // The margin (default 20%: 20.8 calls a second for Keap) absorbs the rest of the jitter on the way to the provider.
+//
+// A wait can be long (many processes share the budget), so it ends when the caller's signal
+// aborts (SIGTERM: the process is stopping) and the slot is given back when nobody reserved
+// after it: a stopping worker neither holds up its exit nor keeps budget it will not use.
 import { SCHEMA } from "./db.js";
 
 /** Keap's limits per OAuth app. The reference names none for the Cloud Elements hub. */
@@ -30,29 +34,67 @@ export function sharedLimiter(pool, key, { perSecond, perMinute, margin = 0.2 })
   const intervalMs = Math.max(1000 / perSecond, 60000 / perMinute) * (1 + margin);
   return {
     intervalMs,
-    /** Reserves the next slot of the budget and waits for it. */
-    async take() {
+    /**
+     * Reserves the next slot of the budget and waits for it. When `signal` aborts (the process
+     * is stopping) during a wait, the wait ends at once with the signal's reason and the slot
+     * is given back (see `release`); a slot that is due needs no wait and is used.
+     * @param {AbortSignal} [signal]
+     */
+    async take(signal) {
       for (let attempt = 1; ; attempt++) {
-        const wait = await reserve();
+        const { wait, tat } = await reserve();
         const slot = Date.now() + wait;
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (wait > 0) {
+          try {
+            await sleep(wait, signal);
+          } catch (e) {
+            await release(tat).catch(() => {});
+            throw e;
+          }
+        }
         if (Date.now() - slot <= intervalMs / 2 || attempt === MAX_LATE) return;
       }
     },
   };
 
-  /** Takes the next slot: resolves how long from now until it (ms). */
+  /** Takes the next slot: resolves how long from now until it (ms), and the TAT it left. */
   async function reserve() {
     const { rows } = await pool.query(
       `WITH clock AS (SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms)
          INSERT INTO ${SCHEMA}.rate_limits AS r (key, tat) SELECT $1, ms + $2 FROM clock
          ON CONFLICT (key) DO UPDATE SET tat = greatest(r.tat, (SELECT ms FROM clock)) + $2
-         RETURNING r.tat - $2 - (SELECT ms FROM clock) AS wait_ms`,
+         RETURNING r.tat, r.tat - $2 - (SELECT ms FROM clock) AS wait_ms`,
       [key, intervalMs],
     );
-    return Number(rows[0].wait_ms);
+    return { wait: Number(rows[0].wait_ms), tat: Number(rows[0].tat) };
+  }
+
+  /**
+   * Gives back a slot this caller reserved and will not use, only while it is still the last
+   * one reserved (the row's TAT is the one this reservation left): TAT moves back one interval
+   * and the next caller gets the slot. Once another caller reserved after it, the slot stays
+   * an unused gap: moving TAT back then would hand out a slot someone else holds, and a gap
+   * only costs one call of throughput, never a call too many. (PostgreSQL 12 and later write
+   * a double in its shortest exact form, so `tat` compares equal to what the row holds.)
+   */
+  async function release(tat) {
+    await pool.query(`UPDATE ${SCHEMA}.rate_limits SET tat = tat - $2 WHERE key = $1 AND tat = $3`, [
+      key,
+      intervalMs,
+      tat,
+    ]);
   }
 }
 
 /** Slots a caller may give up for waking late before it goes anyway. */
 const MAX_LATE = 5;
+
+/** `ms` on the event loop's clock; rejects with `signal`'s reason when it aborts first. */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => (clearTimeout(timer), reject(signal.reason));
+    const timer = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -40,11 +40,15 @@ export function tokenStore(pool, key, instanceId) {
  * The token source a direct cycle uses (`accessToken`, `refresh`, `limiter`: what the
  * library's bearer step asks of an OAuthTokens), shared by every process through the row.
  * @param {{pool: import("pg").Pool, key: Buffer, instanceId: string, body: object, tokenUrl: string,
- *   limiter?: {take: (signal?: AbortSignal) => Promise<void>}, now?: () => number}} o
+ *   limiter?: {take: (signal?: AbortSignal) => Promise<void>}, signal?: AbortSignal, now?: () => number}} o
+ *   `signal` (the process is stopping) ends a token request's wait for the app's rate limit, before
+ *   it goes out; it never aborts a request that went out (Keap may have rotated the refresh token:
+ *   its answer must be saved).
  */
-export function tokenSource({ pool, key, instanceId, body, tokenUrl, limiter, now = Date.now }) {
+export function tokenSource({ pool, key, instanceId, body, tokenUrl, limiter, signal, now = Date.now }) {
   const store = tokenStore(pool, key, instanceId);
-  const fresh = () => OAuthTokens.fromInstance(body, { store, tokenUrl, id: instanceId, limiter });
+  const gate = limiter && { take: () => limiter.take(signal) };
+  const fresh = () => OAuthTokens.fromInstance(body, { store, tokenUrl, id: instanceId, limiter: gate });
 
   async function locked(fn) {
     const client = await pool.connect();

@@ -15,7 +15,7 @@ import {
   refreshIntervalMs,
   PollerError,
 } from "elements-poller";
-import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery, stopPolls } from "./jobs.js";
+import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery, stopPolls, releasePoll } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
@@ -25,11 +25,20 @@ import { recordPoll } from "./manage.js";
 /** How long an idle slot waits before it looks for a due job again. */
 const IDLE_MS = 250;
 
+/** `ms`, or until `signal` aborts: then it rejects with the signal's reason. */
 const sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => (clearTimeout(t), reject(signal.reason));
+    const t = setTimeout(() => (signal.removeEventListener("abort", onAbort), resolve()), ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
+
+/**
+ * What runPoll resolves when it leaves its job to others (handed back to the queue, or left
+ * active until its lease expires): the job is not completed here.
+ */
+const LEFT = Symbol("job left to others");
 
 /** A fetch error's message without the url it may quote (credentials in a url are secrets). */
 const transportMessage = (e) =>
@@ -40,7 +49,10 @@ const transportMessage = (e) =>
  */
 export function createWorker({ pool, boss, metrics, options, log, key }) {
   const inFlight = new Set();
+  // Aborted by drain(): a cycle that would now wait (a retry's delay, a slot of the app's rate
+  // limit) is abandoned rather than hold up the exit (see runPoll).
   const stopping = new AbortController();
+  const STOPPING = new Error("the process is stopping");
   const intervalOf = (body) => options.intervalMs ?? refreshIntervalMs(body);
 
   async function runPoll(job) {
@@ -80,6 +92,21 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         reconcile,
       });
     } catch (e) {
+      if (e === STOPPING) {
+        // The cycle is abandoned, not failed: nothing of it was committed (its state moves on
+        // only with its outcome), and its job goes back to the queue as it was, for another
+        // worker or the next start; its retry count and due time are unchanged.
+        const back = await releasePoll(pool, job.id).catch(() => false);
+        log({
+          msg: back
+            ? "cycle abandoned: the process is stopping; its job is queued again"
+            : "cycle abandoned: the process is stopping; its job is retried after its lease",
+          instance: instanceId,
+          resource,
+          version,
+        });
+        return LEFT;
+      }
       outcome =
         e?.code === "oauth.reauthorize"
           ? {
@@ -207,6 +234,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
             tokenUrl: connection.tokenUrl,
             // Keap's budget is per OAuth app, across every instance and process of it.
             limiter: sharedLimiter(pool, `keap/${body.configuration["oauth.api.key"]}`, KEAP_LIMITS),
+            signal: stopping.signal,
           })
         : undefined;
     /** The bearer token this cycle sent last: the one a 401 refused. */
@@ -222,7 +250,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         if (!tokens) throw new PollerError("poller.tokens", "a direct request on an instance without Keap tokens");
         // What the library's Poller does (bearer.js): the core asks for a refresh after a 401.
         lastToken = req.refreshToken ? await tokens.refresh({ rejected: lastToken }) : await tokens.accessToken();
-        await tokens.limiter?.take();
+        await tokens.limiter?.take(stopping.signal);
         headers = { ...headers, authorization: `Bearer ${lastToken}` };
       }
       let res;
@@ -307,8 +335,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const p = fn(job);
     inFlight.add(p);
     try {
-      await p;
-      await boss.complete(queue, job.id);
+      // A job handed back may already be another worker's, and one left active keeps its chain.
+      if ((await p) !== LEFT) await boss.complete(queue, job.id);
     } catch (e) {
       // The message names no secret.
       const error = String(e?.message ?? e);
@@ -352,10 +380,13 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       running = true;
       pumps.push(pump(POLL_QUEUE, runPoll), pump(DELIVER_QUEUE, runDelivery));
     },
-    /** Stops fetching; in-flight cycles finish (their sleeps cut short), then resolves. */
+    /**
+     * Stops fetching; in-flight cycles finish, except those that would wait (a retry's delay, a
+     * rate-limit slot): those are abandoned and their jobs queued again. Then resolves.
+     */
     async drain() {
       running = false;
-      stopping.abort();
+      stopping.abort(STOPPING);
       await Promise.allSettled([...inFlight, ...pumps]);
     },
   };

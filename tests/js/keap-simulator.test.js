@@ -288,6 +288,69 @@ describe("quotas", () => {
     }
   });
 
+  test("several OAuth apps: each app's codes and tokens need its own credentials, each has its own budget", async () => {
+    const c = clock();
+    const other = { clientId: "sim-client-2", clientSecret: "sim-secret-2", redirectUri: "https://two.example/cb" };
+    const keap = await startKeapSimulator({
+      seed: 6,
+      now: c.now,
+      apps: [other],
+      limits: { spikeLimit: 2, throttleLimit: 3 },
+      resources: { notes: 1 },
+    });
+    try {
+      assert.deepEqual(
+        keap.apps.map((a) => a.clientId),
+        [keap.client.clientId, other.clientId],
+      );
+      const asOther = { client_id: other.clientId, client_secret: other.clientSecret, redirect_uri: other.redirectUri };
+      // A code is good only with the credentials of the app it was issued to.
+      const refused = await exchange(keap, keap.mintCode({ clientId: other.clientId }));
+      assert.deepEqual([refused.status, refused.body.error], [400, "invalid_grant"]);
+      assert.equal((await exchange(keap, keap.mintCode(), asOther)).body.error, "invalid_grant");
+      assert.equal((await exchange(keap, keap.mintCode(), { ...asOther, client_secret: "x" })).status, 401);
+      const first = (await exchange(keap, keap.mintCode())).body;
+      const second = (await exchange(keap, keap.mintCode({ clientId: other.clientId }), asOther)).body;
+      assert.equal(typeof second.access_token, "string");
+      // So is a refresh token.
+      const crossed = await refresh(keap, second.refresh_token);
+      assert.deepEqual([crossed.status, crossed.body.error], [400, "invalid_request"]);
+      const rotated = await refresh(keap, second.refresh_token, { id: other.clientId, secret: other.clientSecret });
+      assert.equal(rotated.status, 200);
+      assert.deepEqual(
+        keap
+          .tokenRequests()
+          .filter((t) => t.status === 200)
+          .map((t) => t.clientId),
+        [keap.client.clientId, other.clientId, other.clientId],
+      );
+      // Two calls of the first app fill its second; the other app's calls are counted apart.
+      const statuses = [];
+      for (const tok of [first.access_token, first.access_token, first.access_token, rotated.body.access_token])
+        statuses.push((await list(keap, "/v1/notes", tok)).status);
+      assert.deepEqual(statuses, [200, 200, 429, 200]);
+      c.t += 1000;
+      const minute = [];
+      for (const tok of [first.access_token, first.access_token, rotated.body.access_token])
+        minute.push((await list(keap, "/v1/notes", tok)).status);
+      assert.deepEqual(
+        minute,
+        [200, 429, 200],
+        "the first app's fourth call of the minute is refused, not the other's",
+      );
+      assert.deepEqual(
+        keap
+          .requests()
+          .filter((r) => r.url.startsWith("/crm/rest") && r.status === 200)
+          .map((r) => r.clientId),
+        [keap.client.clientId, keap.client.clientId, other.clientId, keap.client.clientId, other.clientId],
+      );
+      assert.throws(() => keap.mintCode({ clientId: "nobody" }), /no OAuth app "nobody"/);
+    } finally {
+      await keap.close();
+    }
+  });
+
   test("faults: an injected throttle is Keap's 429, a truncate spoils the body", async () => {
     const keap = await startKeapSimulator({ seed: 7, resources: { notes: 4 } });
     try {

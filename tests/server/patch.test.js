@@ -26,6 +26,17 @@ after(async () => {
   await postgres?.stop();
 });
 
+/** One statement on the service's database, on a connection of its own. */
+async function postgresQuery(text, values) {
+  const client = new pg.Client(postgres.url);
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
 const get = async (id) => (await api(server.url, "GET", `/instances/${id}`)).json;
 const versionOf = async (id, name) => (await get(id)).resources.find((r) => r.name === name)?.version ?? -1;
 
@@ -43,6 +54,14 @@ test(
     const { id } = created.json;
     await pollUntil(id, "appointments", 1);
     await pollUntil(id, "contacts", 1);
+    // Settled: each chain's next job is queued an interval ahead (none due, none running).
+    await until(async () => {
+      const { rows } = await postgresQuery(
+        "SELECT count(*) FILTER (WHERE state = 'created' AND start_after > now()) AS later, count(*) AS all FROM pgboss.job WHERE name = 'elements_poller_poll' AND state IN ('created', 'retry', 'active') AND singleton_key LIKE $1 || '/%'",
+        [id],
+      );
+      return Number(rows[0].all) === 2 && Number(rows[0].later) === 2;
+    });
 
     // What a GET shows, its masked signature key sent back with a changed time zone: the
     // stored key must survive (deliveries below are verified with it).
@@ -61,6 +80,7 @@ test(
         },
       },
     });
+    const answered = Date.now();
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json.name, "patched-renamed");
     assert.deepEqual(patched.json.added, ["tasks"]);
@@ -85,6 +105,19 @@ test(
         ["appointments", "tasks"],
       );
       for (const r of rows) assert.ok(r.start_from, `${r.resource} starts from the PATCH's instant`);
+      // And is polled at once, not when its chain's queued job came due (an interval on): the
+      // restarted and the added resource each have a job due by the time the PATCH answered.
+      const { rows: jobs } = await client.query(
+        "SELECT singleton_key, start_after FROM pgboss.job WHERE name = 'elements_poller_poll' AND state IN ('created', 'retry', 'active') AND singleton_key = ANY($1) ORDER BY singleton_key",
+        [[`${id}/appointments`, `${id}/tasks`]],
+      );
+      assert.deepEqual(
+        jobs.map((j) => [j.singleton_key, j.start_after.getTime() <= answered]),
+        [
+          [`${id}/appointments`, true],
+          [`${id}/tasks`, true],
+        ],
+      );
     } finally {
       await client.end();
     }

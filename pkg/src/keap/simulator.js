@@ -46,6 +46,9 @@ const NOT_FOUND_HTML =
  * @property {import("../hub/faults.js").Faults} [faults] on the list endpoints, after the token and quota checks
  * @property {() => number} [now] the clock (epoch ms, default Date.now); `advanceClock` moves it further
  * @property {{clientId?: string, clientSecret?: string, redirectUri?: string}} [client] the OAuth app
+ * @property {Array<{clientId: string, clientSecret: string, redirectUri: string}>} [apps] more OAuth apps
+ *   beside `client`, each with its own credentials, codes, tokens and quota (Keap's budgets are per
+ *   client id); the consent page is `client`'s only
  * @property {string} [app="sim123"] the Keap app name in the token's `scope`
  * @property {number} [expiresIn=86400] access-token lifetime, seconds
  * @property {import("./quota.js").QuotaLimits} [limits]
@@ -68,8 +71,12 @@ export function createKeapSimulator(opts = {}) {
   const client = { ...DEFAULT_KEAP_CLIENT, ...(opts.client ?? {}) };
   const control = (opts.controlPrefix ?? "/__keap").replace(/\/$/, "");
   const faults = new FaultPlan(prng(deriveSeed(seed, "keap/faults")), opts.faults);
+  const apps = [client, ...(opts.apps ?? []).map((a) => ({ ...a }))];
+  if (new Set(apps.map((a) => a.clientId)).size !== apps.length)
+    throw new Error("every OAuth app of the Keap simulator needs a client id of its own");
   const tokens = new TokenServer({
     ...client,
+    apps: apps.slice(1),
     app: opts.app ?? "sim123",
     expiresIn: opts.expiresIn ?? 86400,
     rand: prng(deriveSeed(seed, "keap/tokens")),
@@ -242,6 +249,7 @@ export function createKeapSimulator(opts = {}) {
     }
     const who = tokens.check(req.headers.authorization, clock());
     if (!who) return answer({ status: 401, headers: {}, body: INVALID_TOKEN_FAULT });
+    log.clientId = who.clientId;
     const allowed = quota.take(who.clientId, clock());
     if (allowed.ok === false) return answer(allowed.reply);
     const fault = faults.draw();
@@ -427,7 +435,8 @@ export function createKeapSimulator(opts = {}) {
     records,
     versions: (resource) => table(resource).versions(),
     /** A new authorization code (what Keap's consent page redirects with). */
-    mintCode: ({ redirectUri } = /** @type {{redirectUri?: string}} */ ({})) => tokens.mintCode({ redirectUri }),
+    mintCode: ({ redirectUri, clientId } = /** @type {{redirectUri?: string, clientId?: string}} */ ({})) =>
+      tokens.mintCode({ redirectUri, clientId }),
     /** Every access token issued so far is expired from now on. */
     expireAccessTokens: () => tokens.expireAccessTokens(),
     /** @param {string} token */
@@ -461,6 +470,8 @@ export function createKeapSimulator(opts = {}) {
     pollerConfig: keapPollerConfigFor,
     info,
     client,
+    /** Every OAuth app: `client` first, then the `apps` option's. */
+    apps,
     resources: [...tables.keys()],
     /** @param {string} origin */
     setBaseUrl(origin) {

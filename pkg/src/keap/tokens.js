@@ -26,6 +26,9 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
  * @property {string} app the Keap app name in `scope` (`full|<app>.infusionsoft.com`)
  * @property {number} expiresIn access-token lifetime, seconds
  * @property {() => number} rand the token material's stream (seeded: a run is reproducible)
+ * @property {Array<{clientId: string, clientSecret: string, redirectUri: string}>} [apps] more OAuth
+ *   apps of the same Keap account: each its own client id and secret (its own quota, quota.js), and
+ *   its codes and tokens good only with its own credentials
  */
 
 /** Issued codes and tokens, and the answers of the token endpoint. */
@@ -33,14 +36,16 @@ export class TokenServer {
   /** @param {TokenOptions} o */
   constructor(o) {
     this.o = o;
-    /** @type {Map<string, {redirectUri: string, used: boolean}>} */
+    /** The OAuth apps by client id: the first one's (`o`), then `o.apps`. */
+    this.clients = new Map([o, ...(o.apps ?? [])].map((c) => [c.clientId, c]));
+    /** @type {Map<string, {redirectUri: string, used: boolean, clientId: string}>} */
     this.codes = new Map();
     /** @type {Map<string, {expiresAt: number, clientId: string}>} */
     this.access = new Map();
-    /** refresh token -> still valid? (a rotated one stays known, to say it was reused) */
-    /** @type {Map<string, {valid: boolean}>} */
+    /** refresh token -> still valid? (a rotated one stays known, to say it was reused), and whose */
+    /** @type {Map<string, {valid: boolean, clientId: string}>} */
     this.refresh = new Map();
-    /** @type {Array<{at: number, grant: string, status: number, error?: string}>} */
+    /** @type {Array<{at: number, grant: string, status: number, error?: string, clientId?: string}>} */
     this.log = [];
   }
 
@@ -50,10 +55,16 @@ export class TokenServer {
     return `${prefix}${s}`;
   }
 
-  /** A new authorization code, as the consent page would redirect with. */
-  mintCode({ redirectUri = this.o.redirectUri } = {}) {
+  /**
+   * A new authorization code, as the consent page would redirect with, for the app `clientId`
+   * (default the first); `redirectUri` defaults to that app's.
+   * @param {{redirectUri?: string, clientId?: string}} [o]
+   */
+  mintCode({ redirectUri, clientId = this.o.clientId } = {}) {
+    const client = this.clients.get(clientId);
+    if (!client) throw new Error(`no OAuth app ${JSON.stringify(clientId)} in the simulator`);
     const code = this.#token("code-");
-    this.codes.set(code, { redirectUri, used: false });
+    this.codes.set(code, { redirectUri: redirectUri ?? client.redirectUri, used: false, clientId });
     return code;
   }
 
@@ -100,6 +111,7 @@ export class TokenServer {
       grant: r.grant,
       status: r.reply.status,
       ...(r.reply.status === 200 ? {} : { error: /** @type {any} */ (r.reply.body).error }),
+      ...(r.clientId ? { clientId: r.clientId } : {}),
     });
     return r.reply;
   }
@@ -116,33 +128,41 @@ export class TokenServer {
     const form = new URLSearchParams(body);
     const grant = form.get("grant_type") ?? "authorization_code";
     if (grant === "authorization_code") {
-      if (form.get("client_id") !== this.o.clientId || form.get("client_secret") !== this.o.clientSecret) {
-        return fail(401, "invalid_client", "Invalid client credentials", grant);
-      }
+      const client = this.#client(form.get("client_id"), form.get("client_secret"));
+      if (!client) return fail(401, "invalid_client", "Invalid client credentials", grant);
       const code = this.codes.get(form.get("code") ?? "");
-      if (!code || code.used) return fail(400, "invalid_grant", "Invalid Authorization Code", grant);
+      // A code is good only for the app it was issued to (RFC 6749 section 4.1.3).
+      if (!code || code.used || code.clientId !== client.clientId)
+        return fail(400, "invalid_grant", "Invalid Authorization Code", grant);
       if (form.get("redirect_uri") !== code.redirectUri)
         return fail(400, "invalid_grant", "Invalid Redirect Uri", grant);
       code.used = true;
-      return { grant, reply: this.#issue(now) };
+      return { grant, clientId: client.clientId, reply: this.#issue(now, client.clientId) };
     }
     if (grant === "refresh_token") {
-      if (basic(authorization) !== `${this.o.clientId}:${this.o.clientSecret}`) {
-        return fail(401, "invalid_client", "Invalid client credentials", grant);
-      }
+      const [id, ...secret] = (basic(authorization) ?? "").split(":");
+      const client = this.#client(id, secret.join(":"));
+      if (!client) return fail(401, "invalid_client", "Invalid client credentials", grant);
       const old = this.refresh.get(form.get("refresh_token") ?? "");
-      if (!old || !old.valid) return fail(400, "invalid_request", "Invalid Refresh Token", grant);
+      if (!old || !old.valid || old.clientId !== client.clientId)
+        return fail(400, "invalid_request", "Invalid Refresh Token", grant);
       old.valid = false; // rotation: the old one is dead the moment the new pair exists
-      return { grant, reply: this.#issue(now) };
+      return { grant, clientId: client.clientId, reply: this.#issue(now, client.clientId) };
     }
     return fail(400, "unsupported_grant_type", `Unsupported grant type: ${grant}`, grant);
   }
 
-  #issue(now) {
+  /** The app whose id and secret these are, or undefined. */
+  #client(id, secret) {
+    const client = this.clients.get(id ?? "");
+    return client && client.clientSecret === secret ? client : undefined;
+  }
+
+  #issue(now, clientId) {
     const access = this.#token("sim-at-");
     const refresh = this.#token("sim-rt-");
-    this.access.set(access, { expiresAt: now + this.o.expiresIn * 1000, clientId: this.o.clientId });
-    this.refresh.set(refresh, { valid: true });
+    this.access.set(access, { expiresAt: now + this.o.expiresIn * 1000, clientId });
+    this.refresh.set(refresh, { valid: true, clientId });
     return {
       status: 200,
       headers: NO_STORE,
