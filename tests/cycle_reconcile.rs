@@ -132,6 +132,9 @@ fn an_id_gone_from_a_multi_page_listing_is_asked_for_by_id_first() {
         let again = again.unwrap();
         let id = |o: &Outcome| o.events.iter().find(|e| e.event_type == EventType::Deleted).unwrap().event_id;
         assert_eq!(id(&again), id(&out));
+        // That id names the previous complete listing's instant (T), not this cycle's clock,
+        // which is what makes it repeat: the id and the tag, then that listing's `at`.
+        assert_eq!(id(&out), detect::event_id("i", "contacts", "3\x1fDELETED", T));
         // Back under its id later: CREATED.
         let (_, back) = drive(cycle(api, 2, Some(&out.state), now + 30 * HOUR, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
         let back = back.unwrap();
