@@ -298,3 +298,28 @@ fn a_state_written_before_the_listing_backoff_still_loads() {
     assert!(!cycle(Api::Hub, 2, Some(&s), 1_710_054_309_042 + HOUR, false).is_reconciling());
     assert!(cycle(Api::Hub, 2, Some(&s), 1_710_054_309_042 + 24 * HOUR, false).is_reconciling());
 }
+
+/// A cycle asked to reconcile (`reconcile: true` from the host) a poller without `reconcile`
+/// holds a drop beyond the default maxDrop (0.5), and deletes a smaller one at once.
+#[test]
+fn a_reconcile_asked_of_a_poller_without_one_uses_the_default_max_drop() {
+    for api in [Api::Hub, Api::Direct] {
+        let plain = |state: Option<&State>, now: i64| {
+            let mut spec = spec(api, 10, 0.5);
+            spec.reconcile = None;
+            let d = detect::Options { start_from: "beginning".into(), now, instance: Some("i".into()), ..detect::Options::default() };
+            let mut o = CycleOptions::new(spec, state.cloned(), d, if api == Api::Hub { HUB } else { KEAP });
+            o.api = api;
+            o.reconcile = true;
+            PollCycle::new(o).unwrap()
+        };
+        let (_, first) = drive(plain(None, T), api, &[1, 2, 3, 4], 10, |_| unreachable!());
+        let first = first.unwrap();
+        let (_, one) = drive(plain(Some(&first.state), T + HOUR), api, &[1, 2, 3], 10, |_| unreachable!());
+        let one = one.unwrap();
+        assert_eq!(deleted(&one), ["4"], "{api:?}: 1 of 4 gone, within 0.5");
+        let (_, all) = drive(plain(Some(&one.state), T + 2 * HOUR), api, &[], 10, |_| unreachable!());
+        let all = all.unwrap();
+        assert!(deleted(&all).is_empty() && all.stats.held, "{api:?}: 3 of 3 gone is beyond 0.5: held");
+    }
+}
