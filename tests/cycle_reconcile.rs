@@ -91,6 +91,7 @@ fn the_first_cycle_lists_in_full_and_keeps_the_ids() {
         assert!(items.is_empty());
         let l = out.state.listing.as_ref().unwrap();
         assert_eq!((l.at, l.n), (T, 5));
+        assert!(l.added.is_empty(), "the ids this listing emitted are in it, not kept as added since");
         assert_eq!(out.stats.listed, 5);
         // Not due again for 24 hours; asked for, it is.
         assert!(!cycle(api, 2, Some(&out.state), T + 23 * HOUR, false).is_reconciling());
@@ -132,11 +133,17 @@ fn an_id_gone_from_a_multi_page_listing_is_asked_for_by_id_first() {
         let again = again.unwrap();
         let id = |o: &Outcome| o.events.iter().find(|e| e.event_type == EventType::Deleted).unwrap().event_id;
         assert_eq!(id(&again), id(&out));
+        // That id names the previous complete listing's instant (T), not this cycle's clock,
+        // which is what makes it repeat: the id and the tag, then that listing's `at`.
+        assert_eq!(id(&out), detect::event_id("i", "contacts", "3\x1fDELETED", T));
         // Back under its id later: CREATED.
         let (_, back) = drive(cycle(api, 2, Some(&out.state), now + 30 * HOUR, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
         let back = back.unwrap();
         let e = back.events.iter().find(|e| e.object_id == "3").unwrap();
         assert_eq!(e.event_type, EventType::Created);
+        // Read again with no newer version: its CREATED comes from the listing, and the
+        // summary counts it.
+        assert_eq!((back.events.len(), back.stats.created), (1, 1));
     }
 }
 
@@ -294,4 +301,66 @@ fn a_state_written_before_the_listing_backoff_still_loads() {
     assert_eq!(s.watermark, Some(1_709_251_200_000));
     assert!(!cycle(Api::Hub, 2, Some(&s), 1_710_054_309_042 + HOUR, false).is_reconciling());
     assert!(cycle(Api::Hub, 2, Some(&s), 1_710_054_309_042 + 24 * HOUR, false).is_reconciling());
+}
+
+/// A cycle asked to reconcile (`reconcile: true` from the host) a poller without `reconcile`
+/// holds a drop beyond the default maxDrop (0.5), and deletes a smaller one at once.
+#[test]
+fn a_reconcile_asked_of_a_poller_without_one_uses_the_default_max_drop() {
+    for api in [Api::Hub, Api::Direct] {
+        let plain = |state: Option<&State>, now: i64| {
+            let mut spec = spec(api, 10, 0.5);
+            spec.reconcile = None;
+            let d = detect::Options { start_from: "beginning".into(), now, instance: Some("i".into()), ..detect::Options::default() };
+            let mut o = CycleOptions::new(spec, state.cloned(), d, if api == Api::Hub { HUB } else { KEAP });
+            o.api = api;
+            o.reconcile = true;
+            PollCycle::new(o).unwrap()
+        };
+        let (_, first) = drive(plain(None, T), api, &[1, 2, 3, 4], 10, |_| unreachable!());
+        let first = first.unwrap();
+        let (_, one) = drive(plain(Some(&first.state), T + HOUR), api, &[1, 2, 3], 10, |_| unreachable!());
+        let one = one.unwrap();
+        assert_eq!(deleted(&one), ["4"], "{api:?}: 1 of 4 gone, within 0.5");
+        let (_, all) = drive(plain(Some(&one.state), T + 2 * HOUR), api, &[], 10, |_| unreachable!());
+        let all = all.unwrap();
+        assert!(deleted(&all).is_empty() && all.stats.held, "{api:?}: 3 of 3 gone is beyond 0.5: held");
+        // Between listings asked for, the poller's ordinary cycles keep no ids for the next
+        // comparison: reconciliation is off, so the state does not grow with every id emitted.
+        let mut o = CycleOptions::new(
+            Spec { reconcile: None, ..spec(api, 10, 0.5) },
+            Some(one.state.clone()),
+            detect::Options { start_from: "beginning".into(), now: T + 3 * HOUR, instance: Some("i".into()), ..detect::Options::default() },
+            if api == Api::Hub { HUB } else { KEAP },
+        );
+        o.api = api;
+        let rows = json!([{"id": 9, "last_updated": "2024-03-11T00:00:00.000Z"}]);
+        let (_, ordinary) = drive_with(PollCycle::new(o).unwrap(), |_| {
+            let body = match api {
+                Api::Hub => serde_json::to_vec(&rows).unwrap(),
+                Api::Direct => serde_json::to_vec(&json!({"contacts": rows, "count": 1, "next": ""})).unwrap(),
+            };
+            (200, vec![], body)
+        });
+        let ordinary = ordinary.unwrap();
+        assert_eq!(ordinary.events.len(), 1, "{api:?}: 9 is read");
+        assert_eq!(ordinary.state.listing.as_ref().map(|l| l.added.as_str()), Some(""), "{api:?}");
+    }
+}
+
+/// The listing keeps every id as the events name it: negative and text ids too (a negative
+/// number is not read as a huge unsigned one, a text id that looks like a number with a leading
+/// zero stays text).
+#[test]
+fn negative_and_text_ids_are_listed_as_their_events_name_them() {
+    let page = |rows: serde_json::Value| move |_: &str| (200, vec![], serde_json::to_vec(&rows).unwrap());
+    let row = |id: serde_json::Value| json!({"id": id, "last_updated": "2024-03-01T00:00:00.000Z"});
+    let all = json!([row(json!(-5)), row(json!("007")), row(json!("x")), row(json!(7))]);
+    let (_, first) = drive_with(cycle(Api::Hub, 10, None, T, true), page(all));
+    let first = first.unwrap();
+    assert_eq!(first.state.listing.as_ref().unwrap().n, 4);
+    let (_, next) = drive_with(cycle(Api::Hub, 10, Some(&first.state), T + HOUR, true), page(json!([row(json!(7)), row(json!("x"))])));
+    let mut gone = deleted(&next.unwrap());
+    gone.sort();
+    assert_eq!(gone, ["-5", "007"]);
 }

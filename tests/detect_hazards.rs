@@ -515,3 +515,16 @@ fn event_ids_are_xxh3_128_of_the_version() {
         assert_eq!(detect::event_id(inst, ty, id, at), format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes())), "{text:?}");
     }
 }
+
+/// Issue 13 (mutation testing): `seen` keeps the versions at or after `H - keep` (here the
+/// lookback: the watermark stays T on an empty page) and forgets the older ones, for an id with
+/// one version kept and for one with two.
+#[test]
+fn seen_forgets_versions_older_than_the_watermark_less_keep() {
+    let low = T - 60_000;
+    let seen = vec![("1".into(), low - 1), ("2".into(), low), ("3".into(), low - 1), ("3".into(), low + 5)];
+    let state = State { v: 1, watermark: Some(T), from: None, evicted: None, seen, listing: None, relist: None };
+    let out = detect(&spec(), Some(&state), b"[]", &opts(60_000)).unwrap();
+    assert_eq!(out.state.watermark, Some(T));
+    assert_eq!(out.state.seen, [("2".to_owned(), low), ("3".to_owned(), low + 5)]);
+}

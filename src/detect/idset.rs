@@ -364,4 +364,77 @@ mod tests {
             assert_eq!(IdSet::decode(bad).unwrap_err().code, "state.invalid", "{bad}");
         }
     }
+
+    /// The encoding is the state's format: a listing saved by one version is read by the next,
+    /// so the text is pinned byte for byte, here written out by hand from the module docs.
+    /// Numbers 0, 7, 300 and u64::MAX (the 20-digit edge of a canonical number): the count,
+    /// the first whole, then the gaps. Texts in byte order: `-1` and `007` are not canonical,
+    /// `abc` shares all of `ab`, and `è` (c3 a8) shares only half a character with `é1`
+    /// (c3 a9 31), so the prefix backs off to 0.
+    #[test]
+    fn the_encoding_is_pinned_byte_for_byte() {
+        let s = set(&["abc", "300", "é1", "-1", "18446744073709551615", "è", "007", "0", "ab", "7"]);
+        let mut bytes = vec![4, 0, 7, 0xa5, 0x02];
+        // u64::MAX - 300, as a varint: nine groups of 7 bits, then the last bit.
+        bytes.extend_from_slice(&[0xd3, 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        bytes.push(6);
+        for (shared, rest) in [(0, "-1"), (0, "007"), (0, "ab"), (2, "c"), (0, "è"), (0, "é1")] {
+            bytes.extend_from_slice(&[shared, rest.len() as u8]);
+            bytes.extend_from_slice(rest.as_bytes());
+        }
+        assert_eq!(s.encode(), B64.encode(&bytes));
+        assert_eq!(s.encode(), "BAAHpQLT_f________8BBgACLTEAAzAwNwACYWICAWMAAsOoAAPDqTE");
+        assert_eq!(IdSet::decode(&s.encode()).unwrap(), s);
+        assert_eq!(
+            s.minus(&IdSet::new()),
+            ["0", "7", "300", "18446744073709551615", "-1", "007", "ab", "abc", "è", "é1"],
+            "numbers first, each part in order"
+        );
+    }
+
+    #[test]
+    fn ids_pushed_out_of_order_or_twice_are_sorted_by_seal() {
+        let mut down = IdSet::new();
+        down.push_num(3);
+        down.push_num(1);
+        down.seal();
+        let mut twice = IdSet::new();
+        twice.push_num(2);
+        twice.push_num(2);
+        twice.seal();
+        let mut text_down = IdSet::new();
+        text_down.push_str("b");
+        text_down.push_str("a");
+        text_down.seal();
+        let mut text_twice = IdSet::new();
+        text_twice.push_str("x");
+        text_twice.push_str("x");
+        text_twice.seal();
+        assert_eq!((down.minus(&IdSet::new()), twice.len()), (vec!["1".to_owned(), "3".to_owned()], 1));
+        assert_eq!((text_down.minus(&IdSet::new()), text_twice.len()), (vec!["a".to_owned(), "b".to_owned()], 1));
+        assert!(down.contains("1") && text_down.contains("a"));
+    }
+
+    /// Each corrupt text is refused for its own reason (the message names it), including the
+    /// edges: a count equal to the bytes left, a prefix that ends inside a character.
+    #[test]
+    fn corrupt_text_names_what_is_wrong() {
+        let cases: [(&[u8], &str); 10] = [
+            // One number announced, no byte for it: a count equal to the bytes is not beyond them.
+            (&[1], "truncated"),
+            (&[0xff, 0xff, 0x03], "a count beyond its bytes"),
+            (&[0, 3, 0], "truncated"),
+            (&[0, 0x7f], "a count beyond its bytes"),
+            (&[2, 1, 0], "ids out of order"),
+            (&[0, 2, 0, 1, b'b', 0, 1, b'a'], "ids out of order"),
+            (&[0, 1, 0, 1, b'7'], "ids out of order"),
+            (&[0, 2, 0, 2, 0xc3, 0xa9, 1, 1, b'x'], "a prefix longer than the id before"),
+            (&[0, 1, 0, 1, 0xff], "not UTF-8"),
+            (&[0, 0, 0], "bytes after the last id"),
+        ];
+        for (bytes, why) in cases {
+            let e = IdSet::decode(&B64.encode(bytes)).unwrap_err();
+            assert!(e.message.ends_with(why), "{bytes:?}: {}", e.message);
+        }
+    }
 }

@@ -343,4 +343,15 @@ mod tests {
         assert_eq!((l.at, l.n, l.held), (20, 1, None));
         assert!(gone.contains("3"));
     }
+
+    /// "More than maxDrop" is held: a drop of exactly maxDrop deletes at once.
+    #[test]
+    fn a_drop_of_exactly_max_drop_is_not_held() {
+        let prev = listing(&[1, 2, 3, 4], 5);
+        let mut r = Reconciler::new(Some(&prev), None, 500_000, 9).unwrap();
+        r.listed.push_num(1);
+        r.listed.push_num(2);
+        assert_eq!(r.compare(), ["3", "4"], "2 of 4 gone: 50%, not beyond 0.5");
+        assert!(!r.is_held());
+    }
 }
