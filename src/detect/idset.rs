@@ -437,4 +437,17 @@ mod tests {
             assert!(e.message.ends_with(why), "{bytes:?}: {}", e.message);
         }
     }
+
+    /// Rust's `u64` parser takes a leading `+`: "+5" must stay text, not become the number 5
+    /// (it would then be reported, and compared, as "5").
+    #[test]
+    fn an_id_with_a_sign_is_text_not_the_number() {
+        let mut s = IdSet::new();
+        s.push_str("+5");
+        s.seal();
+        assert!(s.contains("+5") && !s.contains("5"));
+        assert_eq!(s.minus(&IdSet::new()), vec!["+5".to_owned()]);
+        let back = IdSet::decode(&s.encode()).unwrap();
+        assert_eq!(back.minus(&IdSet::new()), vec!["+5".to_owned()]);
+    }
 }
