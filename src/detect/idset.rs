@@ -248,7 +248,7 @@ pub(super) fn heapsort<T: Ord>(v: &mut [T]) {
 }
 
 /// The number an id's text is exactly the digits of (no sign, no leading zero), if any.
-fn canonical(id: &str) -> Option<u64> {
+pub(super) fn canonical(id: &str) -> Option<u64> {
     let b = id.as_bytes();
     if b.is_empty() || b.len() > 20 || !b.iter().all(u8::is_ascii_digit) || (b.len() > 1 && b[0] == b'0') {
         return None;

@@ -39,6 +39,7 @@ pub mod idset;
 pub mod reconcile;
 mod saved;
 mod scan;
+mod seen;
 
 pub use dates::{DateKind, iso_utc};
 pub use events::{Events, push_date, push_hex};
@@ -50,6 +51,7 @@ use crate::config::{DateSpec, FieldPath, Reconcile, ResourcePoller};
 use crate::diag::{Diagnostic, Error};
 use rustc_hash::FxHashMap as HashMap;
 use scan::{Fields, Plan, Scalar};
+use seen::{Added, Seen};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -377,7 +379,7 @@ pub struct Detector {
     created_floor: i64,
     keep: i64,
     /// objectId -> instants emitted (the state's `seen` plus this cycle's events).
-    seen: HashMap<String, Versions>,
+    seen: Seen,
     /// The provider's clock at the start of the current pass, when it has several pages.
     pass_start: Option<i64>,
     /// This pass read a record updated since it started (see [`Detector::begin_pass`]).
@@ -393,6 +395,8 @@ pub struct Detector {
     diagnostics: Vec<Diagnostic>,
     poisoned: Option<Error>,
     id_buf: String,
+    /// The text an event's id is hashed from ([`event_hash_in`]), reused.
+    hash_buf: Vec<u8>,
     /// This page's object records, and how many of them had the created date field (slot 2).
     page_objects: usize,
     page_created: usize,
@@ -442,14 +446,9 @@ impl Detector {
             .map_or(i64::MIN, |o| o.saturating_sub(spec.created_check_tolerance_ms))
             .max(watermark.map_or(i64::MIN, |h| h.saturating_sub(keep)))
             .max(evicted.map_or(i64::MIN, |e| e.saturating_add(1)));
-        let mut seen: HashMap<String, Versions> = HashMap::with_capacity_and_hasher(seen_list.len(), Default::default());
+        let mut seen = Seen::default();
         for (id, at) in seen_list {
-            match seen.get_mut(id.as_str()) {
-                Some(v) => v.push(*at),
-                None => {
-                    seen.insert(id.clone(), Versions::One(*at));
-                }
-            }
+            seen.add(id, *at);
         }
         let segments = |p: &FieldPath| p.segments().to_vec();
         let mut fields = vec![(0, segments(&spec.id_path)), (1, segments(&spec.driving().segments))];
@@ -488,6 +487,7 @@ impl Detector {
             diagnostics: Vec::new(),
             poisoned: None,
             id_buf: String::new(),
+            hash_buf: Vec::new(),
             page_objects: 0,
             page_created: 0,
             other_slot: if same_dates { 1 } else { 2 },
@@ -757,19 +757,12 @@ impl Detector {
         if !future {
             self.max_read = Some(self.max_read.map_or(at, |m| m.max(at)));
         }
-        let first = match self.seen.get_mut(id) {
-            Some(list) if list.contains(&at) => {
+        let first = match self.seen.add(id, at) {
+            Added::Repeat => {
                 self.stats.repeated += 1;
                 return;
             }
-            Some(list) => {
-                list.push(at);
-                false
-            }
-            None => {
-                self.seen.insert(id.to_owned(), Versions::One(at));
-                true
-            }
+            Added::New { first } => first,
         };
         if at < self.emit_from {
             // The baseline: remembered in `seen`, so that a later poll does not emit it. (A
@@ -808,7 +801,7 @@ impl Detector {
             _ => self.stats.updated += 1,
         }
         let instance = self.opts.instance.as_deref().or(self.opts.element_key.as_deref()).unwrap_or("");
-        let hash = event_hash(instance, &self.spec.name, id, at);
+        let hash = event_hash_in(&mut self.hash_buf, instance, &self.spec.name, id, at);
         let raw = self.opts.raw.then(|| f.raw.and_then(|r| serde_json::from_str(r.get()).ok()));
         self.events.push(event_type, id, at, hash, raw);
     }
@@ -821,22 +814,7 @@ impl Detector {
         let advance = if self.unstable { None } else { self.max_read.map(|m| self.cap.map_or(m, |c| c.min(m))) };
         let watermark = self.watermark.max(advance);
         let low = watermark.map_or(i64::MIN, |h| h.saturating_sub(self.keep));
-        // The map's ids move into the state: an id is copied only when it has several
-        // versions kept (a backfill keeps one version of every record).
-        let mut seen: Vec<(String, i64)> = Vec::with_capacity(self.seen.len());
-        for (id, versions) in self.seen {
-            match versions {
-                Versions::One(at) if at >= low => seen.push((id, at)),
-                Versions::One(_) => {}
-                Versions::Many(ats) => {
-                    let kept: Vec<i64> = ats.into_iter().filter(|&at| at >= low).collect();
-                    if let Some((&last, rest)) = kept.split_last() {
-                        seen.extend(rest.iter().map(|&at| (id.clone(), at)));
-                        seen.push((id, last));
-                    }
-                }
-            }
-        }
+        let mut seen = self.seen.into_kept(low);
         seen.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         let mut evicted = self.evicted;
         let mut stats = self.stats;
@@ -902,30 +880,6 @@ impl Detector {
     }
 }
 
-/// The instants of one object in `seen`: nearly always one, so one needs no allocation of
-/// its own (a backfill holds one entry per record).
-#[derive(Debug)]
-enum Versions {
-    One(i64),
-    Many(Vec<i64>),
-}
-
-impl Versions {
-    fn contains(&self, at: &i64) -> bool {
-        match self {
-            Versions::One(v) => v == at,
-            Versions::Many(vs) => vs.contains(at),
-        }
-    }
-
-    fn push(&mut self, at: i64) {
-        match self {
-            Versions::One(v) => *self = Versions::Many(vec![*v, at]),
-            Versions::Many(vs) => vs.push(at),
-        }
-    }
-}
-
 /// Why a record's id field cannot name an object, or `None` when it can.
 fn unusable_id(v: &Scalar<'_>) -> Option<String> {
     match v {
@@ -966,26 +920,19 @@ pub fn event_id(instance: &str, object_type: &str, object_id: &str, at: i64) -> 
 
 /// The XXH3-128 hash whose hex digits are [`event_id`].
 pub fn event_hash(instance: &str, object_type: &str, object_id: &str, at: i64) -> u128 {
+    event_hash_in(&mut Vec::new(), instance, object_type, object_id, at)
+}
+
+/// [`event_hash`], its text laid out in `buf`: a detector reuses one buffer for every event
+/// (no allocation, and nothing zeroed first, as a stack buffer was), and any length is the
+/// one-shot hash (no streaming fallback for long ids: less code in the wasm).
+fn event_hash_in(buf: &mut Vec<u8>, instance: &str, object_type: &str, object_id: &str, at: i64) -> u128 {
     let mut digits = [0u8; 20];
-    let at_text = decimal(at, &mut digits);
-    let parts = [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", at_text];
-    // The one-shot hash of the parts laid end to end (the same digest as streaming them, at
-    // a fraction of the cost); streamed only when they do not fit the stack buffer.
-    let mut buf = [0u8; 192];
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    if len <= buf.len() {
-        let mut at = 0;
-        for p in parts {
-            buf[at..at + p.len()].copy_from_slice(p);
-            at += p.len();
-        }
-        return xxhash_rust::xxh3::xxh3_128(&buf[..len]);
+    buf.clear();
+    for part in [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", decimal(at, &mut digits)] {
+        buf.extend_from_slice(part);
     }
-    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.digest128()
+    xxhash_rust::xxh3::xxh3_128(buf)
 }
 
 /// `n` in decimal, written into `buf` without allocating.
