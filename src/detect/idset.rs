@@ -248,12 +248,24 @@ pub(super) fn heapsort<T: Ord>(v: &mut [T]) {
 }
 
 /// The number an id's text is exactly the digits of (no sign, no leading zero), if any.
+///
+/// One pass, without `str::parse` (a tenth of what a backfill spends on each event when every
+/// id is a number) and without checked multiplies (which lower to 128-bit ones in the wasm):
+/// 19 digits cannot overflow a `u64`, and 20 digits are compared with `u64::MAX`'s as text.
 pub(super) fn canonical(id: &str) -> Option<u64> {
     let b = id.as_bytes();
-    if b.is_empty() || b.len() > 20 || !b.iter().all(u8::is_ascii_digit) || (b.len() > 1 && b[0] == b'0') {
+    if b.is_empty() || b.len() > 20 || (b.len() > 1 && b[0] == b'0') || (b.len() == 20 && b > b"18446744073709551615".as_slice()) {
         return None;
     }
-    id.parse().ok()
+    let mut n = 0u64;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+    }
+    Some(n)
 }
 
 fn shared_prefix(a: &str, b: &str) -> usize {
@@ -435,6 +447,32 @@ mod tests {
         for (bytes, why) in cases {
             let e = IdSet::decode(&B64.encode(bytes)).unwrap_err();
             assert!(e.message.ends_with(why), "{bytes:?}: {}", e.message);
+        }
+    }
+
+    /// The one-pass reader against the rule it implements: all ASCII digits, no leading zero,
+    /// within a `u64` (`str::parse` as the reference for the value).
+    #[test]
+    fn canonical_is_exactly_the_digits_of_a_u64() {
+        let reference = |id: &str| {
+            let b = id.as_bytes();
+            (!b.is_empty() && b.iter().all(u8::is_ascii_digit) && (b.len() == 1 || b[0] != b'0')).then(|| id.parse::<u64>().ok()).flatten()
+        };
+        let mut ids: Vec<String> = ["", "0", "00", "01", "7", "+5", "-1", " 1", "1 ", "1e3", "١", "18446744073709551615", "18446744073709551616"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        ids.extend(["99999999999999999999", "1844674407370955161a", "1844674407370955161/", "184467440737095516150"].map(str::to_owned));
+        // Around every power of ten, and pseudo-random values of every length.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for k in 0..20u32 {
+            let p = 10u64.pow(k);
+            ids.extend([p - 1, p, p + 1].map(|n| n.to_string()));
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ids.push((x >> (k * 3)).to_string());
+        }
+        for id in &ids {
+            assert_eq!(canonical(id), reference(id), "{id:?}");
         }
     }
 

@@ -395,8 +395,8 @@ pub struct Detector {
     diagnostics: Vec<Diagnostic>,
     poisoned: Option<Error>,
     id_buf: String,
-    /// The text an event's id is hashed from ([`event_hash_in`]), reused.
-    hash_buf: Vec<u8>,
+    /// The text each event's id is hashed from, its prefix laid out once.
+    event_key: EventKey,
     /// This page's object records, and how many of them had the created date field (slot 2).
     page_objects: usize,
     page_created: usize,
@@ -487,7 +487,7 @@ impl Detector {
             diagnostics: Vec::new(),
             poisoned: None,
             id_buf: String::new(),
-            hash_buf: Vec::new(),
+            event_key: EventKey::new(opts.instance.as_deref().or(opts.element_key.as_deref()).unwrap_or(""), &spec.name),
             page_objects: 0,
             page_created: 0,
             other_slot: if same_dates { 1 } else { 2 },
@@ -800,8 +800,7 @@ impl Detector {
             EventType::Created => self.stats.created += 1,
             _ => self.stats.updated += 1,
         }
-        let instance = self.opts.instance.as_deref().or(self.opts.element_key.as_deref()).unwrap_or("");
-        let hash = event_hash_in(&mut self.hash_buf, instance, &self.spec.name, id, at);
+        let hash = self.event_key.hash(id, at);
         let raw = self.opts.raw.then(|| f.raw.and_then(|r| serde_json::from_str(r.get()).ok()));
         self.events.push(event_type, id, at, hash, raw);
     }
@@ -895,17 +894,16 @@ fn unusable_id(v: &Scalar<'_>) -> Option<String> {
 /// The objectId of a usable id (see [`unusable_id`]): a string as it is, a number as digits.
 fn id_text<'a>(v: &'a Scalar<'_>, buf: &'a mut String) -> &'a str {
     buf.clear();
-    let mut digits = [0u8; 20];
-    // Digits written by hand, not by `fmt` (a tenth of a backfill when every id is a number).
-    let text = match v {
+    // Digits by itoa, not by `fmt` (which cost a tenth of a backfill when every id is a
+    // number); serde_json writes its numbers with the same code, so the wasm has it once.
+    let mut digits = itoa::Buffer::new();
+    buf.push_str(match v {
         Scalar::Str(s) => return s,
-        Scalar::Int(n) => decimal(*n, &mut digits),
-        Scalar::UInt(n) => unsigned_decimal(*n, &mut digits),
-        Scalar::Float(x) => decimal(*x as i64, &mut digits),
+        Scalar::Int(n) => digits.format(*n),
+        Scalar::UInt(n) => digits.format(*n),
+        Scalar::Float(x) => digits.format(*x as i64),
         _ => return buf,
-    };
-    // ASCII digits and a sign.
-    buf.push_str(std::str::from_utf8(text).expect("digits are ASCII"));
+    });
     buf
 }
 
@@ -920,42 +918,33 @@ pub fn event_id(instance: &str, object_type: &str, object_id: &str, at: i64) -> 
 
 /// The XXH3-128 hash whose hex digits are [`event_id`].
 pub fn event_hash(instance: &str, object_type: &str, object_id: &str, at: i64) -> u128 {
-    event_hash_in(&mut Vec::new(), instance, object_type, object_id, at)
+    EventKey::new(instance, object_type).hash(object_id, at)
 }
 
-/// [`event_hash`], its text laid out in `buf`: a detector reuses one buffer for every event
-/// (no allocation, and nothing zeroed first, as a stack buffer was), and any length is the
-/// one-shot hash (no streaming fallback for long ids: less code in the wasm).
-fn event_hash_in(buf: &mut Vec<u8>, instance: &str, object_type: &str, object_id: &str, at: i64) -> u128 {
-    let mut digits = [0u8; 20];
-    buf.clear();
-    for part in [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f", object_id.as_bytes(), b"\x1f", decimal(at, &mut digits)] {
-        buf.extend_from_slice(part);
-    }
-    xxhash_rust::xxh3::xxh3_128(buf)
+/// The text an eventId is the hash of, for one instance and objectType: a detector lays out
+/// `instance 0x1f objectType 0x1f` once and adds only each event's id and instant to it (no
+/// allocation per event, three copies instead of seven), and any length is one one-shot hash
+/// (no streaming fallback for long ids: less code in the wasm).
+#[derive(Debug)]
+struct EventKey {
+    text: Vec<u8>,
+    prefix: usize,
 }
 
-/// `n` in decimal, written into `buf` without allocating.
-fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let len = unsigned_decimal(n.unsigned_abs(), buf).len();
-    let mut i = buf.len() - len;
-    if n < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-/// `v` in decimal at the end of `buf` (20 digits hold any `u64`).
-fn unsigned_decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+impl EventKey {
+    fn new(instance: &str, object_type: &str) -> EventKey {
+        let mut text = Vec::with_capacity(instance.len() + object_type.len() + 48);
+        for part in [instance.as_bytes(), b"\x1f", object_type.as_bytes(), b"\x1f"] {
+            text.extend_from_slice(part);
         }
+        EventKey { prefix: text.len(), text }
     }
-    &buf[i..]
+
+    fn hash(&mut self, object_id: &str, at: i64) -> u128 {
+        self.text.truncate(self.prefix);
+        self.text.extend_from_slice(object_id.as_bytes());
+        self.text.push(0x1f);
+        self.text.extend_from_slice(itoa::Buffer::new().format(at).as_bytes());
+        xxhash_rust::xxh3::xxh3_128(&self.text)
+    }
 }
