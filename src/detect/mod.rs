@@ -448,7 +448,7 @@ impl Detector {
             .max(evicted.map_or(i64::MIN, |e| e.saturating_add(1)));
         let mut seen = Seen::default();
         for (id, at) in seen_list {
-            seen.add(id, *at);
+            seen.add(id, None, *at);
         }
         let segments = |p: &FieldPath| p.segments().to_vec();
         let mut fields = vec![(0, segments(&spec.id_path)), (1, segments(&spec.driving().segments))];
@@ -757,7 +757,11 @@ impl Detector {
         if !future {
             self.max_read = Some(self.max_read.map_or(at, |m| m.max(at)));
         }
-        let first = match self.seen.add(id, at) {
+        let number = match f.slots[0] {
+            Scalar::UInt(n) => Some(n),
+            _ => None,
+        };
+        let first = match self.seen.add(id, number, at) {
             Added::Repeat => {
                 self.stats.repeated += 1;
                 return;

@@ -34,9 +34,14 @@ pub(super) enum Added {
 }
 
 impl Seen {
-    /// Adds the version `at` of `id`.
-    pub(super) fn add(&mut self, id: &str, at: i64) -> Added {
-        let key = canonical(id).map_or_else(|| Key::Text(id.into()), Key::Num);
+    /// Adds the version `at` of `id`. `number`: the id as the number it was read as, when it
+    /// was (`id` is then that number's digits), which saves reading the digits back.
+    pub(super) fn add(&mut self, id: &str, number: Option<u64>, at: i64) -> Added {
+        debug_assert!(number.is_none() || number == canonical(id), "{id:?} is not the digits of {number:?}");
+        let key = match number.or_else(|| canonical(id)) {
+            Some(n) => Key::Num(n),
+            None => Key::Text(id.into()),
+        };
         match self.0.entry(key) {
             Entry::Vacant(v) => {
                 v.insert(Versions::One(at));
@@ -98,17 +103,17 @@ mod tests {
     #[test]
     fn a_number_and_its_digits_are_one_object_and_other_text_is_not() {
         let mut s = Seen::default();
-        assert_eq!(s.add("42", 1), Added::New { first: true });
-        assert_eq!(s.add("42", 1), Added::Repeat);
-        assert_eq!(s.add("42", 2), Added::New { first: false });
+        assert_eq!(s.add("42", None, 1), Added::New { first: true });
+        assert_eq!(s.add("42", Some(42), 1), Added::Repeat);
+        assert_eq!(s.add("42", None, 2), Added::New { first: false });
         // Not the digits of a number: a leading zero, a sign, text.
         for id in ["042", "+42", "-42", "4x", ""] {
-            assert_eq!(s.add(id, 1), Added::New { first: true }, "{id:?}");
-            assert_eq!(s.add(id, 1), Added::Repeat, "{id:?}");
+            assert_eq!(s.add(id, None, 1), Added::New { first: true }, "{id:?}");
+            assert_eq!(s.add(id, None, 1), Added::Repeat, "{id:?}");
         }
         // u64::MAX is a number; one more is text.
-        assert_eq!(s.add("18446744073709551615", 1), Added::New { first: true });
-        assert_eq!(s.add("18446744073709551616", 1), Added::New { first: true });
+        assert_eq!(s.add("18446744073709551615", Some(u64::MAX), 1), Added::New { first: true });
+        assert_eq!(s.add("18446744073709551616", None, 1), Added::New { first: true });
         let mut kept = s.into_kept(2);
         kept.sort();
         assert_eq!(kept, vec![("42".to_owned(), 2)]);
@@ -118,7 +123,7 @@ mod tests {
     fn kept_versions_come_back_as_the_text_they_were_added_as() {
         let mut s = Seen::default();
         for (id, at) in [("7", 5), ("7", 9), ("007", 9), ("a.b", 3), ("18446744073709551615", 4)] {
-            s.add(id, at);
+            s.add(id, None, at);
         }
         let mut kept = s.into_kept(4);
         kept.sort();
