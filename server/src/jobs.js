@@ -137,6 +137,28 @@ export async function pollNow(boss, client, db, { instanceId, resource, reconcil
   return "queued";
 }
 
+/**
+ * An INSERT of pg-boss jobs for use inside one of the service's own statements (a CTE of the
+ * cycle's outcome, outcome.js), where a `send` would cost a round trip a job. `rows` is a
+ * query yielding `name, data, start_after, singleton_key`; each gets the columns pg-boss 10.4's
+ * `send` gives a job sent without per-job options (its plans.js insertJob): everything else
+ * from its queue's row, with pg-boss's fallbacks. A stately key that already has a queued job
+ * inserts nothing (ON CONFLICT DO NOTHING, as `send`). jobs.test.js compares the rows with
+ * `send`'s, so a pg-boss upgrade that changes them fails there.
+ */
+export const insertJobs = (rows, schema = BOSS_SCHEMA) => `INSERT INTO ${schema}.job
+    (id, name, data, priority, start_after, singleton_key, dead_letter, expire_in, keep_until,
+     retry_limit, retry_delay, retry_backoff, policy)
+  SELECT gen_random_uuid(), q.name, j.data, 0, j.start_after, j.singleton_key, q.dead_letter,
+    coalesce(q.expire_seconds * interval '1s', interval '15 minutes'),
+    j.start_after + CAST(coalesce((q.retention_minutes * 60)::text, '14 days') AS interval),
+    coalesce(q.retry_limit, 2),
+    CASE WHEN coalesce(q.retry_backoff, false) THEN greatest(q.retry_delay, 1) ELSE coalesce(q.retry_delay, 0) END,
+    coalesce(q.retry_backoff, false), q.policy
+  FROM (${rows}) j JOIN ${schema}.queue q ON q.name = j.name
+  ON CONFLICT DO NOTHING
+  RETURNING id`;
+
 /** Sends a delivery attempt of delivery `id` due at `due` (ms), in the caller's transaction. */
 export function sendDelivery(boss, db, id, due) {
   return boss.send(DELIVER_QUEUE, { deliveryId: String(id) }, { startAfter: new Date(due), db });

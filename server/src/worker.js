@@ -1,9 +1,10 @@
 // The workers: poll cycles and deliveries, each job's outcome committed in one transaction.
 //
 // A poll job runs one cycle of one (instance, resource): the core's PollCycle from the saved
-// state, the requests it asks for, then one transaction that (1) moves the state on only if
-// its version is still the one the cycle started from (a worker that stalled past its lease
-// finds a newer version and rolls back: no state written, no notification enqueued), (2) keeps
+// state, the requests it asks for, then one statement, so one transaction (outcome.js), that
+// (1) moves the state on only if its version is still the one the cycle started from (a worker
+// that stalled past its lease finds a newer version: no state written, no notification
+// enqueued), (2) keeps
 // the events and enqueues their notifications as delivery rows and jobs, (3) sends the next poll
 // of the chain and (4) completes the job.
 import {
@@ -15,12 +16,15 @@ import {
   refreshIntervalMs,
   PollerError,
 } from "elements-poller";
-import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery, stopPolls, releasePoll } from "./jobs.js";
+import { POLL_QUEUE, DELIVER_QUEUE, sendDelivery, releasePoll } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
 import { sharedLimiter, KEAP_LIMITS } from "./limiter.js";
-import { recordPoll } from "./manage.js";
+import { commitOutcome } from "./outcome.js";
+
+/** How long a cycle runs before its progress is written for the console (see cycle()). */
+const PROGRESS_AFTER_MS = 1000;
 
 /** How long an idle slot waits before it looks for a due job again. */
 const IDLE_MS = 250;
@@ -39,6 +43,8 @@ const sleep = (ms, signal) =>
  * active until its lease expires): the job is not completed here.
  */
 const LEFT = Symbol("job left to others");
+/** What a handler resolves when its own statement completed the job: nothing is left to do. */
+const DONE = Symbol("job completed by its handler");
 
 /** A fetch error's message without the url it may quote (credentials in a url are secrets). */
 const transportMessage = (e) =>
@@ -122,62 +128,30 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       outcome.events?.length && notifying(body)
         ? buildNotifications(outcome.events, { instance: body, instanceId, now })
         : [];
-    const result = await transaction(pool, async (client, db) => {
-      const current = await client.query(
-        `SELECT version, poll_requested FROM ${SCHEMA}.resources WHERE instance_id = $1 AND resource = $2 FOR UPDATE`,
-        [instanceId, resource],
-      );
-      if (current.rowCount === 0 || Number(current.rows[0].version) !== version) return ROLLBACK;
-      const requested = current.rows[0].poll_requested;
-      await client.query(
-        `UPDATE ${SCHEMA}.resources SET version = version + 1, poll_requested = false, last_polled_at = now(),
-           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5, progress = NULL
-         WHERE instance_id = $1 AND resource = $2`,
-        [
-          instanceId,
-          resource,
-          !outcome.error,
-          outcome.error ? null : JSON.stringify(outcome.state),
-          outcome.error ?? null,
-        ],
-      );
-      await recordPoll(client, {
-        instanceId,
-        resource,
-        version: version + 1,
-        startedAt: started,
+    const committed = await commitOutcome(pool, {
+      instanceId,
+      resource,
+      version,
+      jobId: job.id,
+      state: outcome.state,
+      error: outcome.error,
+      reauthorize: outcome.reauthorize,
+      startedAt: started,
+      tally: {
+        ...tally,
+        ...(outcome.stats ?? {}),
+        events: outcome.events?.length ?? 0,
         durationMs: Date.now() - started,
-        tally: { ...tally, ...(outcome.stats ?? {}), events: outcome.events?.length ?? 0 },
-        error: outcome.error,
-      });
-      for (const event of outcome.events ?? [])
-        await client.query(
-          `INSERT INTO ${SCHEMA}.events (instance_id, resource, version, event) VALUES ($1, $2, $3, $4)`,
-          [instanceId, resource, version + 1, JSON.stringify(event)],
-        );
-      for (const request of notifications) {
-        const ins = await client.query(
-          `INSERT INTO ${SCHEMA}.deliveries (instance_id, resource, request, state, status) VALUES ($1, $2, $3, $4, 'queued') RETURNING id`,
-          [instanceId, resource, JSON.stringify(request), JSON.stringify({ attempts: 0, nextAttemptAt: now })],
-        );
-        await sendDelivery(boss, db, ins.rows[0].id, now);
-      }
-      if (outcome.reauthorize) {
-        // The chains of the instance stop here (this one sends no successor, the queued ones
-        // are ended, a running one ends when it commits), and GET /instances/{id} says why.
-        await client.query(
-          `UPDATE ${SCHEMA}.instances SET reauthorize_reason = $2, reauthorize_at = now() WHERE id = $1 AND reauthorize_reason IS NULL`,
-          [instanceId, outcome.error],
-        );
-        await stopPolls(client, instanceId);
-      } else await sendPoll(boss, db, { instanceId, resource }, requested ? now : Date.now() + intervalOf(body));
-      await boss.complete(POLL_QUEUE, job.id, null, { db });
-      return "committed";
+      },
+      events: outcome.events ?? [],
+      notifications,
+      now,
+      nextDue: Date.now() + intervalOf(body),
     });
-    if (result === ROLLBACK) {
+    if (!committed) {
       metrics.polls.inc({ result: "stale" });
       log({ msg: "cycle outcome refused: a newer state was committed", instance: instanceId, resource, version });
-      return;
+      return DONE;
     }
     metrics.polls.inc({ result: outcome.error ? "failed" : "ok" });
     for (const e of outcome.events ?? []) metrics.events.inc({ type: String(e.eventType ?? e.type ?? "unknown") });
@@ -189,11 +163,12 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       events: outcome.events?.length ?? 0,
       ...(outcome.error ? { error: outcome.error } : {}),
     });
+    return DONE;
   }
 
   /**
    * What a cycle in flight has read so far, for the console (`progress` of GET
-   * /instances/{id}/status): written after each page, outside the outcome's transaction, and only
+   * /instances/{id}/status): written between pages, outside the outcome's transaction, and only
    * while the version is the cycle's own (a stalled worker's late pages write nothing).
    */
   async function showProgress({ instanceId, resource, version, progress }) {
@@ -239,7 +214,16 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         : undefined;
     /** The bearer token this cycle sent last: the one a 401 refused. */
     let lastToken;
+    const began = Date.now();
+    let shown = 0;
     for (let req; (req = c.nextRequest());) {
+      // The pages read so far are shown while another request follows (after the last one the
+      // outcome clears them anyway), and only once the cycle has run long enough to be watched:
+      // most cycles are one or two quick pages, and a write each would cost a statement a poll.
+      if ((tally.pages ?? 0) > shown && Date.now() - began >= PROGRESS_AFTER_MS) {
+        shown = tally.pages;
+        await onPage(tally);
+      }
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
       if (req.retry?.status === 429) {
         metrics.throttled.inc();
@@ -269,9 +253,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       } finally {
         res.body.free();
       }
-      const pagesBefore = tally.pages ?? 0;
       Object.assign(tally, c.progress());
-      if (tally.pages > pagesBefore) await onPage(tally);
     }
     return c.finish();
   }
@@ -305,7 +287,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     }
     const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now(), ...options.deliveryPolicy });
     const status = next.action === "delivered" ? "delivered" : next.action === "dead" ? "dead" : "queued";
-    await transaction(pool, async (client, db) => {
+    const settled = await transaction(pool, async (client, db) => {
       // Compare-and-set on the attempt count: a second worker that ran the same attempt after
       // an expired lease records nothing twice.
       const upd = await client.query(
@@ -320,13 +302,15 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     metrics.deliveries.inc({ result: next.action });
     if (next.action !== "delivered")
       log({ msg: `delivery ${next.action}`, delivery: id, attempts: next.state.attempts, failure: next.failure });
+    // Refused (another worker recorded this attempt): the job is completed after, as a no-op's.
+    return settled === ROLLBACK ? undefined : DONE;
   }
 
   // One pump a queue: it fetches as many due jobs as it has free slots (`concurrency`), runs
   // them, and fetches again as soon as a slot frees; it waits only when no job is due. (pg-boss's
   // work() waits its polling interval after every job, found or not, which capped a process at
   // `concurrency` jobs per half second, and each of its loops polled an idle queue on its own.)
-  // A job whose handler did not complete it in its transaction (nothing to do: a deleted
+  // A job whose handler did not complete it with its outcome (nothing to do: a deleted
   // instance, a settled delivery) is completed after; one whose handler threw is failed, and
   // pg-boss retries it. A job of a worker that died stays active until its lease expires.
   let running = false;
@@ -336,7 +320,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     inFlight.add(p);
     try {
       // A job handed back may already be another worker's, and one left active keeps its chain.
-      if ((await p) !== LEFT) await boss.complete(queue, job.id);
+      const done = await p;
+      if (done !== LEFT && done !== DONE) await boss.complete(queue, job.id);
     } catch (e) {
       // The message names no secret.
       const error = String(e?.message ?? e);
