@@ -59,10 +59,12 @@ const TEXT = `WITH cur AS (
   DELETE FROM ${BOSS_SCHEMA}.job WHERE name = '${POLL_QUEUE}' AND state IN ('created', 'retry')
     AND left(singleton_key, length($1) + 1) = $1 || '/' AND $11::boolean AND EXISTS (SELECT 1 FROM upd)
 ), successor AS (
-  -- Due at once when a poll was asked for while this cycle ran, else an interval on.
+  -- Due at once when a poll was asked for while this cycle ran, else an interval on, from this
+  -- transaction's now() (the job's completed_on: never less than an interval after it).
   ${insertJobs(`SELECT '${POLL_QUEUE}'::text AS name, jsonb_build_object('instanceId', $1::text, 'resource', $2::text, 'due', d.due) AS data,
      to_timestamp(d.due / 1000.0) AS start_after, $1 || '/' || $2 AS singleton_key
-     FROM (SELECT CASE WHEN requested THEN $10::bigint ELSE $12::bigint END AS due FROM upd WHERE NOT $11::boolean) d`)}
+     FROM (SELECT ceil(extract(epoch FROM now()) * 1000)::bigint + CASE WHEN requested THEN 0 ELSE $12::bigint END AS due
+       FROM upd WHERE NOT $11::boolean) d`)}
 ), completed AS (
   UPDATE ${BOSS_SCHEMA}.job SET completed_on = now(), state = 'completed', output = NULL
   WHERE name = '${POLL_QUEUE}' AND id = $13::uuid AND state = 'active'
@@ -75,9 +77,9 @@ SELECT count(*)::int AS committed FROM upd`;
  * @param {import("pg").Pool} pool
  * @param {{instanceId: string, resource: string, version: number, jobId: string,
  *   state?: object, error?: string, reauthorize?: boolean, startedAt: number, tally: object,
- *   events: object[], notifications: object[], now: number, nextDue: number}} o
- *   `error` set: the state stays, `last_error` says why. `now`: when the notifications are due,
- *   and the successor when a poll was asked for; `nextDue`: the successor's due time otherwise.
+ *   events: object[], notifications: object[], now: number, intervalMs: number}} o
+ *   `error` set: the state stays, `last_error` says why. `now`: when the notifications are due;
+ *   `intervalMs`: the successor's delay (none when a poll was asked for while the cycle ran).
  */
 export async function commitOutcome(pool, o) {
   const { rows } = await pool.query({
@@ -99,7 +101,7 @@ export async function commitOutcome(pool, o) {
       JSON.stringify(o.notifications),
       o.now,
       o.reauthorize === true,
-      o.nextDue,
+      o.intervalMs,
       o.jobId,
     ],
   });

@@ -16,7 +16,7 @@ import {
   refreshIntervalMs,
   PollerError,
 } from "elements-poller";
-import { POLL_QUEUE, DELIVER_QUEUE, sendDelivery, releasePoll } from "./jobs.js";
+import { POLL_QUEUE, DELIVER_QUEUE, sendDelivery, releasePoll, claimJobs } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
@@ -26,8 +26,13 @@ import { commitOutcome } from "./outcome.js";
 /** How long a cycle runs before its progress is written for the console (see cycle()). */
 const PROGRESS_AFTER_MS = 1000;
 
-/** How long an idle slot waits before it looks for a due job again. */
-const IDLE_MS = 250;
+/**
+ * How long an idle pump waits before it looks for a due job again: a due poll starts within
+ * this (its schedule lag). Deliveries are mostly enqueued by this process's own cycles, which
+ * wake its delivery pump at once; the others (retries coming due, redeliveries, other
+ * processes' notifications) wait up to a second. Each look is a statement, idle or not.
+ */
+const IDLE_MS = { [POLL_QUEUE]: 250, [DELIVER_QUEUE]: 1000 };
 
 /** `ms`, or until `signal` aborts: then it rejects with the signal's reason. */
 const sleep = (ms, signal) =>
@@ -50,6 +55,15 @@ const DONE = Symbol("job completed by its handler");
 const transportMessage = (e) =>
   e?.name === "AbortError" ? "timed out" : (e?.cause?.code ?? e?.name ?? "transport error");
 
+/** A due poll job claimed with the state its cycle starts from (see fetchPolls). */
+const FETCH_POLLS = `WITH claimed AS (${claimJobs()})
+  SELECT c.id, c.name, c.data, i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason,
+    r.state, r.version, r.start_from
+  FROM claimed c
+  LEFT JOIN ${SCHEMA}.resources r ON r.instance_id = c.data->>'instanceId' AND r.resource = c.data->>'resource'
+  LEFT JOIN ${SCHEMA}.instances i ON i.id = r.instance_id`;
+const UNIQUE_VIOLATION = "23505";
+
 /**
  * @param {{pool: import("pg").Pool, boss: any, metrics: any, options: any, log: (o: object) => void, key: Buffer}} deps
  */
@@ -65,18 +79,13 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const { instanceId, resource, due, reconcile } = job.data;
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
-    const { rows } = await pool.query(
-      `SELECT i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason, r.state, r.version, r.start_from
-       FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
-       WHERE i.id = $1 AND r.resource = $2`,
-      [instanceId, resource],
-    );
+    // Read with the job's claim, in the same statement (fetchPolls): the state the cycle starts from.
+    const { row } = job;
     // A deleted or paused instance ends its chains: the job completes and sends no successor
     // (resuming starts them again).
-    if (rows.length === 0 || rows[0].deleted_at || rows[0].paused_at) return;
+    if (row.version === null || row.deleted_at || row.paused_at) return;
     // So does an instance whose grant the provider refused, until a PATCH re-authorizes it.
-    if (rows[0].reauthorize_reason) return;
-    const row = rows[0];
+    if (row.reauthorize_reason) return;
     const body = JSON.parse(openSecret(row.body, key));
     const connection = JSON.parse(openSecret(row.connection, key));
     const version = Number(row.version);
@@ -146,8 +155,9 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       events: outcome.events ?? [],
       notifications,
       now,
-      nextDue: Date.now() + intervalOf(body),
+      intervalMs: intervalOf(body),
     });
+    if (committed && notifications.length > 0) wakers.get(DELIVER_QUEUE)?.();
     if (!committed) {
       metrics.polls.inc({ result: "stale" });
       log({ msg: "cycle outcome refused: a newer state was committed", instance: instanceId, resource, version });
@@ -310,6 +320,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   // them, and fetches again as soon as a slot frees; it waits only when no job is due. (pg-boss's
   // work() waits its polling interval after every job, found or not, which capped a process at
   // `concurrency` jobs per half second, and each of its loops polled an idle queue on its own.)
+  // Poll jobs come with their state (fetchPolls): a cycle's reads and writes are then one
+  // statement each, the claim and the outcome.
   // A job whose handler did not complete it with its outcome (nothing to do: a deleted
   // instance, a settled delivery) is completed after; one whose handler threw is failed, and
   // pg-boss retries it. A job of a worker that died stays active until its lease expires.
@@ -331,15 +343,40 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       inFlight.delete(p);
     }
   }
-  async function pump(queue, fn) {
+  /**
+   * Claims up to `batchSize` due poll jobs with, for each, its resource's state and its
+   * instance (one statement; `row.version` is null when the resource is gone).
+   */
+  async function fetchPolls(batchSize) {
+    try {
+      const { rows } = await pool.query({
+        name: "elements_poller_fetch_polls",
+        text: FETCH_POLLS,
+        values: [POLL_QUEUE, batchSize],
+      });
+      return rows.map(({ id, name, data, ...row }) => ({ id, name, data, row }));
+    } catch (e) {
+      // What pg-boss's fetch does with it too (claimJobs): another job of the key is active.
+      if (e?.code === UNIQUE_VIOLATION) return [];
+      throw e;
+    }
+  }
+  const fetchDeliveries = (batchSize) => boss.fetch(DELIVER_QUEUE, { batchSize, includeMetadata: true });
+
+  /** Per queue: ends its pump's idle wait now (a job of it was just enqueued or a slot freed). */
+  const wakers = new Map();
+  async function pump(queue, fn, fetchJobs) {
     const active = new Set();
-    let wake = () => {};
+    // A wake while the pump is not waiting (it is fetching) is kept for its next wait.
+    let woken = false;
+    let wake = () => (woken = true);
+    wakers.set(queue, () => wake());
     while (running) {
       const free = options.concurrency - active.size;
       let jobs = [];
       if (free > 0) {
         try {
-          jobs = (await boss.fetch(queue, { batchSize: free, includeMetadata: true })) ?? [];
+          jobs = (await fetchJobs(free)) ?? [];
         } catch (e) {
           log({ msg: "job fetch failed", queue, error: String(e?.message ?? e) });
         }
@@ -351,11 +388,13 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       }
       // No more due now, or every slot busy: until a slot frees or the idle wait ends (a drain
       // is seen within it).
-      await new Promise((resolve) => {
-        const t = setTimeout(resolve, IDLE_MS);
-        wake = () => (clearTimeout(t), resolve());
-      });
-      wake = () => {};
+      if (!woken)
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, IDLE_MS[queue]);
+          wake = () => (clearTimeout(t), resolve());
+        });
+      woken = false;
+      wake = () => (woken = true);
     }
     await Promise.allSettled([...active]);
   }
@@ -363,7 +402,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   return {
     async start() {
       running = true;
-      pumps.push(pump(POLL_QUEUE, runPoll), pump(DELIVER_QUEUE, runDelivery));
+      pumps.push(pump(POLL_QUEUE, runPoll, fetchPolls), pump(DELIVER_QUEUE, runDelivery, fetchDeliveries));
     },
     /**
      * Stops fetching; in-flight cycles finish, except those that would wait (a retry's delay, a
