@@ -4,9 +4,9 @@
 // state, the requests it asks for, then one statement, so one transaction (outcome.js), that
 // (1) moves the state on only if its version is still the one the cycle started from (a worker
 // that stalled past its lease finds a newer version: no state written, no notification
-// enqueued), (2) keeps
-// the events and enqueues their notifications as delivery rows and jobs, (3) sends the next poll
-// of the chain and (4) completes the job.
+// enqueued), (2) keeps the events and enqueues their notifications as delivery rows and jobs,
+// (3) sends the next poll of the chain and (4) completes the job. Its start is one statement too:
+// the job's claim reads the state (fetchPolls).
 import {
   PollCycle,
   BodyBuffer,
