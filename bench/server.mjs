@@ -3,11 +3,11 @@
 // the hub simulator in another process; then the same load as one `Poller` per instance in one
 // process; then the service again with the N instances direct (`event.poller.api: "direct"`),
 // against the Keap simulator in another process. Prints sustained polls/s, schedule lag, CPU
-// per poll, PostgreSQL statements per poll and the ratio between the service and the Pollers
+// per poll, PostgreSQL statements per poll (all, and those clients sent) and the ratio between the service and the Pollers
 // (on the hub). A program, not a test: it asserts nothing.
 //
 //   npm run bench:server -- [--instances 10000] [--duration 300] [--interval-ms 60000]
-//                           [--workers 2] [--concurrency 16] [--no-poller] [--no-keap]
+//                           [--workers 2] [--concurrency 16] [--no-poller] [--no-keap] [--top-statements N]
 //
 // Keap's budget is per OAuth app (1500 calls a minute, 25 a second; the service's limiter spaces
 // an app's calls at 20.8 a second), so the Keap row spreads its instances over as many apps of
@@ -32,6 +32,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: "string", default: "16" },
     "no-poller": { type: "boolean", default: false },
     "no-keap": { type: "boolean", default: false },
+    // Also print the N statements PostgreSQL ran most often, per poll (where a poll's SQL goes).
+    "top-statements": { type: "string", default: "0" },
   },
 });
 const N = Number(flags.instances);
@@ -240,8 +242,18 @@ async function benchService(hub, provider) {
       "SELECT xact_commit + xact_rollback AS xact FROM pg_stat_database WHERE datname = current_database()",
     );
     // Every statement but this program's own (pg_stat_statements, pg_stat_database).
-    const [{ calls }] = await q(
-      "SELECT coalesce(sum(calls), 0)::bigint AS calls FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat%'",
+    // `sent`: the statements clients sent (round trips). The others are PostgreSQL's own checks
+    // of foreign keys, a query each (pg-boss's job rows reference their queue twice), which it
+    // counts as top-level statements too; their text is PostgreSQL's, which no client here sends.
+    const [{ calls, sent }] = await q(
+      `SELECT coalesce(sum(calls), 0)::bigint AS calls,
+              coalesce(sum(calls) FILTER (WHERE query NOT LIKE 'SELECT 1 FROM ONLY %FOR KEY SHARE OF x'), 0)::bigint AS sent
+       FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat%'`,
+    );
+    const top = await q(
+      `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query FROM pg_stat_statements
+       WHERE query NOT ILIKE '%pg_stat%' ORDER BY calls DESC LIMIT $1`,
+      [Number(flags["top-statements"])],
     );
     const jobs = await q(
       `SELECT singleton_key AS key, (data->>'due')::bigint AS due, extract(epoch FROM started_on) * 1000 AS started,
@@ -259,6 +271,8 @@ async function benchService(hub, provider) {
     );
     const seconds = (to - from) / 1000;
     const used = Object.fromEntries(Object.keys(cpu0).map((k) => [k, cpu1[k] - cpu0[k]]));
+    if (top.length)
+      console.log(top.map((t) => `    ${(Number(t.calls) / polls).toFixed(2)} a poll: ${t.query}`).join("\n"));
     return {
       polls,
       seconds,
@@ -266,6 +280,7 @@ async function benchService(hub, provider) {
       polledInstances: started.size,
       onTime,
       statementsPerPoll: Number(calls) / polls,
+      sentPerPoll: Number(sent) / polls,
       transactionsPerPoll: (Number(xact1) - Number(xact0)) / polls,
       cpuMsPerPoll: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, (1000 * v) / polls])),
     };
@@ -342,7 +357,7 @@ function report(name, r) {
     `  ${name}: ${(r.polls / r.seconds).toFixed(1)} polls/s sustained (${r.polls} in ${r.seconds.toFixed(0)} s; needed ${((N * 1000) / INTERVAL_MS).toFixed(1)}), ` +
       `${r.polledInstances}/${N} instances polled, ${r.onTime}/${N} every interval (lag ≤ 5 s); lag p50 ${percentile(r.lags, 0.5)} ms, p99 ${percentile(r.lags, 0.99)} ms, max ${r.lags.at(-1)} ms; CPU ms/poll: ${cpu}` +
       (r.statementsPerPoll !== undefined
-        ? `; PostgreSQL ${r.statementsPerPoll.toFixed(1)} statements, ${r.transactionsPerPoll.toFixed(1)} transactions per poll`
+        ? `; PostgreSQL ${r.statementsPerPoll.toFixed(1)} statements (${r.sentPerPoll.toFixed(1)} sent by clients), ${r.transactionsPerPoll.toFixed(1)} transactions per poll`
         : ""),
   );
 }

@@ -137,6 +137,57 @@ export async function pollNow(boss, client, db, { instanceId, resource, reconcil
   return "queued";
 }
 
+/**
+ * The statement that claims up to `$2` due jobs of queue `$1`, for use as a CTE of the service's
+ * own statements (the poll pump reads each job's state in the same round trip, worker.js). It is
+ * pg-boss 10.4's fetch (plans.js fetchNextJob, with priority): the due jobs in order, locked
+ * skipping those another fetch holds, one per singleton key a batch, made active with their
+ * start recorded and a retry counted when they had started before. Its RETURNING gives `id`,
+ * `name` and `data`. As with pg-boss's fetch, a claim that would make a second active job of a
+ * stately key fails the statement with a unique violation, which the caller takes as "none".
+ */
+export const claimJobs = (schema = BOSS_SCHEMA) => `WITH next AS (
+    SELECT id, singleton_key, policy FROM ${schema}.job
+    WHERE name = $1 AND state < 'active' AND start_after < now()
+    ORDER BY priority DESC, created_on, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ), grouped AS (
+    SELECT n.id, n.policy AS grouped_policy, row_number() OVER (
+      PARTITION BY CASE WHEN $2 > 1 AND n.policy IN ('singleton', 'stately') THEN n.singleton_key ELSE n.id::text END
+    ) AS row_number
+    FROM next n
+  )
+  UPDATE ${schema}.job j SET state = 'active', started_on = now(),
+    retry_count = CASE WHEN started_on IS NOT NULL THEN retry_count + 1 ELSE retry_count END
+  FROM grouped
+  WHERE name = $1 AND j.id = grouped.id
+    AND ((grouped.grouped_policy IN ('singleton', 'stately') AND grouped.row_number = 1)
+      OR coalesce(grouped.grouped_policy, '') NOT IN ('singleton', 'stately'))
+  RETURNING j.id, j.name, j.data`;
+
+/**
+ * An INSERT of pg-boss jobs for use inside one of the service's own statements (a CTE of the
+ * cycle's outcome, outcome.js), where a `send` would cost a round trip a job. `rows` is a
+ * query yielding `name, data, start_after, singleton_key`; each gets the columns pg-boss 10.4's
+ * `send` gives a job sent without per-job options (its plans.js insertJob): everything else
+ * from its queue's row, with pg-boss's fallbacks. A stately key that already has a queued job
+ * inserts nothing (ON CONFLICT DO NOTHING, as `send`). jobs.test.js compares the rows with
+ * `send`'s, so a pg-boss upgrade that changes them fails there.
+ */
+export const insertJobs = (rows, schema = BOSS_SCHEMA) => `INSERT INTO ${schema}.job
+    (id, name, data, priority, start_after, singleton_key, dead_letter, expire_in, keep_until,
+     retry_limit, retry_delay, retry_backoff, policy)
+  SELECT gen_random_uuid(), q.name, j.data, 0, j.start_after, j.singleton_key, q.dead_letter,
+    coalesce(q.expire_seconds * interval '1s', interval '15 minutes'),
+    j.start_after + CAST(coalesce((q.retention_minutes * 60)::text, '14 days') AS interval),
+    coalesce(q.retry_limit, 2),
+    CASE WHEN coalesce(q.retry_backoff, false) THEN greatest(q.retry_delay, 1) ELSE coalesce(q.retry_delay, 0) END,
+    coalesce(q.retry_backoff, false), q.policy
+  FROM (${rows}) j JOIN ${schema}.queue q ON q.name = j.name
+  ON CONFLICT DO NOTHING
+  RETURNING id`;
+
 /** Sends a delivery attempt of delivery `id` due at `due` (ms), in the caller's transaction. */
 export function sendDelivery(boss, db, id, due) {
   return boss.send(DELIVER_QUEUE, { deliveryId: String(id) }, { startAfter: new Date(due), db });

@@ -173,34 +173,3 @@ function nextRequest({ body, resource, state, connection, id }) {
     return { error: e instanceof PollerError ? `${e.code}: ${e.message}` : String(e?.message ?? e) };
   }
 }
-
-/**
- * Records one poll in the outcome's transaction, keeping the latest 200 of a resource (the
- * table stays bounded).
- * @param {import("pg").PoolClient} client
- */
-export async function recordPoll(client, { instanceId, resource, version, startedAt, durationMs, tally, error }) {
-  await client.query(
-    `INSERT INTO ${SCHEMA}.polls (instance_id, resource, version, started_at, duration_ms, requests, pages, records, events, retries, throttled, error)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      instanceId,
-      resource,
-      version,
-      new Date(startedAt),
-      Math.round(durationMs),
-      tally.requests ?? 0,
-      tally.pages ?? 0,
-      tally.records ?? 0,
-      tally.events ?? 0,
-      tally.retries ?? 0,
-      tally.throttled ?? 0,
-      error ?? null,
-    ],
-  );
-  await client.query(
-    `DELETE FROM ${SCHEMA}.polls WHERE instance_id = $1 AND resource = $2 AND id <=
-       (SELECT id FROM ${SCHEMA}.polls WHERE instance_id = $1 AND resource = $2 ORDER BY id DESC OFFSET 200 LIMIT 1)`,
-    [instanceId, resource],
-  );
-}

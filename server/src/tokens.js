@@ -6,7 +6,9 @@
 // kill each other's token. A refresh is therefore done under a PostgreSQL advisory lock of the
 // instance, by an OAuthTokens that reads the row fresh inside the lock: a second process that
 // saw the same expired or refused token waits, then finds the new pair and uses it. A token
-// that is still live is read without the lock.
+// that is still live is read without the lock. A process that is stopping stops waiting for
+// the lock (its cycle is abandoned, see worker.js), and a session whose lock state is unknown is
+// closed, never pooled.
 import { OAuthTokens } from "elements-poller";
 import { SCHEMA } from "./db.js";
 import { sealSecret, openSecret } from "./secrets.js";
@@ -42,7 +44,7 @@ export function tokenStore(pool, key, instanceId) {
  * @param {{pool: import("pg").Pool, key: Buffer, instanceId: string, body: object, tokenUrl: string,
  *   limiter?: {take: (signal?: AbortSignal) => Promise<void>}, signal?: AbortSignal, now?: () => number}} o
  *   `signal` (the process is stopping) ends a token request's wait for the app's rate limit, before
- *   it goes out; it never aborts a request that went out (Keap may have rotated the refresh token:
+ *   it goes out, and a wait for another process's refresh (the lock); it never aborts a request that went out (Keap may have rotated the refresh token:
  *   its answer must be saved).
  */
 export function tokenSource({ pool, key, instanceId, body, tokenUrl, limiter, signal, now = Date.now }) {
@@ -51,20 +53,51 @@ export function tokenSource({ pool, key, instanceId, body, tokenUrl, limiter, si
   const fresh = () => OAuthTokens.fromInstance(body, { store, tokenUrl, id: instanceId, limiter: gate });
 
   async function locked(fn) {
+    if (signal?.aborted) throw signal.reason;
     const client = await pool.connect();
     const lock = `${SCHEMA}/oauth/${instanceId}`;
+    // Whether the session may go back to the pool: not when its lock state is unknown (the wait
+    // failed or was cancelled, or the unlock failed). Closing it ends its locks with it.
+    let reusable = false;
     try {
       // A session lock: held across the token request, released by unlock or, if this
       // process dies, by the end of its session.
-      await client.query("SELECT pg_advisory_lock(hashtext($1))", [lock]);
+      if (!(await acquire(client, lock))) throw signal.reason;
+      reusable = true;
       try {
         return await fn(fresh());
       } finally {
-        await client.query("SELECT pg_advisory_unlock(hashtext($1))", [lock]).catch(() => {});
+        await client.query("SELECT pg_advisory_unlock(hashtext($1))", [lock]).catch(() => (reusable = false));
       }
     } finally {
-      client.release();
+      client.release(reusable ? undefined : true);
     }
+  }
+
+  /**
+   * Waits on `client`'s session for the lock; resolves true once it holds it. Another process
+   * may hold it for as long as its token request takes, so the wait ends when `signal` aborts
+   * (the process is stopping): the waiting statement is cancelled and this resolves false. The
+   * cancel (pg_cancel_backend) goes on another pooled connection: the pool has room beyond one
+   * client per cycle. It may arrive just after the lock was granted; the caller then closes the
+   * session, which gives the lock back whatever the cancel did.
+   */
+  async function acquire(client, lock) {
+    let cancelled;
+    const onAbort = () => {
+      cancelled = pool.query("SELECT pg_cancel_backend($1)", [client.processID]).catch(() => {});
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext($1))", [lock]);
+    } catch (e) {
+      if (!cancelled) throw e;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (!cancelled) return true;
+    await cancelled;
+    return false;
   }
 
   /** The pair last read or obtained: a source lives for one cycle, so its pages need one read. */

@@ -1,11 +1,12 @@
 // The workers: poll cycles and deliveries, each job's outcome committed in one transaction.
 //
 // A poll job runs one cycle of one (instance, resource): the core's PollCycle from the saved
-// state, the requests it asks for, then one transaction that (1) moves the state on only if
-// its version is still the one the cycle started from (a worker that stalled past its lease
-// finds a newer version and rolls back: no state written, no notification enqueued), (2) keeps
-// the events and enqueues their notifications as delivery rows and jobs, (3) sends the next poll
-// of the chain and (4) completes the job.
+// state, the requests it asks for, then one statement, so one transaction (outcome.js), that
+// (1) moves the state on only if its version is still the one the cycle started from (a worker
+// that stalled past its lease finds a newer version: no state written, no notification
+// enqueued), (2) keeps the events and enqueues their notifications as delivery rows and jobs,
+// (3) sends the next poll of the chain and (4) completes the job. Its start is one statement too:
+// the job's claim reads the state (fetchPolls).
 import {
   PollCycle,
   BodyBuffer,
@@ -15,15 +16,23 @@ import {
   refreshIntervalMs,
   PollerError,
 } from "elements-poller";
-import { POLL_QUEUE, DELIVER_QUEUE, sendPoll, sendDelivery, stopPolls, releasePoll } from "./jobs.js";
+import { POLL_QUEUE, DELIVER_QUEUE, sendDelivery, releasePoll, claimJobs } from "./jobs.js";
 import { transaction, ROLLBACK, SCHEMA } from "./db.js";
 import { openSecret } from "./secrets.js";
 import { tokenSource } from "./tokens.js";
 import { sharedLimiter, KEAP_LIMITS } from "./limiter.js";
-import { recordPoll } from "./manage.js";
+import { commitOutcome } from "./outcome.js";
 
-/** How long an idle slot waits before it looks for a due job again. */
-const IDLE_MS = 250;
+/** How long a cycle runs before its progress is written for the console (see cycle()). */
+const PROGRESS_AFTER_MS = 1000;
+
+/**
+ * How long an idle pump waits before it looks for a due job again: a due poll starts within
+ * this (its schedule lag). Deliveries are mostly enqueued by this process's own cycles, which
+ * wake its delivery pump at once; the others (retries coming due, redeliveries, other
+ * processes' notifications) wait up to a second. Each look is a statement, idle or not.
+ */
+const IDLE_MS = { [POLL_QUEUE]: 250, [DELIVER_QUEUE]: 1000 };
 
 /** `ms`, or until `signal` aborts: then it rejects with the signal's reason. */
 const sleep = (ms, signal) =>
@@ -39,10 +48,21 @@ const sleep = (ms, signal) =>
  * active until its lease expires): the job is not completed here.
  */
 const LEFT = Symbol("job left to others");
+/** What a handler resolves when its own statement completed the job: nothing is left to do. */
+const DONE = Symbol("job completed by its handler");
 
 /** A fetch error's message without the url it may quote (credentials in a url are secrets). */
 const transportMessage = (e) =>
   e?.name === "AbortError" ? "timed out" : (e?.cause?.code ?? e?.name ?? "transport error");
+
+/** A due poll job claimed with the state its cycle starts from (see fetchPolls). */
+const FETCH_POLLS = `WITH claimed AS (${claimJobs()})
+  SELECT c.id, c.name, c.data, i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason,
+    r.state, r.version, r.start_from
+  FROM claimed c
+  LEFT JOIN ${SCHEMA}.resources r ON r.instance_id = c.data->>'instanceId' AND r.resource = c.data->>'resource'
+  LEFT JOIN ${SCHEMA}.instances i ON i.id = r.instance_id`;
+const UNIQUE_VIOLATION = "23505";
 
 /**
  * @param {{pool: import("pg").Pool, boss: any, metrics: any, options: any, log: (o: object) => void, key: Buffer}} deps
@@ -59,18 +79,13 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     const { instanceId, resource, due, reconcile } = job.data;
     const started = Date.now();
     if (typeof due === "number") metrics.scheduleLag.observe(Math.max(0, started - due) / 1000);
-    const { rows } = await pool.query(
-      `SELECT i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason, r.state, r.version, r.start_from
-       FROM ${SCHEMA}.instances i JOIN ${SCHEMA}.resources r ON r.instance_id = i.id
-       WHERE i.id = $1 AND r.resource = $2`,
-      [instanceId, resource],
-    );
+    // Read with the job's claim, in the same statement (fetchPolls): the state the cycle starts from.
+    const { row } = job;
     // A deleted or paused instance ends its chains: the job completes and sends no successor
     // (resuming starts them again).
-    if (rows.length === 0 || rows[0].deleted_at || rows[0].paused_at) return;
+    if (row.version === null || row.deleted_at || row.paused_at) return;
     // So does an instance whose grant the provider refused, until a PATCH re-authorizes it.
-    if (rows[0].reauthorize_reason) return;
-    const row = rows[0];
+    if (row.reauthorize_reason) return;
     const body = JSON.parse(openSecret(row.body, key));
     const connection = JSON.parse(openSecret(row.connection, key));
     const version = Number(row.version);
@@ -122,62 +137,31 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       outcome.events?.length && notifying(body)
         ? buildNotifications(outcome.events, { instance: body, instanceId, now })
         : [];
-    const result = await transaction(pool, async (client, db) => {
-      const current = await client.query(
-        `SELECT version, poll_requested FROM ${SCHEMA}.resources WHERE instance_id = $1 AND resource = $2 FOR UPDATE`,
-        [instanceId, resource],
-      );
-      if (current.rowCount === 0 || Number(current.rows[0].version) !== version) return ROLLBACK;
-      const requested = current.rows[0].poll_requested;
-      await client.query(
-        `UPDATE ${SCHEMA}.resources SET version = version + 1, poll_requested = false, last_polled_at = now(),
-           state = CASE WHEN $3::boolean THEN $4::jsonb ELSE state END, last_error = $5, progress = NULL
-         WHERE instance_id = $1 AND resource = $2`,
-        [
-          instanceId,
-          resource,
-          !outcome.error,
-          outcome.error ? null : JSON.stringify(outcome.state),
-          outcome.error ?? null,
-        ],
-      );
-      await recordPoll(client, {
-        instanceId,
-        resource,
-        version: version + 1,
-        startedAt: started,
+    const committed = await commitOutcome(pool, {
+      instanceId,
+      resource,
+      version,
+      jobId: job.id,
+      state: outcome.state,
+      error: outcome.error,
+      reauthorize: outcome.reauthorize,
+      startedAt: started,
+      tally: {
+        ...tally,
+        ...(outcome.stats ?? {}),
+        events: outcome.events?.length ?? 0,
         durationMs: Date.now() - started,
-        tally: { ...tally, ...(outcome.stats ?? {}), events: outcome.events?.length ?? 0 },
-        error: outcome.error,
-      });
-      for (const event of outcome.events ?? [])
-        await client.query(
-          `INSERT INTO ${SCHEMA}.events (instance_id, resource, version, event) VALUES ($1, $2, $3, $4)`,
-          [instanceId, resource, version + 1, JSON.stringify(event)],
-        );
-      for (const request of notifications) {
-        const ins = await client.query(
-          `INSERT INTO ${SCHEMA}.deliveries (instance_id, resource, request, state, status) VALUES ($1, $2, $3, $4, 'queued') RETURNING id`,
-          [instanceId, resource, JSON.stringify(request), JSON.stringify({ attempts: 0, nextAttemptAt: now })],
-        );
-        await sendDelivery(boss, db, ins.rows[0].id, now);
-      }
-      if (outcome.reauthorize) {
-        // The chains of the instance stop here (this one sends no successor, the queued ones
-        // are ended, a running one ends when it commits), and GET /instances/{id} says why.
-        await client.query(
-          `UPDATE ${SCHEMA}.instances SET reauthorize_reason = $2, reauthorize_at = now() WHERE id = $1 AND reauthorize_reason IS NULL`,
-          [instanceId, outcome.error],
-        );
-        await stopPolls(client, instanceId);
-      } else await sendPoll(boss, db, { instanceId, resource }, requested ? now : Date.now() + intervalOf(body));
-      await boss.complete(POLL_QUEUE, job.id, null, { db });
-      return "committed";
+      },
+      events: outcome.events ?? [],
+      notifications,
+      now,
+      intervalMs: intervalOf(body),
     });
-    if (result === ROLLBACK) {
+    if (committed && notifications.length > 0) wakers.get(DELIVER_QUEUE)?.();
+    if (!committed) {
       metrics.polls.inc({ result: "stale" });
       log({ msg: "cycle outcome refused: a newer state was committed", instance: instanceId, resource, version });
-      return;
+      return DONE;
     }
     metrics.polls.inc({ result: outcome.error ? "failed" : "ok" });
     for (const e of outcome.events ?? []) metrics.events.inc({ type: String(e.eventType ?? e.type ?? "unknown") });
@@ -189,11 +173,12 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       events: outcome.events?.length ?? 0,
       ...(outcome.error ? { error: outcome.error } : {}),
     });
+    return DONE;
   }
 
   /**
    * What a cycle in flight has read so far, for the console (`progress` of GET
-   * /instances/{id}/status): written after each page, outside the outcome's transaction, and only
+   * /instances/{id}/status): written between pages, outside the outcome's transaction, and only
    * while the version is the cycle's own (a stalled worker's late pages write nothing).
    */
   async function showProgress({ instanceId, resource, version, progress }) {
@@ -239,7 +224,16 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         : undefined;
     /** The bearer token this cycle sent last: the one a 401 refused. */
     let lastToken;
+    const began = Date.now();
+    let shown = 0;
     for (let req; (req = c.nextRequest());) {
+      // The pages read so far are shown while another request follows (after the last one the
+      // outcome clears them anyway), and only once the cycle has run long enough to be watched:
+      // most cycles are one or two quick pages, and a write each would cost a statement a poll.
+      if ((tally.pages ?? 0) > shown && Date.now() - began >= PROGRESS_AFTER_MS) {
+        shown = tally.pages;
+        await onPage(tally);
+      }
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
       if (req.retry?.status === 429) {
         metrics.throttled.inc();
@@ -269,9 +263,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       } finally {
         res.body.free();
       }
-      const pagesBefore = tally.pages ?? 0;
       Object.assign(tally, c.progress());
-      if (tally.pages > pagesBefore) await onPage(tally);
     }
     return c.finish();
   }
@@ -305,7 +297,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     }
     const next = nextDelivery(state, outcome, { attemptedAt, now: Date.now(), ...options.deliveryPolicy });
     const status = next.action === "delivered" ? "delivered" : next.action === "dead" ? "dead" : "queued";
-    await transaction(pool, async (client, db) => {
+    const settled = await transaction(pool, async (client, db) => {
       // Compare-and-set on the attempt count: a second worker that ran the same attempt after
       // an expired lease records nothing twice.
       const upd = await client.query(
@@ -320,13 +312,17 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     metrics.deliveries.inc({ result: next.action });
     if (next.action !== "delivered")
       log({ msg: `delivery ${next.action}`, delivery: id, attempts: next.state.attempts, failure: next.failure });
+    // Refused (another worker recorded this attempt): the job is completed after, as a no-op's.
+    return settled === ROLLBACK ? undefined : DONE;
   }
 
   // One pump a queue: it fetches as many due jobs as it has free slots (`concurrency`), runs
   // them, and fetches again as soon as a slot frees; it waits only when no job is due. (pg-boss's
   // work() waits its polling interval after every job, found or not, which capped a process at
   // `concurrency` jobs per half second, and each of its loops polled an idle queue on its own.)
-  // A job whose handler did not complete it in its transaction (nothing to do: a deleted
+  // Poll jobs come with their state (fetchPolls): a cycle's reads and writes are then one
+  // statement each, the claim and the outcome.
+  // A job whose handler did not complete it with its outcome (nothing to do: a deleted
   // instance, a settled delivery) is completed after; one whose handler threw is failed, and
   // pg-boss retries it. A job of a worker that died stays active until its lease expires.
   let running = false;
@@ -336,7 +332,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     inFlight.add(p);
     try {
       // A job handed back may already be another worker's, and one left active keeps its chain.
-      if ((await p) !== LEFT) await boss.complete(queue, job.id);
+      const done = await p;
+      if (done !== LEFT && done !== DONE) await boss.complete(queue, job.id);
     } catch (e) {
       // The message names no secret.
       const error = String(e?.message ?? e);
@@ -346,15 +343,40 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       inFlight.delete(p);
     }
   }
-  async function pump(queue, fn) {
+  /**
+   * Claims up to `batchSize` due poll jobs with, for each, its resource's state and its
+   * instance (one statement; `row.version` is null when the resource is gone).
+   */
+  async function fetchPolls(batchSize) {
+    try {
+      const { rows } = await pool.query({
+        name: "elements_poller_fetch_polls",
+        text: FETCH_POLLS,
+        values: [POLL_QUEUE, batchSize],
+      });
+      return rows.map(({ id, name, data, ...row }) => ({ id, name, data, row }));
+    } catch (e) {
+      // What pg-boss's fetch does with it too (claimJobs): another job of the key is active.
+      if (e?.code === UNIQUE_VIOLATION) return [];
+      throw e;
+    }
+  }
+  const fetchDeliveries = (batchSize) => boss.fetch(DELIVER_QUEUE, { batchSize, includeMetadata: true });
+
+  /** Per queue: ends its pump's idle wait now (a job of it was just enqueued or a slot freed). */
+  const wakers = new Map();
+  async function pump(queue, fn, fetchJobs) {
     const active = new Set();
-    let wake = () => {};
+    // A wake while the pump is not waiting (it is fetching) is kept for its next wait.
+    let woken = false;
+    let wake = () => (woken = true);
+    wakers.set(queue, () => wake());
     while (running) {
       const free = options.concurrency - active.size;
       let jobs = [];
       if (free > 0) {
         try {
-          jobs = (await boss.fetch(queue, { batchSize: free, includeMetadata: true })) ?? [];
+          jobs = (await fetchJobs(free)) ?? [];
         } catch (e) {
           log({ msg: "job fetch failed", queue, error: String(e?.message ?? e) });
         }
@@ -366,11 +388,13 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       }
       // No more due now, or every slot busy: until a slot frees or the idle wait ends (a drain
       // is seen within it).
-      await new Promise((resolve) => {
-        const t = setTimeout(resolve, IDLE_MS);
-        wake = () => (clearTimeout(t), resolve());
-      });
-      wake = () => {};
+      if (!woken)
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, IDLE_MS[queue]);
+          wake = () => (clearTimeout(t), resolve());
+        });
+      woken = false;
+      wake = () => (woken = true);
     }
     await Promise.allSettled([...active]);
   }
@@ -378,7 +402,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   return {
     async start() {
       running = true;
-      pumps.push(pump(POLL_QUEUE, runPoll), pump(DELIVER_QUEUE, runDelivery));
+      pumps.push(pump(POLL_QUEUE, runPoll, fetchPolls), pump(DELIVER_QUEUE, runDelivery, fetchDeliveries));
     },
     /**
      * Stops fetching; in-flight cycles finish, except those that would wait (a retry's delay, a
