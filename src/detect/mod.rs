@@ -744,14 +744,19 @@ impl Detector {
                 self.changed = true;
             }
         }
+        // The floor before the deferral below (but after the pass's bookkeeping above, which
+        // must see every record): a record below the floor was handled by an earlier poll, and
+        // deferring it would hold the watermark below the floor for as long as its created date
+        // is in the future (a clock-skew artifact stalling the watermark). The early skip in
+        // `record` does the same on a one-page pass, so both passes count it old.
+        if at < self.floor {
+            self.stats.old += 1;
+            return;
+        }
         if self.spec.filter_by_current_date && created.is_some_and(|c| c > self.opts.now) {
             // Read again next poll: keep the watermark at or below it so it stays in the window.
             self.stats.deferred += 1;
             return self.lower_cap(at);
-        }
-        if at < self.floor {
-            self.stats.old += 1;
-            return;
         }
         let future = at > self.opts.now.saturating_add(self.opts.max_clock_skew_ms.max(0));
         if !future {
