@@ -364,3 +364,34 @@ fn negative_and_text_ids_are_listed_as_their_events_name_them() {
     gone.sort();
     assert_eq!(gone, ["-5", "007"]);
 }
+
+/// Issue 13 (mutation testing): after a DELETED, the ordinary (date-window) cycles that follow
+/// read another id's update as UPDATED, and the deleted id back as CREATED once: the saved
+/// state forgets that it was gone, so its next update is UPDATED again.
+#[test]
+fn an_id_back_after_its_deleted_is_created_once_and_other_updates_stay_updated() {
+    let api = Api::Hub;
+    let (_, first) = drive(cycle(api, 2, None, T, false), api, &[1, 2, 3, 5, 8], 2, |_| unreachable!());
+    let now = T + 25 * HOUR;
+    let (_, listed) = drive(cycle(api, 2, Some(&first.unwrap().state), now, false), api, &[1, 2, 5, 8], 2, |_| (404, "{}"));
+    let listed = listed.unwrap();
+    assert_eq!(deleted(&listed), ["3"]);
+    // One page, no next-page token: not a listing (the last one is an hour old).
+    let poll = |state: &State, at: i64, rows: serde_json::Value| {
+        let mut c = cycle(api, 2, Some(state), at, false);
+        assert!(!c.is_reconciling());
+        c.next_request().unwrap();
+        c.handle_response(Response { status: 200, headers: &[], body: &serde_json::to_vec(&rows).unwrap() });
+        assert!(c.next_request().is_none(), "one page");
+        c.finish().unwrap()
+    };
+    let kinds = |o: &Outcome| o.events.iter().map(|e| (e.object_id.clone(), e.event_type)).collect::<Vec<_>>();
+    let a = poll(
+        &listed.state,
+        now + HOUR,
+        json!([{"id": 5, "last_updated": "2024-03-11T00:00:00.000Z"}, {"id": 3, "last_updated": "2024-03-11T00:00:00.000Z"}]),
+    );
+    assert_eq!(kinds(&a), [("5".to_owned(), EventType::Updated), ("3".to_owned(), EventType::Created)]);
+    let b = poll(&a.state, now + 2 * HOUR, json!([{"id": 3, "last_updated": "2024-03-11T01:00:00.000Z"}]));
+    assert_eq!(kinds(&b), [("3".to_owned(), EventType::Updated)], "3 is no longer gone in the saved state");
+}

@@ -428,6 +428,30 @@ fn a_record_created_exactly_now_is_not_deferred() {
     assert_eq!((ids(&out), out.stats.deferred), (vec![("1".into(), T)], 1));
 }
 
+/// Issue 13 (mutation testing): under `filterByCurrentDate`, a record below the floor whose
+/// created date is after `now` (a provider clock ahead of ours) is old, on one page (the early
+/// skip) and in a multi-page pass alike: it was handled by an earlier poll, and deferring it
+/// would hold the watermark below the floor for as long as its created date stays ahead.
+#[test]
+fn an_old_record_created_in_the_future_is_old_on_one_page_and_in_a_multi_page_pass() {
+    let current = Spec::from_resource(&json!({"name": "a", "idField": "id", "filterByCurrentDate": true,
+        "datesConfiguration": {"updatedDateField": "modification_date", "createdDateField": "creation_date"}}))
+    .unwrap();
+    let state = State { v: 1, watermark: Some(T), from: None, evicted: None, seen: vec![], listing: None, relist: None };
+    let now = T + 60_000;
+    let o = Options { now, ..opts(0) };
+    // 1: updated below the floor (the watermark, lookback 0), created after `now`; 2: new.
+    let b = body(&[(1, now + 60_000, T - 10), (2, T + 1, T + 1)]);
+    let seen = |out: &Outcome| (ids(out), out.stats.old, out.stats.deferred, out.state.watermark);
+    let one_page = detect(&current, Some(&state), &b, &o).unwrap();
+    assert_eq!(seen(&one_page), (vec![("2".into(), T + 1)], 1, 0, Some(T + 1)));
+    let mut d = detect::Detector::new(&current, Some(&state), &o).unwrap();
+    d.begin_pass(true, Some(now));
+    d.feed(&b).unwrap();
+    assert!(!d.pass_changed(), "nothing in the pass moved");
+    assert_eq!(seen(&d.finish().unwrap()), seen(&one_page), "a multi-page pass is the same");
+}
+
 /// Issue 13 (mutation testing): the poll summary counts each kind of record, on one page (the
 /// early skip of old records) and in a multi-page pass (where every record is read through).
 #[test]

@@ -231,4 +231,25 @@ mod tests {
             assert_eq!(s, iso_utc(ms), "{ms}");
         }
     }
+
+    /// Issue 13 (mutation testing): the columns a host reads without `get` (src/wasm.rs builds
+    /// its JS events from them; no native test reads them otherwise) say what `get` says.
+    #[test]
+    fn the_columns_a_host_reads_agree_with_get() {
+        let empty = Events::new("deals", None);
+        assert!(empty.is_empty() && !empty.has_raw());
+        assert_eq!((empty.object_type(), empty.element_key()), ("deals", None));
+        let mut ev = Events::new("contacts", Some("infusionsoftrest"));
+        ev.push(EventType::Created, "a", 1_000, 0xab, Some(None));
+        ev.push(EventType::Updated, "bc", -7, u128::MAX - 1, Some(Some(serde_json::json!({"id": "bc"}))));
+        assert!(!ev.is_empty() && ev.has_raw());
+        assert_eq!((ev.object_type(), ev.element_key()), ("contacts", Some("infusionsoftrest")));
+        assert_eq!((ev.ids(), ev.id_ends()), ("abc", &[1u32, 3][..]));
+        assert_eq!((ev.types(), ev.instants()), (&[EventType::Created, EventType::Updated][..], &[1_000i64, -7][..]));
+        assert_eq!((ev.event_type(1), ev.instant(1), ev.hash(0), ev.hash(1)), (EventType::Updated, -7, 0xab, u128::MAX - 1));
+        assert_eq!((ev.raw(0), ev.raw(1)), (None, Some(&serde_json::json!({"id": "bc"}))));
+        let owned: Vec<Event> = (&ev).into_iter().collect();
+        assert_eq!(owned, ev.clone().into_iter().collect::<Vec<_>>());
+        assert_eq!(owned.iter().map(|e| e.object_id.as_str()).collect::<Vec<_>>(), ["a", "bc"]);
+    }
 }

@@ -73,7 +73,8 @@ pub struct Spec {
     pub created: Option<DateField>,
     /// `false`: the created date drives detection (one event per object).
     pub filter_by_updated_date: bool,
-    /// Drop records created after `now` (they are read again on a later poll).
+    /// Drop records created after `now` (they are read again on a later poll). A record below
+    /// the floor is old whatever its created date: an earlier poll handled it.
     pub filter_by_current_date: bool,
     /// `createdCheckTolerance` in ms: an object seen first whose created date is up to this much
     /// before the floor still counts as CREATED (clocks and indexing lag).
@@ -744,14 +745,19 @@ impl Detector {
                 self.changed = true;
             }
         }
+        // The floor before the deferral below (but after the pass's bookkeeping above, which
+        // must see every record): a record below the floor was handled by an earlier poll, and
+        // deferring it would hold the watermark below the floor for as long as its created date
+        // is in the future (a clock-skew artifact stalling the watermark). The early skip in
+        // `record` does the same on a one-page pass, so both passes count it old.
+        if at < self.floor {
+            self.stats.old += 1;
+            return;
+        }
         if self.spec.filter_by_current_date && created.is_some_and(|c| c > self.opts.now) {
             // Read again next poll: keep the watermark at or below it so it stays in the window.
             self.stats.deferred += 1;
             return self.lower_cap(at);
-        }
-        if at < self.floor {
-            self.stats.old += 1;
-            return;
         }
         let future = at > self.opts.now.saturating_add(self.opts.max_clock_skew_ms.max(0));
         if !future {

@@ -727,3 +727,27 @@ proptest! {
         prop_assert!(same(&got[0].1[0], &want), "{} in {}\nwant {:?}\ngot {:?}", text, record, want, got[0].1[0]);
     }
 }
+
+/// Issue 13 (mutation testing): what a plan cannot want is left out, without a panic: an empty
+/// path (it names no key), a slot past SLOTS (nowhere to put it), a path beyond WANTED.
+#[test]
+fn an_empty_path_a_slot_past_the_slots_and_paths_beyond_wanted_match_nothing() {
+    let body = br#"[{"id": 7, "a": 1}]"#;
+    let mut p = plan("", &["id"]);
+    p.fields.push((1, Vec::new()));
+    p.fields.push((SLOTS, split("a")));
+    assert_eq!(ours(body, &p).unwrap()[0].1, [Scalar::UInt(7), Scalar::Missing, Scalar::Missing]);
+    let mut p = plan("", &[]);
+    p.fields = (0..WANTED).map(|_| (0, split("x"))).collect();
+    p.fields.push((1, split("a")));
+    assert_eq!(ours(body, &p).unwrap()[0].1, [Scalar::Missing, Scalar::Missing, Scalar::Missing], "the ninth path is not wanted");
+}
+
+/// Issue 13 (mutation testing): a refused body's error says why, and for a syntax error where
+/// (detection puts this text in its `body.not-json` / `body.no-records` message).
+#[test]
+fn a_refused_body_says_why_and_where() {
+    let p = plan("appointments", &["id"]);
+    assert_eq!(scan(b"[1,\n x]", &plan("", &["id"]), |_, _| {}).unwrap_err().to_string(), "expected value at line 2 column 2");
+    assert_eq!(scan(br#"{"count": 0}"#, &p, |_, _| {}).unwrap_err().to_string(), r#"no records array at "appointments""#);
+}
