@@ -7,10 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
-import { buildInstance } from "elements-poller";
 import { startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, startService, api, until } from "./helpers/service.js";
+import { startKeapService, createKeapInstance, api, until } from "./helpers/service.js";
 
 const AHEAD_MS = 600_000;
 
@@ -20,16 +19,7 @@ test("SIGTERM cuts a rate-limit wait short; the job is handed back, not failed",
   const db = new pg.Client(postgres.url);
   const services = [];
   try {
-    const env = {
-      ...serviceEnv({ baseUrl: "http://127.0.0.1:1", credentials: {} }, postgres.url),
-      ELEMENTS_HUB_URL: "",
-      ELEMENTS_KEAP_URL: keap.url,
-    };
-    const args = ["--interval-ms", "600000"];
-    const server = await startService(["--role", "api", "--port", "0", ...args], env);
-    services.push(server);
-    const a = await startService(["--role", "worker", ...args], env);
-    services.push(a);
+    const { server, worker: a, startWorker } = await startKeapService(postgres.url, keap, services);
     await db.connect();
 
     // The app's budget is taken ten minutes ahead (on PostgreSQL's clock, the limiter's).
@@ -42,20 +32,7 @@ test("SIGTERM cuts a rate-limit wait short; the job is handed back, not failed",
       [key, AHEAD_MS],
     );
 
-    const body = buildInstance({
-      element: "infusionsoftrest",
-      name: "drained",
-      code: keap.mintCode(),
-      oauth: { key: keap.client.clientId, secret: keap.client.clientSecret, callbackUrl: keap.client.redirectUri },
-      callbackUrl: "http://127.0.0.1:1/events",
-      api: "direct",
-      refreshInterval: 1,
-      resources: { contacts: { preset: "contacts", pageSize: 2 } },
-    });
-    body.configuration["event.notification.enabled"] = false;
-    const created = await api(server.url, "POST", "/instances", body);
-    assert.equal(created.status, 200, created.text);
-    const { id } = created.json;
+    const id = await createKeapInstance(server, keap, "drained");
     assert.equal((await api(server.url, "POST", `/instances/${id}/poll`)).status, 202);
 
     // A is waiting once it reserved the slot after the ten minutes and its job is active.
@@ -100,8 +77,7 @@ test("SIGTERM cuts a rate-limit wait short; the job is handed back, not failed",
 
     // The budget frees; another worker takes the same job and runs the cycle.
     await db.query("DELETE FROM elements_poller.rate_limits WHERE key = $1", [key]);
-    const b = await startService(["--role", "worker", ...args], env);
-    services.push(b);
+    const b = await startWorker();
     await until(
       async () =>
         (await db.query("SELECT state FROM pgboss.job WHERE id = $1", [job.id])).rows[0]?.state === "completed",

@@ -7,10 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
-import { buildInstance } from "elements-poller";
 import { startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, startService, api, until } from "./helpers/service.js";
+import { startKeapService, createKeapInstance, api, until } from "./helpers/service.js";
 
 /** The instance's refresh lock, as tokens.js names it (a 32-bit key: pg_locks' objid). */
 const LOCK = "elements_poller/oauth/";
@@ -28,32 +27,10 @@ test(
     const db = new pg.Client(postgres.url);
     const services = [];
     try {
-      const env = {
-        ...serviceEnv({ baseUrl: "http://127.0.0.1:1", credentials: {} }, postgres.url),
-        ELEMENTS_HUB_URL: "",
-        ELEMENTS_KEAP_URL: keap.url,
-      };
-      const args = ["--interval-ms", "600000"];
-      const server = await startService(["--role", "api", "--port", "0", ...args], env);
-      services.push(server);
-      const a = await startService(["--role", "worker", ...args], env);
-      services.push(a);
+      const { server, worker: a, startWorker } = await startKeapService(postgres.url, keap, services);
       await db.connect();
 
-      const body = buildInstance({
-        element: "infusionsoftrest",
-        name: "lock-drained",
-        code: keap.mintCode(),
-        oauth: { key: keap.client.clientId, secret: keap.client.clientSecret, callbackUrl: keap.client.redirectUri },
-        callbackUrl: "http://127.0.0.1:1/events",
-        api: "direct",
-        refreshInterval: 1,
-        resources: { contacts: { preset: "contacts", pageSize: 2 } },
-      });
-      body.configuration["event.notification.enabled"] = false;
-      const created = await api(server.url, "POST", "/instances", body);
-      assert.equal(created.status, 200, created.text);
-      const { id } = created.json;
+      const id = await createKeapInstance(server, keap, "lock-drained");
       const tokenCalls = () => keap.requests().filter((r) => r.url.startsWith("/token")).length;
       const exchanged = tokenCalls();
 
@@ -110,8 +87,7 @@ test(
 
       // The other refresh ends; another worker takes the same job, refreshes and runs the cycle.
       await db.query("SELECT pg_advisory_unlock(hashtext($1))", [LOCK + id]);
-      const b = await startService(["--role", "worker", ...args], env);
-      services.push(b);
+      await startWorker();
       await until(
         async () =>
           (await db.query("SELECT state FROM pgboss.job WHERE id = $1", [job.id])).rows[0]?.state === "completed",

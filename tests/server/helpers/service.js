@@ -2,6 +2,8 @@
 // collected, its url read from the "started" line.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import assert from "node:assert/strict";
+import { buildInstance } from "elements-poller";
 
 const BIN = new URL("../../../server/bin/elements-poller-server.js", import.meta.url).pathname;
 
@@ -100,4 +102,48 @@ export async function until(check) {
     if (v) return v;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * An API and one worker on `databaseUrl` that poll `keap` directly (no hub), each on a
+ * 10-minute interval so that only the polls a test asks for run. Every process started is
+ * pushed onto `services` as soon as it runs, for the test's cleanup; `startWorker` starts
+ * another worker with the same environment.
+ */
+export async function startKeapService(databaseUrl, keap, services) {
+  const env = {
+    ...serviceEnv({ baseUrl: "http://127.0.0.1:1", credentials: {} }, databaseUrl),
+    ELEMENTS_HUB_URL: "",
+    ELEMENTS_KEAP_URL: keap.url,
+  };
+  const args = ["--interval-ms", "600000"];
+  const start = async (role) => {
+    const s = await startService(role, env);
+    services.push(s);
+    return s;
+  };
+  const server = await start(["--role", "api", "--port", "0", ...args]);
+  const startWorker = () => start(["--role", "worker", ...args]);
+  return { server, worker: await startWorker(), startWorker };
+}
+
+/**
+ * A direct Keap instance named `name` (one contacts resource, pages of 2, notifications off),
+ * created through the API with a fresh grant code of `keap`; resolves its id.
+ */
+export async function createKeapInstance(server, keap, name) {
+  const body = buildInstance({
+    element: "infusionsoftrest",
+    name,
+    code: keap.mintCode(),
+    oauth: { key: keap.client.clientId, secret: keap.client.clientSecret, callbackUrl: keap.client.redirectUri },
+    callbackUrl: "http://127.0.0.1:1/events",
+    api: "direct",
+    refreshInterval: 1,
+    resources: { contacts: { preset: "contacts", pageSize: 2 } },
+  });
+  body.configuration["event.notification.enabled"] = false;
+  const created = await api(server.url, "POST", "/instances", body);
+  assert.equal(created.status, 200, created.text);
+  return created.json.id;
 }
