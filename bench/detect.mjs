@@ -1,7 +1,9 @@
 // `npm run bench` (part): detectChanges on the raw bytes of a 50,000-record appointments body
 // (the same file `cargo bench --bench detect` generates), beside (a) JSON.parse alone, (b) the
 // detection a web developer would write in plain JavaScript with @js-joda/core, and (c) the
-// core compiled natively on the same bytes. Prints MB/s and ratios; asserts nothing.
+// core compiled natively on the same bytes, doing the same work as the wasm call does in the
+// core (the detection, then the events' text columns and the state's JSON that src/wasm.rs hands
+// over; examples/detect_file.rs). Prints MB/s and ratios; asserts nothing.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -143,7 +145,7 @@ export function benchDetect({ records = 50_000, runs = 9 } = {}) {
     );
   }
   console.log(
-    "  goals: at least 10x js-joda and 1.5x JSON.parse at every share, 3x JSON.parse when quiet; wasm within 1.5x native (body in a BodyBuffer)",
+    "  goals: at least 10x js-joda and 1.5x JSON.parse at every share, 3x JSON.parse when quiet; wasm within 1.5x native (body in a BodyBuffer; native: the detection with the text columns and state JSON the wasm call also writes)",
   );
   buffer.free();
   return { mb, rows };

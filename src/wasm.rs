@@ -235,14 +235,9 @@ fn outcome_to_js(o: &detect::Outcome) -> Result<JsValue, JsValue> {
             })
             .collect()
     };
-    // Dates and eventIds are written here, straight into their columns: nowhere else are they
-    // text. A date is 24 code units unless its year is outside 0000-9999.
-    let (mut dates, mut date_ends, mut event_ids) = (String::with_capacity(24 * n), Vec::with_capacity(n), String::with_capacity(32 * n));
-    for i in 0..n {
-        detect::push_date(ev.instant(i), &mut dates);
-        date_ends.push(dates.len() as u32);
-        detect::push_hex(ev.hash(i), &mut event_ids);
-    }
+    // Dates and eventIds become text only here, straight into their columns (ASCII: their
+    // byte ends are their UTF-16 ends).
+    let text = ev.text_columns();
     let out = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = js_sys::Reflect::set(&out, &JsValue::from_str(k), &v);
@@ -257,9 +252,9 @@ fn outcome_to_js(o: &detect::Outcome) -> Result<JsValue, JsValue> {
     set("types", js_sys::Uint8Array::from(&types[..]).into());
     set("ids", JsValue::from_str(ev.ids()));
     set("idEnds", js_sys::Uint32Array::from(&id_ends[..]).into());
-    set("dates", JsValue::from_str(&dates));
-    set("dateEnds", js_sys::Uint32Array::from(&date_ends[..]).into());
-    set("eventIds", JsValue::from_str(&event_ids));
+    set("dates", JsValue::from_str(&text.dates));
+    set("dateEnds", js_sys::Uint32Array::from(&text.date_ends[..]).into());
+    set("eventIds", JsValue::from_str(&text.event_ids));
     // JSON text for `JSON.parse`, integers beyond 2^53 written as exact digit strings (as
     // `to_js` writes them), so nothing is rounded on its way to JS.
     // `raw: true`: the records' JSON, one array (null where a record's text was unreadable).

@@ -147,6 +147,34 @@ impl Events {
     pub fn to_vec(&self) -> Vec<Event> {
         self.iter().collect()
     }
+
+    /// The events' text columns, for a host that builds its own objects: what `src/wasm.rs`
+    /// hands to JS, and what `examples/detect_file.rs` times beside the detection so that the
+    /// native figure does the same work as the wasm call.
+    pub fn text_columns(&self) -> TextColumns {
+        let n = self.len();
+        // A date is 24 bytes unless its year is outside 0000-9999.
+        let mut c = TextColumns { dates: String::with_capacity(24 * n), date_ends: Vec::with_capacity(n), event_ids: String::with_capacity(32 * n) };
+        for (&at, &h) in self.instants.iter().zip(&self.hashes) {
+            push_date(at, &mut c.dates);
+            // wasm32: under 4 GiB of text, as the ids' ends.
+            c.date_ends.push(c.dates.len() as u32);
+            push_hex(h, &mut c.event_ids);
+        }
+        c
+    }
+}
+
+/// The dates and eventIds of [`Events`] as text, one string each: dates one after another
+/// (`date_ends[i]` is where the i-th ends, in bytes, which are ASCII), eventIds 32 hex digits each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextColumns {
+    /// Every event's `date` (ISO UTC, ms), one after another.
+    pub dates: String,
+    /// Where each date ends in `dates`.
+    pub date_ends: Vec<u32>,
+    /// Every `eventId`, 32 lowercase hex digits each.
+    pub event_ids: String,
 }
 
 impl<'a> IntoIterator for &'a Events {
@@ -251,5 +279,18 @@ mod tests {
         let owned: Vec<Event> = (&ev).into_iter().collect();
         assert_eq!(owned, ev.clone().into_iter().collect::<Vec<_>>());
         assert_eq!(owned.iter().map(|e| e.object_id.as_str()).collect::<Vec<_>>(), ["a", "bc"]);
+        // The text columns: each date and eventId where its end says, as `get` writes them;
+        // a year past 9999 is longer than 24 bytes.
+        ev.push(EventType::Updated, "d", 253_402_300_800_000, 5, Some(None));
+        let text = ev.text_columns();
+        let mut start = 0;
+        for (i, &end) in text.date_ends.iter().enumerate() {
+            let e = ev.get(i).unwrap();
+            assert_eq!(&text.dates[start..end as usize], e.date);
+            assert_eq!(&text.event_ids[32 * i..32 * i + 32], e.event_id);
+            start = end as usize;
+        }
+        assert_eq!((text.date_ends.len(), text.dates.len(), text.event_ids.len()), (3, start, 96));
+        assert_eq!(Events::new("deals", None).text_columns(), TextColumns::default());
     }
 }

@@ -42,7 +42,7 @@ mod scan;
 mod seen;
 
 pub use dates::{DateKind, iso_utc};
-pub use events::{Events, push_date, push_hex};
+pub use events::{Events, TextColumns, push_date, push_hex};
 pub use idset::IdSet;
 use reconcile::Reconciler;
 pub use reconcile::{Held, Listing, Relist};
