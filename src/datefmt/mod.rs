@@ -139,13 +139,22 @@ pub fn iso_utc(ms: i64) -> String {
 }
 
 /// [`iso_utc`] written into `buf` without allocating, for years 0000-9999 (every other year
-/// needs a sign and more digits: `None`). Detection writes one per event.
+/// needs a sign and more digits: `None`).
 pub fn iso_utc_into(ms: i64, buf: &mut [u8; 24]) -> Option<&str> {
+    if !iso_utc_ascii(ms, buf) {
+        return None;
+    }
+    std::str::from_utf8(buf).ok()
+}
+
+/// [`iso_utc_into`] as bytes (ASCII), with no UTF-8 check: `false` (and `buf` unspecified) for
+/// a year outside 0000-9999. Detection writes one per event, into one column of them all.
+pub fn iso_utc_ascii(ms: i64, buf: &mut [u8; 24]) -> bool {
     let days = ms.div_euclid(civil::MS_PER_DAY);
     let tod = ms.rem_euclid(civil::MS_PER_DAY);
     let (y, m, d) = civil::civil_from_days(days);
     if !(0..=9999).contains(&y) {
-        return None;
+        return false;
     }
     let mut put = |at: usize, v: u64, width: usize| {
         let mut v = v;
@@ -164,7 +173,7 @@ pub fn iso_utc_into(ms: i64, buf: &mut [u8; 24]) -> Option<&str> {
     for (at, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')] {
         buf[at] = c;
     }
-    std::str::from_utf8(buf).ok()
+    true
 }
 
 fn precision_of(items: &[Item]) -> i64 {

@@ -8,7 +8,7 @@
 //! the wasm binding writes them straight into the columns it hands to JS.
 
 use super::{Event, EventType};
-use crate::datefmt::{iso_utc, iso_utc_into};
+use crate::datefmt::{iso_utc, iso_utc_ascii, iso_utc_into};
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 
@@ -153,16 +153,40 @@ impl Events {
     /// native figure does the same work as the wasm call.
     pub fn text_columns(&self) -> TextColumns {
         let n = self.len();
-        // A date is 24 bytes unless its year is outside 0000-9999.
-        let mut c = TextColumns { dates: String::with_capacity(24 * n), date_ends: Vec::with_capacity(n), event_ids: String::with_capacity(32 * n) };
-        for (&at, &h) in self.instants.iter().zip(&self.hashes) {
-            push_date(at, &mut c.dates);
-            // wasm32: under 4 GiB of text, as the ids' ends.
-            c.date_ends.push(c.dates.len() as u32);
-            push_hex(h, &mut c.event_ids);
+        // Each date and eventId written in place at a fixed offset of one zeroed column: no
+        // per-event copy or UTF-8 check (in wasm a small copy is a `memory.copy` call).
+        let mut event_ids = vec![0u8; 32 * n];
+        for (dst, &h) in event_ids.chunks_exact_mut(32).zip(&self.hashes) {
+            if let Ok(dst) = dst.try_into() {
+                hex_into(h, dst);
+            }
         }
-        c
+        let mut dates = vec![0u8; 24 * n];
+        let fixed = dates.chunks_exact_mut(24).zip(&self.instants).all(|(dst, &at)| dst.try_into().is_ok_and(|dst| iso_utc_ascii(at, dst)));
+        let (dates, date_ends) = if fixed {
+            // wasm32: under 4 GiB of text, as the ids' ends.
+            (ascii(dates), (1..=n).map(|i| (24 * i) as u32).collect())
+        } else {
+            // A year outside 0000-9999 is longer: every date written one after another.
+            let mut text = String::with_capacity(24 * n);
+            let ends = self
+                .instants
+                .iter()
+                .map(|&at| {
+                    push_date(at, &mut text);
+                    text.len() as u32
+                })
+                .collect();
+            (text, ends)
+        };
+        TextColumns { dates, date_ends, event_ids: ascii(event_ids) }
     }
+}
+
+/// Text known to be ASCII as a `String`: one check of the whole column (were it ever not
+/// ASCII, the text is kept, with replacement characters, rather than panicking).
+fn ascii(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The dates and eventIds of [`Events`] as text, one string each: dates one after another
@@ -206,14 +230,19 @@ impl Serialize for Events {
 
 /// `h` as 32 lowercase hex digits, appended.
 pub fn push_hex(h: u128, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut buf = [0u8; 32];
+    hex_into(h, &mut buf);
+    // Hex digits are ASCII: every byte is a char.
+    out.extend(buf.iter().map(|&b| b as char));
+}
+
+/// `h` as 32 lowercase hex digits (ASCII) in `out`.
+fn hex_into(h: u128, out: &mut [u8; 32]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for (i, b) in h.to_be_bytes().iter().enumerate() {
-        buf[2 * i] = HEX[(b >> 4) as usize];
-        buf[2 * i + 1] = HEX[(b & 15) as usize];
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 15) as usize];
     }
-    // Hex digits are ASCII.
-    out.push_str(std::str::from_utf8(&buf).expect("hex is ASCII"));
 }
 
 /// The event's `date` (ISO UTC, ms), appended without allocating for years 0000-9999.
@@ -279,18 +308,25 @@ mod tests {
         let owned: Vec<Event> = (&ev).into_iter().collect();
         assert_eq!(owned, ev.clone().into_iter().collect::<Vec<_>>());
         assert_eq!(owned.iter().map(|e| e.object_id.as_str()).collect::<Vec<_>>(), ["a", "bc"]);
-        // The text columns: each date and eventId where its end says, as `get` writes them;
-        // a year past 9999 is longer than 24 bytes.
+        // The text columns: each date and eventId where its end says, as `get` writes them,
+        // on the fixed layout (every year in 0000-9999) and on the general one (a year past
+        // 9999 is longer than 24 bytes).
+        let check = |ev: &Events| {
+            let text = ev.text_columns();
+            let mut start = 0;
+            for (i, &end) in text.date_ends.iter().enumerate() {
+                let e = ev.get(i).unwrap();
+                assert_eq!(&text.dates[start..end as usize], e.date);
+                assert_eq!(&text.event_ids[32 * i..32 * i + 32], e.event_id);
+                start = end as usize;
+            }
+            assert_eq!((text.date_ends.len(), text.dates.len(), text.event_ids.len()), (ev.len(), start, 32 * ev.len()));
+            text
+        };
+        assert_eq!(check(&ev).date_ends, [24, 48]);
         ev.push(EventType::Updated, "d", 253_402_300_800_000, 5, Some(None));
-        let text = ev.text_columns();
-        let mut start = 0;
-        for (i, &end) in text.date_ends.iter().enumerate() {
-            let e = ev.get(i).unwrap();
-            assert_eq!(&text.dates[start..end as usize], e.date);
-            assert_eq!(&text.event_ids[32 * i..32 * i + 32], e.event_id);
-            start = end as usize;
-        }
-        assert_eq!((text.date_ends.len(), text.dates.len(), text.event_ids.len()), (3, start, 96));
+        ev.push(EventType::Created, "e", 0, 6, Some(None));
+        assert_eq!(check(&ev).date_ends, [24, 48, 74, 98]);
         assert_eq!(Events::new("deals", None).text_columns(), TextColumns::default());
     }
 }
