@@ -333,6 +333,12 @@ mod tests {
         let e = DateFormat::compile("yyyy-MM-dd T").unwrap_err();
         assert_eq!((e.code, e.column), ("date-format.unknown-letter", Some(11)));
         assert_eq!(DateFormat::compile("XXXX").unwrap_err().code, "date-format.too-many-letters");
+        // The seed's formats after a shell ate their quotes: the hint says how that happens.
+        let hint = |f: &str| DateFormat::compile(f).unwrap_err().hint.unwrap_or_default();
+        assert_eq!(DateFormat::compile("yyyy-MM-ddTHH:mm:ss.SSSZ").unwrap_err().column, Some(10));
+        assert!(hint("yyyy-MM-ddTHH:mm:ss.SSSZ").contains("curl --data @body.json"), "{}", hint("yyyy-MM-ddTHH:mm:ss.SSSZ"));
+        assert!(!hint("yyyy-MM-dd'T'HH:mm:ssT").contains("shell"), "quotes present: not a shell's doing");
+        assert!(!hint("yyyy-MM-dd HH:mm q").contains("shell"), "not a T");
         assert_eq!(DateFormat::compile("").unwrap_err().code, "date-format.empty");
     }
 }

@@ -135,9 +135,15 @@ pub fn compile(pattern: &str) -> Result<Vec<Item>, Error> {
             }
             let count = i - start;
             let Some(f) = F::of(c) else {
-                return Err(Error::new("date-format.unknown-letter", format!("{c:?} is not a date pattern letter"))
-                    .at_column(start)
-                    .with_hint("letters are pattern fields (G y Y M L w W D d F E u a H k K h m s S z Z X); quote literal text like 'T'"));
+                // `yyyy-MM-ddTHH…` with no quote anywhere: most often the quotes of `'T'` were
+                // eaten by a shell, as in the seed's own `curl -d '{…}'`, where each `'` of the
+                // body ends and reopens the shell's quoted argument.
+                let hint = if c == 'T' && !chars.contains(&'\'') {
+                    "letters are pattern fields (G y Y M L w W D d F E u a H k K h m s S z Z X); quote literal text like 'T'. This format has no quotes at all: if it was sent in a shell's single-quoted argument (curl -d '{...}'), the shell removed them; write each ' as '\\'' there, or send the body from a file (curl --data @body.json)"
+                } else {
+                    "letters are pattern fields (G y Y M L w W D d F E u a H k K h m s S z Z X); quote literal text like 'T'"
+                };
+                return Err(Error::new("date-format.unknown-letter", format!("{c:?} is not a date pattern letter")).at_column(start).with_hint(hint));
             };
             if f == F::ZoneIso && count > 3 {
                 return Err(Error::new("date-format.too-many-letters", "X takes one to three letters (+hh, +hhmm, +hh:mm)").at_column(start));
