@@ -1,5 +1,7 @@
 // The HTTP API, the seed's: Authorization `User <secret>, Organization <secret>`; instances,
-// their events, polls on demand, deliveries; /healthz and /metrics. Domain rules are the
+// their events, polls on demand, deliveries; /healthz and /metrics. Every route is served at
+// its path and under the platform's `/elements/api-v2` (API_PREFIX), so the seed's cURL works
+// with only the host changed. Domain rules are the
 // library's: the body is judged by validateConfig, secrets masked by redactSecrets, the
 // resources and interval read by pollers and refreshIntervalMs.
 import { randomBytes, randomUUID, createHash } from "node:crypto";
@@ -437,15 +439,16 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
 
   async function handle(req, res) {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const route = routes.find(([m, re]) => re.test(url.pathname) && m === req.method);
+    const path = routePath(url.pathname);
+    const route = routes.find(([m, re]) => re.test(path) && m === req.method);
     if (!route) {
-      const known = routes.some(([, re]) => re.test(url.pathname));
+      const known = routes.some(([, re]) => re.test(path));
       return send(res, known ? 405 : 404, { message: known ? `${req.method} is not allowed here` : "not found" });
     }
     const [, re, fn, needsAuth = true] = route;
     let params;
     try {
-      params = re.exec(url.pathname).slice(1).map(decodeURIComponent);
+      params = re.exec(path).slice(1).map(decodeURIComponent);
     } catch {
       return send(res, 400, { message: "the path has a bad percent-encoding" });
     }
@@ -462,9 +465,9 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
           return send(res, 401, { message: "the Element token is not an instance's (or its instance was deleted)" });
         // An instance's token reaches that instance only: another's id is not found, and it
         // cannot create instances.
-        if (req.method === "POST" && url.pathname === "/instances")
+        if (req.method === "POST" && path === "/instances")
           return send(res, 403, { message: "an Element token is scoped to its instance: it cannot create instances" });
-        if (url.pathname.startsWith("/instances/") && params[0] !== scope)
+        if (path.startsWith("/instances/") && params[0] !== scope)
           return send(res, 404, { message: `no instance ${JSON.stringify(params[0])}` });
         scopes.set(req, scope);
       }
@@ -483,6 +486,15 @@ export function createApi({ pool, boss, metrics, options, log, key }) {
     }
   }
 }
+
+/**
+ * The platform's base path: its cURL commands post to `https://api.cloud-elements.com/elements/api-v2/instances`,
+ * so every route is served under it too (the same handler), beside the plain path.
+ */
+export const API_PREFIX = "/elements/api-v2";
+
+/** The route table's path for a request's: `pathname` without API_PREFIX. */
+const routePath = (pathname) => (pathname.startsWith(`${API_PREFIX}/`) ? pathname.slice(API_PREFIX.length) : pathname);
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 

@@ -1,47 +1,102 @@
 // The service's configuration: flags first, then the environment, checked at start. Every
 // problem names the flag or variable; a secret's value never appears in a message.
 import { parseArgs } from "node:util";
+import { statSync } from "node:fs";
+import { isIP } from "node:net";
+import { dirname, resolve } from "node:path";
 import { parseKey } from "./secrets.js";
 
 const ROLES = ["api", "worker", "all"];
 
-/** Flag -> [environment variable, default]. */
-const OPTIONS = {
-  role: ["ELEMENTS_ROLE", "all"],
-  host: ["HOST", "127.0.0.1"],
-  port: ["PORT", "8080"],
-  "database-url": ["DATABASE_URL", undefined],
-  "data-dir": ["ELEMENTS_DATA_DIR", ".elements-poller-server"],
-  concurrency: ["ELEMENTS_WORKER_CONCURRENCY", "4"],
-  "lease-seconds": ["ELEMENTS_LEASE_SECONDS", "300"],
-  "interval-ms": ["ELEMENTS_POLL_INTERVAL_MS", undefined],
-  "hub-url": ["ELEMENTS_HUB_URL", undefined],
-  "maintenance-seconds": ["ELEMENTS_MAINTENANCE_SECONDS", "30"],
-  "keap-url": ["ELEMENTS_KEAP_URL", "https://api.infusionsoft.com"],
-  "job-retries": ["ELEMENTS_JOB_RETRIES", "10"],
-  "delivery-retries": ["ELEMENTS_DELIVERY_RETRIES", undefined],
-  "delivery-time-scale": ["ELEMENTS_DELIVERY_TIME_SCALE", undefined],
-  "keap-authorize-url": ["ELEMENTS_KEAP_AUTHORIZE_URL", undefined],
+/** Flag -> [environment variable, default, what it is (for --help)]. */
+export const OPTIONS = {
+  role: ["ELEMENTS_ROLE", "all", "api, worker or all: serve the API, run workers, or both"],
+  host: ["HOST", "127.0.0.1", "the address the API listens on (0.0.0.0: every interface)"],
+  port: ["PORT", "8080", "the API's port (0: any free one)"],
+  "database-url": [
+    "DATABASE_URL",
+    undefined,
+    "postgres:// url of the database every process shares; without it, a private PostgreSQL in --data-dir",
+  ],
+  "data-dir": [
+    "ELEMENTS_DATA_DIR",
+    ".elements-poller-server",
+    "the private PostgreSQL's data directory (without DATABASE_URL), with its generated encryption key",
+  ],
+  concurrency: ["ELEMENTS_WORKER_CONCURRENCY", "4", "poll and delivery jobs a worker process runs at once (1 to 256)"],
+  "lease-seconds": [
+    "ELEMENTS_LEASE_SECONDS",
+    "300",
+    "a job's lease: past it, another worker may run the cycle (a stalled one's outcome is refused)",
+  ],
+  "interval-ms": [
+    "ELEMENTS_POLL_INTERVAL_MS",
+    undefined,
+    "one poll interval for every instance, in ms (default: each instance's event.poller.refresh_interval)",
+  ],
+  "hub-url": [
+    "ELEMENTS_HUB_URL",
+    undefined,
+    "the Cloud Elements hub that hub instances are polled through (with the three hub secrets below)",
+  ],
+  "maintenance-seconds": [
+    "ELEMENTS_MAINTENANCE_SECONDS",
+    "30",
+    "pg-boss's maintenance and the supervisor's sweep (re-creates a chain with no job), every N seconds",
+  ],
+  "keap-url": [
+    "ELEMENTS_KEAP_URL",
+    "https://api.infusionsoft.com",
+    "Keap's origin for direct instances (its /token and /crm/rest)",
+  ],
+  "job-retries": [
+    "ELEMENTS_JOB_RETRIES",
+    "10",
+    "retries of a job the service itself failed (the database gone) before it is dead-lettered",
+  ],
+  "delivery-retries": [
+    "ELEMENTS_DELIVERY_RETRIES",
+    undefined,
+    "a delivery's retries before it is dead (0 to 9, default 9)",
+  ],
+  "delivery-time-scale": [
+    "ELEMENTS_DELIVERY_TIME_SCALE",
+    undefined,
+    "every delivery wait multiplied by it (above 0, at most 1; default 1), for demos and tests",
+  ],
+  "keap-authorize-url": [
+    "ELEMENTS_KEAP_AUTHORIZE_URL",
+    undefined,
+    "the Keap consent page GET /elements/infusionsoftrest/oauth/url sends people to (default Keap's)",
+  ],
 };
 
-export const USAGE = `elements-poller-server [--role api|worker|all] [--port N] [--host H] [--database-url URL]
-  [--data-dir DIR] [--concurrency N] [--lease-seconds N] [--interval-ms N] [--hub-url URL]
-  [--maintenance-seconds N] [--keap-url URL] [--job-retries N] [--delivery-retries N]
-  [--delivery-time-scale X] [--keap-authorize-url URL]
+/** Variables read without a flag (secrets are never flags: a command line is visible to every user). */
+export const ENVIRONMENT = {
+  ELEMENTS_USER_SECRET: "the API's User secret (Authorization: User <secret>, ...; required with --role api or all)",
+  ELEMENTS_ORGANIZATION_SECRET: "the API's Organization secret (required with --role api or all)",
+  ELEMENTS_ENCRYPTION_KEY:
+    "32 bytes, hex or base64 (openssl rand -base64 32): seals secrets at rest; required with DATABASE_URL, else generated into --data-dir",
+  ELEMENTS_HUB_USER_SECRET: "the hub's User secret (with --hub-url)",
+  ELEMENTS_HUB_ORGANIZATION_SECRET: "the hub's Organization secret (with --hub-url)",
+  ELEMENTS_HUB_ELEMENT_TOKEN: "the hub element instance's token (with --hub-url)",
+  PG_BIN:
+    "the directory of PostgreSQL's initdb and postgres for the private PostgreSQL (default: the machine's packages)",
+};
 
-Environment: ELEMENTS_USER_SECRET and ELEMENTS_ORGANIZATION_SECRET (the API's credentials,
-required with --role api or all); DATABASE_URL (else a private PostgreSQL in --data-dir);
-ELEMENTS_HUB_URL, ELEMENTS_HUB_USER_SECRET, ELEMENTS_HUB_ORGANIZATION_SECRET,
-ELEMENTS_HUB_ELEMENT_TOKEN (the Cloud Elements hub that hub instances are polled through);
-ELEMENTS_KEAP_URL (Keap's origin for direct instances: its /token and /crm/rest; default
-https://api.infusionsoft.com);
-ELEMENTS_ENCRYPTION_KEY (32 bytes, hex or base64: seals secrets at rest; required with
-DATABASE_URL, else generated into --data-dir).
---delivery-retries (ELEMENTS_DELIVERY_RETRIES, 0 to 9, default 9) and --delivery-time-scale
-(ELEMENTS_DELIVERY_TIME_SCALE, above 0 up to 1, default 1: every wait multiplied by it) change
-the platform's delivery policy, for demos and tests. --keap-authorize-url
-(ELEMENTS_KEAP_AUTHORIZE_URL) is the Keap consent page GET /elements/infusionsoftrest/oauth/url
-sends people to (default Keap's; a simulator's for offline use).`;
+export const USAGE = [
+  "elements-poller-server [flags]: the events service (API, workers, or both) on PostgreSQL.",
+  "",
+  "Flags (each also read from its environment variable; the flag wins):",
+  ...Object.entries(OPTIONS).map(
+    ([flag, [name, fallback, what]]) =>
+      `  --${flag} (${name})${fallback === undefined ? "" : `, default ${fallback}`}\n      ${what}`,
+  ),
+  "  --help\n      this text",
+  "",
+  "Environment only:",
+  ...Object.entries(ENVIRONMENT).map(([name, what]) => `  ${name}\n      ${what}`),
+].join("\n");
 
 /**
  * Reads flags and environment into the service's options. Never throws: returns
@@ -62,7 +117,7 @@ export function readConfig(argv, env) {
       allowPositionals: false,
     }));
   } catch (e) {
-    return { errors: [`${e.message} (see --help)`] };
+    return { errors: [argumentError(e)] };
   }
   if (values.help) return { help: true };
   const errors = [];
@@ -84,6 +139,11 @@ export function readConfig(argv, env) {
   const role = raw("role");
   if (!ROLES.includes(role))
     errors.push(`${where("role")} must be one of ${ROLES.join(", ")}, not ${JSON.stringify(role)}`);
+  const host = raw("host");
+  if (!isIP(host) && !HOST_NAME.test(host))
+    errors.push(
+      `${where("host")} must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0 (every interface), not ${JSON.stringify(host)}`,
+    );
   const port = integer("port", 0, 65535);
   const concurrency = integer("concurrency", 1, 256);
   const leaseSeconds = integer("lease-seconds", 1, 86400);
@@ -92,6 +152,12 @@ export function readConfig(argv, env) {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
     // The url may carry a password: it is not quoted.
     errors.push(`${where("database-url")} must be a postgres:// or postgresql:// url`);
+  const dataDir = raw("data-dir");
+  // Only the private PostgreSQL uses it: checked when there is no DATABASE_URL.
+  if (databaseUrl === undefined) {
+    const problem = dataDirProblem(dataDir);
+    if (problem) errors.push(`${where("data-dir")} ${problem}`);
+  }
   const maintenanceSeconds = integer("maintenance-seconds", 1, 3600);
   // How often pg-boss retries a job the service itself failed (not a failed poll or delivery,
   // which are outcomes) before it is dead-lettered.
@@ -128,7 +194,10 @@ export function readConfig(argv, env) {
       ["ELEMENTS_USER_SECRET", userSecret],
       ["ELEMENTS_ORGANIZATION_SECRET", organizationSecret],
     ]) {
-      if (!v) errors.push(`${name} is required with --role ${role}: the API's callers send it in Authorization`);
+      if (!v)
+        errors.push(
+          `${name} is required with --role ${role}: set it to the secret the API's callers send in Authorization (at least 8 characters)`,
+        );
       else if (v.length < 8) errors.push(`${name} must be at least 8 characters`);
     }
   }
@@ -172,10 +241,10 @@ export function readConfig(argv, env) {
   return {
     options: {
       role,
-      host: raw("host"),
+      host,
       port,
       databaseUrl,
-      dataDir: raw("data-dir"),
+      dataDir,
       concurrency,
       leaseSeconds,
       intervalMs,
@@ -204,4 +273,45 @@ function httpUrl(text) {
     return false;
   }
   return /^https?:$/.test(parsed.protocol) && !parsed.username && !parsed.password;
+}
+
+/** A DNS host name (RFC 1123 labels), e.g. localhost or api.example.com. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Why `dir` cannot be the private PostgreSQL's data directory, or undefined when it can. */
+function dataDirProblem(dir) {
+  if (dir === "") return "must be a directory path, not empty";
+  let at = resolve(dir);
+  for (;;) {
+    let stat;
+    try {
+      stat = statSync(at);
+    } catch (e) {
+      if (!["ENOENT", "ENOTDIR"].includes(e.code) || dirname(at) === at)
+        return `cannot be used (${e.code} on ${JSON.stringify(at)}): choose another path`;
+      // Not there yet: made at start, inside the nearest directory that is.
+      at = dirname(at);
+      continue;
+    }
+    if (stat.isDirectory()) return undefined;
+    return at === resolve(dir)
+      ? `must be a directory, and ${JSON.stringify(dir)} is a file: choose another path`
+      : `cannot be made: ${JSON.stringify(at)} is a file, not a directory`;
+  }
+}
+
+/** parseArgs's refusal, in this command's words: the flag, and what to do. */
+function argumentError(e) {
+  const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${flag}: elements-poller-server --help lists the flags`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      if (/does not take an argument/.test(e.message)) return `${flag} takes no value: write it alone`;
+      return `${flag} needs a value, e.g. ${flag} VALUE or ${flag}=VALUE (see --help)`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument ${JSON.stringify(/'([^']*)'/.exec(e.message)?.[1] ?? "")}: every setting is a --flag VALUE (see --help)`;
+    default:
+      return `${e.message} (see --help)`;
+  }
 }

@@ -6,8 +6,8 @@
 // - a dead poll: its resource row says so (`last_error`), and its chain starts again at once;
 // - a dead delivery: the delivery is `dead`, kept and redeliverable (PUT /deliveries/{id}).
 // The supervisor covers what no dead letter announces (a job deleted by hand, a dead letter
-// lost): every period it finds the active (instance, resource) pairs with no poll job queued,
-// retrying or running, and sends one. A chain is only ever moved on inside a transaction that
+// lost): every period it finds the active (instance, resource) pairs (not deleted, paused or
+// waiting for a re-authorization) with no poll job queued, retrying or running, and sends one. A chain is only ever moved on inside a transaction that
 // also sends its next job, so a pair without a job is a dead chain, never one in transition;
 // two supervisors at once cannot make two chains (the stately queue holds one queued job a key).
 import { SCHEMA, transaction } from "./db.js";
@@ -50,11 +50,15 @@ export function createDeadLetters({ pool, boss, metrics, options, log }) {
     );
   }
 
-  /** Sends a poll, due now, for every active (instance, resource) that has no poll job. */
+  /**
+   * Sends a poll, due now, for every active (instance, resource) that has no poll job. Active:
+   * not deleted, not paused (the worker ended its chains; resuming starts them) and not waiting
+   * for a re-authorization (a PATCH starts them).
+   */
   async function sweep() {
     const { rows } = await pool.query(
       `SELECT r.instance_id, r.resource FROM ${SCHEMA}.resources r JOIN ${SCHEMA}.instances i ON i.id = r.instance_id
-       WHERE i.deleted_at IS NULL AND i.reauthorize_reason IS NULL
+       WHERE i.deleted_at IS NULL AND i.paused_at IS NULL AND i.reauthorize_reason IS NULL
          AND NOT EXISTS (SELECT 1 FROM ${BOSS_SCHEMA}.job j WHERE j.name = $1
            AND j.singleton_key = r.instance_id || '/' || r.resource AND j.state IN ('created', 'retry', 'active'))`,
       [POLL_QUEUE],
@@ -78,6 +82,7 @@ export function createDeadLetters({ pool, boss, metrics, options, log }) {
         sweeping = sweep()
           .catch((e) => log({ msg: "supervisor sweep failed", error: String(e?.message ?? e) }))
           .finally(() => {
+            metrics.sweeps.inc();
             sweeping = null;
             if (!stopped) timer = setTimeout(tick, period);
           });

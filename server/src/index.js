@@ -43,7 +43,8 @@ export async function createServer(options, { log = jsonLog } = {}) {
       schema: BOSS_SCHEMA,
       max: options.concurrency * 2 + 2,
       maintenanceIntervalSeconds: options.maintenanceSeconds,
-      // Keep finished jobs for a day: enough to inspect, and the job table stays small.
+      // Finished jobs leave the job table (which every fetch and the supervisor read) for
+      // pg-boss's archive an hour after they finish; the archive keeps them 7 days (its default).
       archiveCompletedAfterSeconds: 3600,
     });
     boss.on("error", (e) => log({ msg: "job engine error", error: String(e?.message ?? e) }));

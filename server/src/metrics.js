@@ -48,6 +48,11 @@ export function createMetrics() {
       help: "Poll chains the supervisor found without a job and started again",
       registers: [register],
     }),
+    sweeps: new client.Counter({
+      name: "elements_poller_supervisor_sweeps_total",
+      help: "Sweeps of the supervisor (every --maintenance-seconds in each worker process), finished or failed",
+      registers: [register],
+    }),
     throttled: new client.Counter({
       name: "elements_poller_provider_throttled_total",
       help: "Provider answers 429 seen by poll cycles",

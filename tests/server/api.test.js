@@ -266,3 +266,38 @@ test("an Element token scopes a request to its instance, as the platform's hub c
   assert.equal((await api(server.url, "DELETE", `/instances/${a.id}`, undefined, scoped)).status, 200);
   assert.equal((await api(server.url, "GET", "/instances", undefined, scoped)).status, 401);
 });
+
+test("GET /deliveries?status=queued lists a delivery still being retried (its callback is down), and only there", async () => {
+  const body = hubBody(hub, "callback-down", ["appointments"]);
+  // Nothing listens on port 1: every attempt fails and the delivery waits for its next retry.
+  body.configuration["event.notification.callback.url"] = "http://127.0.0.1:1/events";
+  const created = await api(server.url, "POST", "/instances", body);
+  assert.equal(created.status, 200, created.text);
+  const { id } = created.json;
+  const versionOf = async () => (await api(server.url, "GET", `/instances/${id}`)).json.resources[0].version;
+  await api(server.url, "POST", `/instances/${id}/poll`);
+  await until(async () => (await versionOf()) >= 1);
+  hub.mutate({ resource: "appointments", op: "update", count: 1 });
+  await api(server.url, "POST", `/instances/${id}/poll`);
+  await until(async () => (await versionOf()) >= 2);
+  // Once its first attempt failed: queued, with the attempt counted and the next one due.
+  const [queued, ...more] = await until(async () => {
+    const d = await api(server.url, "GET", `/deliveries?status=queued&instance=${id}`);
+    assert.equal(d.status, 200, d.text);
+    return d.json.some((x) => x.attempts >= 1) ? d.json : undefined;
+  });
+  assert.deepEqual(more, []);
+  assert.equal(queued.status, "queued");
+  assert.equal(queued.instanceId, id);
+  assert.ok(queued.lastError, "the failed attempt's error is kept");
+  assert.ok(!Number.isNaN(Date.parse(queued.nextAttemptDate)), "the next attempt is due");
+  assert.equal(queued.eventIds.length, 1);
+  for (const status of ["dead", "delivered"])
+    assert.deepEqual((await api(server.url, "GET", `/deliveries?status=${status}&instance=${id}`)).json, [], status);
+  // The unfiltered list has it; the queued list holds no delivery of another status.
+  assert.ok((await api(server.url, "GET", `/deliveries?instance=${id}`)).json.some((d) => d.id === queued.id));
+  const all = (await api(server.url, "GET", "/deliveries?status=queued")).json;
+  assert.ok(all.some((d) => d.id === queued.id));
+  assert.ok(all.every((d) => d.status === "queued"));
+  assert.equal((await api(server.url, "DELETE", `/instances/${id}`)).status, 200);
+});
