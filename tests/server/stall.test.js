@@ -84,3 +84,85 @@ test("a worker stalled past its lease cannot overwrite the newer state", { timeo
     await postgres.stop();
   }
 });
+
+// The same stall between two pages of a listing: the stopped worker's first page is answered
+// while it sleeps, and when it wakes its lease has run out, so it sends none of the pages left
+// (another worker has run the cycle meanwhile): the hub, which records every cycle of the
+// listing from its own side, sees no request of the stale cycle after the newer one began.
+test("a worker stopped between pages sends no further page of its stale cycle", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed: 6, resources: { appointments: 4 } });
+  const services = [];
+  try {
+    const env = serviceEnv(hub, postgres.url);
+    const args = [
+      "--interval-ms",
+      "3600000",
+      "--lease-seconds",
+      "2",
+      "--maintenance-seconds",
+      "1",
+      "--concurrency",
+      "1",
+    ];
+    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
+    services.push(apiProc);
+    const a = await startService(["--role", "worker", ...args], env);
+    services.push(a);
+    // One record a page: a cycle that reads three changed records asks for three pages.
+    const body = hubBody(hub, "pages", ["appointments"], { tagged: true, pageSize: 1 });
+    const { json: inst } = await api(apiProc.url, "POST", "/instances", body);
+    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    await until(async () => (await version()) === 1); // the baseline, by A
+
+    hub.mutate({ resource: "appointments", op: "update", count: 3 });
+    // The hub holds every answer (a latency longer than the test) until it is released below.
+    hub.setFaults({ latencyMs: 600_000 });
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    const [held] = await until(() => (hub.cycles().inFlight.length > 0 ? hub.cycles().inFlight : undefined));
+    assert.doesNotMatch(held.url, /nextPage=/, "A's cycle is at its first page");
+    // A is stopped while its first page is unanswered: its cycle is in flight.
+    a.proc.kill("SIGSTOP");
+    hub.setFaults({ latencyMs: 0 });
+    hub.dispose(); // answers the held page now, to the stopped A: two pages of its cycle are left
+    const answered = await until(() => hub.requests().find((r) => r.url === held.url && r.status !== 0));
+    assert.equal(answered.status, 200);
+    assert.equal(answered.returned, 1, "A's first page was answered while it slept");
+
+    // B takes the job once A's lease has expired, reads the three pages and commits version 2.
+    const b = await startService(["--role", "worker", ...args], env);
+    services.push(b);
+    await until(async () => (await version()) === 2);
+    assert.ok(
+      b.lines.some((l) => l.msg === "cycle" && l.version === 2 && l.events === 3),
+      "B ran the cycle",
+    );
+
+    a.proc.kill("SIGCONT");
+    const woke = await a.waitFor(
+      (l) => l.instance === inst.id && l.version === 1 && /abandoned|refused/.test(l.msg ?? ""),
+    );
+    const seen = hub.cycles();
+    assert.deepEqual(seen.overlaps, [], "no request of A's stale cycle after B's began");
+    assert.ok(
+      !hub.requests().some((r) => {
+        const token = new URL(r.url, "http://h").searchParams.get("nextPage");
+        return token && JSON.parse(Buffer.from(token, "base64url").toString()).c === held.cycle;
+      }),
+      "no next page of A's cycle was asked for",
+    );
+    // A was mid-cycle when it woke (its cycle had started from version 1 and not ended): it gave
+    // the cycle up before its next page, with no outcome.
+    assert.match(woke.msg, /lease ran out/, JSON.stringify(woke));
+    assert.ok(!a.lines.some((l) => l.msg === "cycle" && l.version === 2), "A committed nothing");
+    assert.equal(await version(), 2, "B's state stands");
+  } finally {
+    for (const s of services) {
+      s.proc.kill("SIGCONT");
+      await s.stop();
+    }
+    await hub.close();
+    await postgres.stop();
+  }
+});
