@@ -4,13 +4,16 @@
 // and every cycle's schedule lag (start − due) is in the metrics. What the test reads is the
 // job engine's own record (pg-boss's job table: due, started, completed), so it asserts the
 // structure of the schedule, not how fast this machine keeps it.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startHubSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const INSTANCES = 20;
 const INTERVAL_MS = 1000;

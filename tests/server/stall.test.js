@@ -1,12 +1,15 @@
 // A worker that stalls past its lease (SIGSTOP mid-cycle) while another worker runs the same
 // cycle and commits, then wakes (SIGCONT): its outcome is refused by the version check, so it
 // neither overwrites the newer state nor enqueues its notifications.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startHubSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 test("a worker stalled past its lease cannot overwrite the newer state", { timeout: 120_000 }, async () => {
   const postgres = await privatePostgres();

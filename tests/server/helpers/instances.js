@@ -19,7 +19,8 @@ export function hubBody(hub, name, resources, { tagged = false, pageSize } = {})
     element: "infusionsoftrest",
     name,
     code: "grant",
-    oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
+    // A secret long enough to be looked for in the logs (assertNoSecretsLogged).
+    oauth: { key: "k", secret: "hub-oauth-secret", callbackUrl: "https://app.example.com/oauth" },
     callbackUrl: hub.webhookUrl,
     signatureKey: hub.signatureKey,
     refreshInterval: 1,
