@@ -424,6 +424,12 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         } catch (e) {
           log({ msg: "job fetch failed", queue, error: String(e?.message ?? e) });
         }
+        // A claim that was on its way when the drain began: its poll jobs go back to the
+        // queue as they were (no new cycle starts after SIGTERM); a delivery (one request) runs.
+        if (!running && queue === POLL_QUEUE) {
+          await Promise.all(jobs.map((job) => releasePoll(pool, job.id).catch(() => false)));
+          break;
+        }
         for (const job of jobs) {
           const p = run(queue, fn, job).finally(() => (active.delete(p), wake()));
           active.add(p);
@@ -440,6 +446,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       woken = false;
       wake = () => (woken = true);
     }
+    // From here on this process claims no job of the queue; its jobs in flight finish.
+    log({ msg: "job fetching stopped", queue, inFlight: active.size });
     await Promise.allSettled([...active]);
   }
 
