@@ -268,10 +268,6 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         await onPage(tally);
       }
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
-      if (req.retry?.status === 429) {
-        metrics.throttled.inc();
-        tally.throttled++;
-      }
       let headers = req.headers;
       if (req.auth === "bearer") {
         if (!tokens) throw new PollerError("poller.tokens", "a direct request on an instance without Keap tokens");
@@ -292,6 +288,11 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         res = { status: r.status, headers: Object.fromEntries(r.headers), body: await BodyBuffer.fromResponse(r) };
       } catch {
         res = { status: 0, headers: {}, body: new BodyBuffer() };
+      }
+      // Every 429 the provider answered, the one that ends a cycle (its retries spent) too.
+      if (res.status === 429) {
+        metrics.throttled.inc();
+        tally.throttled++;
       }
       try {
         c.handleResponse(res);
