@@ -122,3 +122,52 @@ test("every instance is polled each interval, on schedule, and its lag is measur
     await postgres.stop();
   }
 });
+
+// First polls spread over the interval: instances created together get first due times that are
+// all different and fall in every quarter of the interval after their creation, not at once.
+// (The offsets come from a hash of each random instance id: 60 of them miss a quarter with a
+// chance of 4 × (3/4)^60, about one in ten million.)
+test("instances created together have their first polls spread over the interval", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed: 7, resources: { appointments: 3 } });
+  const db = new pg.Pool({ connectionString: postgres.url, max: 1 });
+  db.on("error", () => {});
+  const N = 60;
+  const interval = 3_600_000;
+  let service;
+  try {
+    // The API alone: the first polls are queued and none runs.
+    service = await startService(
+      ["--role", "api", "--port", "0", "--interval-ms", String(interval)],
+      serviceEnv(hub, postgres.url),
+    );
+    const created = new Map();
+    for (let i = 0; i < N; i += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, (_, k) =>
+          api(service.url, "POST", "/instances", hubBody(hub, `spread-${i + k}`, ["appointments"])),
+        ),
+      );
+      for (const res of batch) {
+        assert.equal(res.status, 200, res.text);
+        created.set(`${res.json.id}/appointments`, Date.parse(res.json.createdDate));
+      }
+    }
+    const { rows } = await db.query(
+      "SELECT singleton_key AS key, (data->>'due')::bigint AS due FROM pgboss.job WHERE name = 'elements_poller_poll'",
+    );
+    assert.equal(rows.length, N, "one first poll per instance");
+    const offsets = rows.map((r) => Number(r.due) - created.get(r.key));
+    for (const o of offsets) assert.ok(o >= 0 && o < interval, `a first poll ${o} ms after its creation`);
+    assert.equal(new Set(offsets).size, N, "no two first polls at the same offset");
+    const quarters = new Set(offsets.map((o) => Math.floor((4 * o) / interval)));
+    assert.deepEqual([...quarters].sort(), [0, 1, 2, 3], "first polls in every quarter of the interval");
+    const sorted = offsets.toSorted((a, b) => a - b);
+    assert.ok(sorted.at(-1) - sorted[0] >= interval / 2, `spread over ${sorted.at(-1) - sorted[0]} ms of ${interval}`);
+  } finally {
+    await service?.stop();
+    await db.end();
+    await hub.close();
+    await postgres.stop();
+  }
+});
