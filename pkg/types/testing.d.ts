@@ -252,6 +252,8 @@ export interface KeapOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxBodyBytes?: number;
+  /** Every `next` link also carries `sim_cycle=<n>`, the cycle of the page that handed it out (`cycles()`); Keap's own links do not. */
+  tagLinks?: boolean;
 }
 
 export interface KeapMutateOptions extends Omit<MutateOptions, "resource"> {

@@ -3,9 +3,17 @@
 // neither overwrites the newer state nor enqueues its notifications.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { startHubSimulator } from "elements-poller/testing";
+import { startHubSimulator, startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
+import {
+  startService,
+  serviceEnv,
+  api,
+  until,
+  assertNoSecretsLogged,
+  startKeapService,
+  createKeapInstance,
+} from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
 
 // No secret the test used is in anything a service process wrote.
@@ -122,6 +130,7 @@ test("a worker stopped between pages sends no further page of its stale cycle", 
     hub.mutate({ resource: "appointments", op: "update", count: 3 });
     // The hub holds every answer (a latency longer than the test) until it is released below.
     hub.setFaults({ latencyMs: 600_000 });
+    const before = hub.requests().length;
     await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
     const [held] = await until(() => (hub.cycles().inFlight.length > 0 ? hub.cycles().inFlight : undefined));
     assert.doesNotMatch(held.url, /nextPage=/, "A's cycle is at its first page");
@@ -129,7 +138,12 @@ test("a worker stopped between pages sends no further page of its stale cycle", 
     a.proc.kill("SIGSTOP");
     hub.setFaults({ latencyMs: 0 });
     hub.dispose(); // answers the held page now, to the stopped A: two pages of its cycle are left
-    const answered = await until(() => hub.requests().find((r) => r.url === held.url && r.status !== 0));
+    const answered = await until(() =>
+      hub
+        .requests()
+        .slice(before)
+        .find((r) => r.url === held.url && r.status !== 0),
+    );
     assert.equal(answered.status, 200);
     assert.equal(answered.returned, 1, "A's first page was answered while it slept");
 
@@ -166,6 +180,68 @@ test("a worker stopped between pages sends no further page of its stale cycle", 
       await s.stop();
     }
     await hub.close();
+    await postgres.stop();
+  }
+});
+
+// The same between two pages of a direct Keap listing (offset paging, `next` links): Keap's
+// simulator tags its links with the cycle that handed them out (`tagLinks`), so a stale next
+// page is told from the newer cycle's same page.
+test("a worker stopped between Keap pages sends no further page of its stale cycle", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const keap = await startKeapSimulator({ seed: 6, resources: { contacts: 6 }, tagLinks: true });
+  const services = [];
+  try {
+    const args = ["--lease-seconds", "2", "--maintenance-seconds", "1", "--concurrency", "1"];
+    const { server, worker: a, startWorker } = await startKeapService(postgres.url, keap, services, args);
+    const id = await createKeapInstance(server, keap, "pages"); // contacts, two a page
+    const version = async () => (await api(server.url, "GET", `/instances/${id}`)).json.resources[0].version;
+    await api(server.url, "POST", `/instances/${id}/poll`);
+    await until(async () => (await version()) === 1); // the baseline, by A
+
+    keap.mutate({ resource: "contacts", op: "update", count: 5 }); // three pages to read
+    keap.setFaults({ latencyMs: 600_000 });
+    const before = keap.requests().length;
+    await api(server.url, "POST", `/instances/${id}/poll`);
+    const [held] = await until(() => {
+      const { inFlight } = keap.cycles();
+      return inFlight.length > 0 && inFlight;
+    });
+    assert.doesNotMatch(held.url, /offset=[1-9]/, "A's cycle is at its first page");
+    a.proc.kill("SIGSTOP");
+    keap.setFaults({ latencyMs: 0 });
+    keap.dispose(); // answers the held page now, to the stopped A
+    const answered = await until(() =>
+      keap
+        .requests()
+        .slice(before)
+        .find((r) => r.url === held.url && r.status !== 0),
+    );
+    assert.equal(answered.status, 200);
+    assert.equal(answered.returned, 2, "A's first page was answered while it slept");
+
+    const b = await startWorker();
+    await until(async () => (await version()) === 2);
+    assert.ok(
+      b.lines.some((l) => l.msg === "cycle" && l.version === 2 && l.events === 5),
+      "B ran the cycle",
+    );
+
+    a.proc.kill("SIGCONT");
+    const woke = await a.waitFor((l) => l.instance === id && l.version === 1 && /abandoned|refused/.test(l.msg ?? ""));
+    assert.deepEqual(keap.cycles().overlaps, [], "no request of A's stale cycle after B's began");
+    assert.ok(
+      !keap.requests().some((r) => new URL(r.url, "http://k").searchParams.get("sim_cycle") === String(held.cycle)),
+      "no next page of A's cycle was asked for",
+    );
+    assert.match(woke.msg, /lease ran out/, JSON.stringify(woke));
+    assert.equal(await version(), 2, "B's state stands");
+  } finally {
+    for (const s of services) {
+      s.proc.kill("SIGCONT");
+      await s.stop();
+    }
+    await keap.close();
     await postgres.stop();
   }
 });

@@ -58,6 +58,10 @@ const NOT_FOUND_HTML =
  * @property {string[]} [allowedHosts]
  * @property {string[]} [allowedOrigins]
  * @property {number} [maxBodyBytes]
+ * @property {boolean} [tagLinks=false] every `next` link also carries `sim_cycle=<n>`, the cycle
+ *   (`cycles()`) of the page that handed it out: two cycles of one list from the same `since`
+ *   hand out the same link otherwise, and the ledger can then only give a next page to the newest
+ *   of them. Keap's own links carry no such parameter.
  */
 
 /**
@@ -272,8 +276,8 @@ export function createKeapSimulator(opts = {}) {
     if (allowed.ok === false) return answer(allowed.reply);
     // The cycle this request is part of (cycleLedger): the key is the grant its token belongs
     // to and the list; a page at an offset belongs to the cycle whose page handed out that
-    // `next` link (the newest one, when several cycles handed out the same link), an item to the
-    // latest cycle. Keap's links are its own (no cycle in them).
+    // `next` link (the newest one, when several cycles handed out the same link: `tagLinks`
+    // makes each link name its cycle), an item to the latest cycle.
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
     const key = `${who.clientId}/grant-${grantOf.get(bearer) ?? 0}/${decodeURIComponent(m[1])}`;
     const offset = Number(url.searchParams.get("offset") ?? 0);
@@ -309,8 +313,15 @@ export function createKeapSimulator(opts = {}) {
       { params: url.searchParams, url: `${baseUrl}${API_PREFIX}/v1/${name}` },
       { now: clock(), fault },
     );
-    const next = /** @type {any} */ (r.body)?.next;
-    if (r.status === 200 && typeof next === "string") ledger.done(entry, linkKey(new URL(next).searchParams));
+    const body = /** @type {any} */ (r.body);
+    if (r.status === 200 && typeof body?.next === "string") {
+      const next = new URL(body.next);
+      if (opts.tagLinks) {
+        next.searchParams.set("sim_cycle", String(entry.cycle));
+        body.next = next.href;
+      }
+      ledger.done(entry, linkKey(next.searchParams));
+    }
     answer({ ...r, headers: { ...allowed.headers, ...r.headers } });
   }
 

@@ -169,16 +169,16 @@ export async function until(check) {
  * An API and one worker on `databaseUrl` that poll `keap` directly (no hub), each on a
  * 10-minute interval so that only the polls a test asks for run. Every process started is
  * pushed onto `services` as soon as it runs, for the test's cleanup; `startWorker` starts
- * another worker with the same environment.
+ * another worker with the same environment. `extraArgs` go to every process.
  */
-export async function startKeapService(databaseUrl, keap, services) {
+export async function startKeapService(databaseUrl, keap, services, extraArgs = []) {
   watchKeap(keap);
   const env = {
     ...serviceEnv({ baseUrl: "http://127.0.0.1:1", credentials: {} }, databaseUrl),
     ELEMENTS_HUB_URL: "",
     ELEMENTS_KEAP_URL: keap.url,
   };
-  const args = ["--interval-ms", "600000"];
+  const args = ["--interval-ms", "600000", ...extraArgs];
   const start = async (role) => {
     const s = await startService(role, env);
     services.push(s);
