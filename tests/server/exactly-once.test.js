@@ -4,7 +4,11 @@
 // lease and woken, PostgreSQL crashes (`pg_ctl stop -m immediate`) and restarts, both providers
 // and the receiver answer a storm of 503s, and every Keap access token expires. Every version of every record reaches the receiver
 // exactly once per instance (a repeat only as the same eventId, counted and printed), no two
-// committed cycles of one (instance, resource) overlap, and no provider ever says 429.
+// committed cycles of one (instance, resource) overlap, neither as the service logged them nor as
+// the providers saw them (each simulator's cycle ledger: no request of a cycle after a newer one
+// of its listing began, never two of one listing in flight at once), the SIGSTOP lands in the
+// middle of a cycle (the hub holds that cycle's answer until the worker is stopped), and no
+// provider ever says 429.
 //
 // The providers are a table (BACKENDS): each entry starts its simulator and says how to build an
 // instance body, change records and read what the provider saw. The `keap` entry's instances are
