@@ -3,7 +3,13 @@
 export type ResourceName = "appointments" | "contacts" | "opportunities" | "tasks" | "orders" | "transactions";
 
 export type FaultKind = "throttle" | "serverError" | "truncate" | "abort" | "latency" | "none";
-export interface FaultStep { fault: FaultKind; status?: number; retryAfter?: number; ms?: number; count?: number }
+export interface FaultStep {
+  fault: FaultKind;
+  status?: number;
+  retryAfter?: number;
+  ms?: number;
+  count?: number;
+}
 export interface WebhookFaults {
   failure?: number;
   status?: number;
@@ -21,7 +27,11 @@ export interface Faults {
   webhook?: WebhookFaults;
 }
 
-export interface Credentials { user: string; organization: string; element: string }
+export interface Credentials {
+  user: string;
+  organization: string;
+  element: string;
+}
 
 export interface HubOptions {
   seed?: number;
@@ -80,15 +90,48 @@ export interface ReceivedWebhook {
   status: number;
 }
 
-export interface HubRequest { at: number; method: string; url: string; status: number; fault: FaultKind; returned?: number }
+export interface HubRequest {
+  at: number;
+  method: string;
+  url: string;
+  status: number;
+  fault: FaultKind;
+  returned?: number;
+}
 
 export interface PollerResourceConfig {
   url: string;
   idField: string;
   datesConfiguration: {
-    updatedDateField: string; updatedDateFormat: string; updatedDateTimezone: string;
-    createdDateField: string; createdDateFormat: string; createdDateTimezone: string;
+    updatedDateField: string;
+    updatedDateFormat: string;
+    updatedDateTimezone: string;
+    createdDateField: string;
+    createdDateFormat: string;
+    createdDateTimezone: string;
   };
+}
+
+/** A request that overlapped another cycle of its listing, as the simulator saw it. */
+export interface CycleOverlap {
+  /** `stale`: a request of an older cycle arrived after a newer cycle had begun; `concurrent`: one arrived while another of the key was in flight. */
+  kind: "stale" | "concurrent";
+  /** The listing: (hub) resource and tag parameters; (Keap) client id, grant and list. No secret. */
+  key: string;
+  cycle: number;
+  /** The newer cycle (`stale`), or the cycle of the request in flight (`concurrent`). */
+  other: number;
+  url: string;
+  at: number;
+}
+
+/** The poll cycles a simulator saw: a first page opens one, a next page belongs to the cycle that handed out its cursor. */
+export interface CycleRecord {
+  cycles: number;
+  requests: number;
+  overlaps: CycleOverlap[];
+  /** The requests being answered now. */
+  inFlight: Array<{ key: string; cycle: number; url: string; at: number }>;
 }
 
 export interface Hub {
@@ -112,6 +155,9 @@ export interface Hub {
   clearReceived(): void;
   requests(): HubRequest[];
   clearRequests(): void;
+  /** The poll cycles per listing (resource and tag parameters besides where, pageSize and nextPage) and their overlaps. */
+  cycles(): CycleRecord;
+  clearCycles(): void;
   now(): number;
   pollerConfig(resource: ResourceName): PollerResourceConfig;
   info(): Record<string, unknown>;
@@ -131,7 +177,10 @@ export const DEFAULT_CREDENTIALS: Readonly<Credentials>;
 export const DEFAULT_SIGNATURE_KEY: string;
 export const RESOURCE_NAMES: ResourceName[];
 export const KEAP_DATE_FORMAT: string;
-export const SCHEMAS: Record<ResourceName, { idField: string; updatedField: string; createdField: string; dateFormat: string; dateFields: string[] }>;
+export const SCHEMAS: Record<
+  ResourceName,
+  { idField: string; updatedField: string; createdField: string; dateFormat: string; dateFields: string[] }
+>;
 
 /**
  * The checks the simulator makes before it answers `req` (a node:http IncomingMessage): a `Host` naming
@@ -149,7 +198,11 @@ export function authorizationHeader(c: Credentials): string;
 export function pollerConfigFor(resource: ResourceName): PollerResourceConfig;
 export function formatKeapDate(ms: number): string;
 export function signWebhookBody(body: string | Uint8Array, key: string): string;
-export function verifyWebhookSignature(body: string | Uint8Array, header: string | null | undefined, key: string): boolean;
+export function verifyWebhookSignature(
+  body: string | Uint8Array,
+  header: string | null | undefined,
+  key: string,
+): boolean;
 
 export class CeqlError extends Error {
   /** 1-based column in the where text. */
@@ -162,9 +215,14 @@ export function parseInstant(text: unknown): number | undefined;
 
 // ---- the Keap simulator (Keap REST v1 directly, OAuth2) ------------------------------------
 
-export type KeapResourceName = "contacts" | "appointments" | "tasks" | "orders" | "opportunities" | "transactions" | "notes";
+export type KeapResourceName =
+  "contacts" | "appointments" | "tasks" | "orders" | "opportunities" | "transactions" | "notes";
 
-export interface KeapClient { clientId: string; clientSecret: string; redirectUri: string }
+export interface KeapClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
 
 export interface KeapLimits {
   /** Calls per rolling minute and client id (default 1500). */
@@ -194,14 +252,26 @@ export interface KeapOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxBodyBytes?: number;
+  /** Every `next` link also carries `sim_cycle=<n>`, the cycle of the page that handed it out (`cycles()`); Keap's own links do not. */
+  tagLinks?: boolean;
 }
 
-export interface KeapMutateOptions extends Omit<MutateOptions, "resource"> { resource: KeapResourceName }
+export interface KeapMutateOptions extends Omit<MutateOptions, "resource"> {
+  resource: KeapResourceName;
+}
 
 /** A call the Keap simulator took; `clientId`: the app of its bearer token, when that was live. */
-export interface KeapRequest extends HubRequest { clientId?: string }
+export interface KeapRequest extends HubRequest {
+  clientId?: string;
+}
 
-export interface KeapTokenRequest { at: number; grant: string; status: number; error?: string; /** The app whose credentials were good. */ clientId?: string }
+export interface KeapTokenRequest {
+  at: number;
+  grant: string;
+  status: number;
+  error?: string;
+  /** The app whose credentials were good. */ clientId?: string;
+}
 
 export interface KeapSimulator {
   /** The origin, `http://127.0.0.1:PORT`. */
@@ -240,6 +310,11 @@ export interface KeapSimulator {
   faults(): Faults;
   requests(): KeapRequest[];
   clearRequests(): void;
+  /** The poll cycles per grant and list, and their overlaps. */
+  cycles(): CycleRecord;
+  clearCycles(): void;
+  /** Every authorization code minted and access and refresh token issued (to look for them in logs). */
+  issuedSecrets(): string[];
   now(): number;
   pollerConfig(resource: KeapResourceName): PollerResourceConfig;
   info(): Record<string, unknown>;
@@ -260,9 +335,17 @@ export const KEAP_RESOURCE_NAMES: KeapResourceName[];
 export const KEAP_RESPONSE_DATE_FORMAT: string;
 export const KEAP_LISTS: Record<
   KeapResourceName,
-  { envelope: string; sinceField?: string; syncToken: boolean; optionalProperties: string[]; schema: { idField: string; updatedField: string; createdField: string } }
+  {
+    envelope: string;
+    sinceField?: string;
+    syncToken: boolean;
+    optionalProperties: string[];
+    schema: { idField: string; updatedField: string; createdField: string };
+  }
 >;
-export function startKeapSimulator(options?: KeapOptions & { port?: number; host?: string }): Promise<RunningKeapSimulator>;
+export function startKeapSimulator(
+  options?: KeapOptions & { port?: number; host?: string },
+): Promise<RunningKeapSimulator>;
 export function createKeapSimulator(options?: KeapOptions): KeapSimulator;
 export function keapPollerConfigFor(resource: KeapResourceName): PollerResourceConfig;
 export function formatKeapResponseDate(ms: number): string;

@@ -143,8 +143,9 @@ export async function pollNow(boss, client, db, { instanceId, resource, reconcil
  * pg-boss 10.4's fetch (plans.js fetchNextJob, with priority): the due jobs in order, locked
  * skipping those another fetch holds, one per singleton key a batch, made active with their
  * start recorded and a retry counted when they had started before. Its RETURNING gives `id`,
- * `name` and `data`. As with pg-boss's fetch, a claim that would make a second active job of a
- * stately key fails the statement with a unique violation, which the caller takes as "none".
+ * `name`, `data` and `lease_seconds` (the job's expiry: how long its claim holds). As with
+ * pg-boss's fetch, a claim that would make a second active job of a stately key fails the
+ * statement with a unique violation, which the caller takes as "none".
  */
 export const claimJobs = (schema = BOSS_SCHEMA) => `WITH next AS (
     SELECT id, singleton_key, policy FROM ${schema}.job
@@ -164,7 +165,7 @@ export const claimJobs = (schema = BOSS_SCHEMA) => `WITH next AS (
   WHERE name = $1 AND j.id = grouped.id
     AND ((grouped.grouped_policy IN ('singleton', 'stately') AND grouped.row_number = 1)
       OR coalesce(grouped.grouped_policy, '') NOT IN ('singleton', 'stately'))
-  RETURNING j.id, j.name, j.data`;
+  RETURNING j.id, j.name, j.data, extract(epoch FROM j.expire_in)::float8 AS lease_seconds`;
 
 /**
  * An INSERT of pg-boss jobs for use inside one of the service's own statements (a CTE of the

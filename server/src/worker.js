@@ -57,7 +57,7 @@ const transportMessage = (e) =>
 
 /** A due poll job claimed with the state its cycle starts from (see fetchPolls). */
 const FETCH_POLLS = `WITH claimed AS (${claimJobs()})
-  SELECT c.id, c.name, c.data, i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason,
+  SELECT c.id, c.name, c.data, c.lease_seconds, i.body, i.connection, i.deleted_at, i.paused_at, i.reauthorize_reason,
     r.state, r.version, r.start_from
   FROM claimed c
   LEFT JOIN ${SCHEMA}.resources r ON r.instance_id = c.data->>'instanceId' AND r.resource = c.data->>'resource'
@@ -73,6 +73,10 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   // limit) is abandoned rather than hold up the exit (see runPoll).
   const stopping = new AbortController();
   const STOPPING = new Error("the process is stopping");
+  // Thrown before a provider request of a cycle whose job's lease has run out by this process's
+  // clock (a process stopped or starved past it): the job may already be another worker's, whose
+  // cycle of the same (instance, resource) must not see this one's requests beside its own.
+  const LEASE_OVER = new Error("the job's lease ran out");
   const intervalOf = (body) => options.intervalMs ?? refreshIntervalMs(body);
 
   async function runPoll(job) {
@@ -105,8 +109,22 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         tally,
         onPage,
         reconcile,
+        leaseEnd: job.leaseEnd,
       });
     } catch (e) {
+      if (e === LEASE_OVER) {
+        // Abandoned, not failed: no outcome (the version fence would refuse it anyway when
+        // another worker has run the cycle) and the job is left as it is: expired, pg-boss
+        // retries it (or has: its successor may be running now).
+        metrics.polls.inc({ result: "expired" });
+        log({
+          msg: "cycle abandoned: its lease ran out; its job is left to its successor",
+          instance: instanceId,
+          resource,
+          version,
+        });
+        return LEFT;
+      }
       if (e === STOPPING) {
         // The cycle is abandoned, not failed: nothing of it was committed (its state moves on
         // only with its outcome), and its job goes back to the queue as it was, for another
@@ -194,7 +212,22 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   }
 
   /** One cycle, driven as PollCycle's contract says. Throws PollerError when the cycle fails. */
-  async function cycle({ body, resource, state, startFrom, connection, instanceId, tally, onPage, reconcile = false }) {
+  async function cycle({
+    body,
+    resource,
+    state,
+    startFrom,
+    connection,
+    instanceId,
+    tally,
+    onPage,
+    reconcile = false,
+    leaseEnd = Infinity,
+  }) {
+    // Before each request to the provider (the token endpoint's too): the lease still holds.
+    const leased = () => {
+      if (Date.now() >= leaseEnd) throw LEASE_OVER;
+    };
     const c = new PollCycle({
       // Full listings (DELETED): when the poller's `reconcile.everyHours` says (the core
       // decides), or now when the job was sent by POST /instances/{id}/reconcile.
@@ -235,18 +268,16 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         await onPage(tally);
       }
       if (req.delayMs > 0) await sleep(req.delayMs, stopping.signal);
-      if (req.retry?.status === 429) {
-        metrics.throttled.inc();
-        tally.throttled++;
-      }
       let headers = req.headers;
       if (req.auth === "bearer") {
         if (!tokens) throw new PollerError("poller.tokens", "a direct request on an instance without Keap tokens");
+        leased();
         // What the library's Poller does (bearer.js): the core asks for a refresh after a 401.
         lastToken = req.refreshToken ? await tokens.refresh({ rejected: lastToken }) : await tokens.accessToken();
         await tokens.limiter?.take(stopping.signal);
         headers = { ...headers, authorization: `Bearer ${lastToken}` };
       }
+      leased();
       let res;
       try {
         const r = await fetch(req.url, {
@@ -257,6 +288,11 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         res = { status: r.status, headers: Object.fromEntries(r.headers), body: await BodyBuffer.fromResponse(r) };
       } catch {
         res = { status: 0, headers: {}, body: new BodyBuffer() };
+      }
+      // Every 429 the provider answered, the one that ends a cycle (its retries spent) too.
+      if (res.status === 429) {
+        metrics.throttled.inc();
+        tally.throttled++;
       }
       try {
         c.handleResponse(res);
@@ -348,13 +384,22 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
    * instance (one statement; `row.version` is null when the resource is gone).
    */
   async function fetchPolls(batchSize) {
+    // The lease is counted from before the claim (pg-boss counts it from the claim's now()):
+    // this process gives a job up no later than the engine expires it.
+    const asked = Date.now();
     try {
       const { rows } = await pool.query({
         name: "elements_poller_fetch_polls",
         text: FETCH_POLLS,
         values: [POLL_QUEUE, batchSize],
       });
-      return rows.map(({ id, name, data, ...row }) => ({ id, name, data, row }));
+      return rows.map(({ id, name, data, lease_seconds, ...row }) => ({
+        id,
+        name,
+        data,
+        row,
+        leaseEnd: asked + Number(lease_seconds) * 1000,
+      }));
     } catch (e) {
       // What pg-boss's fetch does with it too (claimJobs): another job of the key is active.
       if (e?.code === UNIQUE_VIOLATION) return [];
@@ -380,6 +425,12 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
         } catch (e) {
           log({ msg: "job fetch failed", queue, error: String(e?.message ?? e) });
         }
+        // A claim that was on its way when the drain began: its poll jobs go back to the
+        // queue as they were (no new cycle starts after SIGTERM); a delivery (one request) runs.
+        if (!running && queue === POLL_QUEUE) {
+          await Promise.all(jobs.map((job) => releasePoll(pool, job.id).catch(() => false)));
+          break;
+        }
         for (const job of jobs) {
           const p = run(queue, fn, job).finally(() => (active.delete(p), wake()));
           active.add(p);
@@ -396,6 +447,8 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       woken = false;
       wake = () => (woken = true);
     }
+    // From here on this process claims no job of the queue; its jobs in flight finish.
+    log({ msg: "job fetching stopped", queue, inFlight: active.size });
     await Promise.allSettled([...active]);
   }
 

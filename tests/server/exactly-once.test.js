@@ -4,7 +4,11 @@
 // lease and woken, PostgreSQL crashes (`pg_ctl stop -m immediate`) and restarts, both providers
 // and the receiver answer a storm of 503s, and every Keap access token expires. Every version of every record reaches the receiver
 // exactly once per instance (a repeat only as the same eventId, counted and printed), no two
-// committed cycles of one (instance, resource) overlap, and no provider ever says 429.
+// committed cycles of one (instance, resource) overlap, neither as the service logged them nor as
+// the providers saw them (each simulator's cycle ledger: no request of a cycle after a newer one
+// of its listing began, never two of one listing in flight at once), the SIGSTOP lands in the
+// middle of a cycle (the hub holds that cycle's answer until the worker is stopped), and no
+// provider ever says 429.
 //
 // The providers are a table (BACKENDS): each entry starts its simulator and says how to build an
 // instance body, change records and read what the provider saw. The `keap` entry's instances are
@@ -29,14 +33,24 @@
 // fewer cycles than the interval asks, so an app's calls average well under its budget; they
 // crowd it at the baseline, in the storm's retries and in the refreshes after the expiry. The
 // busiest rolling second of any app (the simulator's clock) is printed.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { buildInstance } from "elements-poller";
 import { startHubSimulator, startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until as untilTrue } from "./helpers/service.js";
+import {
+  startService,
+  serviceEnv,
+  api,
+  until as untilTrue,
+  assertNoSecretsLogged,
+  watchKeap,
+} from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const HUB_INSTANCES = 200;
 /** Direct Keap instances: the issue's 200 by default, else EXACTLY_ONCE_KEAP (see the header). */
@@ -76,7 +90,8 @@ const BACKENDS = {
       instances: HUB_INSTANCES,
       env: {},
       resources: ["appointments", "contacts"],
-      body: (name, resources) => hubBody(sim, name, resources),
+      // Tagged (`?poller=<name>`): the hub's cycle ledger tells the instances apart by it.
+      body: (name, resources) => hubBody(sim, name, resources, { tagged: true }),
       create: (resource) => sim.mutate({ resource, op: "create", count: 1 }),
       update: (resource, id) => sim.mutate({ resource, op: "update", id }),
       versions: (resource) => sim.versions(resource),
@@ -99,6 +114,7 @@ const BACKENDS = {
       apps,
       resources: Object.fromEntries(resources.map((r) => [r, 4])),
     });
+    watchKeap(sim);
     return {
       name: "keap",
       sim,
@@ -194,6 +210,7 @@ test(
 
       // Instances, created a few at a time (the API is one process among the workers).
       const instances = []; // {id, backend}
+      const idOf = new Map(); // instance name -> id
       for (const backend of backends)
         for (let i = 0; i < backend.instances; i += 10) {
           const batch = await Promise.all(
@@ -209,6 +226,7 @@ test(
           for (const res of batch) {
             assert.equal(res.status, 200, res.text);
             instances.push({ id: res.json.id, backend });
+            idOf.set(res.json.name, res.json.id);
           }
         }
       const keys = instances.length * 2;
@@ -254,15 +272,39 @@ test(
         log.push(`SIGKILL worker ${i}`);
         workers[i] = await startWorker();
       };
+      // The stopped worker's cycle, to check after the run that the stop hit it in flight.
+      let stalled;
       const stallWorker = async () => {
-        const w = workers[pick()];
-        const seen = w.lines.length;
-        // Stopped just after it started a cycle: that cycle is in flight while it sleeps.
-        await w.waitFor((l) => l.msg === "cycle started" && w.lines.indexOf(l) >= seen);
+        // The hub holds its answers until a worker is stopped with one of them unanswered: the
+        // worker whose cycle that request is part of (the one live process with that cycle of
+        // the (instance, resource) started and not ended) is stopped in the middle of it.
+        hub.sim.setFaults({ latencyMs: 600_000 });
+        const [held] = await until(() => {
+          const { inFlight } = hub.sim.cycles();
+          return inFlight.length > 0 && inFlight;
+        });
+        const [resource, tag] = held.key.split("?");
+        const instance = idOf.get(new URLSearchParams(tag).get("poller"));
+        const ofCycle = (l) =>
+          l.instance === instance &&
+          l.resource === resource &&
+          (["cycle started", "cycle", "cycle failed"].includes(l.msg) ||
+            /^cycle (outcome refused|abandoned)/.test(l.msg));
+        const open = (w) => w.lines.filter(ofCycle).at(-1)?.msg === "cycle started";
+        const w = await until(() => workers.find(open));
+        const started = w.lines.filter(ofCycle).at(-1);
         w.proc.kill("SIGSTOP");
+        const stoppedAt = Date.now();
+        hub.sim.setFaults({ latencyMs: 0 });
+        hub.sim.dispose(); // the held answers go out now, the stopped worker's too
         await sleep((LEASE_SECONDS + 4) * 1000);
         w.proc.kill("SIGCONT");
-        log.push(`SIGSTOP ${LEASE_SECONDS + 4} s, SIGCONT`);
+        // How its cycle ended: a line of the same cycle, written after the stop.
+        const end = await w.waitFor(
+          (l) => ofCycle(l) && l.msg !== "cycle started" && w.lines.indexOf(l) > w.lines.indexOf(started),
+        );
+        stalled = { started, end, stoppedAt };
+        log.push(`SIGSTOP ${LEASE_SECONDS + 4} s mid-cycle (${end.msg}), SIGCONT`);
       };
       const crashPostgres = async () => {
         await postgres.crashRestart();
@@ -359,6 +401,29 @@ test(
       assert.deepEqual([...got.keys()].sort(), [...expected].sort(), "every version received, nothing else");
       for (const [key, v] of got) assert.equal(v.ids.size, 1, `${key} came with ${v.ids.size} eventIds`);
       assert.equal(statuses.filter((s) => s === 429).length, 0, "the provider never throttled");
+      // The providers' own record of the cycles: no request of a cycle after a newer cycle of
+      // its (instance, resource) began, and never two requests of one in flight at once.
+      for (const b of backends) {
+        const seen = b.sim.cycles();
+        console.log(
+          `  ${b.name}: ${seen.cycles} cycles, ${seen.requests} requests seen, ${seen.overlaps.length} overlapping`,
+        );
+        assert.ok(seen.cycles >= b.instances * b.resources.length, `${b.name} saw every listing's cycles`);
+        assert.deepEqual(seen.overlaps, [], `${b.name}: no overlapping cycles of one (instance, resource)`);
+      }
+      // The SIGSTOP hit a cycle in flight: its request was held unanswered until after the stop,
+      // and the cycle's end (its outcome, refused, or given up) was written after it.
+      assert.ok(stalled, "the stall ran");
+      const { started, end, stoppedAt } = stalled;
+      assert.ok(Date.parse(started.time) < stoppedAt, "the stopped cycle started before the stop");
+      assert.ok(
+        Date.parse(end.time) >= stoppedAt,
+        `the stopped cycle ended after the stop: ${JSON.stringify(stalled)}`,
+      );
+      assert.ok(
+        end.version === started.version || end.version === started.version + 1,
+        `the end is the stopped cycle's: ${JSON.stringify(stalled)}`,
+      );
       // After the expiry each Keap instance refreshed once (its two resources' cycles, in any
       // processes, share the refresh), and Keap took every refresh.
       assert.deepEqual(

@@ -10,8 +10,11 @@ import { buildInstance } from "elements-poller";
 import { startHubSimulator, startKeapSimulator } from "elements-poller/testing";
 import { createServer, readConfig } from "elements-poller-server";
 import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, startService, api, until } from "./helpers/service.js";
+import { serviceEnv, startService, api, until, assertNoSecretsLogged, watchKeap } from "./helpers/service.js";
 import { receivedVersions } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const RESOURCES = ["contacts", "tasks", "orders", "opportunities"];
 
@@ -19,6 +22,7 @@ let postgres, keap, receiver, server, worker, db;
 before(async () => {
   postgres = await privatePostgres();
   keap = await startKeapSimulator({ seed: 9, resources: Object.fromEntries(RESOURCES.map((r) => [r, 4])) });
+  watchKeap(keap);
   // Only its webhook receiver is used: it verifies the signature of each delivery.
   receiver = await startHubSimulator({ seed: 1, resources: { appointments: 1 } });
   const env = { ...serviceEnv(receiver, postgres.url), ELEMENTS_KEAP_URL: keap.url };

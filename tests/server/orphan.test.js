@@ -8,8 +8,11 @@ import { mkdtempSync, rmSync, chmodSync, readFileSync, existsSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHubSimulator } from "elements-poller/testing";
-import { serviceEnv, startService, api } from "./helpers/service.js";
+import { serviceEnv, startService, api, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 let dir, hub;
 before(async () => {

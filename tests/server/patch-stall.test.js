@@ -5,13 +5,16 @@
 // woken after, cannot commit its stale state or enqueue its notifications (the PATCH moved the
 // version on). Every wait is on a condition (the simulator's request log, the database through
 // the API, a log line), never on a duration.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startHubSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 test(
   "a PATCH restart while a worker is stopped mid-cycle: from the PATCH's instant, fenced",

@@ -4,12 +4,15 @@
 // worker runs it. The wait is made long the way a busy app makes it: the app's budget row
 // already holds slots reserved ten minutes ahead (the test's timeout is far shorter, so a wait
 // that is not cut short fails the test).
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startKeapService, createKeapInstance, api, until } from "./helpers/service.js";
+import { startKeapService, createKeapInstance, api, until, assertNoSecretsLogged } from "./helpers/service.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const AHEAD_MS = 600_000;
 

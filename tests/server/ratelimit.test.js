@@ -2,12 +2,15 @@
 // process through PostgreSQL: two worker processes polling ten direct instances of one app at
 // once, many pages each, never get a 429 from the Keap simulator, which counts every call in
 // rolling windows as Keap does.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { buildInstance } from "elements-poller";
 import { startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, startService, api, until } from "./helpers/service.js";
+import { serviceEnv, startService, api, until, assertNoSecretsLogged, watchKeap } from "./helpers/service.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const RESOURCES = ["contacts", "tasks", "orders", "opportunities"];
 const INSTANCES = 10;
@@ -15,6 +18,7 @@ const INSTANCES = 10;
 test("two worker processes together stay within the app's budget: zero 429s", { timeout: 180_000 }, async () => {
   const postgres = await privatePostgres();
   const keap = await startKeapSimulator({ seed: 4, resources: Object.fromEntries(RESOURCES.map((r) => [r, 5])) });
+  watchKeap(keap);
   let server;
   const workers = [];
   try {

@@ -4,13 +4,16 @@
 // and every cycle's schedule lag (start − due) is in the metrics. What the test reads is the
 // job engine's own record (pg-boss's job table: due, started, completed), so it asserts the
 // structure of the schedule, not how fast this machine keeps it.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startHubSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const INSTANCES = 20;
 const INTERVAL_MS = 1000;
@@ -112,6 +115,55 @@ test("every instance is polled each interval, on schedule, and its lag is measur
     console.log(
       `schedule: ${INSTANCES} instances, interval ${INTERVAL_MS} ms, ${lags.length} cycles; lag p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lags.at(-1)} ms (metrics: ${lagCount} observations)`,
     );
+  } finally {
+    await service?.stop();
+    await db.end();
+    await hub.close();
+    await postgres.stop();
+  }
+});
+
+// First polls spread over the interval: instances created together get first due times that are
+// all different and fall in every quarter of the interval after their creation, not at once.
+// (The offsets come from a hash of each random instance id: 60 of them miss a quarter with a
+// chance of 4 × (3/4)^60, about one in ten million.)
+test("instances created together have their first polls spread over the interval", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed: 7, resources: { appointments: 3 } });
+  const db = new pg.Pool({ connectionString: postgres.url, max: 1 });
+  db.on("error", () => {});
+  const N = 60;
+  const interval = 3_600_000;
+  let service;
+  try {
+    // The API alone: the first polls are queued and none runs.
+    service = await startService(
+      ["--role", "api", "--port", "0", "--interval-ms", String(interval)],
+      serviceEnv(hub, postgres.url),
+    );
+    const created = new Map();
+    for (let i = 0; i < N; i += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, (_, k) =>
+          api(service.url, "POST", "/instances", hubBody(hub, `spread-${i + k}`, ["appointments"])),
+        ),
+      );
+      for (const res of batch) {
+        assert.equal(res.status, 200, res.text);
+        created.set(`${res.json.id}/appointments`, Date.parse(res.json.createdDate));
+      }
+    }
+    const { rows } = await db.query(
+      "SELECT singleton_key AS key, (data->>'due')::bigint AS due FROM pgboss.job WHERE name = 'elements_poller_poll'",
+    );
+    assert.equal(rows.length, N, "one first poll per instance");
+    const offsets = rows.map((r) => Number(r.due) - created.get(r.key));
+    for (const o of offsets) assert.ok(o >= 0 && o < interval, `a first poll ${o} ms after its creation`);
+    assert.equal(new Set(offsets).size, N, "no two first polls at the same offset");
+    const quarters = new Set(offsets.map((o) => Math.floor((4 * o) / interval)));
+    assert.deepEqual([...quarters].sort(), [0, 1, 2, 3], "first polls in every quarter of the interval");
+    const sorted = offsets.toSorted((a, b) => a - b);
+    assert.ok(sorted.at(-1) - sorted[0] >= interval / 2, `spread over ${sorted.at(-1) - sorted[0]} ms of ${interval}`);
   } finally {
     await service?.stop();
     await db.end();

@@ -1,12 +1,24 @@
 // A worker that stalls past its lease (SIGSTOP mid-cycle) while another worker runs the same
-// cycle and commits, then wakes (SIGCONT): its outcome is refused by the version check, so it
-// neither overwrites the newer state nor enqueues its notifications.
-import { test } from "node:test";
+// cycle and commits, then wakes (SIGCONT): its outcome is refused by the version check (or, when
+// it was stopped before its page was asked for, it gives the cycle up before asking: its lease
+// ran out), so it neither overwrites the newer state nor enqueues its notifications.
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { startHubSimulator } from "elements-poller/testing";
+import { startHubSimulator, startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import {
+  startService,
+  serviceEnv,
+  api,
+  until,
+  assertNoSecretsLogged,
+  startKeapService,
+  createKeapInstance,
+} from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 test("a worker stalled past its lease cannot overwrite the newer state", { timeout: 120_000 }, async () => {
   const postgres = await privatePostgres();
@@ -58,9 +70,11 @@ test("a worker stalled past its lease cannot overwrite the newer state", { timeo
 
     a.proc.kill("SIGCONT");
     const refused = await a.waitFor(
-      (l) => l.msg?.startsWith("cycle outcome refused") || (l.msg === "cycle" && l.version > 1),
+      (l) =>
+        /^cycle (outcome refused|abandoned: its lease ran out)/.test(l.msg ?? "") ||
+        (l.msg === "cycle" && l.version > 1),
     );
-    assert.match(refused.msg, /refused/, "A's late outcome is refused, not committed");
+    assert.match(refused.msg, /refused|lease ran out/, "A's late outcome is refused (or never made), not committed");
     assert.equal(refused.version, 1, "A's cycle started from version 1");
     assert.equal(await version(), 2, "the newer state stands");
     const events = await api(apiProc.url, "GET", `/instances/${inst.id}/events`);
@@ -81,6 +95,156 @@ test("a worker stalled past its lease cannot overwrite the newer state", { timeo
       await s.stop();
     }
     await hub.close();
+    await postgres.stop();
+  }
+});
+
+// The same stall between two pages of a listing: the stopped worker's first page is answered
+// while it sleeps, and when it wakes its lease has run out, so it sends none of the pages left
+// (another worker has run the cycle meanwhile): the hub, which records every cycle of the
+// listing from its own side, sees no request of the stale cycle after the newer one began.
+test("a worker stopped between pages sends no further page of its stale cycle", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed: 6, resources: { appointments: 4 } });
+  const services = [];
+  try {
+    const env = serviceEnv(hub, postgres.url);
+    const args = [
+      "--interval-ms",
+      "3600000",
+      "--lease-seconds",
+      "2",
+      "--maintenance-seconds",
+      "1",
+      "--concurrency",
+      "1",
+    ];
+    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
+    services.push(apiProc);
+    const a = await startService(["--role", "worker", ...args], env);
+    services.push(a);
+    // One record a page: a cycle that reads three changed records asks for three pages.
+    const body = hubBody(hub, "pages", ["appointments"], { tagged: true, pageSize: 1 });
+    const { json: inst } = await api(apiProc.url, "POST", "/instances", body);
+    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    await until(async () => (await version()) === 1); // the baseline, by A
+
+    hub.mutate({ resource: "appointments", op: "update", count: 3 });
+    // The hub holds every answer (a latency longer than the test) until it is released below.
+    hub.setFaults({ latencyMs: 600_000 });
+    const before = hub.requests().length;
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    const [held] = await until(() => (hub.cycles().inFlight.length > 0 ? hub.cycles().inFlight : undefined));
+    assert.doesNotMatch(held.url, /nextPage=/, "A's cycle is at its first page");
+    // A is stopped while its first page is unanswered: its cycle is in flight.
+    a.proc.kill("SIGSTOP");
+    hub.setFaults({ latencyMs: 0 });
+    hub.dispose(); // answers the held page now, to the stopped A: two pages of its cycle are left
+    const answered = await until(() =>
+      hub
+        .requests()
+        .slice(before)
+        .find((r) => r.url === held.url && r.status !== 0),
+    );
+    assert.equal(answered.status, 200);
+    assert.equal(answered.returned, 1, "A's first page was answered while it slept");
+
+    // B takes the job once A's lease has expired, reads the three pages and commits version 2.
+    const b = await startService(["--role", "worker", ...args], env);
+    services.push(b);
+    await until(async () => (await version()) === 2);
+    assert.ok(
+      b.lines.some((l) => l.msg === "cycle" && l.version === 2 && l.events === 3),
+      "B ran the cycle",
+    );
+
+    a.proc.kill("SIGCONT");
+    const woke = await a.waitFor(
+      (l) => l.instance === inst.id && l.version === 1 && /abandoned|refused/.test(l.msg ?? ""),
+    );
+    const seen = hub.cycles();
+    assert.deepEqual(seen.overlaps, [], "no request of A's stale cycle after B's began");
+    assert.ok(
+      !hub.requests().some((r) => {
+        const token = new URL(r.url, "http://h").searchParams.get("nextPage");
+        return token && JSON.parse(Buffer.from(token, "base64url").toString()).c === held.cycle;
+      }),
+      "no next page of A's cycle was asked for",
+    );
+    // A was mid-cycle when it woke (its cycle had started from version 1 and not ended): it gave
+    // the cycle up before its next page, with no outcome.
+    assert.match(woke.msg, /lease ran out/, JSON.stringify(woke));
+    assert.ok(!a.lines.some((l) => l.msg === "cycle" && l.version === 2), "A committed nothing");
+    assert.equal(await version(), 2, "B's state stands");
+  } finally {
+    for (const s of services) {
+      s.proc.kill("SIGCONT");
+      await s.stop();
+    }
+    await hub.close();
+    await postgres.stop();
+  }
+});
+
+// The same between two pages of a direct Keap listing (offset paging, `next` links): Keap's
+// simulator tags its links with the cycle that handed them out (`tagLinks`), so a stale next
+// page is told from the newer cycle's same page.
+test("a worker stopped between Keap pages sends no further page of its stale cycle", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const keap = await startKeapSimulator({ seed: 6, resources: { contacts: 6 }, tagLinks: true });
+  const services = [];
+  try {
+    const args = ["--lease-seconds", "2", "--maintenance-seconds", "1", "--concurrency", "1"];
+    const { server, worker: a, startWorker } = await startKeapService(postgres.url, keap, services, args);
+    const id = await createKeapInstance(server, keap, "pages"); // contacts, two a page
+    const version = async () => (await api(server.url, "GET", `/instances/${id}`)).json.resources[0].version;
+    await api(server.url, "POST", `/instances/${id}/poll`);
+    await until(async () => (await version()) === 1); // the baseline, by A
+
+    keap.mutate({ resource: "contacts", op: "update", count: 5 }); // three pages to read
+    keap.setFaults({ latencyMs: 600_000 });
+    const before = keap.requests().length;
+    await api(server.url, "POST", `/instances/${id}/poll`);
+    const [held] = await until(() => {
+      const { inFlight } = keap.cycles();
+      return inFlight.length > 0 && inFlight;
+    });
+    assert.doesNotMatch(held.url, /offset=[1-9]/, "A's cycle is at its first page");
+    a.proc.kill("SIGSTOP");
+    keap.setFaults({ latencyMs: 0 });
+    keap.dispose(); // answers the held page now, to the stopped A
+    const answered = await until(() =>
+      keap
+        .requests()
+        .slice(before)
+        .find((r) => r.url === held.url && r.status !== 0),
+    );
+    assert.equal(answered.status, 200);
+    assert.equal(answered.returned, 2, "A's first page was answered while it slept");
+
+    const b = await startWorker();
+    await until(async () => (await version()) === 2);
+    assert.ok(
+      b.lines.some((l) => l.msg === "cycle" && l.version === 2 && l.events === 5),
+      "B ran the cycle",
+    );
+
+    a.proc.kill("SIGCONT");
+    const woke = await a.waitFor((l) => l.instance === id && l.version === 1 && /abandoned|refused/.test(l.msg ?? ""));
+    assert.deepEqual(keap.cycles().overlaps, [], "no request of A's stale cycle after B's began");
+    assert.ok(
+      !keap.requests().some((r) => new URL(r.url, "http://k").searchParams.get("sim_cycle") === String(held.cycle)),
+      "no next page of A's cycle was asked for",
+    );
+    assert.match(woke.msg, /lease ran out/, JSON.stringify(woke));
+    assert.equal(await version(), 2, "B's state stands");
+  } finally {
+    for (const s of services) {
+      s.proc.kill("SIGCONT");
+      await s.stop();
+    }
+    await keap.close();
     await postgres.stop();
   }
 });

@@ -4,12 +4,15 @@
 // runs it. The wait is made the way a second process makes it: this test's own session holds the
 // instance's lock for as long as the test needs, so a wait that is not cut short never ends and
 // the test fails on its timeout.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startKeapSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startKeapService, createKeapInstance, api, until } from "./helpers/service.js";
+import { startKeapService, createKeapInstance, api, until, assertNoSecretsLogged } from "./helpers/service.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 /** The instance's refresh lock, as tokens.js names it (a 32-bit key: pg_locks' objid). */
 const LOCK = "elements_poller/oauth/";

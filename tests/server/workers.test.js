@@ -1,12 +1,15 @@
 // Two worker processes and an API process on one PostgreSQL the test starts, polling the hub
 // simulator: every change is delivered to the receiver exactly once, both workers share the
 // work, and the cycles of one (instance, resource) never overlap.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startHubSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody, receivedVersions } from "./helpers/instances.js";
+
+// No secret the test used is in anything a service process wrote.
+after(() => assertNoSecretsLogged());
 
 const RESOURCES = ["appointments", "contacts"];
 const INSTANCES = 6;

@@ -6,7 +6,7 @@
 
 import { serveSimulator } from "./serve.js";
 import { parseInstant } from "./ceql.js";
-import { hubFailure, hubRead } from "./listing.js";
+import { decodeToken, hubFailure, hubRead } from "./listing.js";
 import { FaultPlan } from "./faults.js";
 import { ResourceTable, RESOURCE_NAMES, SCHEMAS, deriveSeed, lifecycle, pollerConfigFor, prng } from "./records.js";
 import { verifyReceived } from "./receiver.js";
@@ -67,6 +67,82 @@ const DAY = 86400000;
  */
 
 /**
+ * @typedef {object} Overlap
+ * @property {"stale"|"concurrent"} kind `stale`: a request of an older cycle of the key arrived after a
+ *   newer cycle of it had begun; `concurrent`: a request arrived while another of the same key was in flight
+ * @property {string} key the listing: credentials (by number, never the secret), resource and tag
+ * @property {number} cycle the cycle of the request that arrived
+ * @property {number} other the newer cycle (`stale`), or the cycle of the request in flight (`concurrent`)
+ * @property {string} url the request's url
+ * @property {number} at the simulator clock
+ */
+
+/**
+ * Poll cycles as a provider sees them, per key (one listing of one client: credentials and
+ * resource). A first-page request opens a cycle; a next-page request belongs to the cycle whose
+ * page handed out its cursor (`cursor`, from `handOut`); an item request (no cursor known) to the
+ * key's latest cycle. Counted as overlaps: a request of an older cycle arriving after a newer
+ * cycle of the key began, and a request arriving while another of the key is in flight (from its
+ * arrival to its answer). Records only what arrives: a cycle whose client never sends another
+ * request is not seen to overlap.
+ * @param {() => number} clock
+ */
+export function cycleLedger(clock) {
+  /** @type {Map<string, {latest: number, inFlight: Set<{cycle: number, url: string}>}>} */
+  const keys = new Map();
+  /** `key \n cursor` -> the cycle that handed the cursor out (the newest one, when several did) */
+  const cursors = new Map();
+  /** @type {Overlap[]} */
+  const overlaps = [];
+  let cycles = 0;
+  let requests = 0;
+  return {
+    /**
+     * A request of `key` arrived: `cursor` undefined for a first page, the cursor it carries for
+     * a next page, null for a request that carries none (an item). Returns the request's entry;
+     * call `done(entry, handOut)` when it is answered.
+     * @param {string} key @param {string|null|undefined} cursor @param {string} url
+     */
+    begin(key, cursor, url) {
+      let k = keys.get(key);
+      if (!k) keys.set(key, (k = { latest: 0, inFlight: new Set() }));
+      requests++;
+      let cycle;
+      if (cursor === undefined) cycle = k.latest = ++cycles;
+      else cycle = (cursor === null ? undefined : cursors.get(`${key}\n${cursor}`)) ?? k.latest;
+      const at = clock();
+      if (cycle < k.latest) overlaps.push({ kind: "stale", key, cycle, other: k.latest, url, at });
+      for (const other of k.inFlight) overlaps.push({ kind: "concurrent", key, cycle, other: other.cycle, url, at });
+      const entry = { key, cycle, url, at };
+      k.inFlight.add(entry);
+      return entry;
+    },
+    /** The request of `entry` was answered; `handOut`: the cursor its page gave for the next one. */
+    done(entry, handOut) {
+      if (!entry) return;
+      keys.get(entry.key)?.inFlight.delete(entry);
+      if (handOut !== undefined) cursors.set(`${entry.key}\n${handOut}`, entry.cycle);
+    },
+    /** What was recorded: cycles opened, requests, the overlaps, and the requests in flight now. */
+    toJSON() {
+      return {
+        cycles,
+        requests,
+        overlaps: structuredClone(overlaps),
+        inFlight: [...keys.values()].flatMap((k) => [...k.inFlight].map((e) => ({ ...e }))),
+      };
+    },
+    clear() {
+      keys.clear();
+      cursors.clear();
+      overlaps.length = 0;
+      cycles = 0;
+      requests = 0;
+    },
+  };
+}
+
+/**
  * Builds a hub simulator without a server, to mount on an existing one:
  * `if (!hub.handle(req, res)) { ...your routes... }`.
  * @param {HubOptions} [opts]
@@ -87,6 +163,7 @@ export function createHubSimulator(opts = {}) {
   const received = [];
   const requests = [];
   const timers = new Set();
+  const ledger = cycleLedger(clock);
 
   /** @type {Map<string, ResourceTable>} */
   const tables = new Map();
@@ -224,12 +301,32 @@ export function createHubSimulator(opts = {}) {
     const t = tables.get(decodeURIComponent(m[1]));
     if (!t) return fail(404, `Unknown resource '${m[1]}'; known: ${[...tables.keys()].join(", ")}`);
 
+    // The cycle this request is part of (cycleLedger): the listing is the resource and any
+    // query parameter besides the paging and the where clause (a tag a test gives each
+    // instance: the hub's credentials are the same for every instance of a service); a next
+    // page belongs to the cycle its token names (the cycle is written into the tokens handed out).
+    const tag = [...url.searchParams].filter(([k]) => !["where", "pageSize", "nextPage"].includes(k));
+    const key = `${t.name}${tag.length ? `?${new URLSearchParams(tag)}` : ""}`;
+    const token = url.searchParams.get("nextPage");
+    const entry = ledger.begin(key, m[2] !== undefined ? null : token ? token : undefined, req.url ?? "");
     const fault = faults.draw();
     log.fault = fault.fault;
-    await later(fault.latencyMs);
-    if (res.destroyed) return;
-    const query = { id: m[2] === undefined ? undefined : decodeURIComponent(m[2]), params: url.searchParams };
-    answer(hubRead(t, query, { now: clock(), dateMs: stampNow(), fault, requestId }));
+    try {
+      await later(fault.latencyMs);
+      if (res.destroyed) return;
+      const query = { id: m[2] === undefined ? undefined : decodeURIComponent(m[2]), params: url.searchParams };
+      const r = hubRead(t, query, { now: clock(), dateMs: stampNow(), fault, requestId });
+      const next = r.headers["elements-next-page-token"];
+      let handOut;
+      if (next !== undefined) {
+        handOut = Buffer.from(JSON.stringify({ o: decodeToken(next), c: entry.cycle })).toString("base64url");
+        r.headers = { ...r.headers, "elements-next-page-token": handOut };
+      }
+      ledger.done(entry, handOut);
+      answer(r);
+    } finally {
+      ledger.done(entry);
+    }
   }
 
   async function handleWebhook(req, res, url) {
@@ -300,6 +397,13 @@ export function createHubSimulator(opts = {}) {
         if (method === "DELETE") {
           received.length = 0;
           return send(res, 200, []);
+        }
+      }
+      if (what === "cycles") {
+        if (method === "GET") return send(res, 200, ledger.toJSON());
+        if (method === "DELETE") {
+          ledger.clear();
+          return send(res, 200, ledger.toJSON());
         }
       }
       if (what === "requests") {
@@ -416,6 +520,9 @@ export function createHubSimulator(opts = {}) {
     clearRequests: () => {
       requests.length = 0;
     },
+    /** The poll cycles the hub saw, per listing, and their overlaps (cycleLedger). */
+    cycles: () => ledger.toJSON(),
+    clearCycles: () => ledger.clear(),
     /** The simulator clock including clock skew: what it stamps on records. */
     now: () => stampNow(),
     pollerConfig: pollerConfigFor,

@@ -7,6 +7,7 @@
 import { serveSimulator } from "../hub/serve.js";
 import { parseInstant } from "../hub/ceql.js";
 import { FaultPlan } from "../hub/faults.js";
+import { cycleLedger } from "../hub/simulator.js";
 import { ResourceTable, deriveSeed, lifecycle, prng } from "../hub/records.js";
 import { PollerError } from "../errors.js";
 import {
@@ -57,6 +58,10 @@ const NOT_FOUND_HTML =
  * @property {string[]} [allowedHosts]
  * @property {string[]} [allowedOrigins]
  * @property {number} [maxBodyBytes]
+ * @property {boolean} [tagLinks=false] every `next` link also carries `sim_cycle=<n>`, the cycle
+ *   (`cycles()`) of the page that handed it out: two cycles of one list from the same `since`
+ *   hand out the same link otherwise, and the ledger can then only give a next page to the newest
+ *   of them. Keap's own links carry no such parameter.
  */
 
 /**
@@ -89,6 +94,15 @@ export function createKeapSimulator(opts = {}) {
   const allowedHosts = () => [...(opts.allowedHosts ?? []), ...(baseUrl ? [new URL(baseUrl).hostname] : [])];
   const requests = [];
   const timers = new Set();
+  const ledger = cycleLedger(clock);
+  // Which grant (one authorization code and the tokens refreshed from it: one instance of a
+  // client) each access and refresh token belongs to, for the ledger's keys; and every secret
+  // the simulator issued (codes, access and refresh tokens), for a test that looks for leaks.
+  /** @type {Map<string, number>} */
+  const grantOf = new Map();
+  let grants = 0;
+  /** @type {string[]} */
+  const issued = [];
   // Besides the registered redirect URI, one on the simulator's own origin or a loopback host
   // (a console served beside it, a test's server): real Keap accepts only registered ones.
   const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -206,6 +220,14 @@ export function createKeapSimulator(opts = {}) {
       clock(),
     );
     log.status = r.status;
+    const pair = /** @type {any} */ (r.body);
+    if (r.status === 200 && typeof pair?.access_token === "string") {
+      const form = new URLSearchParams(body);
+      const grant = grantOf.get(form.get("refresh_token") ?? "") ?? ++grants;
+      grantOf.set(pair.access_token, grant);
+      grantOf.set(pair.refresh_token, grant);
+      issued.push(pair.access_token, pair.refresh_token);
+    }
     send(res, r.status, r.body, r.headers);
   }
 
@@ -252,6 +274,24 @@ export function createKeapSimulator(opts = {}) {
     log.clientId = who.clientId;
     const allowed = quota.take(who.clientId, clock());
     if (allowed.ok === false) return answer(allowed.reply);
+    // The cycle this request is part of (cycleLedger): the key is the grant its token belongs
+    // to and the list; a page at an offset belongs to the cycle whose page handed out that
+    // `next` link (the newest one, when several cycles handed out the same link: `tagLinks`
+    // makes each link name its cycle), an item to the latest cycle.
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const key = `${who.clientId}/grant-${grantOf.get(bearer) ?? 0}/${decodeURIComponent(m[1])}`;
+    const offset = Number(url.searchParams.get("offset") ?? 0);
+    const cursor = m[2] !== undefined ? null : offset > 0 ? linkKey(url.searchParams) : undefined;
+    const entry = ledger.begin(key, cursor, req.url ?? "");
+    try {
+      await answerApi(url, m, list, who, allowed, answer, entry, log, res);
+    } finally {
+      ledger.done(entry);
+    }
+  }
+
+  /** The rest of handleApi, past the gateway's checks: the drawn fault, then the list or record. */
+  async function answerApi(url, m, list, who, allowed, answer, entry, log, res) {
     const fault = faults.draw();
     log.fault = fault.fault;
     await later(fault.latencyMs);
@@ -273,6 +313,15 @@ export function createKeapSimulator(opts = {}) {
       { params: url.searchParams, url: `${baseUrl}${API_PREFIX}/v1/${name}` },
       { now: clock(), fault },
     );
+    const body = /** @type {any} */ (r.body);
+    if (r.status === 200 && typeof body?.next === "string") {
+      const next = new URL(body.next);
+      if (opts.tagLinks) {
+        next.searchParams.set("sim_cycle", String(entry.cycle));
+        body.next = next.href;
+      }
+      ledger.done(entry, linkKey(next.searchParams));
+    }
     answer({ ...r, headers: { ...allowed.headers, ...r.headers } });
   }
 
@@ -318,6 +367,13 @@ export function createKeapSimulator(opts = {}) {
         if (method === "DELETE") {
           faults.clear();
           return send(res, 200, faults.toJSON());
+        }
+      }
+      if (what === "cycles") {
+        if (method === "GET") return send(res, 200, ledger.toJSON());
+        if (method === "DELETE") {
+          ledger.clear();
+          return send(res, 200, ledger.toJSON());
         }
       }
       if (what === "requests") {
@@ -454,6 +510,11 @@ export function createKeapSimulator(opts = {}) {
     liveRefreshTokens: () => tokens.liveRefreshTokens(),
     /** What the token endpoint answered: `{at, grant, status, error?}`. */
     tokenRequests: () => structuredClone(tokens.log),
+    /** The poll cycles Keap saw, per grant and list, and their overlaps (the hub's cycleLedger). */
+    cycles: () => ledger.toJSON(),
+    clearCycles: () => ledger.clear(),
+    /** Every authorization code minted and every access and refresh token issued: secrets a test looks for in logs. */
+    issuedSecrets: () => [...tokens.codes.keys(), ...issued],
     /** Moves the simulator's clock (token expiry, quota windows, record stamps) by `ms`; returns the new now. */
     advanceClock(ms) {
       offsetMs += ms;
@@ -528,6 +589,19 @@ function normalizeCounts(resources) {
     if (!KEAP_LISTS[name]) throw new TypeError(`Unknown resource '${name}'; known: ${KEAP_RESOURCE_NAMES.join(", ")}`);
   }
   return Object.fromEntries(entries.map(([n, v]) => [n, typeof v === "number" ? v : (v?.count ?? DEFAULT_COUNT)]));
+}
+
+/**
+ * A next page's identity in the ledger: its query without `order` (Keap adds it) in a fixed
+ * order, so the link a page handed out and the request that follows it compare equal.
+ * @param {URLSearchParams} params
+ */
+function linkKey(params) {
+  return [...params]
+    .filter(([k]) => k !== "order")
+    .map(([k, v]) => `${k}=${v}`)
+    .sort()
+    .join("&");
 }
 
 /** Initial records: created over the 30 days before `now`, about half updated since. */

@@ -1,16 +1,30 @@
 // Instance bodies whose resources are the hub simulator's, signed for its receiver.
 import { buildInstance } from "elements-poller";
 
-export function hubBody(hub, name, resources) {
+/**
+ * `tagged`: each resource's url carries `?poller=<name>`, a parameter the hub ignores and its
+ * cycle ledger keys by (the service polls every hub instance with the same credentials, so
+ * without it the hub cannot tell two instances' cycles apart); `pageSize`: records a page.
+ */
+export function hubBody(hub, name, resources, { tagged = false, pageSize } = {}) {
+  const config = (r) => {
+    const c = hub.pollerConfig(r);
+    return {
+      ...c,
+      ...(tagged ? { url: `${c.url}?poller=${encodeURIComponent(name)}` } : {}),
+      ...(pageSize ? { pageSize } : {}),
+    };
+  };
   return buildInstance({
     element: "infusionsoftrest",
     name,
     code: "grant",
-    oauth: { key: "k", secret: "s", callbackUrl: "https://app.example.com/oauth" },
+    // A secret long enough to be looked for in the logs (assertNoSecretsLogged).
+    oauth: { key: "k", secret: "hub-oauth-secret", callbackUrl: "https://app.example.com/oauth" },
     callbackUrl: hub.webhookUrl,
     signatureKey: hub.signatureKey,
     refreshInterval: 1,
-    resources: Object.fromEntries(resources.map((r) => [r, hub.pollerConfig(r)])),
+    resources: Object.fromEntries(resources.map((r) => [r, config(r)])),
   });
 }
 
