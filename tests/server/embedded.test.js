@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHubSimulator } from "elements-poller/testing";
-import { startService, serviceEnv, api } from "./helpers/service.js";
+import { startService, serviceEnv, api, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
 
 let hub, dir;
@@ -20,6 +20,7 @@ before(async () => {
   // The `postgres` user (when we are root) must reach the data directory inside.
   chmodSync(dir, 0o755);
 });
+after(() => assertNoSecretsLogged());
 after(async () => {
   for (const s of services) await s.stop();
   await hub?.close();

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startHubSimulator } from "elements-poller/testing";
 import { privatePostgres } from "./helpers/postgres.js";
-import { startService, serviceEnv, api, until } from "./helpers/service.js";
+import { startService, serviceEnv, api, until, assertNoSecretsLogged } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
 
 let postgres, hub, service;
@@ -19,6 +19,7 @@ before(async () => {
     serviceEnv(hub, postgres.url),
   );
 });
+after(() => assertNoSecretsLogged());
 after(async () => {
   await service?.stop();
   await hub?.close();
