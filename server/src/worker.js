@@ -78,6 +78,22 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
   // cycle of the same (instance, resource) must not see this one's requests beside its own.
   const LEASE_OVER = new Error("the job's lease ran out");
   const intervalOf = (body) => options.intervalMs ?? refreshIntervalMs(body);
+  // Whether this process was frozen (SIGSTOP, a suspended VM) or starved: a tick every 250 ms,
+  // and the gaps between ticks (or since the last one) far longer than that are stalls. A cycle
+  // past its lease is given up only after a stall since it began, longer than half its lease
+  // (at most 5 s): a live cycle that is merely long (a slow provider, a big listing) runs on as
+  // before, and if another worker took its job meanwhile, the version fence refuses whichever
+  // outcome comes second.
+  let lastTick = Date.now();
+  const stalls = []; // [at, gap ms], the last few over 500 ms
+  const ticker = setInterval(() => {
+    const t = Date.now();
+    if (t - lastTick > 500 && stalls.push([t, t - lastTick]) > 16) stalls.shift();
+    lastTick = t;
+  }, 250);
+  ticker.unref();
+  const stalledSince = (since, longerThan) =>
+    Date.now() - lastTick > longerThan || stalls.some(([at, gap]) => at >= since && gap > longerThan);
 
   async function runPoll(job) {
     const { instanceId, resource, due, reconcile } = job.data;
@@ -224,9 +240,12 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     reconcile = false,
     leaseEnd = Infinity,
   }) {
-    // Before each request to the provider (the token endpoint's too): the lease still holds.
+    // Before each request to the provider (the token endpoint's too): the lease still holds,
+    // or the process has not stalled since the cycle began (see STALL_MS).
+    const cycleStart = Date.now();
+    const stall = Math.min(5000, (leaseEnd - cycleStart) / 2);
     const leased = () => {
-      if (Date.now() >= leaseEnd) throw LEASE_OVER;
+      if (Date.now() >= leaseEnd && stalledSince(cycleStart, stall)) throw LEASE_OVER;
     };
     const c = new PollCycle({
       // Full listings (DELETED): when the poller's `reconcile.everyHours` says (the core
@@ -465,6 +484,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
       running = false;
       stopping.abort(STOPPING);
       await Promise.allSettled([...inFlight, ...pumps]);
+      clearInterval(ticker);
     },
   };
 }

@@ -248,3 +248,44 @@ test("a worker stopped between Keap pages sends no further page of its stale cyc
     await postgres.stop();
   }
 });
+
+// A live worker whose cycle merely takes longer than its lease (a slow provider) is not stalled:
+// it runs the cycle to its end and commits it, as it would without the lease check. Only a
+// process that was frozen (or starved) since its cycle began gives a cycle up past its lease.
+test("a live cycle longer than its lease runs to its end and commits", { timeout: 120_000 }, async () => {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed: 7, resources: { appointments: 4 } });
+  const services = [];
+  try {
+    const env = serviceEnv(hub, postgres.url);
+    const args = ["--interval-ms", "3600000", "--lease-seconds", "2", "--maintenance-seconds", "1"];
+    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
+    services.push(apiProc);
+    const a = await startService(["--role", "worker", ...args, "--concurrency", "1"], env);
+    services.push(a);
+    const body = hubBody(hub, "slow", ["appointments"], { tagged: true, pageSize: 1 });
+    const { json: inst } = await api(apiProc.url, "POST", "/instances", body);
+    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    await until(async () => (await version()) === 1);
+
+    // Three changed records, one a page, each page 1.2 s: a cycle of about 5 s on a 2 s lease.
+    hub.mutate({ resource: "appointments", op: "update", count: 3 });
+    hub.setFaults({ latencyMs: 1200 });
+    const asked = Date.now();
+    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+    const done = await a.waitFor(
+      (l) => l.instance === inst.id && (l.msg === "cycle" ? l.version === 2 : /abandoned|refused/.test(l.msg ?? "")),
+    );
+    hub.clearFaults();
+    assert.equal(done.msg, "cycle", `the slow cycle ran to its end: ${JSON.stringify(done)}`);
+    assert.equal(done.events, 3);
+    assert.ok(Date.now() - asked > 2000, `it outlived its 2 s lease (${Date.now() - asked} ms)`);
+    assert.ok(!a.lines.some((l) => /lease ran out/.test(l.msg ?? "")), "no cycle was given up");
+    assert.deepEqual(hub.cycles().overlaps, []);
+  } finally {
+    for (const s of services) await s.stop();
+    await hub.close();
+    await postgres.stop();
+  }
+});
