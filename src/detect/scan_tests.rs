@@ -816,3 +816,16 @@ fn keys_before_the_records_and_strings_among_them_are_decoded_and_checked() {
         assert!(oracle(bad, &p).is_err(), "serde_json agrees: {}", String::from_utf8_lossy(bad));
     }
 }
+
+/// Issue 13 (mutation testing): an empty object on the records path, at the top or deeper,
+/// is JSON without the records, and what follows it is still read.
+#[test]
+fn an_empty_object_on_the_records_path_is_no_records() {
+    let p = |records: &str| Plan { records: split(records), fields: vec![(0, split("id"))], raw: false };
+    for (body, records) in [(&b"{}"[..], "data"), (b" { } ", "data"), (br#"{"data": {}, "n": 1}"#, "data.items"), (br#"{"data": { }}"#, "data.items")]
+    {
+        let e = scan(body, &p(records), |_, _| {}).unwrap_err();
+        assert!(!e.is_syntax() && !e.is_eof(), "{}: {e}", String::from_utf8_lossy(body));
+    }
+    assert_eq!(ours(br#"{"data": {}, "data": {"items": [{"id": 3}]}}"#, &p("data.items")).unwrap()[0].1[0], Scalar::UInt(3));
+}
