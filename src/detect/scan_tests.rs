@@ -829,3 +829,20 @@ fn an_empty_object_on_the_records_path_is_no_records() {
     }
     assert_eq!(ours(br#"{"data": {}, "data": {"items": [{"id": 3}]}}"#, &p("data.items")).unwrap()[0].1[0], Scalar::UInt(3));
 }
+
+/// Issue 13 (mutation testing): several wanted paths through one array element (`items[0].a`
+/// and `items[0].b`) each find their field.
+#[test]
+fn two_paths_through_one_array_element_both_find_their_field() {
+    let body = br#"[{"id": 1, "items": [{"a": "x", "b": "y"}]}]"#;
+    let p = Plan {
+        records: vec![],
+        fields: vec![
+            (0, split("id")),
+            (1, vec![Segment::Key("items".into()), Segment::Index(0), Segment::Key("a".into())]),
+            (2, vec![Segment::Key("items".into()), Segment::Index(0), Segment::Key("b".into())]),
+        ],
+        raw: false,
+    };
+    assert_eq!(ours(body, &p).unwrap()[0].1, [Scalar::UInt(1), Scalar::Str("x".into()), Scalar::Str("y".into())]);
+}
