@@ -751,3 +751,98 @@ fn a_refused_body_says_why_and_where() {
     assert_eq!(scan(b"[1,\n x]", &plan("", &["id"]), |_, _| {}).unwrap_err().to_string(), "expected value at line 2 column 2");
     assert_eq!(scan(br#"{"count": 0}"#, &p, |_, _| {}).unwrap_err().to_string(), r#"no records array at "appointments""#);
 }
+
+/// Issue 13 (mutation testing): a records path through an array index (`pages[1]`) takes that
+/// element and no other; an index past the end, or an empty array, is "no records".
+#[test]
+fn a_records_path_through_an_index_takes_that_element_only() {
+    let p = |records: Vec<Segment>| Plan { records, fields: vec![(0, split("id"))], raw: false };
+    let pages = || vec![Segment::Key("pages".into()), Segment::Index(1)];
+    let body = br#"{"pages": [[{"id": 1}], [{"id": 2}, {"id": 3}], [{"id": 4}]], "n": 3}"#;
+    let ids = |body: &[u8], plan: &Plan| ours(body, plan).unwrap().iter().map(|r| r.1[0].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(body, &p(pages())), [Scalar::UInt(2), Scalar::UInt(3)]);
+    assert_eq!(ids(body, &p(vec![Segment::Key("pages".into()), Segment::Index(0)])), [Scalar::UInt(1)]);
+    assert_eq!(ids(b" [ [{\"id\": 5}] , [{\"id\": 6}] ] ", &p(vec![Segment::Index(1)])), [Scalar::UInt(6)]);
+    for body in [&br#"{"pages": [[{"id": 1}]]}"#[..], br#"{"pages": []}"#, br#"{"pages": [ ]}"#, br#"{"pages": {"1": []}}"#] {
+        let e = scan(body, &p(pages()), |_, _| {}).unwrap_err();
+        assert!(!e.is_syntax() && !e.is_eof(), "{}: {e}", String::from_utf8_lossy(body));
+    }
+    // The elements skipped on the way are still checked: a bad one is not JSON.
+    let e = scan(br#"{"pages": [[{"id": 1}], [{"id": 2}], [01]]}"#, &p(pages()), |_, _| {}).unwrap_err();
+    assert!(e.is_syntax(), "{e}");
+}
+
+/// Issue 13 (mutation testing): a refused body's message names serde_json's reason and the
+/// place serde_json names (the line and column of the offending byte), for each kind of error
+/// the scanner reports: a missing `,` in an array and in an object, an escape, a lone
+/// surrogate, bytes that are not UTF-8 in a key, a value and a kept raw record, on the first
+/// line and later.
+#[test]
+fn errors_name_the_reason_and_place_serde_json_names() {
+    let p = plan("", &["id"]);
+    let mut raw = plan("", &["id"]);
+    raw.raw = true;
+    for (body, plan, want) in [
+        (&b"[1 2]"[..], &p, "expected `,` or `]` at line 1 column 4"),
+        (b"[{\"id\": 1 \"x\": 2}]", &p, "expected `,` or `}` at line 1 column 11"),
+        (b"[{\"id\": 1},\n {\"x\": [1,\n 2 3]}]", &p, "expected `,` or `]` at line 3 column 4"),
+        (b"[{\"id\": 1}\n\n x", &p, "expected `,` or `]` at line 3 column 2"),
+        (b"[{\"id\": \"ab\\qc\"}]", &p, "invalid escape at line 1 column 13"),
+        (b"[{\"id\": \"ab\\ud800x\"}]", &p, "lone leading surrogate in hex escape at line 1 column 18"),
+        (b"[{\"ab\xffd\": 1}]", &p, "invalid unicode code point at line 1 column 6"),
+        (b"[{\"id\": \"ab\xff\"}]", &p, "invalid unicode code point at line 1 column 12"),
+        (b"[{\"id\": 1}, {\"x\": \"ab\xff\"}]", &raw, "invalid unicode code point at line 1 column 22"),
+    ] {
+        let shown = String::from_utf8_lossy(body);
+        assert_eq!(scan(body, plan, |_, _| {}).expect_err(&shown).to_string(), want, "{shown}");
+        // serde_json names the same place (its wording for surrogates differs).
+        let place = &want[want.find(" at line").unwrap()..];
+        assert!(oracle(body, plan).expect_err(&shown).to_string().ends_with(place), "{shown}");
+    }
+}
+
+/// Issue 13 (mutation testing): a string that is read outside a record (a key on the way to
+/// the records, an element of the records array that is no object) is decoded and checked as
+/// serde_json does: an escaped key still names the records, bad UTF-8 and a lone surrogate
+/// there are errors.
+#[test]
+fn keys_before_the_records_and_strings_among_them_are_decoded_and_checked() {
+    let p = plan("data", &["id"]);
+    assert_eq!(ours(br#"{"d\u0061ta": [{"id": 1}]}"#, &p).unwrap().len(), 1, "an escaped key names the records");
+    assert_eq!(ours(br#"{"caf\u00e9": 0, "data": ["x\u00e9", {"id": 2}]}"#, &p).unwrap().len(), 2);
+    for bad in [&b"{\"\xff\": 0, \"data\": []}"[..], b"{\"data\": [\"a\xffb\"]}", br#"{"data": ["a\ud800"]}"#, br#"{"\udc00": 0, "data": []}"#] {
+        let e = scan(bad, &p, |_, _| {}).expect_err(&String::from_utf8_lossy(bad));
+        assert!(e.is_syntax(), "{}: {e}", String::from_utf8_lossy(bad));
+        assert!(oracle(bad, &p).is_err(), "serde_json agrees: {}", String::from_utf8_lossy(bad));
+    }
+}
+
+/// Issue 13 (mutation testing): an empty object on the records path, at the top or deeper,
+/// is JSON without the records, and what follows it is still read.
+#[test]
+fn an_empty_object_on_the_records_path_is_no_records() {
+    let p = |records: &str| Plan { records: split(records), fields: vec![(0, split("id"))], raw: false };
+    for (body, records) in [(&b"{}"[..], "data"), (b" { } ", "data"), (br#"{"data": {}, "n": 1}"#, "data.items"), (br#"{"data": { }}"#, "data.items")]
+    {
+        let e = scan(body, &p(records), |_, _| {}).unwrap_err();
+        assert!(!e.is_syntax() && !e.is_eof(), "{}: {e}", String::from_utf8_lossy(body));
+    }
+    assert_eq!(ours(br#"{"data": {}, "data": {"items": [{"id": 3}]}}"#, &p("data.items")).unwrap()[0].1[0], Scalar::UInt(3));
+}
+
+/// Issue 13 (mutation testing): several wanted paths through one array element (`items[0].a`
+/// and `items[0].b`) each find their field.
+#[test]
+fn two_paths_through_one_array_element_both_find_their_field() {
+    let body = br#"[{"id": 1, "items": [{"a": "x", "b": "y"}]}]"#;
+    let p = Plan {
+        records: vec![],
+        fields: vec![
+            (0, split("id")),
+            (1, vec![Segment::Key("items".into()), Segment::Index(0), Segment::Key("a".into())]),
+            (2, vec![Segment::Key("items".into()), Segment::Index(0), Segment::Key("b".into())]),
+        ],
+        raw: false,
+    };
+    assert_eq!(ours(body, &p).unwrap()[0].1, [Scalar::UInt(1), Scalar::Str("x".into()), Scalar::Str("y".into())]);
+}
