@@ -20,32 +20,48 @@ import { hubBody, receivedVersions } from "./helpers/instances.js";
 // No secret the test used is in anything a service process wrote.
 after(() => assertNoSecretsLogged());
 
-test("a worker stalled past its lease cannot overwrite the newer state", { timeout: 120_000 }, async () => {
-  const postgres = await privatePostgres();
-  const hub = await startHubSimulator({ seed: 5, resources: { appointments: 3 } });
-  const services = [];
-  try {
-    const env = serviceEnv(hub, postgres.url);
-    // A 2 s lease, expiries looked for every second; polls only on demand.
-    const args = [
-      "--interval-ms",
-      "3600000",
-      "--lease-seconds",
-      "2",
-      "--maintenance-seconds",
-      "1",
-      "--concurrency",
-      "1",
-    ];
-    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
-    services.push(apiProc);
-    const a = await startService(["--role", "worker", ...args], env);
-    services.push(a);
+/** The worker flags of these tests: a 2 s lease, expiries looked for every second, polls on demand, one cycle at a time. */
+const ARGS = ["--interval-ms", "3600000", "--lease-seconds", "2", "--maintenance-seconds", "1", "--concurrency", "1"];
 
-    const { json: inst } = await api(apiProc.url, "POST", "/instances", hubBody(hub, "stall", ["appointments"]));
-    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
-    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
-    await until(async () => (await version()) === 1); // the baseline, by A
+/**
+ * A private PostgreSQL, a hub (`resources` appointments), an API and worker A, and one instance
+ * (`hubBody` with `options`) whose baseline A has polled (version 1). Whatever was started is
+ * in `ctx`, for `stopAll` to stop even when a later step throws.
+ */
+async function startHubStall(ctx, { seed, resources, name, options }) {
+  ctx.postgres = await privatePostgres();
+  ctx.hub = await startHubSimulator({ seed, resources: { appointments: resources } });
+  ctx.env = serviceEnv(ctx.hub, ctx.postgres.url);
+  const apiProc = await startService(["--role", "api", "--port", "0", ...ARGS], ctx.env);
+  ctx.services.push(apiProc);
+  const a = await startService(["--role", "worker", ...ARGS], ctx.env);
+  ctx.services.push(a);
+  const { json: inst } = await api(
+    apiProc.url,
+    "POST",
+    "/instances",
+    hubBody(ctx.hub, name, ["appointments"], options),
+  );
+  const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
+  await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
+  await until(async () => (await version()) === 1); // the baseline, by A
+  return { apiProc, a, inst, version };
+}
+
+async function stopAll(ctx) {
+  for (const s of ctx.services) {
+    s.proc.kill("SIGCONT");
+    await s.stop();
+  }
+  await ctx.hub?.close();
+  await ctx.postgres?.stop();
+}
+
+test("a worker stalled past its lease cannot overwrite the newer state", { timeout: 120_000 }, async () => {
+  const ctx = { services: [] };
+  try {
+    const { apiProc, a, inst, version } = await startHubStall(ctx, { seed: 5, resources: 3, name: "stall" });
+    const { hub, env, services } = ctx;
 
     // A change, then a poll that A takes; the hub answers slowly, so A is mid-cycle when stopped.
     hub.mutate({ resource: "appointments", op: "update", count: 1 });
@@ -59,7 +75,7 @@ test("a worker stalled past its lease cannot overwrite the newer state", { timeo
     hub.clearFaults();
 
     // B takes the same job once A's lease has expired, and commits version 2 with the event.
-    const b = await startService(["--role", "worker", ...args], env);
+    const b = await startService(["--role", "worker", ...ARGS], env);
     services.push(b);
     await until(async () => (await version()) === 2);
     await until(() => receivedVersions(hub).size === 1);
@@ -90,12 +106,7 @@ test("a worker stalled past its lease cannot overwrite the newer state", { timeo
     const metrics = await fetch(`${apiProc.url}/metrics`).then((r) => r.text());
     assert.match(metrics, /elements_poller_instances 1/);
   } finally {
-    for (const s of services) {
-      s.proc.kill("SIGCONT");
-      await s.stop();
-    }
-    await hub.close();
-    await postgres.stop();
+    await stopAll(ctx);
   }
 });
 
@@ -104,31 +115,16 @@ test("a worker stalled past its lease cannot overwrite the newer state", { timeo
 // (another worker has run the cycle meanwhile): the hub, which records every cycle of the
 // listing from its own side, sees no request of the stale cycle after the newer one began.
 test("a worker stopped between pages sends no further page of its stale cycle", { timeout: 120_000 }, async () => {
-  const postgres = await privatePostgres();
-  const hub = await startHubSimulator({ seed: 6, resources: { appointments: 4 } });
-  const services = [];
+  const ctx = { services: [] };
   try {
-    const env = serviceEnv(hub, postgres.url);
-    const args = [
-      "--interval-ms",
-      "3600000",
-      "--lease-seconds",
-      "2",
-      "--maintenance-seconds",
-      "1",
-      "--concurrency",
-      "1",
-    ];
-    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
-    services.push(apiProc);
-    const a = await startService(["--role", "worker", ...args], env);
-    services.push(a);
     // One record a page: a cycle that reads three changed records asks for three pages.
-    const body = hubBody(hub, "pages", ["appointments"], { tagged: true, pageSize: 1 });
-    const { json: inst } = await api(apiProc.url, "POST", "/instances", body);
-    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
-    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
-    await until(async () => (await version()) === 1); // the baseline, by A
+    const { apiProc, a, inst, version } = await startHubStall(ctx, {
+      seed: 6,
+      resources: 4,
+      name: "pages",
+      options: { tagged: true, pageSize: 1 },
+    });
+    const { hub, env, services } = ctx;
 
     hub.mutate({ resource: "appointments", op: "update", count: 3 });
     // The hub holds every answer (a latency longer than the test) until it is released below.
@@ -151,7 +147,7 @@ test("a worker stopped between pages sends no further page of its stale cycle", 
     assert.equal(answered.returned, 1, "A's first page was answered while it slept");
 
     // B takes the job once A's lease has expired, reads the three pages and commits version 2.
-    const b = await startService(["--role", "worker", ...args], env);
+    const b = await startService(["--role", "worker", ...ARGS], env);
     services.push(b);
     await until(async () => (await version()) === 2);
     assert.ok(
@@ -178,12 +174,7 @@ test("a worker stopped between pages sends no further page of its stale cycle", 
     assert.ok(!a.lines.some((l) => l.msg === "cycle" && l.version === 2), "A committed nothing");
     assert.equal(await version(), 2, "B's state stands");
   } finally {
-    for (const s of services) {
-      s.proc.kill("SIGCONT");
-      await s.stop();
-    }
-    await hub.close();
-    await postgres.stop();
+    await stopAll(ctx);
   }
 });
 
@@ -253,21 +244,15 @@ test("a worker stopped between Keap pages sends no further page of its stale cyc
 // it runs the cycle to its end and commits it, as it would without the lease check. Only a
 // process that was frozen (or starved) since its cycle began gives a cycle up past its lease.
 test("a live cycle longer than its lease runs to its end and commits", { timeout: 120_000 }, async () => {
-  const postgres = await privatePostgres();
-  const hub = await startHubSimulator({ seed: 7, resources: { appointments: 4 } });
-  const services = [];
+  const ctx = { services: [] };
   try {
-    const env = serviceEnv(hub, postgres.url);
-    const args = ["--interval-ms", "3600000", "--lease-seconds", "2", "--maintenance-seconds", "1"];
-    const apiProc = await startService(["--role", "api", "--port", "0", ...args], env);
-    services.push(apiProc);
-    const a = await startService(["--role", "worker", ...args, "--concurrency", "1"], env);
-    services.push(a);
-    const body = hubBody(hub, "slow", ["appointments"], { tagged: true, pageSize: 1 });
-    const { json: inst } = await api(apiProc.url, "POST", "/instances", body);
-    const version = async () => (await api(apiProc.url, "GET", `/instances/${inst.id}`)).json.resources[0].version;
-    await api(apiProc.url, "POST", `/instances/${inst.id}/poll`);
-    await until(async () => (await version()) === 1);
+    const { a, inst, apiProc } = await startHubStall(ctx, {
+      seed: 7,
+      resources: 4,
+      name: "slow",
+      options: { tagged: true, pageSize: 1 },
+    });
+    const { hub } = ctx;
 
     // Three changed records, one a page, each page 1.2 s: a cycle of about 5 s on a 2 s lease.
     hub.mutate({ resource: "appointments", op: "update", count: 3 });
@@ -284,8 +269,6 @@ test("a live cycle longer than its lease runs to its end and commits", { timeout
     assert.ok(!a.lines.some((l) => /lease ran out/.test(l.msg ?? "")), "no cycle was given up");
     assert.deepEqual(hub.cycles().overlaps, []);
   } finally {
-    for (const s of services) await s.stop();
-    await hub.close();
-    await postgres.stop();
+    await stopAll(ctx);
   }
 });
