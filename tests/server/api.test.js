@@ -6,10 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import pg from "pg";
 import { validateConfig, buildInstance } from "elements-poller";
-import { startHubSimulator } from "elements-poller/testing";
-import { createServer, readConfig } from "elements-poller-server";
-import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, api, until, AUTH } from "./helpers/service.js";
+import { readConfig } from "elements-poller-server";
+import { serviceEnv, api, until, AUTH, inProcessHubService } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
 
 const data = new URL("../data/", import.meta.url).pathname;
@@ -17,19 +15,15 @@ const data = new URL("../data/", import.meta.url).pathname;
 const seedBody = () =>
   readFileSync(`${data}seed/curl-body.json`, "utf8").replace("<AUTHORIZATION_GRANT_CODE>", "grant-code-4711");
 
-let postgres, hub, server;
+let postgres, hub, server, stop;
 before(async () => {
-  postgres = await privatePostgres();
-  hub = await startHubSimulator({ seed: 7, resources: { appointments: 3 } });
-  const config = readConfig(["--port", "0", "--interval-ms", "60000"], serviceEnv(hub, postgres.url));
-  assert.equal(config.errors, undefined);
-  server = await createServer(config.options, { log: () => {} });
+  ({ postgres, hub, server, stop } = await inProcessHubService({
+    seed: 7,
+    resources: { appointments: 3 },
+    args: ["--interval-ms", "60000"],
+  }));
 });
-after(async () => {
-  await server?.close();
-  await hub?.close();
-  await postgres?.stop();
-});
+after(() => stop?.());
 
 test("the seed's body is accepted: id, token once, secrets masked, sealed at rest", async () => {
   const text = seedBody();

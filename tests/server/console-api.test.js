@@ -5,20 +5,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startHubSimulator } from "elements-poller/testing";
-import { createServer, readConfig } from "elements-poller-server";
-import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, api, until } from "./helpers/service.js";
+import { readConfig } from "elements-poller-server";
+import { serviceEnv, api, until, inProcessHubService } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
 
-let postgres, hub, server;
+let postgres, hub, server, stop;
 before(async () => {
-  postgres = await privatePostgres();
-  hub = await startHubSimulator({ seed: 11, resources: { appointments: 4, contacts: 3 } });
-  const config = readConfig(
-    [
-      "--port",
-      "0",
+  ({ postgres, hub, server, stop } = await inProcessHubService({
+    seed: 11,
+    resources: { appointments: 4, contacts: 3 },
+    args: [
       "--interval-ms",
       "3600000",
       "--delivery-retries",
@@ -28,16 +24,9 @@ before(async () => {
       "--keap-authorize-url",
       "http://127.0.0.1:1/app/oauth/authorize",
     ],
-    serviceEnv(hub, postgres.url),
-  );
-  assert.equal(config.errors, undefined);
-  server = await createServer(config.options, { log: () => {} });
+  }));
 });
-after(async () => {
-  await server?.close();
-  await hub?.close();
-  await postgres?.stop();
-});
+after(() => stop?.());
 
 test("GET /elements/{key}/oauth/url: the provider's authorize URL with the app, callback, scope and state", async () => {
   const q = new URLSearchParams({

@@ -4,28 +4,18 @@
 // policy without retries (a failed delivery is dead at once).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startHubSimulator } from "elements-poller/testing";
-import { createServer, readConfig } from "elements-poller-server";
-import { privatePostgres } from "./helpers/postgres.js";
-import { serviceEnv, api, until } from "./helpers/service.js";
+import { api, until, inProcessHubService } from "./helpers/service.js";
 import { hubBody } from "./helpers/instances.js";
 
-let postgres, hub, server;
+let hub, server, stop;
 before(async () => {
-  postgres = await privatePostgres();
-  hub = await startHubSimulator({ seed: 9, resources: { appointments: 4 } });
-  const config = readConfig(
-    ["--port", "0", "--interval-ms", "86400000", "--delivery-retries", "0"],
-    serviceEnv(hub, postgres.url),
-  );
-  assert.equal(config.errors, undefined);
-  server = await createServer(config.options, { log: () => {} });
+  ({ hub, server, stop } = await inProcessHubService({
+    seed: 9,
+    resources: { appointments: 4 },
+    args: ["--interval-ms", "86400000", "--delivery-retries", "0"],
+  }));
 });
-after(async () => {
-  await server?.close();
-  await hub?.close();
-  await postgres?.stop();
-});
+after(() => stop?.());
 
 /** The samples of a /metrics scrape: `name{labels}` -> value (labels as Prometheus prints them). */
 async function scrape() {

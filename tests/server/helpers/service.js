@@ -6,6 +6,9 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { buildInstance } from "elements-poller";
+import { startHubSimulator } from "elements-poller/testing";
+import { createServer, readConfig } from "elements-poller-server";
+import { privatePostgres } from "./postgres.js";
 
 const BIN = new URL("../../../server/bin/elements-poller-server.js", import.meta.url).pathname;
 
@@ -208,4 +211,23 @@ export async function createKeapInstance(server, keap, name) {
   const created = await api(server.url, "POST", "/instances", body);
   assert.equal(created.status, 200, created.text);
   return created.json.id;
+}
+
+/**
+ * The service inside this test process (`createServer`, API and worker) with `args`, on a
+ * private PostgreSQL, polling a hub simulator of `seed` and `resources`: for tests that read the
+ * server's state directly. `stop()` closes all three.
+ */
+export async function inProcessHubService({ seed, resources, args }) {
+  const postgres = await privatePostgres();
+  const hub = await startHubSimulator({ seed, resources });
+  const config = readConfig(["--port", "0", ...args], serviceEnv(hub, postgres.url));
+  assert.equal(config.errors, undefined);
+  const server = await createServer(config.options, { log: () => {} });
+  const stop = async () => {
+    await server.close();
+    await hub.close();
+    await postgres.stop();
+  };
+  return { postgres, hub, server, stop };
 }
