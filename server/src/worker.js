@@ -241,7 +241,7 @@ export function createWorker({ pool, boss, metrics, options, log, key }) {
     leaseEnd = Infinity,
   }) {
     // Before each request to the provider (the token endpoint's too): the lease still holds,
-    // or the process has not stalled since the cycle began (see STALL_MS).
+    // or the process has not stalled since the cycle began (see stalledSince).
     const cycleStart = Date.now();
     const stall = Math.min(5000, (leaseEnd - cycleStart) / 2);
     const leased = () => {
