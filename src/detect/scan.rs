@@ -1051,14 +1051,17 @@ mod swar {
 /// Errors carry the offset in `s` and serde_json's wording.
 fn decode(s: &[u8]) -> Result<String, (usize, &'static str)> {
     let hex = |at: usize| s[at..at + 4].iter().fold(0u32, |n, &c| n * 16 + (c as char).to_digit(16).unwrap_or(0));
-    let mut out = Vec::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len());
     let mut k = 0;
-    while k < s.len() {
-        let c = s[k];
-        if c != b'\\' {
-            out.push(c);
-            k += 1;
-            continue;
+    loop {
+        // A run of plain bytes, checked as UTF-8 where it stands, so that an error names its
+        // place in the body as serde_json does (escapes only ever add valid UTF-8, and no
+        // character's bytes can span an escape, whose `\` is ASCII).
+        let end = s[k..].iter().position(|&c| c == b'\\').map_or(s.len(), |n| k + n);
+        out.push_str(std::str::from_utf8(&s[k..end]).map_err(|e| (k + e.valid_up_to(), "invalid unicode code point"))?);
+        k = end;
+        if k == s.len() {
+            return Ok(out);
         }
         let e = s[k + 1];
         k += 2;
@@ -1086,15 +1089,13 @@ fn decode(s: &[u8]) -> Result<String, (usize, &'static str)> {
                     0xDC00..=0xDFFF => return Err((k, "lone trailing surrogate in hex escape")),
                     _ => hi,
                 };
-                let ch = char::from_u32(cp).ok_or((k, "invalid unicode code point"))?;
-                out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                out.push(char::from_u32(cp).ok_or((k, "invalid unicode code point"))?);
                 continue;
             }
             other => other, // `"`, `\` and `/` stand for themselves.
         };
-        out.push(unit);
+        out.push(char::from(unit));
     }
-    String::from_utf8(out).map_err(|e| (e.utf8_error().valid_up_to(), "invalid unicode code point"))
 }
 
 #[cfg(test)]
