@@ -67,7 +67,8 @@ function time(fn, runs) {
  * Medians of several functions timed in turns (a, b, c, a, b, c, ...), so that a ratio of two
  * of them compares runs made under the same load: on a shared machine, load that comes and
  * goes would otherwise favour whichever ran while it was quiet. A function that times itself
- * (the native run, in its own process) returns `{ ms }`, which is taken instead.
+ * (the native run, in its own process) returns `{ ms }`, which is taken instead. `ratio(a, b)`
+ * is the median of each round's `a / b`, runs made back to back.
  */
 function interleaved(fns, runs) {
   const names = Object.keys(fns);
@@ -82,7 +83,10 @@ function interleaved(fns, runs) {
       ms[n].push(typeof own === "number" ? own : performance.now() - t);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(ms[n])]));
+  return {
+    ...Object.fromEntries(names.map((n) => [n, median(ms[n])])),
+    ratio: (a, b) => median(ms[a].map((x, i) => x / ms[b][i])),
+  };
 }
 
 /**
@@ -132,7 +136,7 @@ export function benchDetect({ records = 50_000, runs = 9 } = {}) {
   const coreBuffer = core.BodyBuffer.fromBytes(bytes);
   const resourceJson = JSON.stringify(resource);
   console.log(
-    `\ndetectChanges on ${records.toLocaleString("en")} appointments, ${mb.toFixed(1)} MB (medians of ${runs} runs, each share's timed in turns: JSON.parse alone on the same text, the call on the bytes and on a BodyBuffer, the wasm core alone, and the native core in a process of its own)`,
+    `\ndetectChanges on ${records.toLocaleString("en")} appointments, ${mb.toFixed(1)} MB (medians of ${runs} rounds; in each round, back to back: JSON.parse alone on the same text, the call on the bytes and on a BodyBuffer, the wasm core alone, and the native core in a process of its own; each ratio is the median of the rounds' ratios)`,
   );
   console.log(
     `  ${"share".padEnd(24)}${"events".padStart(8)}${"ms".padStart(8)}${"MB/s".padStart(7)}${"in buf".padStart(8)}${"core".padStart(8)}${"native".padStart(8)}${"parse".padStart(8)}${"vs JSON.parse".padStart(15)}${"vs js-joda".padStart(12)}${"wasm/native".padStart(13)}${"core/native".padStart(13)}`,
@@ -163,10 +167,11 @@ export function benchDetect({ records = 50_000, runs = 9 } = {}) {
       ),
       plain: time(() => plainJs(bytes, watermark), Math.max(3, Math.floor(runs / 3))),
     };
-    rows.push({ share: share.name, events: out.events.length, ...t });
+    const { ratio: _, ...medians } = t;
+    rows.push({ share: share.name, events: out.events.length, ...medians });
     console.log(
       `  ${share.name.padEnd(24)}${String(out.events.length).padStart(8)}${t.detect.toFixed(1).padStart(8)}${(mb / (t.detect / 1000)).toFixed(0).padStart(7)}` +
-        `${t.inPlace.toFixed(1).padStart(8)}${t.core.toFixed(1).padStart(8)}${t.native.toFixed(1).padStart(8)}${t.parse.toFixed(1).padStart(8)}${`${(t.parse / t.detect).toFixed(2)}x`.padStart(15)}${`${(t.plain / t.detect).toFixed(1)}x`.padStart(12)}${`${(t.inPlace / t.native).toFixed(2)}x`.padStart(13)}${`${(t.core / t.native).toFixed(2)}x`.padStart(13)}`,
+        `${t.inPlace.toFixed(1).padStart(8)}${t.core.toFixed(1).padStart(8)}${t.native.toFixed(1).padStart(8)}${t.parse.toFixed(1).padStart(8)}${`${t.ratio("parse", "detect").toFixed(2)}x`.padStart(15)}${`${(t.plain / t.detect).toFixed(1)}x`.padStart(12)}${`${t.ratio("inPlace", "native").toFixed(2)}x`.padStart(13)}${`${t.ratio("core", "native").toFixed(2)}x`.padStart(13)}`,
     );
   }
   console.log(
