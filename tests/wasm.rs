@@ -105,6 +105,36 @@ fn detect_changes_reads_strings_of_every_length_with_simd() {
     }
 }
 
+/// The simd128 loads never read past the body's end: with the bytes after it in the buffer
+/// (a spare view never committed) all `"`, all `\\` or all letters, a body cut anywhere reads
+/// exactly as it does alone: the same objectIds, or the same error. A load past the end would
+/// see a closing quote, an escape or more of a string where the body has none. The bodies
+/// start strings at every offset from their end, the first of them at the body's first byte.
+#[wasm_bindgen_test]
+fn detect_changes_reads_nothing_past_the_end_of_the_body() {
+    let resource = r#"{"name":"appointments","idField":"id","datesConfiguration":{"updatedDateField":"modification_date"}}"#;
+    let opts = r#"{"startFrom":"beginning","now":0}"#;
+    let outcome = |r: Result<JsValue, JsValue>| match r {
+        Ok(out) => Ok(object_ids(&out)),
+        Err(e) => Err((field(&e, "code").as_string(), field(&e, "message").as_string())),
+    };
+    let records = br#"[{"id":"abcdefghijklmnopqrstuvwxyz0123456789","modification_date":"2024-03-10T07:05:09.042Z","note":"x"},{"ab":1,"id":"7"}]"#;
+    let string = format!("\"{}\"", "a".repeat(40));
+    for body in [&records[..], string.as_bytes()] {
+        for cut in 0..=body.len() {
+            let alone = outcome(wasm::detect_changes(resource, "", opts, &wasm::BodyBuffer::from_bytes(body[..cut].to_vec())));
+            for filler in [b'"', b'\\', b'a'] {
+                let mut buf = wasm::BodyBuffer::new(cut + 64);
+                buf.spare(cut).unwrap().copy_from(&body[..cut]);
+                buf.commit(cut).unwrap();
+                buf.spare(64).unwrap().fill(filler, 0, 64);
+                let shown = format!("{} then {:?}", String::from_utf8_lossy(&body[..cut]), filler as char);
+                assert_eq!(outcome(wasm::detect_changes(resource, "", opts, &buf)), alone, "{shown}");
+            }
+        }
+    }
+}
+
 /// Signing and verifying across the binding: a signed request verifies, a stale one fails with
 /// a plain `{code, message}` object, and the message comes back as JSON text.
 #[wasm_bindgen_test]
