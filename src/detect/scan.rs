@@ -1044,7 +1044,8 @@ fn decode(s: &[u8]) -> Result<String, (usize, &'static str)> {
                         k += 6;
                         0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
                     }
-                    0xDC00..=0xDFFF => return Err((k, "lone trailing surrogate in hex escape")),
+                    // Named at its last hex digit, where serde_json names it.
+                    0xDC00..=0xDFFF => return Err((k - 1, "lone trailing surrogate in hex escape")),
                     _ => hi,
                 };
                 out.push(char::from_u32(cp).ok_or((k, "invalid unicode code point"))?);

@@ -789,6 +789,7 @@ fn errors_name_the_reason_and_place_serde_json_names() {
         (b"[{\"id\": 1}\n\n x", &p, "expected `,` or `]` at line 3 column 2"),
         (b"[{\"id\": \"ab\\qc\"}]", &p, "invalid escape at line 1 column 13"),
         (b"[{\"id\": \"ab\\ud800x\"}]", &p, "lone leading surrogate in hex escape at line 1 column 18"),
+        (b"[{\"id\": \"ab\\udc00x\"}]", &p, "lone trailing surrogate in hex escape at line 1 column 17"),
         (b"[{\"ab\xffd\": 1}]", &p, "invalid unicode code point at line 1 column 6"),
         (b"[{\"id\": \"ab\xff\"}]", &p, "invalid unicode code point at line 1 column 12"),
         (b"[{\"id\": 1}, {\"x\": \"ab\xff\"}]", &raw, "invalid unicode code point at line 1 column 22"),
