@@ -1012,9 +1012,10 @@ fn decode(s: &[u8]) -> Result<String, (usize, &'static str)> {
     let mut out = String::with_capacity(s.len());
     let mut k = 0;
     loop {
-        // A run of plain bytes, checked as UTF-8 where it stands, so that an error names its
-        // place in the body as serde_json does (escapes only ever add valid UTF-8, and no
-        // character's bytes can span an escape, whose `\` is ASCII).
+        // A run of plain bytes, checked as UTF-8 where it stands, so that an error names the
+        // bad byte's place in the body (serde_json's too, unless escapes follow it, where its
+        // column is approximate: see the tests). Escapes only ever add valid UTF-8, and no
+        // character's bytes can span an escape, whose `\` is ASCII.
         let end = s[k..].iter().position(|&c| c == b'\\').map_or(s.len(), |n| k + n);
         out.push_str(std::str::from_utf8(&s[k..end]).map_err(|e| (k + e.valid_up_to(), "invalid unicode code point"))?);
         k = end;
