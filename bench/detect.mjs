@@ -91,7 +91,7 @@ function interleaved(fns, runs) {
 
 /**
  * One turn of the core compiled natively on the same bytes (examples/detect_file.rs, built
- * once by `body`'s cargo run): its own median of three runs after a warm-up, in a fresh
+ * once by `body`): its own median of three runs after a warm-up, in a fresh
  * process started in this turn, so that it meets the same load as the wasm turns beside it.
  */
 function nativeTurn(file, startFrom) {
@@ -136,7 +136,7 @@ export function benchDetect({ records = 50_000, runs = 9 } = {}) {
   const coreBuffer = core.BodyBuffer.fromBytes(bytes);
   const resourceJson = JSON.stringify(resource);
   console.log(
-    `\ndetectChanges on ${records.toLocaleString("en")} appointments, ${mb.toFixed(1)} MB (medians of ${runs} rounds; in each round, back to back: JSON.parse alone on the same text, the call on the bytes and on a BodyBuffer, the wasm core alone, and the native core in a process of its own; each ratio is the median of the rounds' ratios)`,
+    `\ndetectChanges on ${records.toLocaleString("en")} appointments, ${mb.toFixed(1)} MB (medians of ${runs} rounds; in each round, back to back: JSON.parse alone on the same text, the call on the bytes and on a BodyBuffer, the wasm core alone, and the native core in a process of its own; each ratio is the median of the rounds' ratios, but vs js-joda, which is timed on its own and is a ratio of medians)`,
   );
   console.log(
     `  ${"share".padEnd(24)}${"events".padStart(8)}${"ms".padStart(8)}${"MB/s".padStart(7)}${"in buf".padStart(8)}${"core".padStart(8)}${"native".padStart(8)}${"parse".padStart(8)}${"vs JSON.parse".padStart(15)}${"vs js-joda".padStart(12)}${"wasm/native".padStart(13)}${"core/native".padStart(13)}`,
